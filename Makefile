@@ -1,0 +1,118 @@
+# spanhouse — build, test, bench, demo.
+#   make            build build/libspanhouse.a (core, no Kafka/HTTP) and build/spanhouse (worker)
+#   make test       install deps, then run every test (unit, sanitizers, SQL golden, integration, fuzz)
+#   make bench      benchmarks, each printing BENCH <name> <value> <unit> lines
+#   make demo       install deps and run the embedded demo
+#   make asan / ubsan / fuzz / style-check / clean
+SHELL := /bin/bash
+CC ?= cc
+BUILD ?= build
+OPT ?= -O2
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Iingest
+CFLAGS ?= $(OPT) $(CFLAGS_BASE)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LIBS := -lrdkafka -lcurl -lmicrohttpd -linih -lzstd -llz4 -lz -ldl -lpthread -lm
+
+# Worker-only modules (they may use librdkafka, libcurl, libchdb, libmicrohttpd).
+# Everything else in ingest/ is the core library and must not.
+WORKER_SRCS := $(sort $(wildcard ingest/main.c ingest/kafka*.c ingest/sink*.c ingest/dlq*.c \
+                 ingest/metrics*.c ingest/worker*.c ingest/config*.c ingest/cli*.c \
+                 ingest/pipeline*.c ingest/replay*.c ingest/log*.c ingest/chdb*.c ingest/schema_apply*.c))
+CORE_SRCS := $(sort $(filter-out $(WORKER_SRCS),$(wildcard ingest/*.c)))
+WORKER_LIB_SRCS := $(filter-out ingest/main.c,$(WORKER_SRCS))
+
+CORE_OBJS := $(patsubst ingest/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
+WORKER_OBJS := $(patsubst ingest/%.c,$(BUILD)/obj/%.o,$(WORKER_LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps test test-unit test-asan test-sql test-int fuzz fuzz-short bench demo asan ubsan style-check clean tools
+
+all: $(BUILD)/libspanhouse.a $(BUILD)/spanhouse tools
+
+deps:
+	@bash scripts/install-deps.sh >/dev/null
+
+$(BUILD)/obj/%.o: ingest/%.c $(wildcard ingest/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libspanhouse.a: $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libspanhouse_worker.a: $(WORKER_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^ $(if $(WORKER_OBJS),,) 
+
+$(BUILD)/spanhouse: $(if $(wildcard ingest/main.c),$(BUILD)/obj/main.o) $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
+	@mkdir -p $(dir $@)
+	$(if $(wildcard ingest/main.c),$(CC) $(CFLAGS) -o $@ $^ $(LIBS),@echo "worker not built yet")
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-function -o $@ $< $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a -lcmocka $(LIBS)
+
+# Extra tool programs: every tests/tools/*.c and bench/*.c is one binary linked with both libraries.
+TOOL_SRCS := $(wildcard tests/tools/*.c bench/*.c)
+TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
+$(BUILD)/tests/tools/% $(BUILD)/bench/%: ;
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+tools: $(TOOL_BINS)
+
+test-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# The whole unit suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT="-O1 $(SAN_FLAGS)" test-unit
+
+asan: test-asan
+ubsan: test-asan
+
+test-sql: all
+	@if [ -x tests/sql/run.sh ]; then bash tests/sql/run.sh; else echo "no SQL tests yet"; fi
+
+test-int: all
+	@if [ -x tests/integration/run.sh ]; then bash tests/integration/run.sh; else echo "no integration tests yet"; fi
+
+# Bounded libFuzzer runs (FUZZ_SECONDS each) of every tests/fuzz/fuzz_*.c target.
+FUZZ_SECONDS ?= 20
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz-build: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard ingest/*.h)
+	@mkdir -p build/fuzz
+	clang $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS) -lm
+fuzz: fuzz-build
+	@set -e; for f in $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS)); do \
+	  n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	  seeds=tests/fuzz/corpus/$${n#fuzz_}; [ -d $$seeds ] || seeds=; \
+	  echo "== $$f ($(FUZZ_SECONDS)s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 -print_final_stats=0 build/fuzz/corpus-$$n $$seeds 2>&1 | tail -n 3; \
+	  test $${PIPESTATUS[0]} -eq 0; done
+
+test: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-sql
+	$(MAKE) --no-print-directory test-int
+	$(MAKE) --no-print-directory fuzz
+	@echo "ALL TESTS PASSED"
+
+bench: deps all
+	@if [ -x bench/run.sh ]; then bash bench/run.sh; else echo "no benchmarks yet"; fi
+
+demo: deps all
+	@bash scripts/demo.sh
+
+style-check:
+	@clang-format --dry-run --Werror ingest/*.c ingest/*.h
+
+clean:
+	rm -rf build

@@ -1,0 +1,71 @@
+/* buf: growable buffer with a hard cap and a sticky error (see buf.h).
+ * Growth is geometric (x2) with overflow checks, so appends are amortised O(1). */
+#include "buf.h"
+
+#include <stdlib.h>
+
+#include "err.h"
+
+#define BUF_MIN_CAP 256
+
+void buf_init(buf_t *b, size_t max) {
+    memset(b, 0, sizeof(*b));
+    b->max = max ? max : (SIZE_MAX / 2);
+}
+
+void buf_deinit(buf_t *b) {
+    if (!b) return;
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void buf_reset(buf_t *b) {
+    b->len = 0;
+    b->err = 0;
+}
+
+static int buf_grow(buf_t *b, size_t need) {
+    if (need > b->max) {
+        b->err = ERR_BUF_CAP;
+        return -1;
+    }
+    size_t ncap = b->cap ? b->cap : BUF_MIN_CAP;
+    while (ncap < need) {
+        if (ncap > b->max / 2) {
+            ncap = b->max;
+            break;
+        }
+        ncap *= 2;
+    }
+    if (ncap > b->max) ncap = b->max;
+    uint8_t *p = realloc(b->data, ncap);
+    if (!p) {
+        b->err = ERR_NOMEM;
+        return -1;
+    }
+    b->data = p;
+    b->cap = ncap;
+    return 0;
+}
+
+uint8_t *buf_reserve(buf_t *b, size_t n) {
+    if (b->err) return NULL;
+    if (n > SIZE_MAX - b->len) {
+        b->err = ERR_BUF_CAP;
+        return NULL;
+    }
+    if (b->len + n > b->cap && buf_grow(b, b->len + n) != 0) return NULL;
+    return b->data + b->len;
+}
+
+void buf_append(buf_t *b, const void *p, size_t n) {
+    uint8_t *dst = buf_reserve(b, n);
+    if (!dst) return;
+    if (n) memcpy(dst, p, n);
+    b->len += n;
+}
+
+void buf_truncate(buf_t *b, size_t len) {
+    if (len < b->len) b->len = len;
+}

@@ -1,0 +1,50 @@
+/* buf: one growable byte buffer with a hard cap and a sticky error.
+ *
+ * Appends after a failure (allocation, cap exceeded) are no-ops; the caller checks
+ * buf_error() once at the end (as SQLite's StrAccum). reserve()+commit() allow
+ * zero-copy writes; reset() keeps the capacity for the next batch.
+ * Knows nothing about Kafka, HTTP or spans. Not thread-safe: one owner at a time. */
+#ifndef SPANHOUSE_BUF_H
+#define SPANHOUSE_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct buf_s {
+    uint8_t *data; /* owned; NULL until the first append */
+    size_t len;
+    size_t cap;
+    size_t max;    /* hard cap in bytes; 0 means SIZE_MAX/2 */
+    int err;       /* sticky: 0 or an err_t code */
+} buf_t;
+
+/* Initialises an empty buffer that will never grow beyond max bytes (0 = no cap). */
+void buf_init(buf_t *b, size_t max);
+/* Frees the memory. Accepts a zeroed or already deinitialised buffer. */
+void buf_deinit(buf_t *b);
+/* Empties the buffer and clears the sticky error; keeps the capacity. */
+void buf_reset(buf_t *b);
+/* Returns a pointer to at least n writable bytes at the end, or NULL (and sets the sticky
+ * error) if that would exceed the cap or memory. Follow with buf_commit(b, used). */
+uint8_t *buf_reserve(buf_t *b, size_t n);
+/* Marks n bytes of the last reserve as written. n must not exceed the reserved size. */
+static inline void buf_commit(buf_t *b, size_t n) { b->len += n; }
+/* Appends n bytes. No-op once the sticky error is set. */
+void buf_append(buf_t *b, const void *p, size_t n);
+/* Cuts the buffer back to len bytes (len <= current length). Does not clear the error. */
+void buf_truncate(buf_t *b, size_t len);
+/* Returns 0 or the sticky error code (ERR_NOMEM, ERR_BUF_CAP). */
+static inline int buf_error(const buf_t *b) { return b->err; }
+
+/* Fast path for small appends; falls back to buf_append when growth is needed. */
+static inline void buf_put(buf_t *b, const void *p, size_t n) {
+    if (b->cap - b->len >= n && !b->err) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+    } else {
+        buf_append(b, p, n);
+    }
+}
+
+#endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every package spanhouse needs to build, test, benchmark and run the demo.
+# Idempotent: a second run checks and returns in about a second.
+# Usage: scripts/install-deps.sh [--no-chdb]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+PKGS=(build-essential pkg-config librdkafka-dev libcurl4-openssl-dev libcmocka-dev
+      libinih-dev libmicrohttpd-dev libzstd-dev liblz4-dev zlib1g-dev
+      clang libclang-rt-14-dev clickhouse-server clickhouse-client kcat curl ca-certificates)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  # clickhouse-server's postinst wants to start a service; we never use the system service.
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Stop the packaged service if the package manager started one: tests start their own servers.
+  if command -v service >/dev/null 2>&1; then $SUDO service clickhouse-server stop >/dev/null 2>&1 || true; fi
+fi
+
+if [ "${1:-}" != "--no-chdb" ]; then
+  "$here/scripts/install-chdb.sh"
+fi

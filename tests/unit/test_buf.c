@@ -1,0 +1,73 @@
+/* Unit tests for buf: growth, hard cap, sticky error, reserve/commit, reset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../ingest/buf.h"
+#include "../../ingest/err.h"
+
+static void test_append_grows(void **state) {
+    (void)state;
+    buf_t b;
+    buf_init(&b, 0);
+    for (int i = 0; i < 10000; i++) buf_put(&b, "abcd", 4);
+    assert_int_equal(buf_error(&b), 0);
+    assert_int_equal(b.len, 40000);
+    assert_memory_equal(b.data + 39996, "abcd", 4);
+    buf_deinit(&b);
+}
+
+static void test_cap_is_sticky(void **state) {
+    (void)state;
+    buf_t b;
+    buf_init(&b, 10);
+    buf_append(&b, "12345678", 8);
+    assert_int_equal(buf_error(&b), 0);
+    buf_append(&b, "abc", 3); /* would make 11 > 10 */
+    assert_int_equal(buf_error(&b), ERR_BUF_CAP);
+    buf_append(&b, "x", 1); /* fits, but the error is sticky */
+    assert_int_equal(b.len, 8);
+    assert_null(buf_reserve(&b, 1));
+    buf_reset(&b);
+    assert_int_equal(buf_error(&b), 0);
+    assert_int_equal(b.len, 0);
+    buf_append(&b, "0123456789", 10);
+    assert_int_equal(buf_error(&b), 0);
+    buf_deinit(&b);
+}
+
+static void test_reserve_commit(void **state) {
+    (void)state;
+    buf_t b;
+    buf_init(&b, 0);
+    uint8_t *p = buf_reserve(&b, 100);
+    assert_non_null(p);
+    memcpy(p, "hello", 5);
+    buf_commit(&b, 5);
+    assert_int_equal(b.len, 5);
+    buf_truncate(&b, 2);
+    assert_int_equal(b.len, 2);
+    assert_memory_equal(b.data, "he", 2);
+    buf_deinit(&b);
+    buf_deinit(&b); /* idempotent */
+}
+
+static void test_err_table(void **state) {
+    (void)state;
+    assert_string_equal(err_name(ERR_MISSING_FIELD), "missing_field");
+    assert_int_equal(err_class(ERR_MISSING_FIELD), ERR_CLASS_POISON);
+    assert_int_equal(err_class(ERR_NETWORK), ERR_CLASS_RETRY);
+    assert_string_equal(err_name(9999), "unknown_error");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_append_grows),
+        cmocka_unit_test(test_cap_is_sticky),
+        cmocka_unit_test(test_reserve_commit),
+        cmocka_unit_test(test_err_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
