@@ -63,22 +63,28 @@ static int make_span(char *buf, size_t cap, int64_t base_ms, int i) {
         snprintf(ts, sizeof(ts), "\"%s.%03dZ\"", iso, (int)(ms % 1000));
     else
         snprintf(ts, sizeof(ts), "%lld", (long long)ms);
+    /* Optional parts vary per span, as they do between producers. */
+    char opt[256];
+    int o = 0;
+    if (rnd() % 2) o += snprintf(opt + o, sizeof(opt) - (size_t)o, ",\"parent_span_id\":\"%s\"", parent);
+    if (rnd() % 4 == 0) o += snprintf(opt + o, sizeof(opt) - (size_t)o, ",\"session_id\":\"s_%s\"", sess);
+    if (rnd() % 3 == 0) o += snprintf(opt + o, sizeof(opt) - (size_t)o, ",\"ttft_ms\":%u", 80 + rnd() % 900);
+    if (rnd() % 8 == 0)
+        o += snprintf(opt + o, sizeof(opt) - (size_t)o, ",\"note\":\"caf\\u00e9 \\\"q\\\"\"");
+    if (err) o += snprintf(opt + o, sizeof(opt) - (size_t)o, ",\"error_class\":\"rate_limit\"");
+    (void)req;
     return snprintf(
         buf, cap,
-        "{\"timestamp\":%s,\"trace_id\":\"%s\",\"span_id\":\"%s\",\"parent_span_id\":\"%s\","
-        "\"request_id\":\"req_%s\",\"provider\":\"%s\",\"model\":\"%s\",\"operation\":\"chat\","
-        "\"endpoint\":\"%s\",\"feature\":\"%s\",\"prompt_template\":\"tmpl-%u\","
-        "\"prompt_version\":\"v%u\",\"tenant_id\":\"tenant-%04u\",\"team_id\":\"team-%02u\","
-        "\"user_id\":\"u_%s\",\"session_id\":\"s_%s\",\"environment\":\"prod\","
-        "\"input_tokens\":%u,\"output_tokens\":%u,\"cached_tokens\":%u,\"reasoning_tokens\":%u,"
-        "\"cost_usd\":0.00%u,\"latency_ms\":%u,\"ttft_ms\":%u,\"streaming\":%s,\"status\":\"%s\","
-        "\"http_status\":%u%s,\"finish_reason\":\"%s\",\"region\":\"eu-west-1\","
-        "\"note\":\"caf\\u00e9 \\\"q\\\"\"}",
-        ts, trace, span, parent, req, models[m][0], models[m][1], endpoints[rnd() % 4],
-        features[rnd() % 5], rnd() % 40, 1 + rnd() % 9, rnd() % 2000, rnd() % 40, user, sess, in,
-        out, cr, rs, 100000 + rnd() % 900000, 300 + rnd() % 20000, 80 + rnd() % 900,
-        (rnd() & 1) ? "true" : "false", st, err ? 429 : 200,
-        err ? ",\"error_class\":\"rate_limit\"" : "", err ? "error" : "stop");
+        "{\"timestamp\":%s,\"trace_id\":\"%s\",\"span_id\":\"%s\",\"provider\":\"%s\","
+        "\"model\":\"%s\",\"operation\":\"chat\",\"endpoint\":\"%s\",\"feature\":\"%s\","
+        "\"prompt_template\":\"tmpl-%u\",\"tenant_id\":\"tenant-%04u\",\"user_id\":\"u_%s\","
+        "\"environment\":\"prod\",\"input_tokens\":%u,\"output_tokens\":%u,\"cached_tokens\":%u,"
+        "%s\"cost_usd\":0.00%u,\"latency_ms\":%u,\"streaming\":%s,\"status\":\"%s\","
+        "\"http_status\":%u,\"finish_reason\":\"%s\",\"region\":\"eu-west-1\"%s}",
+        ts, trace, span, models[m][0], models[m][1], endpoints[rnd() % 4], features[rnd() % 5],
+        rnd() % 40, rnd() % 2000, user, in, out, cr, rs ? "\"reasoning_tokens\":1," : "",
+        100000 + rnd() % 900000, 300 + rnd() % 20000, (rnd() & 1) ? "true" : "false", st,
+        err ? 429 : 200, err ? "error" : "stop", opt);
 }
 
 int main(int argc, char **argv) {
