@@ -1165,6 +1165,7 @@ int jspan_decode(jspan_dec_t *d, const char *payload, size_t len, span_t *s,
     jctx_t c;
     int rc;
     span_reset(s);
+    if (!payload) len = 0, payload = "";
     c.d = d;
     c.base = c.p = payload;
     c.end = payload + len;
