@@ -309,6 +309,11 @@ err:
     return NULL;
 }
 
+int jspan_dec_owns(const jspan_dec_t *d, const void *p, size_t n) {
+    const char *q = p;
+    return q >= d->scratch && n <= d->scratch_cap && q - d->scratch <= (ptrdiff_t)(d->scratch_cap - n);
+}
+
 void jspan_dec_destroy(jspan_dec_t *d) {
     if (!d) return;
     free(d->scratch);

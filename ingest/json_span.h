@@ -42,6 +42,9 @@ typedef struct jspan_errinfo_s {
  * payload is freed, whichever is first. payload need not be NUL-terminated. */
 int jspan_decode(jspan_dec_t *d, const char *payload, size_t len, span_t *s, jspan_errinfo_t *ei);
 
+/* For tests and the fuzzer: 1 if p[0..n) lies inside d's scratch buffer, else 0. */
+int jspan_dec_owns(const jspan_dec_t *d, const void *p, size_t n);
+
 /* Exposed for validate and tests: 1 if p[0..n) is valid UTF-8 (RFC 3629: no overlongs, no
  * surrogates, <= U+10FFFF), else 0. */
 int jspan_utf8_valid(const char *p, size_t n);
