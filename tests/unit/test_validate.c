@@ -235,12 +235,106 @@ static void test_with_decoder(void **state) {
     jspan_dec_destroy(d);
 }
 
+/* The two examples of docs/span-format.md decode to what the document says. */
+static const char DOC1[] = "{\n"
+        "  \"timestamp\": \"2024-11-24T16:00:00.250Z\",\n"
+        "  \"trace_id\": \"4bf92f3577b34da6a3ce929d0e0e4736\",\n"
+        "  \"span_id\": \"00f067aa0ba902b7\",\n"
+        "  \"parent_span_id\": \"b9c7c989f97918e1\",\n"
+        "  \"request_id\": \"chatcmpl-AXz91\",\n"
+        "  \"provider\": \"openai\",\n"
+        "  \"model\": \"gpt-4o\",\n"
+        "  \"response_model\": \"gpt-4o-2024-08-06\",\n"
+        "  \"operation\": \"chat\",\n"
+        "  \"endpoint\": \"/api/assist\",\n"
+        "  \"feature\": \"support-chat\",\n"
+        "  \"prompt_template\": \"triage\",\n"
+        "  \"prompt_version\": \"v3\",\n"
+        "  \"tenant_id\": \"acme\",\n"
+        "  \"team_id\": \"support-eng\",\n"
+        "  \"user_id\": \"u_8f14e45f\",\n"
+        "  \"session_id\": \"s_c9f0f895\",\n"
+        "  \"api_key_id\": \"key_live_42\",\n"
+        "  \"service\": \"assistant-api\",\n"
+        "  \"environment\": \"prod\",\n"
+        "  \"deploy_version\": \"1.4.2\",\n"
+        "  \"input_tokens\": 1200,\n"
+        "  \"output_tokens\": 300,\n"
+        "  \"cache_read_tokens\": 1024,\n"
+        "  \"reasoning_tokens\": 0,\n"
+        "  \"cost_usd\": 0.004125,\n"
+        "  \"latency_ms\": 1834,\n"
+        "  \"ttft_ms\": 212,\n"
+        "  \"streaming\": true,\n"
+        "  \"status\": \"ok\",\n"
+        "  \"http_status\": 200,\n"
+        "  \"finish_reason\": \"stop\",\n"
+        "  \"quality_score\": 0.92,\n"
+        "  \"evaluator\": \"llm-judge-v1\",\n"
+        "  \"region\": \"eu-west-1\"\n"
+        "}\n"
+        "";
+static const char DOC2[] = "{\n"
+        "  \"start_time_unix_nano\": 1732464000123456789,\n"
+        "  \"end_time_unix_nano\": 1732464003623456789,\n"
+        "  \"traceId\": \"0af7651916cd43dd8448eb211c80319c\",\n"
+        "  \"spanId\": \"b7ad6b7169203331\",\n"
+        "  \"provider\": \"Anthropic\",\n"
+        "  \"model\": \"claude-3-5-sonnet-20241022\",\n"
+        "  \"tenant\": \"globex\",\n"
+        "  \"usage\": {\n"
+        "    \"input_tokens\": 20,\n"
+        "    \"cache_creation_input_tokens\": 1000,\n"
+        "    \"cache_read_input_tokens\": 3000,\n"
+        "    \"output_tokens\": 150,\n"
+        "    \"service_tier\": \"standard\"\n"
+        "  },\n"
+        "  \"stop_reason\": \"end_turn\",\n"
+        "  \"status\": \"success\",\n"
+        "  \"total_cost_usd\": \"0.0075\"\n"
+        "}\n"
+        "";
+
+static void test_doc_examples(void **state) {
+    (void)state;
+    char errstr[128];
+    jspan_dec_t *d = jspan_dec_new(NULL, errstr, sizeof(errstr));
+    jspan_errinfo_t ei;
+    const char *field;
+    assert_int_equal(jspan_decode(d, DOC1, sizeof(DOC1) - 1, &S, &ei), ERR_OK);
+    assert_int_equal(validate_span(NULL, &S, NOW, &field), ERR_OK);
+    assert_int_equal(S.input_tokens, 1200);
+    assert_int_equal(S.cache_read_tokens, 1024);
+    assert_int_equal(S.cost_nusd, 4125000);
+    assert_int_equal(S.n_attrs, 1);
+    assert_true(span_str_eq(S.attrs[0].key, "region") && span_str_eq(S.attrs[0].val, "eu-west-1"));
+    assert_int_equal(jspan_decode(d, DOC2, sizeof(DOC2) - 1, &S, &ei), ERR_OK);
+    assert_int_equal(validate_span(NULL, &S, NOW, &field), ERR_OK);
+    assert_int_equal(S.ts_ms, 1732464000123LL);
+    assert_int_equal(S.latency_ms, 3500);
+    assert_true(span_str_eq(S.provider, "anthropic"));
+    assert_int_equal(S.input_tokens, 4020);
+    assert_int_equal(S.cache_write_tokens, 1000);
+    assert_int_equal(S.cache_read_tokens, 3000);
+    assert_int_equal(S.output_tokens, 150);
+    assert_int_equal(S.cost_nusd, 7500000);
+    assert_true(span_str_eq(S.status, "ok"));
+    assert_true(span_str_eq(S.finish_reason, "end_turn"));
+    assert_true(span_str_eq(S.tenant_id, "globex"));
+    assert_int_equal(S.n_attrs, 1);
+    assert_true(span_str_eq(S.attrs[0].key, "usage.service_tier"));
+    /* The too_deep example of the rejection table. */
+    static const char deep[] = "{\"a\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}";
+    assert_int_equal(jspan_decode(d, deep, sizeof(deep) - 1, &S, &ei), ERR_TOO_DEEP);
+    jspan_dec_destroy(d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),  cmocka_unit_test(test_required),
         cmocka_unit_test(test_time_window), cmocka_unit_test(test_lengths),
         cmocka_unit_test(test_tokens),    cmocka_unit_test(test_ranges),
-        cmocka_unit_test(test_with_decoder),
+        cmocka_unit_test(test_with_decoder), cmocka_unit_test(test_doc_examples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
