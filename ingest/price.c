@@ -508,7 +508,7 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
     if (rc < 0) goto err_csv;
 
     /* Rows sorted by provider, model, date; the same model twice on one date is an error. */
-    qsort(ents, n_ents, sizeof(*ents), price_ent_cmp);
+    if (n_ents) qsort(ents, n_ents, sizeof(*ents), price_ent_cmp);
     pt->rows = calloc(n_ents ? n_ents : 1, sizeof(*pt->rows));
     if (!pt->rows) {
         snprintf(msg, sizeof(msg), "out of memory");
@@ -517,7 +517,8 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
     for (size_t i = 0; i < n_ents; i++) {
         price_ent_t *e = &ents[i];
         pt->rows[i] = e->row;
-        int same = i > 0 && !strcmp(ents[i - 1].prov, e->prov) && !strcmp(ents[i - 1].model, e->model);
+        const price_key_t *last = pt->n_keys ? &pt->keys[pt->n_keys - 1] : NULL;
+        int same = last && !strcmp(last->prov, e->prov) && !strcmp(last->name, e->model);
         if (same && ents[i - 1].row.from_ms == e->row.from_ms) {
             eline = e->row.line;
             ecol = 1;
@@ -533,7 +534,8 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
         }
         int existed;
         long k = price_add_key(pt, &cap_keys, e->prov, e->model, UINT32_MAX, e->row.line, &existed);
-        e->prov = e->model = NULL; /* owned by the key now */
+        e->model = NULL; /* owned by the key now */
+        e->prov = NULL;
         if (k < 0) {
             snprintf(msg, sizeof(msg), "out of memory");
             goto err;
