@@ -1,7 +1,7 @@
 /* price: versioned pricing table and exact per-span cost (see price.h, docs/pricing.md).
  *
  * Load time: CSV rows -> rows sorted by (provider, model, effective_from) -> keys (one per
- * provider+model, plus one per alias) -> two open-addressing indexes of precomputed FNV-1a
+ * provider+model, plus one per alias) -> two open-addressing indexes of precomputed strhash
  * hashes: provider+model and model-only. Span time: lower-case the name while hashing it,
  * probe, confirm with one memcmp, pick the row in force. No allocation, no locks. */
 #include "price.h"
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "strhash.h"
 
 typedef struct price_key_s {
     uint64_t h_pm; /* hash of provider + '\x1f' + name */
@@ -32,20 +33,17 @@ struct price_table_s {
     size_t mask;
 };
 
-#define PRICE_FNV_OFF 1469598103934665603ull
-#define PRICE_FNV_PRIME 1099511628211ull
-
 static inline unsigned char price_lc(unsigned char c) {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
-static inline uint64_t price_fnv(uint64_t h, const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * PRICE_FNV_PRIME;
-    return h;
+/* Model-only keys hash the name; provider+model keys combine that with the provider's hash,
+ * so one name hash serves both indexes. */
+static inline uint64_t price_hash_name(const char *name, size_t nn) { return strhash(name, nn, 0); }
+static inline uint64_t price_hash_prov(const char *prov, size_t pn) {
+    return strhash(prov, pn, 0x70726f76ull);
 }
-static uint64_t price_hash_pm(const char *prov, size_t pn, const char *name, size_t nn) {
-    uint64_t h = price_fnv(PRICE_FNV_OFF, prov, pn);
-    h = (h ^ 0x1f) * PRICE_FNV_PRIME;
-    return price_fnv(h, name, nn);
+static inline uint64_t price_hash_pm(uint64_t h_prov, uint64_t h_name) {
+    return strhash_mix(h_name ^ (h_prov * STRHASH_K1));
 }
 
 void price_destroy(price_table_t *pt) {
@@ -65,9 +63,12 @@ size_t price_count(const price_table_t *pt) { return pt ? pt->n_rows : 0; }
 
 /* ---- lookup ---- */
 
+/* Finds a key by name (h_name = price_hash_name(name)); with a provider (h_prov its hash)
+ * in the provider+model index, else in the model-only index. */
 static const price_key_t *price_find(const price_table_t *pt, const char *prov, size_t pn,
-                                     const char *name, size_t nn) {
-    uint64_t h = prov ? price_hash_pm(prov, pn, name, nn) : price_fnv(PRICE_FNV_OFF, name, nn);
+                                     uint64_t h_prov, const char *name, size_t nn,
+                                     uint64_t h_name) {
+    uint64_t h = prov ? price_hash_pm(h_prov, h_name) : h_name;
     const uint32_t *slots = prov ? pt->slots_pm : pt->slots_m;
     for (size_t i = (size_t)h & pt->mask;; i = (i + 1) & pt->mask) {
         uint32_t v = slots[i];
@@ -139,6 +140,7 @@ static const price_key_t *price_find_name(const price_table_t *pt, const char *p
         prov = lc;
         pn = (size_t)(first - lc);
     }
+    uint64_t hp = pn ? price_hash_prov(prov, pn) : 0;
     for (int variant = 0; variant < 2; variant++) {
         const char *s = lc;
         size_t sn = n;
@@ -149,8 +151,9 @@ static const price_key_t *price_find_name(const price_table_t *pt, const char *p
         }
         for (int strip = 0; strip < 4 && sn > 0; strip++) {
             const price_key_t *k;
-            if (pn && (k = price_find(pt, prov, pn, s, sn))) return k;
-            if ((k = price_find(pt, NULL, 0, s, sn))) return k;
+            uint64_t hn = price_hash_name(s, sn);
+            if (pn && (k = price_find(pt, prov, pn, hp, s, sn, hn))) return k;
+            if ((k = price_find(pt, NULL, 0, 0, s, sn, hn))) return k;
             size_t m = price_strip_tag(s, sn);
             if (m == sn) break;
             sn = m;
@@ -205,7 +208,10 @@ int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
 int price_apply(const price_table_t *pt, span_t *s) {
     const price_row_t *r = NULL;
     if (s->response_model.n) r = price_lookup(pt, s->provider, s->response_model, s->ts_ms);
-    if (!r && s->model.n) r = price_lookup(pt, s->provider, s->model, s->ts_ms);
+    if (!r && s->model.n &&
+        (s->model.n != s->response_model.n ||
+         memcmp(s->model.p, s->response_model.p, s->model.n) != 0)) /* not tried already */
+        r = price_lookup(pt, s->provider, s->model, s->ts_ms);
     int producer = (s->present & SPAN_HAS_COST) != 0;
     if (!r) {
         s->cost_computed_nusd = 0;
@@ -332,8 +338,8 @@ static long price_add_key(price_table_t *pt, size_t *cap, char *prov, char *name
     k->name = name;
     k->prov_n = (uint32_t)strlen(prov);
     k->name_n = (uint32_t)strlen(name);
-    k->h_pm = price_hash_pm(prov, k->prov_n, name, k->name_n);
-    k->h_m = price_fnv(PRICE_FNV_OFF, name, k->name_n);
+    k->h_m = price_hash_name(name, k->name_n);
+    k->h_pm = price_hash_pm(price_hash_prov(prov, k->prov_n), k->h_m);
     k->canon = canon == UINT32_MAX ? (uint32_t)pt->n_keys : canon;
     k->first_line = line;
     return (long)pt->n_keys++;

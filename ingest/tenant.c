@@ -1,7 +1,7 @@
 /* tenant: tenant table and per-span tenant enrichment (see tenant.h, docs/pricing.md).
  *
  * Rows live in one array with owned strings; two open-addressing indexes of precomputed
- * FNV-1a hashes find a row by (match_kind, match_value) and a budget by tenant_id. Span
+ * strhash hashes find a row by (match_kind, match_value) and a budget by tenant_id. Span
  * time: hash, probe, one memcmp; no allocation, no locks. */
 #include "tenant.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "strhash.h"
 
 enum { TENANT_KIND_API_KEY = 0, TENANT_KIND_SERVICE, TENANT_KIND_USER, TENANT_KIND__COUNT };
 static const char *const tenant_kinds[TENANT_KIND__COUNT] = {"api_key", "service", "user"};
@@ -39,16 +40,11 @@ struct tenant_table_s {
     size_t mask;
 };
 
-#define TENANT_FNV_OFF 1469598103934665603ull
-#define TENANT_FNV_PRIME 1099511628211ull
-
-static inline uint64_t tenant_fnv(uint64_t h, const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * TENANT_FNV_PRIME;
-    return h;
-}
 static inline uint64_t tenant_hash(int kind, const char *p, size_t n) {
-    return tenant_fnv((TENANT_FNV_OFF ^ (uint64_t)(kind + 1)) * TENANT_FNV_PRIME, p, n);
+    return strhash(p, n, (uint64_t)(kind + 1));
 }
+#define TENANT_HASH_ID(p, n) strhash((p), (n), 0x74656e616e74ull)
+
 static inline int tenant_str_eq(span_str_t a, const char *p, size_t n) {
     return a.n == n && (n == 0 || memcmp(a.p, p, n) == 0);
 }
@@ -84,7 +80,7 @@ static const tenant_row_t *tenant_find(const tenant_table_t *tt, int kind, span_
 }
 
 static const tenant_budget_t *tenant_find_budget(const tenant_table_t *tt, span_str_t id) {
-    uint64_t h = tenant_fnv(TENANT_FNV_OFF, id.p, id.n);
+    uint64_t h = TENANT_HASH_ID(id.p, id.n);
     for (size_t i = (size_t)h & tt->mask;; i = (i + 1) & tt->mask) {
         uint32_t x = tt->slots_budget[i];
         if (!x) return NULL;
@@ -314,7 +310,7 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
         if (tt->n_budgets) b = (tenant_budget_t *)tenant_find_budget(tt, r->tenant_id);
         if (!b) {
             b = &tt->budgets[tt->n_budgets];
-            b->h = tenant_fnv(TENANT_FNV_OFF, r->tenant_id.p, r->tenant_id.n);
+            b->h = TENANT_HASH_ID(r->tenant_id.p, r->tenant_id.n);
             b->tenant_id = r->tenant_id;
             b->nusd = -1;
             j = (size_t)b->h & tt->mask;
