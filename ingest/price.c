@@ -162,15 +162,35 @@ static const price_key_t *price_find_name(const price_table_t *pt, const char *p
     return NULL;
 }
 
+/* ASCII lower-case of 8 bytes at once (SWAR): adds 0x20 to each byte in 'A'..'Z'. */
+static inline uint64_t price_lc8(uint64_t w) {
+    uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
+    uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* bit 7 set where byte >= 'A' */
+    uint64_t gt_z = low7 + 0x2525252525252525ull; /* bit 7 set where byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~w & 0x8080808080808080ull;
+    return w | (upper >> 2);
+}
+
+/* Lower-cases src[0..n) into dst, 8 bytes at a time (dst has room for n rounded up to 8). */
+static inline void price_lower(char *dst, const char *src, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w = price_lc8(w);
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < n; i++) dst[i] = (char)price_lc((unsigned char)src[i]);
+}
+
 const price_row_t *price_lookup(const price_table_t *pt, span_str_t provider, span_str_t model,
                                 int64_t ts_ms) {
-    char lc[PRICE_MAX_NAME + 1], lp[PRICE_MAX_NAME + 1];
+    char lc[PRICE_MAX_NAME + 8], lp[PRICE_MAX_NAME + 8];
     if (!pt || pt->n_keys == 0 || model.n == 0 || model.n > PRICE_MAX_NAME ||
         provider.n > PRICE_MAX_NAME)
         return NULL;
-    for (uint32_t i = 0; i < model.n; i++) lc[i] = (char)price_lc((unsigned char)model.p[i]);
-    for (uint32_t i = 0; i < provider.n; i++)
-        lp[i] = (char)price_lc((unsigned char)provider.p[i]);
+    price_lower(lc, model.p, model.n);
+    price_lower(lp, provider.p, provider.n);
     const price_key_t *k = price_find_name(pt, lp, provider.n, lc, model.n);
     if (!k) return NULL;
     /* Rows of a key are sorted by from_ms: take the last one already in force. Before the

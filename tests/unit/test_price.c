@@ -29,7 +29,8 @@ static const char *TABLE =
     "x,tiny,2025-01-01,0.0005,0.0004,,,,0.5,,sub-nano prices for rounding\n"
     "together,llama-70b,2025-01-01,1,1,,,,,,\n"
     "groq,llama-70b,2025-01-01,2,2,,,,,,\n"
-    "mistral,mistral-large,2025-01-01,2,6,,,,,\"big|mistral-large-2411\",\n";
+    "mistral,mistral-large,2025-01-01,2,6,,,,,\"big|mistral-large-2411\",\n"
+    "x,abcdefghijklmnopqrstuvwxyz-@[`{~\xc3\xa1-0123456789,2025-01-01,7,7,,,,,,\n";
 
 static price_table_t *load_table(void) {
     char err[256] = "";
@@ -48,7 +49,7 @@ static void span_init(span_t *s, const char *prov, const char *model, int64_t ts
 static void test_count_and_null(void **state) {
     (void)state;
     price_table_t *pt = load_table();
-    assert_int_equal(price_count(pt), 9);
+    assert_int_equal(price_count(pt), 10);
     assert_int_equal(price_count(NULL), 0);
     price_destroy(pt);
     price_destroy(NULL);
@@ -243,6 +244,18 @@ static void test_name_matching(void **state) {
     /* Aliases. */
     assert_int_equal(input_price(pt, "mistral", "big", t), 2000000000ll);
     assert_int_equal(input_price(pt, "", "MISTRAL-LARGE-2411", t), 2000000000ll);
+    /* Lower-casing (8 bytes at a time) touches only A-Z, at every offset. */
+    assert_int_equal(
+        input_price(pt, "X", "ABCDEFGHIJKLMNOPQRSTUVWXYZ-@[`{~\xc3\xa1-0123456789", t),
+        7000000000ll);
+    assert_int_equal(
+        input_price(pt, "x", "abcdefghijklmnopqrstuvwxyz-@[`{~\xc3\x81-0123456789", t), -1);
+    assert_int_equal(
+        input_price(pt, "x", "abcdefghijklmnopqrstuvwxyz-`[`{~\xc3\xa1-0123456789", t), -1);
+    assert_int_equal(
+        input_price(pt, "x", "abcdefghijklmnopqrstuvwxyz-@{`{~\xc3\xa1-0123456789", t), -1);
+    assert_int_equal(
+        input_price(pt, "x", "abcdefghijklmnopqrstuvwxyz-@[@{~\xc3\xa1-0123456789", t), -1);
     /* Not matches: a different model is not a snapshot of a shorter name. */
     assert_int_equal(input_price(pt, "openai", "gpt-4o-mini", t), -1);
     assert_int_equal(input_price(pt, "openai", "gpt-4", t), -1);
