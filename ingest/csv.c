@@ -49,13 +49,16 @@ static inline char csv_adv(csv_reader_t *r) {
 static void csv_skip_blank(csv_reader_t *r) {
     while (r->p < r->end) {
         const char *q = r->p;
-        while (q < r->end && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+        while (q < r->end && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
         if (q < r->end && *q == '#') {
-            while (q < r->end && *q != '\n') q++;
+            while (q < r->end && *q != '\n')
+                q++;
         }
         if (q < r->end && *q != '\n') return; /* a real record starts on this line */
         /* Blank or comment line: consume through its newline (or the end). */
-        while (r->p < q) csv_adv(r);
+        while (r->p < q)
+            csv_adv(r);
         if (r->p < r->end) csv_adv(r);
     }
 }
@@ -76,7 +79,8 @@ int csv_next(csv_reader_t *r, char *errstr, size_t errstr_size) {
         csv_field_t *f = &r->fields[r->nfields];
         offs[r->nfields] = r->scratch.len;
         /* Leading blanks before an unquoted field, or before an opening quote, are ignored. */
-        while (r->p < r->end && (*r->p == ' ' || *r->p == '\t')) csv_adv(r);
+        while (r->p < r->end && (*r->p == ' ' || *r->p == '\t'))
+            csv_adv(r);
         f->line = r->line;
         f->col = r->col;
         f->quoted = 0;
@@ -102,7 +106,8 @@ int csv_next(csv_reader_t *r, char *errstr, size_t errstr_size) {
                 }
                 buf_put(&r->scratch, &c, 1);
             }
-            while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\r')) csv_adv(r);
+            while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\r'))
+                csv_adv(r);
             if (r->p < r->end && *r->p != ',' && *r->p != '\n') {
                 csv_err(errstr, errstr_size, r->line, r->col,
                         "unexpected character after closing quote");
@@ -143,7 +148,8 @@ int csv_next(csv_reader_t *r, char *errstr, size_t errstr_size) {
         if (c == '\n') break;
         /* c == ',': another field follows, possibly empty at the end of the line. */
     }
-    for (size_t i = 0; i < r->nfields; i++) r->fields[i].p = (const char *)r->scratch.data + offs[i];
+    for (size_t i = 0; i < r->nfields; i++)
+        r->fields[i].p = (const char *)r->scratch.data + offs[i];
     return 1;
 }
 
@@ -163,7 +169,8 @@ const char *csv_decimal_nano(const char *p, size_t n, uint64_t max, uint64_t *ou
         }
     }
     if (i != n || nint + nfrac == 0) return "not a number (use digits and one '.')";
-    for (size_t k = nfrac; k < 9; k++) fp *= 10;
+    for (size_t k = nfrac; k < 9; k++)
+        fp *= 10;
     if (ip > (UINT64_MAX - fp) / 1000000000ull) return "too large";
     uint64_t v = ip * 1000000000ull + fp;
     if (v > max) return "too large";

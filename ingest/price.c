@@ -15,11 +15,11 @@
 #include "strhash.h"
 
 typedef struct price_key_s {
-    uint64_t h_pm; /* hash of provider + '\x1f' + name */
-    uint64_t h_m;  /* hash of name */
+    uint64_t h_pm;     /* hash of provider + '\x1f' + name */
+    uint64_t h_m;      /* hash of name */
     char *prov, *name; /* owned, lower case, NUL-terminated */
     uint32_t prov_n, name_n;
-    uint32_t canon;      /* key holding the rows (itself unless this is an alias) */
+    uint32_t canon; /* key holding the rows (itself unless this is an alias) */
     uint32_t first_row, n_rows;
     uint32_t first_line; /* earliest CSV line naming it: decides model-only ties */
 } price_key_t;
@@ -111,7 +111,8 @@ static size_t price_strip_tag(const char *s, size_t n) {
     const char *colon = memchr(s, ':', n);
     if (colon && colon + 1 < s + n && price_all_digits(colon + 1, (size_t)(s + n - colon - 1))) {
         size_t i = (size_t)(colon - s);
-        while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9') i--;
+        while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+            i--;
         if (i < (size_t)(colon - s) && i >= 3 && s[i - 1] == 'v' && s[i - 2] == '-') return i - 2;
     }
     return n;
@@ -130,7 +131,8 @@ static const price_key_t *price_find_name(const price_table_t *pt, const char *p
     const char *base = slash ? slash + 1 : lc;
     for (;;) {
         const char *q = base;
-        while (q < lc + n && *q >= 'a' && *q <= 'z') q++;
+        while (q < lc + n && *q >= 'a' && *q <= 'z')
+            q++;
         if (q == base || q >= lc + n || *q != '.') break;
         base = q + 1;
     }
@@ -180,7 +182,8 @@ static inline void price_lower(char *dst, const char *src, size_t n) {
         w = price_lc8(w);
         memcpy(dst + i, &w, 8);
     }
-    for (; i < n; i++) dst[i] = (char)price_lc((unsigned char)src[i]);
+    for (; i < n; i++)
+        dst[i] = (char)price_lc((unsigned char)src[i]);
 }
 
 const price_row_t *price_lookup(const price_table_t *pt, span_str_t provider, span_str_t model,
@@ -213,8 +216,7 @@ int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
     uint64_t rs = s->reasoning_tokens < out ? s->reasoning_tokens : out;
     /* Prices are 1e-9 USD per 1M tokens, so tokens x price is in 1e-15 USD. */
     u128 sum = (u128)(in - cr - cw) * r->input + (u128)cr * r->cache_read +
-               (u128)cw * r->cache_write + (u128)(out - rs) * r->output +
-               (u128)rs * r->reasoning;
+               (u128)cw * r->cache_write + (u128)(out - rs) * r->output + (u128)rs * r->reasoning;
     u128 den = 1000000u; /* 1e-15 USD -> 1e-9 USD */
     if (s->is_batch && r->batch_discount) {
         uint64_t keep = r->batch_discount >= 1000000000ull ? 0 : 1000000000ull - r->batch_discount;
@@ -271,10 +273,17 @@ enum {
     PC_NOTES,
     PC__COUNT
 };
-static const char *const price_cols[PC__COUNT] = {
-    "provider",          "model",          "effective_from",   "input_per_1m",
-    "output_per_1m",     "cache_read_per_1m", "cache_write_per_1m", "reasoning_per_1m",
-    "batch_discount",    "aliases",        "notes"};
+static const char *const price_cols[PC__COUNT] = {"provider",
+                                                  "model",
+                                                  "effective_from",
+                                                  "input_per_1m",
+                                                  "output_per_1m",
+                                                  "cache_read_per_1m",
+                                                  "cache_write_per_1m",
+                                                  "reasoning_per_1m",
+                                                  "batch_discount",
+                                                  "aliases",
+                                                  "notes"};
 #define PRICE_REQUIRED_COLS 5 /* the first five */
 
 typedef struct price_ent_s {
@@ -309,7 +318,8 @@ static int price_parse_date(const char *p, size_t n, int64_t *ms) {
 static char *price_strdup_lc(const char *p, size_t n) {
     char *s = malloc(n + 1);
     if (!s) return NULL;
-    for (size_t i = 0; i < n; i++) s[i] = (char)price_lc((unsigned char)p[i]);
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)price_lc((unsigned char)p[i]);
     s[n] = 0;
     return s;
 }
@@ -371,7 +381,8 @@ err:
 
 static int price_build_index(price_table_t *pt) {
     size_t size = 16;
-    while (size < pt->n_keys * 2) size *= 2;
+    while (size < pt->n_keys * 2)
+        size *= 2;
     pt->mask = size - 1;
     pt->slots_pm = calloc(size, sizeof(uint32_t));
     pt->slots_m = calloc(size, sizeof(uint32_t));
@@ -379,7 +390,8 @@ static int price_build_index(price_table_t *pt) {
     for (size_t i = 0; i < pt->n_keys; i++) {
         const price_key_t *k = &pt->keys[i];
         size_t j = (size_t)k->h_pm & pt->mask;
-        while (pt->slots_pm[j]) j = (j + 1) & pt->mask;
+        while (pt->slots_pm[j])
+            j = (j + 1) & pt->mask;
         pt->slots_pm[j] = (uint32_t)i + 1;
         /* Model-only: one key per name; the one named first in the file wins. */
         for (j = (size_t)k->h_m & pt->mask; pt->slots_m[j]; j = (j + 1) & pt->mask) {
@@ -392,8 +404,8 @@ static int price_build_index(price_table_t *pt) {
     return 0;
 }
 
-price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors,
-                           char *errstr, size_t errstr_size) {
+price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors, char *errstr,
+                           size_t errstr_size) {
     csv_reader_t rd;
     price_table_t *pt = NULL;
     price_ent_t *ents = NULL;
@@ -418,7 +430,8 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
         snprintf(msg, sizeof(msg), "1:1: empty file: a header line is required");
         goto err_csv;
     }
-    for (int c = 0; c < PC__COUNT; c++) colmap[c] = -1;
+    for (int c = 0; c < PC__COUNT; c++)
+        colmap[c] = -1;
     ncols = rd.nfields;
     for (size_t i = 0; i < rd.nfields; i++) {
         const csv_field_t *f = &rd.fields[i];
@@ -491,11 +504,11 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
         f = PRICE_FIELD(PC_FROM);
         if (price_parse_date(f->p, f->n, &e->row.from_ms) < 0) {
             eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "effective_from must be a date YYYY-MM-DD (UTC), got \"%.32s\"",
-                     f->p);
+            snprintf(msg, sizeof(msg),
+                     "effective_from must be a date YYYY-MM-DD (UTC), got \"%.32s\"", f->p);
             goto err_at;
         }
-        uint64_t *dst[] = {&e->row.input, &e->row.output, &e->row.cache_read,
+        uint64_t *dst[] = {&e->row.input,       &e->row.output,    &e->row.cache_read,
                            &e->row.cache_write, &e->row.reasoning, &e->row.batch_discount};
         for (int c = PC_INPUT; c <= PC_BATCH; c++) {
             f = PRICE_FIELD(c);
@@ -507,9 +520,7 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
                     goto err_at;
                 }
                 /* Defaults: cache prices = input, reasoning = output, no batch discount. */
-                *d = c == PC_REASONING ? e->row.output
-                     : c == PC_BATCH   ? 0
-                                       : e->row.input;
+                *d = c == PC_REASONING ? e->row.output : c == PC_BATCH ? 0 : e->row.input;
                 continue;
             }
             uint64_t max = c == PC_BATCH ? 1000000000ull : PRICE_MAX_USD_PER_1M * 1000000000ull;
@@ -574,7 +585,8 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
     {
         size_t n_canon = pt->n_keys, ki = 0;
         for (size_t i = 0; i < n_ents; i++) {
-            while (ki + 1 < n_canon && pt->keys[ki + 1].first_row <= i) ki++;
+            while (ki + 1 < n_canon && pt->keys[ki + 1].first_row <= i)
+                ki++;
             char *a = ents[i].aliases;
             if (!a) continue;
             for (char *tok = strtok(a, " |"); tok; tok = strtok(NULL, " |")) {
@@ -586,8 +598,8 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
                     goto err;
                 }
                 int existed;
-                long k = price_add_key(pt, &cap_keys, prov, name, (uint32_t)ki,
-                                       ents[i].row.line, &existed);
+                long k = price_add_key(pt, &cap_keys, prov, name, (uint32_t)ki, ents[i].row.line,
+                                       &existed);
                 if (k < 0) {
                     snprintf(msg, sizeof(msg), "out of memory");
                     goto err;

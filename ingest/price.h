@@ -28,8 +28,8 @@ typedef struct price_table_s price_table_t;
 price_table_t *price_load(const char *path, char *errstr, size_t errstr_size);
 /* Parses text[0..len) (need not be NUL-terminated; not retained). name_for_errors prefixes
  * error messages (NULL -> "pricing"). Returns a new table or NULL with errstr set. */
-price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors,
-                           char *errstr, size_t errstr_size);
+price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors, char *errstr,
+                           size_t errstr_size);
 /* Frees the table. Accepts NULL. */
 void price_destroy(price_table_t *pt);
 /* Number of price rows (one per model name and effective_from date). 0 for NULL. */

@@ -133,11 +133,20 @@ int tenant_apply(const tenant_table_t *tt, tenant_policy_t policy, span_t *s) {
 
 /* ---- loading ---- */
 
-enum { TC_KIND, TC_VALUE, TC_TENANT, TC_TEAM, TC_COST_CENTER, TC_PLAN, TC_BUDGET, TC_NOTES,
-       TC__COUNT };
+enum {
+    TC_KIND,
+    TC_VALUE,
+    TC_TENANT,
+    TC_TEAM,
+    TC_COST_CENTER,
+    TC_PLAN,
+    TC_BUDGET,
+    TC_NOTES,
+    TC__COUNT
+};
 static const char *const tenant_cols[TC__COUNT] = {
-    "match_kind", "match_value", "tenant_id",          "team_id",
-    "cost_center", "plan_tier",  "monthly_budget_usd", "notes"};
+    "match_kind",  "match_value", "tenant_id",          "team_id",
+    "cost_center", "plan_tier",   "monthly_budget_usd", "notes"};
 #define TENANT_REQUIRED_COLS 3
 
 static int tenant_dup(const csv_field_t *f, span_str_t *out) {
@@ -176,7 +185,8 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
         snprintf(msg, sizeof(msg), "1:1: empty file: a header line is required");
         goto err_csv;
     }
-    for (int c = 0; c < TC__COUNT; c++) colmap[c] = -1;
+    for (int c = 0; c < TC__COUNT; c++)
+        colmap[c] = -1;
     ncols = rd.nfields;
     for (size_t i = 0; i < rd.nfields; i++) {
         const csv_field_t *f = &rd.fields[i];
@@ -286,7 +296,8 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
 
     /* Indexes; duplicates and conflicting budgets are errors naming both lines. */
     size_t size = 16;
-    while (size < tt->n_rows * 2) size *= 2;
+    while (size < tt->n_rows * 2)
+        size *= 2;
     tt->mask = size - 1;
     tt->slots_row = calloc(size, sizeof(uint32_t));
     tt->slots_budget = calloc(size, sizeof(uint32_t));
@@ -303,7 +314,8 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
             goto err_at;
         }
         size_t j = (size_t)r->h & tt->mask;
-        while (tt->slots_row[j]) j = (j + 1) & tt->mask;
+        while (tt->slots_row[j])
+            j = (j + 1) & tt->mask;
         tt->slots_row[j] = (uint32_t)i + 1;
 
         tenant_budget_t *b = NULL;
@@ -314,7 +326,8 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
             b->tenant_id = r->tenant_id;
             b->nusd = -1;
             j = (size_t)b->h & tt->mask;
-            while (tt->slots_budget[j]) j = (j + 1) & tt->mask;
+            while (tt->slots_budget[j])
+                j = (j + 1) & tt->mask;
             tt->slots_budget[j] = (uint32_t)++tt->n_budgets;
         }
         if (row_budget[i] >= 0) {
