@@ -88,14 +88,12 @@ static int price_all_digits(const char *p, size_t n) {
 }
 
 /* Strips one trailing snapshot/version tag; returns the new length (n if none). Tags:
- * "-latest", "-preview", "-exp", [-@]YYYY-MM-DD, [-@]YYYYMMDD, -MM-DD, -NNN or -NNNN
- * (gpt-4-0613, gemini-1.5-pro-002), and Bedrock's -vN or -vN:M. */
+ * "-latest", [-@]YYYY-MM-DD, [-@]YYYYMMDD, -MM-DD, -NNN or -NNNN (gpt-4-0613,
+ * gemini-1.5-pro-002), and Bedrock's -vN:M. "-preview" and "-exp" are deliberately not
+ * tags: previews and experiments are often priced differently (or free), so they stay
+ * "unknown_model" unless a row or alias names them. */
 static size_t price_strip_tag(const char *s, size_t n) {
-    static const char *const words[] = {"-latest", "-preview", "-exp"};
-    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
-        size_t wn = strlen(words[w]);
-        if (n > wn && memcmp(s + n - wn, words[w], wn) == 0) return n - wn;
-    }
+    if (n > 7 && memcmp(s + n - 7, "-latest", 7) == 0) return n - 7;
     if (n > 11 && (s[n - 11] == '-' || s[n - 11] == '@') && s[n - 3] == '-' && s[n - 6] == '-' &&
         price_all_digits(s + n - 10, 4) && price_all_digits(s + n - 5, 2) &&
         price_all_digits(s + n - 2, 2))

@@ -260,6 +260,9 @@ static void test_name_matching(void **state) {
     assert_int_equal(input_price(pt, "openai", "gpt-4o-mini", t), -1);
     assert_int_equal(input_price(pt, "openai", "gpt-4", t), -1);
     assert_int_equal(input_price(pt, "openai", "gpt-4o2", t), -1);
+    assert_int_equal(input_price(pt, "openai", "gpt-4o-preview", t), -1); /* not a tag */
+    assert_int_equal(input_price(pt, "openai", "gpt-4o-exp", t), -1);
+    assert_int_equal(input_price(pt, "openai", "gpt-4o-12", t), -1); /* 2 digits: not a tag */
     assert_int_equal(input_price(pt, "openai", "", t), -1);
     char longname[400];
     memset(longname, 'a', sizeof(longname) - 1);
@@ -433,6 +436,8 @@ static void test_shipped_table(void **state) {
                                {"anthropic", "claude-haiku-4-5-20251001"},
                                {"google", "gemini-2.5-pro"},
                                {"google", "gemini-1.5-flash-002"},
+                               {"google", "gemini-2.5-pro-preview-05-06"},
+                               {"openai", "o1-preview-2024-09-12"},
                                {"together", "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo"},
                                {"groq", "llama-3.1-8b-instant"},
                                {"mistral", "mistral-large-latest"},
