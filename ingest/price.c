@@ -587,7 +587,8 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
                 ki++;
             char *a = ents[i].aliases;
             if (!a) continue;
-            for (char *tok = strtok(a, " |"); tok; tok = strtok(NULL, " |")) {
+            char *save = NULL;
+            for (char *tok = strtok_r(a, " |", &save); tok; tok = strtok_r(NULL, " |", &save)) {
                 char *prov = strdup(pt->keys[ki].prov), *name = strdup(tok);
                 if (!prov || !name) {
                     free(prov);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -451,6 +452,44 @@ static void test_shipped_table(void **state) {
     price_destroy(pt);
 }
 
+/* Many threads price spans from one table at once: the table is read-only after loading. */
+typedef struct {
+    const price_table_t *pt;
+    int64_t sum;
+} price_thread_arg_t;
+
+static void *price_thread(void *p) {
+    price_thread_arg_t *a = p;
+    span_t s;
+    for (int i = 0; i < 20000; i++) {
+        span_init(&s, (i & 1) ? "openai" : "anthropic",
+                  (i & 1) ? "gpt-4o-2024-08-06" : "claude-3-5-sonnet-20241022", MS_2025_01_01);
+        s.input_tokens = 1000;
+        s.output_tokens = 500;
+        price_apply(a->pt, &s);
+        a->sum += s.cost_computed_nusd;
+    }
+    return NULL;
+}
+
+static void test_concurrent_readers(void **state) {
+    (void)state;
+    price_table_t *pt = load_table();
+    pthread_t th[4];
+    price_thread_arg_t args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (price_thread_arg_t){pt, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, price_thread, &args[i]), 0);
+    }
+    /* Per thread: 10,000 x gpt-4o (1000 x 2.5 + 500 x 10 = 7,500,000 nUSD) + 10,000 x claude
+     * (1000 x 3 + 500 x 15 = 10,500,000 nUSD) = 180,000,000,000 nUSD. */
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(args[i].sum, 180000000000ll);
+    }
+    price_destroy(pt);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_and_null),
@@ -463,6 +502,7 @@ int main(void) {
         cmocka_unit_test(test_apply_sources),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_shipped_table),
+        cmocka_unit_test(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
