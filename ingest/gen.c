@@ -39,19 +39,19 @@ static const gen_feature_t gen_features[] = {
 
 /* Prices in nano-USD per token (= USD per 1M tokens × 1000): list prices as of 2025. */
 typedef struct {
-    const char *name, *provider, *sdk;
+    const char *name, *provider, *sdk, *response_model; /* the id the provider answers with */
     unsigned weight;
     int64_t p_in, p_out, p_cached, p_cache_write;
     double ttft_median, ms_per_token;
 } gen_model_t;
 
 static const gen_model_t gen_models[] = {
-    {"gpt-4o", "openai", "openai-python/1.54.3", 20, 2500, 10000, 1250, 2500, 450, 12},
-    {"gpt-4o-mini", "openai", "openai-python/1.54.3", 30, 150, 600, 75, 150, 300, 8},
-    {"claude-sonnet-4", "anthropic", "anthropic-sdk-python/0.40.0", 15, 3000, 15000, 300, 3750, 600, 14},
-    {"claude-3-5-haiku", "anthropic", "anthropic-sdk-python/0.40.0", 15, 800, 4000, 80, 1000, 350, 9},
-    {"gemini-2.0-flash", "google", "google-genai/0.3.0", 12, 100, 400, 25, 100, 250, 5},
-    {"llama-3.1-70b", "together", "together-python/1.3.3", 8, 880, 880, 880, 880, 400, 10},
+    {"gpt-4o", "openai", "openai-python/1.54.3", "gpt-4o-2024-08-06", 20, 2500, 10000, 1250, 2500, 450, 12},
+    {"gpt-4o-mini", "openai", "openai-python/1.54.3", "gpt-4o-mini-2024-07-18", 30, 150, 600, 75, 150, 300, 8},
+    {"claude-sonnet-4", "anthropic", "anthropic-sdk-python/0.40.0", "claude-sonnet-4-20250514", 15, 3000, 15000, 300, 3750, 600, 14},
+    {"claude-3-5-haiku", "anthropic", "anthropic-sdk-python/0.40.0", "claude-3-5-haiku-20241022", 15, 800, 4000, 80, 1000, 350, 9},
+    {"gemini-2.0-flash", "google", "google-genai/0.3.0", "gemini-2.0-flash-001", 12, 100, 400, 25, 100, 250, 5},
+    {"llama-3.1-70b", "together", "together-python/1.3.3", "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", 8, 880, 880, 880, 880, 400, 10},
 };
 
 static const gen_pick_t gen_errors[] = {
@@ -82,13 +82,13 @@ typedef struct {
     char trace_id[33], span_id[17], parent_span_id[17], request_id[32];
     const char *provider, *model, *operation, *endpoint, *feature, *prompt_template,
         *prompt_version, *tenant, *team, *environment, *deploy_version, *status, *error_class,
-        *finish_reason, *evaluator, *region, *sdk;
+        *finish_reason, *evaluator, *region, *sdk, *response_model;
     char user_id[GEN_STR], session_id[GEN_STR], experiment_id[GEN_STR], api_key_id[GEN_STR],
         service[GEN_STR];
     uint32_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
         reasoning_tokens, latency_ms, ttft_ms;
     int64_t cost_nusd;
-    int cost_sent, has_ttft, has_quality, has_note;
+    int cost_sent, has_ttft, has_quality, has_note, has_response_model, tenant_sent;
     unsigned opt; /* GEN_OPT_*: which optional fields this producer sends */
     uint8_t streaming, cache_hit, is_batch;
     uint16_t http_status, retry_count;
@@ -255,6 +255,17 @@ uint64_t gen_produced(const gen_t *g) { return g->produced; }
 
 /* ---- Drawing one record. */
 
+/* API keys of the example tenant table shipped in schema/tenants.csv. */
+static int gen_known_key(const char *key) {
+    static const char *const known[] = {
+        "key_acme_search_1",   "key_acme_search_2",     "key_acme_support_1",
+        "key_globex_growth_1", "key_globex_platform_1", "key_initech_search_1",
+        "key_umbrella_platform_1"};
+    for (size_t i = 0; i < GEN_N(known); i++)
+        if (strcmp(known[i], key) == 0) return 1;
+    return 0;
+}
+
 static int64_t gen_cost(const gen_model_t *m, const gen_rec_t *r) {
     int64_t uncached = (int64_t)r->input_tokens - r->cache_read_tokens - r->cache_write_tokens;
     int64_t c = uncached * m->p_in + (int64_t)r->cache_read_tokens * m->p_cached +
@@ -299,6 +310,8 @@ static void gen_draw(gen_t *g) {
     r->provider = m->provider;
     r->model = m->name;
     r->sdk = m->sdk;
+    r->response_model = m->response_model;
+    r->has_response_model = gen_chance(g, 0.3);
     r->operation = gen_chance(g, 0.95) ? "chat" : "completion";
     r->prompt_version = gen_chance(g, 0.6) ? "v2" : "v1";
     r->environment = gen_chance(g, 0.9) ? "prod" : "staging";
@@ -308,7 +321,7 @@ static void gen_draw(gen_t *g) {
     snprintf(r->session_id, GEN_STR, "s_%08x", (unsigned)gen_below(g, 0xFFFFFFFFu));
     if (gen_chance(g, 0.2)) snprintf(r->experiment_id, GEN_STR, "exp_%u", 40 + gen_below(g, 3));
     else r->experiment_id[0] = '\0';
-    snprintf(r->api_key_id, GEN_STR, "key_%s_%u", r->tenant, 1 + gen_below(g, 3));
+    snprintf(r->api_key_id, GEN_STR, "key_%s_%s_%u", r->tenant, r->team, 1 + gen_below(g, 2));
     snprintf(r->service, GEN_STR, "%s-svc", f->name);
 
     /* Tokens: lognormal around the feature's medians; cache reads/writes are parts of input. */
@@ -379,6 +392,11 @@ static void gen_draw(gen_t *g) {
     r->opt = 0;
     for (unsigned k = 0; k < 6; k++)
         if (gen_chance(g, gen_opt_rate[k])) r->opt |= 1u << k;
+    /* Some producers send only their API key: the tenant table names tenant and team. Only
+     * for keys the shipped example table (schema/tenants.csv) knows, so that aggregates by
+     * tenant stay exact in the demo. */
+    r->tenant_sent = 1;
+    if ((r->opt & GEN_OPT_KEY) && gen_known_key(r->api_key_id) && gen_chance(g, 0.5)) r->tenant_sent = 0;
 }
 
 /* ---- JSON writer. */
@@ -499,14 +517,17 @@ static void gen_write(gen_t *g, buf_t *b) {
     if (!missing) {
         gen_kv_str(b, "provider", r->provider);
         gen_kv_str(b, "model", r->model);
+        if (r->has_response_model) gen_kv_str(b, "response_model", r->response_model);
     }
     gen_kv_str(b, "operation", r->operation);
     gen_kv_str(b, "endpoint", r->endpoint);
     gen_kv_str(b, "feature", r->feature);
     gen_kv_str(b, "prompt_template", r->prompt_template);
     gen_kv_str(b, "prompt_version", r->prompt_version);
-    gen_kv_str(b, "tenant_id", r->tenant);
-    gen_kv_str(b, "team_id", r->team);
+    if (r->tenant_sent) {
+        gen_kv_str(b, "tenant_id", r->tenant);
+        gen_kv_str(b, "team_id", r->team);
+    }
     gen_kv_str(b, "user_id", r->user_id);
     if (r->opt & GEN_OPT_SESSION) gen_kv_str(b, "session_id", r->session_id);
     if (r->experiment_id[0]) gen_kv_str(b, "experiment_id", r->experiment_id);
@@ -581,13 +602,13 @@ void gen_span(const gen_t *g, span_t *s) {
     if (r->opt & GEN_OPT_REQUEST) s->request_id = gen_s(r->request_id);
     s->provider = gen_s(r->provider);
     s->model = gen_s(r->model);
-    s->response_model = gen_s(r->model);
+    s->response_model = gen_s(r->has_response_model ? r->response_model : r->model);
     s->operation = gen_s(r->operation);
     s->endpoint = gen_s(r->endpoint);
     s->feature = gen_s(r->feature);
     s->prompt_template = gen_s(r->prompt_template);
     s->prompt_version = gen_s(r->prompt_version);
-    s->tenant_id = gen_s(r->tenant);
+    s->tenant_id = gen_s(r->tenant); /* the truth, even when only the API key was sent */
     s->team_id = gen_s(r->team);
     s->user_id = gen_s(r->user_id);
     if (r->opt & GEN_OPT_SESSION) s->session_id = gen_s(r->session_id);
@@ -620,6 +641,6 @@ void gen_span(const gen_t *g, span_t *s) {
     if (r->has_note)
         s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("prompt_preview"), gen_s(GEN_NOTE)};
     s->present = SPAN_HAS_TS | SPAN_HAS_LATENCY | SPAN_HAS_INPUT_TOKENS | SPAN_HAS_OUTPUT_TOKENS |
-                 SPAN_HAS_TENANT | SPAN_HAS_TEAM | (r->cost_sent ? SPAN_HAS_COST : 0) |
+                 (r->tenant_sent ? SPAN_HAS_TENANT | SPAN_HAS_TEAM : 0) | (r->cost_sent ? SPAN_HAS_COST : 0) |
                  (r->has_ttft ? SPAN_HAS_TTFT : 0) | (r->has_quality ? SPAN_HAS_QUALITY : 0);
 }

@@ -78,8 +78,11 @@ void gen_destroy(gen_t *g);
 int gen_next(gen_t *g, buf_t *out, char *key, size_t key_size, int *is_poison);
 
 /* The truth behind the last message (poison or not): fills s with what a perfect decoder of
- * the good message would produce, plus the generator's own cost in cost_nusd (the figure it
- * sent as cost_usd when SPAN_HAS_COST is set, else what it would have sent). Strings point
+ * the good message would produce after validation defaults (response_model = model when not
+ * sent), plus the generator's own cost in cost_nusd (the figure it sent as cost_usd when
+ * SPAN_HAS_COST is set, else what it would have sent), and the true tenant_id/team_id even
+ * when the message carried only an API key (SPAN_HAS_TENANT unset: the tenant table of
+ * schema/tenants.csv maps that key to them). Strings point
  * into g and are valid until the next gen_next() or gen_destroy(). Enrichment fields
  * (cost_center, plan_tier, cost_computed_nusd, …) are left empty. */
 void gen_span(const gen_t *g, span_t *s);
