@@ -416,6 +416,14 @@ static void gen_put_jstr(buf_t *b, const char *s) {
     buf_put(b, "\"", 1);
     for (const char *p = s; *p; p++) {
         unsigned char c = (unsigned char)*p;
+        /* Runs of plain bytes are copied at once. */
+        size_t run = 0;
+        while (p[run] && p[run] != '"' && p[run] != '\\' && (unsigned char)p[run] >= 0x20) run++;
+        if (run) {
+            buf_put(b, p, run);
+            p += run - 1;
+            continue;
+        }
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             buf_put(b, e, 2);
