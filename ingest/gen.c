@@ -72,9 +72,10 @@ static const gen_pick_t gen_evaluators[] = {{"llm_judge", 70}, {"heuristic", 20}
  * real fleets mix SDKs that send more or less context). */
 enum {
     GEN_OPT_REQUEST = 1, GEN_OPT_SESSION = 2, GEN_OPT_KEY = 4, GEN_OPT_SERVICE = 8,
-    GEN_OPT_DEPLOY = 16, GEN_OPT_SDK = 32,
+    GEN_OPT_DEPLOY = 16, GEN_OPT_SDK = 32, GEN_OPT_TEMPLATE = 64, GEN_OPT_HTTP = 128,
 };
-static const double gen_opt_rate[6] = {0.25, 0.5, 0.3, 0.3, 0.3, 0.5};
+#define GEN_NOPT 8
+static const double gen_opt_rate[GEN_NOPT] = {0.15, 0.3, 0.3, 0.2, 0.2, 0.3, 0.5, 0.3};
 
 /* ---- The record being generated. */
 typedef struct {
@@ -311,7 +312,8 @@ static void gen_draw(gen_t *g) {
     r->model = m->name;
     r->sdk = m->sdk;
     r->response_model = m->response_model;
-    r->has_response_model = gen_chance(g, 0.3);
+    /* Together always answers with its own long id (which the pricing table knows). */
+    r->has_response_model = strcmp(m->provider, "together") == 0 || gen_chance(g, 0.3);
     r->operation = gen_chance(g, 0.95) ? "chat" : "completion";
     r->prompt_version = gen_chance(g, 0.6) ? "v2" : "v1";
     r->environment = gen_chance(g, 0.9) ? "prod" : "staging";
@@ -390,7 +392,7 @@ static void gen_draw(gen_t *g) {
     r->evaluator = r->has_quality ? gen_evaluators[gen_pick(g, gen_evaluators, GEN_N(gen_evaluators))].name : "";
     r->has_note = gen_chance(g, 0.01);
     r->opt = 0;
-    for (unsigned k = 0; k < 6; k++)
+    for (unsigned k = 0; k < GEN_NOPT; k++)
         if (gen_chance(g, gen_opt_rate[k])) r->opt |= 1u << k;
     /* Some producers send only their API key: the tenant table names tenant and team. Only
      * for keys the shipped example table (schema/tenants.csv) knows, so that aggregates by
@@ -530,7 +532,7 @@ static void gen_write(gen_t *g, buf_t *b) {
     gen_kv_str(b, "operation", r->operation);
     gen_kv_str(b, "endpoint", r->endpoint);
     gen_kv_str(b, "feature", r->feature);
-    gen_kv_str(b, "prompt_template", r->prompt_template);
+    if (r->opt & GEN_OPT_TEMPLATE) gen_kv_str(b, "prompt_template", r->prompt_template);
     gen_kv_str(b, "prompt_version", r->prompt_version);
     if (r->tenant_sent) {
         gen_kv_str(b, "tenant_id", r->tenant);
@@ -562,7 +564,8 @@ static void gen_write(gen_t *g, buf_t *b) {
     if (r->is_batch) gen_kv_bool(b, "is_batch", r->is_batch);
     gen_kv_str(b, "status", r->status);
     if (r->error_class[0]) gen_kv_str(b, "error_class", r->error_class);
-    gen_kv_u(b, "http_status", r->http_status);
+    /* Failed calls always say how; many SDKs leave out a plain 200. */
+    if (r->http_status != 200 || (r->opt & GEN_OPT_HTTP)) gen_kv_u(b, "http_status", r->http_status);
     if (r->retry_count) gen_kv_u(b, "retry_count", r->retry_count);
     if (r->finish_reason[0]) gen_kv_str(b, "finish_reason", r->finish_reason);
     if (r->has_quality) {
@@ -614,7 +617,7 @@ void gen_span(const gen_t *g, span_t *s) {
     s->operation = gen_s(r->operation);
     s->endpoint = gen_s(r->endpoint);
     s->feature = gen_s(r->feature);
-    s->prompt_template = gen_s(r->prompt_template);
+    if (r->opt & GEN_OPT_TEMPLATE) s->prompt_template = gen_s(r->prompt_template);
     s->prompt_version = gen_s(r->prompt_version);
     s->tenant_id = gen_s(r->tenant); /* the truth, even when only the API key was sent */
     s->team_id = gen_s(r->team);
@@ -638,7 +641,7 @@ void gen_span(const gen_t *g, span_t *s) {
     s->is_batch = r->is_batch;
     s->status = gen_s(r->status);
     s->error_class = gen_s(r->error_class);
-    s->http_status = r->http_status;
+    s->http_status = (r->http_status != 200 || (r->opt & GEN_OPT_HTTP)) ? r->http_status : 0;
     s->retry_count = r->retry_count;
     s->finish_reason = gen_s(r->finish_reason);
     s->quality_score = r->has_quality ? (float)r->quality_milli / 1000.0f : 0.0f;
