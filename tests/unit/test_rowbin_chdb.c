@@ -214,7 +214,7 @@ static void test_roundtrip_edge_and_generated(void **state) {
     char wantagg[256];
     snprintf(wantagg, sizeof wantagg, "%llu\t%lld.%09lld\t%zu\t%zu\n", (unsigned long long)in_sum,
              (long long)(cost_sum / 1000000000), (long long)(cost_sum % 1000000000), with_ttft, with_q);
-    out = query("SELECT sum(input_tokens), sum(cost_usd), count(ttft_ms), count(quality_score) "
+    out = query("SELECT sum(input_tokens), toDecimalString(sum(cost_usd), 9), count(ttft_ms), count(quality_score) "
                 "FROM t_rt WHERE kafka_offset >= 4",
                 "TSV", NULL);
     assert_string_equal(out, wantagg);
