@@ -22,7 +22,7 @@ typedef struct {
     size_t n;
 } exp_t;
 static void e_bytes(exp_t *e, const void *p, size_t n) {
-    memcpy(e->b + e->n, p, n);
+    if (n) memcpy(e->b + e->n, p, n);
     e->n += n;
 }
 static void e_le(exp_t *e, uint64_t v, int width) {
