@@ -366,12 +366,119 @@ static void test_buffer_error(void **state) {
     buf_deinit(&b);
 }
 
+/* With the JSON decoder and validator present (branch decode), every good message decodes to
+ * exactly gen_span()'s truth, and every poison message is rejected with the reason its kind
+ * calls for: the generator and the decoder check each other. */
+#if defined(__has_include)
+#if __has_include("../../ingest/json_span.h") && __has_include("../../ingest/validate.h")
+#define TEST_GEN_DECODE 1
+#include "../../ingest/err.h"
+#include "../../ingest/json_span.h"
+#include "../../ingest/validate.h"
+
+static void assert_str_same(span_str_t a, span_str_t b, const char *what, uint64_t i) {
+    if (a.n != b.n || (a.n && memcmp(a.p, b.p, a.n) != 0))
+        fail_msg("message %llu: %s decoded as '%.*s', generated '%.*s'", (unsigned long long)i,
+                 what, (int)a.n, a.p, (int)b.n, b.p);
+}
+
+static void test_decoder_agrees(void **state) {
+    gen_opts_t o;
+    gen_opts_default(&o);
+    o.count = 20000;
+    o.seed = 99;
+    o.ts_format = GEN_TS_MIXED;
+    o.poison_fraction = 0.05;
+    o.spike = o.regression = 1;
+    o.start_ms = 1764000000000LL;
+    gen_t *g = gen_new(&o, err, sizeof err);
+    jspan_dec_t *d = jspan_dec_new(NULL, err, sizeof err);
+    assert_non_null(d);
+    static span_t got, want;
+    buf_t b;
+    buf_init(&b, 0);
+    int poison;
+    size_t rejected[5] = {0};
+    for (uint64_t i = 0; gen_next(g, &b, NULL, 0, &poison) == 1; i++, b.len = 0) {
+        gen_span(g, &want);
+        const char *field = NULL;
+        int rc = jspan_decode(d, (const char *)b.data, b.len, &got, NULL);
+        if (rc == ERR_OK) rc = validate_span(NULL, &got, o.start_ms + 86400000, &field);
+        switch (poison) {
+        case GEN_POISON_NONE:
+            break;
+        case GEN_POISON_TRUNCATED:
+            assert_int_equal(rc, ERR_JSON_SYNTAX);
+            rejected[poison]++;
+            continue;
+        case GEN_POISON_NEGATIVE:
+            assert_int_equal(rc, ERR_NEGATIVE);
+            rejected[poison]++;
+            continue;
+        case GEN_POISON_MISSING:
+            assert_int_equal(rc, ERR_MISSING_FIELD);
+            rejected[poison]++;
+            continue;
+        case GEN_POISON_NOT_OBJECT:
+            assert_int_equal(rc, ERR_NOT_OBJECT);
+            rejected[poison]++;
+            continue;
+        }
+        if (rc != ERR_OK) fail_msg("message %llu rejected (%s, field %s): %.*s", (unsigned long long)i,
+                                   err_name(rc), field ? field : "-", (int)b.len, (const char *)b.data);
+        assert_int_equal(got.ts_ms, want.ts_ms);
+#define SAME_(f) assert_str_same(got.f, want.f, #f, i);
+        SAME_(trace_id) SAME_(span_id) SAME_(parent_span_id) SAME_(request_id) SAME_(provider)
+        SAME_(model) SAME_(response_model) SAME_(operation) SAME_(endpoint) SAME_(feature)
+        SAME_(prompt_template) SAME_(prompt_version) SAME_(user_id) SAME_(session_id)
+        SAME_(experiment_id) SAME_(api_key_id) SAME_(service) SAME_(environment)
+        SAME_(deploy_version) SAME_(status) SAME_(error_class) SAME_(finish_reason) SAME_(evaluator)
+#undef SAME_
+        if (want.present & SPAN_HAS_TENANT) {
+            assert_str_same(got.tenant_id, want.tenant_id, "tenant_id", i);
+            assert_str_same(got.team_id, want.team_id, "team_id", i);
+        } else {
+            assert_int_equal(got.tenant_id.n, 0);
+        }
+        assert_int_equal(got.input_tokens, want.input_tokens);
+        assert_int_equal(got.output_tokens, want.output_tokens);
+        assert_int_equal(got.cache_read_tokens, want.cache_read_tokens);
+        assert_int_equal(got.cache_write_tokens, want.cache_write_tokens);
+        assert_int_equal(got.reasoning_tokens, want.reasoning_tokens);
+        assert_int_equal(got.latency_ms, want.latency_ms);
+        assert_int_equal(got.streaming, want.streaming);
+        assert_int_equal(got.cache_hit, want.cache_hit);
+        assert_int_equal(got.is_batch, want.is_batch);
+        assert_int_equal(got.http_status, want.http_status);
+        assert_int_equal(got.retry_count, want.retry_count);
+        uint32_t bits = SPAN_HAS_TTFT | SPAN_HAS_QUALITY | SPAN_HAS_COST;
+        assert_int_equal(got.present & bits, want.present & bits);
+        if (want.present & SPAN_HAS_TTFT) assert_int_equal(got.ttft_ms, want.ttft_ms);
+        if (want.present & SPAN_HAS_QUALITY) assert_true(got.quality_score == want.quality_score);
+        if (want.present & SPAN_HAS_COST) assert_int_equal(got.cost_nusd, want.cost_nusd);
+        assert_int_equal(got.n_attrs, want.n_attrs);
+        for (uint32_t k = 0; k < want.n_attrs; k++) {
+            assert_str_same(got.attrs[k].key, want.attrs[k].key, "attribute key", i);
+            assert_str_same(got.attrs[k].val, want.attrs[k].val, "attribute value", i);
+        }
+    }
+    for (int k = 1; k < 5; k++) assert_true(rejected[k] > 100);
+    jspan_dec_destroy(d);
+    gen_destroy(g);
+    buf_deinit(&b);
+}
+#endif
+#endif
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deterministic), cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_realistic),     cmocka_unit_test(test_timestamps),
         cmocka_unit_test(test_spike),         cmocka_unit_test(test_regression),
         cmocka_unit_test(test_poison),        cmocka_unit_test(test_buffer_error),
+#ifdef TEST_GEN_DECODE
+        cmocka_unit_test(test_decoder_agrees),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
