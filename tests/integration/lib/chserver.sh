@@ -83,7 +83,7 @@ chserver_start() {
       return 0
     fi
     # Lost a port race (or slow start): stop it and try other ports.
-    kill -9 "$CH_PID" 2>/dev/null; wait "$CH_PID" 2>/dev/null
+    kill -9 "$CH_PID" 2>/dev/null || true; wait "$CH_PID" 2>/dev/null || true
     echo "chserver: start attempt $try failed:" >&2; tail -n 3 "$CH_DIR/err" >&2 2>/dev/null
   done
   return 1
@@ -96,16 +96,16 @@ chserver_restart() {
 
 chserver_kill() {
   [ -n "$CH_PID" ] || return 0
-  kill -9 "$CH_PID" 2>/dev/null; wait "$CH_PID" 2>/dev/null
+  kill -9 "$CH_PID" 2>/dev/null || true; wait "$CH_PID" 2>/dev/null || true
   CH_PID=
 }
 
 chserver_stop() {
   [ -n "$CH_PID" ] || return 0
-  kill -TERM "$CH_PID" 2>/dev/null
+  kill -TERM "$CH_PID" 2>/dev/null || true
   local i
   for i in $(seq 1 100); do kill -0 "$CH_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$CH_PID" 2>/dev/null; wait "$CH_PID" 2>/dev/null
+  kill -9 "$CH_PID" 2>/dev/null || true; wait "$CH_PID" 2>/dev/null || true
   CH_PID=
 }
 
