@@ -2,6 +2,7 @@
  * fault stub) with ONE sink, so tests can kill and restart servers between steps and check
  * that the kept-alive connection recovers. Reads commands from stdin, one per line:
  *   insert LABEL ROWS FIRST_ID [TOKEN|-]   encode spans FIRST_ID.. (spangen.h) and insert them
+ *                                          (also prints "PAYLOAD LABEL len=N crc=X", crc32)
  *   corrupt LABEL ROWS                     ROWS good rows followed by half a row
  *   exec LABEL SQL…                        run SQL, print the result after the RESULT line
  *   bench LABEL TOTAL BATCH                insert TOTAL rows in BATCH-row requests, timed
@@ -16,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "sink_http.h"
 #include "spangen.h"
@@ -83,6 +86,8 @@ int main(int argc, char **argv) {
             }
             sink_insert(sk, table, cols, NULL, b.data, b.len, strcmp(token, "-") ? token : NULL, &r);
             print_result(label, &r);
+            printf("PAYLOAD %s len=%zu crc=%08lx\n", label, b.len,
+                   crc32(0, b.data ? b.data : (const Bytef *)"", (uInt)b.len));
         } else if (!strcmp(cmd, "exec")) {
             char *out = NULL;
             sink_exec(sk, rest, &out, &r);
