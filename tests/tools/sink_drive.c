@@ -29,6 +29,12 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void print_result(const char *label, const sink_result_t *r) {
     printf("RESULT %s %s %d %d %s\n", label, r->err == ERR_OK ? "ERR_OK" : err_name(r->err),
            r->ch_code, r->http_status, r->msg);
@@ -99,7 +105,7 @@ int main(int argc, char **argv) {
             unsigned long long total = 0, batch = 0;
             sscanf(rest, "%llu %llu", &total, &batch);
             if (!batch) batch = total;
-            double spent = 0;
+            double spent = 0, cpu = 0;
             sink_http_stats_t s0, s1;
             sink_http_stats(sk, &s0);
             memset(&r, 0, sizeof r);
@@ -107,17 +113,18 @@ int main(int argc, char **argv) {
                 unsigned long long n = total - done < batch ? total - done : batch;
                 buf_reset(&b);
                 spangen_rows(&b, done, n);
-                double t0 = now_s();
+                double t0 = now_s(), c0 = cpu_s();
                 sink_insert(sk, table, cols, NULL, b.data, b.len, NULL, &r);
                 spent += now_s() - t0;
+                cpu += cpu_s() - c0;
             }
             sink_http_stats(sk, &s1);
             print_result(label, &r);
-            printf("BENCHLINE %s rows=%llu seconds=%.3f rows_per_s=%.0f bytes_raw=%llu bytes_sent=%llu requests=%llu\n",
+            printf("BENCHLINE %s rows=%llu seconds=%.3f rows_per_s=%.0f bytes_raw=%llu bytes_sent=%llu requests=%llu cpu_ns_per_row=%.0f\n",
                    label, total, spent, spent > 0 ? total / spent : 0,
                    (unsigned long long)(s1.bytes_raw - s0.bytes_raw),
                    (unsigned long long)(s1.bytes_sent - s0.bytes_sent),
-                   (unsigned long long)(s1.requests - s0.requests));
+                   (unsigned long long)(s1.requests - s0.requests), total ? cpu * 1e9 / total : 0);
             fflush(stdout);
         } else if (!strcmp(cmd, "stats")) {
             sink_http_stats_t s;
