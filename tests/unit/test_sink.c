@@ -135,6 +135,33 @@ static void test_http_conf_errors(void **state) {
     sink_destroy(NULL);
 }
 
+/* docs/operations.md lists every code of the table with its class (run from the repo root). */
+static void test_docs_list_every_code(void **state) {
+    FILE *f = fopen("docs/operations.md", "r");
+    assert_non_null(f);
+    static char doc[1 << 16];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = 0;
+    static const char *cls_row[] = {[ERR_SERVER_RETRY] = "| `ERR_SERVER_RETRY` |",
+                                    [ERR_SERVER_REJECTED] = "| `ERR_SERVER_REJECTED` |",
+                                    [ERR_SERVER_FATAL] = "| `ERR_SERVER_FATAL` |"};
+    int listed = 0;
+    for (int code = 1; code < 2000; code++) {
+        const char *name = sink_code_name(code);
+        if (!name) continue;
+        char want[96];
+        snprintf(want, sizeof want, "%s (%d)", name, code);
+        const char *row = strstr(doc, cls_row[sink_code_class(code)]);
+        assert_non_null(row);
+        const char *eol = strchr(row, '\n');
+        const char *hit = strstr(row, want);
+        if (!hit || hit > eol) fail_msg("%s not in the %s row of docs/operations.md", want, cls_row[sink_code_class(code)]);
+        listed++;
+    }
+    assert_true(listed > 40);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_code_classes),
@@ -143,6 +170,7 @@ int main(void) {
         cmocka_unit_test(test_result_from_message),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_http_conf_errors),
+        cmocka_unit_test(test_docs_list_every_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
