@@ -10,7 +10,7 @@
  *   signal PATH | waitfile PATH            create PATH | wait (≤ 60 s) until PATH exists
  * Each step prints "RESULT LABEL ERRNAME CH_CODE HTTP_STATUS MESSAGE".
  * Options: --url U --database D --table T --user U --password P --compression C
- *          --legacy N --timeout-ms N --connect-timeout-ms N */
+ *          --legacy N --timeout-ms N --connect-timeout-ms N --tls-verify 0|1 --ca-file F */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +55,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "--legacy")) c.legacy = atoi(v);
         else if (!strcmp(k, "--timeout-ms")) c.timeout_ms = atol(v);
         else if (!strcmp(k, "--connect-timeout-ms")) c.connect_timeout_ms = atol(v);
+        else if (!strcmp(k, "--tls-verify")) c.tls_verify = atoi(v);
+        else if (!strcmp(k, "--ca-file")) c.ca_file = v;
         else {
             fprintf(stderr, "unknown option %s\n", k);
             return 2;

@@ -3,6 +3,9 @@
 #
 #   source tests/integration/lib/chserver.sh
 #   chserver_start            # sets CH_DIR CH_HTTP_PORT CH_TCP_PORT CH_URL CH_PID; waits for /ping
+#                             # With CH_TLS=1 set before it: also HTTPS on CH_HTTPS_PORT with a fresh
+#                             # self-signed certificate for 127.0.0.1/localhost in $CH_DIR/ca.crt
+#                             # (CH_HTTPS_URL=https://127.0.0.1:PORT).
 #   chserver_query "SQL"      # runs SQL over HTTP as user default, prints the result; rc!=0 on error
 #   chserver_create_legacy_spans [db] [table]   # CREATE DATABASE + llm_spans (legacy types from
 #                             # ingest/columns.h via build/tests/tools/print_ddl; default spanhouse.llm_spans)
@@ -50,7 +53,7 @@ chserver__launch() {
     --logger.log="$CH_DIR/log" --logger.errorlog="$CH_DIR/err" --logger.level=warning \
     --listen_host=127.0.0.1 --http_port="$CH_HTTP_PORT" --tcp_port="$CH_TCP_PORT" \
     --interserver_http_port="$CH_IS_PORT" --mark_cache_size=268435456 \
-    --uncompressed_cache_size=268435456 >"$CH_DIR/stdout" 2>&1 &
+    --uncompressed_cache_size=268435456 "${CH_TLS_ARGS[@]}" >"$CH_DIR/stdout" 2>&1 &
   CH_PID=$!
 }
 
@@ -65,17 +68,30 @@ chserver__wait() {
   return 1
 }
 
+CH_TLS_ARGS=()
+chserver__tls_setup() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$CH_DIR/server.key" -out "$CH_DIR/ca.crt" \
+    -days 30 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    >/dev/null 2>&1 && openssl dhparam -out "$CH_DIR/dh.pem" 1024 >/dev/null 2>&1
+}
+
 chserver_start() {
   local try
   CH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-ch.XXXXXX")
   mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas"
   chserver__write_users
   trap chserver_cleanup EXIT
+  if [ "${CH_TLS:-0}" = 1 ]; then chserver__tls_setup || return 1; fi
   for try in 1 2 3 4 5; do
     CH_HTTP_PORT=$(chserver__pick_port) && CH_TCP_PORT=$(chserver__pick_port) &&
-      CH_IS_PORT=$(chserver__pick_port) || return 1
-    [ "$CH_HTTP_PORT" != "$CH_TCP_PORT" ] && [ "$CH_TCP_PORT" != "$CH_IS_PORT" ] &&
-      [ "$CH_HTTP_PORT" != "$CH_IS_PORT" ] || continue
+      CH_IS_PORT=$(chserver__pick_port) && CH_HTTPS_PORT=$(chserver__pick_port) || return 1
+    [ "$(printf '%s\n' "$CH_HTTP_PORT" "$CH_TCP_PORT" "$CH_IS_PORT" "$CH_HTTPS_PORT" | sort -u | wc -l)" = 4 ] || continue
+    CH_TLS_ARGS=()
+    if [ "${CH_TLS:-0}" = 1 ]; then
+      CH_TLS_ARGS=(--https_port="$CH_HTTPS_PORT" --openSSL.server.certificateFile="$CH_DIR/ca.crt"
+        --openSSL.server.privateKeyFile="$CH_DIR/server.key" --openSSL.server.dhParamsFile="$CH_DIR/dh.pem")
+      CH_HTTPS_URL="https://127.0.0.1:$CH_HTTPS_PORT"; export CH_HTTPS_URL CH_HTTPS_PORT
+    fi
     chserver__launch
     if chserver__wait 60; then
       CH_URL="http://127.0.0.1:$CH_HTTP_PORT"
