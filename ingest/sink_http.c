@@ -296,6 +296,9 @@ static int sink_http_insert(sink_t *sk, const char *table, const char *columns,
 static int sink_http_exec(sink_t *sk, const char *sql, char **out, sink_result_t *res) {
     sink_http_t *h = (sink_http_t *)sk;
     sink_http_begin_url(h);
+    /* Buffer the result on the server: otherwise an error after the first rows would arrive
+     * as HTTP 200 with the exception text appended to the data. */
+    sink_http_put_param(&h->query, "wait_end_of_query", "1");
     h->collect_all = out != NULL;
     int e = sink_http_post(h, sql, strlen(sql), NULL, res);
     h->collect_all = 0;

@@ -9,6 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 make --no-print-directory -s build/tests/tools/sink_drive build/tests/tools/ch_stub >/dev/null
 DRIVE=build/tests/tools/sink_drive
+# The sanitizer build covers unit tests only; here the sink runs under valgrind (when
+# installed: scripts/install-deps.sh does) so leaks and bad reads on error paths fail the test.
+VG=()
+if command -v valgrind >/dev/null; then
+  VG=(valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite)
+fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-stub.XXXXXX")
 STUB_PID=
 cleanup() { [ -z "$STUB_PID" ] || { kill "$STUB_PID" 2>/dev/null || true; wait "$STUB_PID" 2>/dev/null || true; }; rm -rf "$W"; }
@@ -39,7 +45,7 @@ cat > "$W/s1" <<S
 500 H241 0 Memory limit (total) exceeded
 429 - 0 slow down
 403 - 0 forbidden by a proxy
-200 - 2500
+200 - 6000
 200 - 0
 S
 stub_start "$W/s1"
@@ -56,7 +62,7 @@ insert slow 10 0
 insert ok 10 0
 stats st
 S
-"$DRIVE" --url "$URL" --timeout-ms 1000 < "$W/drv" > "$W/out"
+"${VG[@]}" "$DRIVE" --url "$URL" --timeout-ms 2500 < "$W/drv" > "$W/out" || fail "driver rc=$?"
 expect toomany server_retryable 252 500
 expect nocode server_retryable 0 500
 expect unavail server_retryable 0 503
@@ -79,7 +85,8 @@ grep -q 'query=INSERT INTO spanhouse.llm_spans (timestamp, trace_id' "$W/stub.lo
 # 2. Compression: every encoding decompresses to the exact payload.
 for enc in gzip zstd lz4 none; do
   stub_start /dev/null
-  printf 'insert c%s 2000 7\n' "$enc" | "$DRIVE" --url "$URL" --compression "$enc" > "$W/out"
+  printf 'insert c%s 2000 7\n' "$enc" | "${VG[@]}" "$DRIVE" --url "$URL" --compression "$enc" > "$W/out" ||
+    fail "driver rc=$?"
   expect "c$enc" ERR_OK 0 200
   read -r len crc < <(sed -n "s/^PAYLOAD c$enc len=\([0-9]*\) crc=\([0-9a-f]*\)/\1 \2/p" "$W/out")
   want_enc=$enc; [ "$enc" != none ] || want_enc=-
