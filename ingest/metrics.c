@@ -55,12 +55,11 @@ struct metrics_s {
 
 static const double metrics_b_seconds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                            0.5,   1,      2.5,   5,    10,    30,   60};
-static const double metrics_b_rows[] = {1, 10, 100, 1000, 5000, 10000, 50000, 100000, 500000,
-                                        1000000};
-static const double metrics_b_bytes[] = {1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
-                                         16777216, 67108864, 268435456};
-static const double metrics_b_default[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                           0.5,   1,    2.5,   5,    10};
+static const double metrics_b_rows[] = {1,     10,    100,    1000,   5000,
+                                        10000, 50000, 100000, 500000, 1000000};
+static const double metrics_b_bytes[] = {1024,    4096,    16384,    65536,    262144,
+                                         1048576, 4194304, 16777216, 67108864, 268435456};
+static const double metrics_b_default[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 static int metrics_ends_with(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
@@ -69,18 +68,24 @@ static int metrics_ends_with(const char *s, const char *suf) {
 
 static void metrics_pick_buckets(metrics_family_t *f) {
 #define METRICS_B_(arr) (f->bounds = arr, f->nb = sizeof(arr) / sizeof(arr[0]))
-    if (metrics_ends_with(f->name, "_seconds")) METRICS_B_(metrics_b_seconds);
-    else if (metrics_ends_with(f->name, "_rows")) METRICS_B_(metrics_b_rows);
-    else if (metrics_ends_with(f->name, "_bytes")) METRICS_B_(metrics_b_bytes);
-    else METRICS_B_(metrics_b_default);
+    if (metrics_ends_with(f->name, "_seconds"))
+        METRICS_B_(metrics_b_seconds);
+    else if (metrics_ends_with(f->name, "_rows"))
+        METRICS_B_(metrics_b_rows);
+    else if (metrics_ends_with(f->name, "_bytes"))
+        METRICS_B_(metrics_b_bytes);
+    else
+        METRICS_B_(metrics_b_default);
 #undef METRICS_B_
 }
 
 static uint64_t metrics_hash(const char *name, const char *labels) {
     uint64_t h = 1469598103934665603ull;
-    for (const char *p = name; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
     h = (h ^ 0xff) * 1099511628211ull;
-    for (const char *p = labels; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    for (const char *p = labels; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
     return h;
 }
 
@@ -94,8 +99,10 @@ static metrics_family_t *metrics_family(metrics_t *m, const char *name, int type
     }
     f->type = type;
     metrics_pick_buckets(f);
-    if (m->fams_tail) m->fams_tail->next = f;
-    else m->fams = f;
+    if (m->fams_tail)
+        m->fams_tail->next = f;
+    else
+        m->fams = f;
     m->fams_tail = f;
     return f;
 }
@@ -107,7 +114,8 @@ static int metrics_grow(metrics_t *m) {
     for (size_t i = 0; i < m->nslots; i++) {
         if (!m->slots[i].ser) continue;
         size_t j = m->slots[i].hash & (n - 1);
-        while (s[j].ser) j = (j + 1) & (n - 1);
+        while (s[j].ser)
+            j = (j + 1) & (n - 1);
         s[j] = m->slots[i];
     }
     free(m->slots);
@@ -141,11 +149,14 @@ static metrics_series_t *metrics_series(metrics_t *m, const char *name, const ch
         free(s);
         return NULL;
     }
-    if (f->tail) f->tail->next = s;
-    else f->head = s;
+    if (f->tail)
+        f->tail->next = s;
+    else
+        f->head = s;
     f->tail = s;
     size_t j = h & (m->nslots - 1);
-    while (m->slots[j].ser) j = (j + 1) & (m->nslots - 1);
+    while (m->slots[j].ser)
+        j = (j + 1) & (m->nslots - 1);
     m->slots[j] = (metrics_slot_t){f, s, h};
     m->nused++;
     return s;
@@ -170,9 +181,11 @@ void metrics_histogram_observe(metrics_t *m, const char *name, const char *label
     metrics_series_t *s = metrics_series(m, name, labels, METRICS_HISTOGRAM);
     if (s) {
         metrics_family_t *f = m->fams;
-        while (strcmp(f->name, name)) f = f->next; /* exists: the series was found in it */
+        while (strcmp(f->name, name))
+            f = f->next; /* exists: the series was found in it */
         size_t i = 0;
-        while (i < f->nb && v > f->bounds[i]) i++;
+        while (i < f->nb && v > f->bounds[i])
+            i++;
         s->buckets[i]++;
         s->sum += v;
         s->count++;
@@ -202,9 +215,12 @@ static void metrics_put(buf_t *out, const char *s) { buf_append(out, s, strlen(s
 
 static void metrics_put_help(buf_t *out, const char *help) {
     for (const char *p = help; *p; p++) { /* HELP escapes only \ and newline */
-        if (*p == '\\') metrics_put(out, "\\\\");
-        else if (*p == '\n') metrics_put(out, "\\n");
-        else buf_put(out, p, 1);
+        if (*p == '\\')
+            metrics_put(out, "\\\\");
+        else if (*p == '\n')
+            metrics_put(out, "\\n");
+        else
+            buf_put(out, p, 1);
     }
 }
 
@@ -220,8 +236,8 @@ static void metrics_put_num(buf_t *out, double v) {
     metrics_put(out, t);
 }
 
-static void metrics_put_sample(buf_t *out, const char *name, const char *suffix,
-                               const char *labels, const char *le) {
+static void metrics_put_sample(buf_t *out, const char *name, const char *suffix, const char *labels,
+                               const char *le) {
     metrics_put(out, name);
     metrics_put(out, suffix);
     if (*labels || le) {
@@ -269,8 +285,7 @@ void metrics_render(metrics_t *m, buf_t *out) {
                 for (size_t i = 0; i <= f->nb; i++) {
                     cum += s->buckets[i];
                     if (i < f->nb) metrics_fmt(t, sizeof(t), f->bounds[i]);
-                    metrics_put_sample(out, f->name, "_bucket", s->labels,
-                                       i < f->nb ? t : "+Inf");
+                    metrics_put_sample(out, f->name, "_bucket", s->labels, i < f->nb ? t : "+Inf");
                     snprintf(t, sizeof(t), "%llu\n", (unsigned long long)cum);
                     metrics_put(out, t);
                 }
@@ -297,15 +312,14 @@ static enum MHD_Result metrics_reply(struct MHD_Connection *conn, unsigned statu
     return ret;
 }
 
-static enum MHD_Result metrics_on_request(void *cls, struct MHD_Connection *conn,
-                                          const char *url, const char *method,
-                                          const char *version, const char *upload_data,
-                                          size_t *upload_data_size, void **con_cls) {
+static enum MHD_Result metrics_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                          const char *method, const char *version,
+                                          const char *upload_data, size_t *upload_data_size,
+                                          void **con_cls) {
     metrics_t *m = cls;
     static const char text[] = "text/plain; charset=utf-8";
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return metrics_reply(conn, 405, text, "method not allowed\n", 19,
-                             MHD_RESPMEM_PERSISTENT);
+        return metrics_reply(conn, 405, text, "method not allowed\n", 19, MHD_RESPMEM_PERSISTENT);
     if (!strcmp(url, "/metrics")) {
         buf_t b;
         buf_init(&b, 64u << 20);
@@ -318,7 +332,8 @@ static enum MHD_Result metrics_on_request(void *cls, struct MHD_Connection *conn
         return metrics_reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", data, b.len,
                              MHD_RESPMEM_MUST_FREE);
     }
-    if (!strcmp(url, "/healthz")) return metrics_reply(conn, 200, text, "ok\n", 3, MHD_RESPMEM_PERSISTENT);
+    if (!strcmp(url, "/healthz"))
+        return metrics_reply(conn, 200, text, "ok\n", 3, MHD_RESPMEM_PERSISTENT);
     if (!strcmp(url, "/readyz")) {
         if (atomic_load(&m->ready))
             return metrics_reply(conn, 200, text, "ready\n", 6, MHD_RESPMEM_PERSISTENT);
@@ -367,8 +382,7 @@ int metrics_serve(metrics_t *m, const char *addr, int *bound_port, char *errstr,
     }
     m->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
                                 metrics_on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-                                MHD_OPTION_END);
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
     if (!m->httpd) {
         snprintf(errstr, errstr_size, "cannot listen on %s (port in use or no permission)", addr);
         return ERR_IO;

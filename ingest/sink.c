@@ -143,8 +143,10 @@ int sink_parse_code(const char *msg, size_t len) {
 int sink_result_from_message(sink_result_t *res, const char *msg, size_t len, int http_status) {
     if (!res->ch_code) res->ch_code = sink_parse_code(msg, len);
     res->http_status = http_status;
-    while (len > 0 && isspace((unsigned char)msg[len - 1])) len--;
-    while (len > 0 && isspace((unsigned char)*msg)) msg++, len--;
+    while (len > 0 && isspace((unsigned char)msg[len - 1]))
+        len--;
+    while (len > 0 && isspace((unsigned char)*msg))
+        msg++, len--;
     size_t n = len < sizeof(res->msg) - 1 ? len : sizeof(res->msg) - 1;
     memcpy(res->msg, msg, n);
     res->msg[n] = 0;
@@ -175,7 +177,8 @@ static uint64_t sink_rng_next(uint64_t *s) { /* xorshift64* */
 
 uint64_t sink_backoff_next(sink_backoff_t *b) {
     uint64_t ceil = b->base_ms;
-    for (uint32_t i = 0; i < b->attempt && ceil < b->cap_ms; i++) ceil *= 2;
+    for (uint32_t i = 0; i < b->attempt && ceil < b->cap_ms; i++)
+        ceil *= 2;
     if (ceil > b->cap_ms) ceil = b->cap_ms;
     if (b->attempt < UINT32_MAX) b->attempt++;
     return sink_rng_next(&b->rng) % (ceil + 1);

@@ -15,10 +15,11 @@
 typedef struct sink_s sink_t;
 
 typedef struct sink_result_s {
-    int err;         /* ERR_OK | ERR_NETWORK | ERR_TIMEOUT | ERR_SERVER_RETRY (retry later) |
-                        ERR_SERVER_REJECTED (data error: bad rows, the worker splits the batch) |
-                        ERR_SERVER_FATAL (auth, unknown table/column: stop) */
-    int ch_code;     /* ClickHouse exception code (X-ClickHouse-Exception-Code / "Code: N."), 0 if none */
+    int err;     /* ERR_OK | ERR_NETWORK | ERR_TIMEOUT | ERR_SERVER_RETRY (retry later) |
+                    ERR_SERVER_REJECTED (data error: bad rows, the worker splits the batch) |
+                    ERR_SERVER_FATAL (auth, unknown table/column: stop) */
+    int ch_code; /* ClickHouse exception code (X-ClickHouse-Exception-Code / "Code: N."), 0 if none
+                  */
     int http_status; /* 0 when not HTTP */
     char msg[1024];  /* server message, truncated */
 } sink_result_t;

@@ -20,8 +20,8 @@
 
 enum { SINK_HTTP_NONE, SINK_HTTP_GZIP, SINK_HTTP_ZSTD, SINK_HTTP_LZ4 };
 
-#define SINK_HTTP_ERRBODY_MAX (64u << 10)   /* keep at most this much of an error answer */
-#define SINK_HTTP_RESULT_MAX (256u << 20)   /* exec results larger than this fail */
+#define SINK_HTTP_ERRBODY_MAX (64u << 10) /* keep at most this much of an error answer */
+#define SINK_HTTP_RESULT_MAX (256u << 20) /* exec results larger than this fail */
 
 typedef struct sink_http_s {
     sink_t base;
@@ -34,9 +34,9 @@ typedef struct sink_http_s {
     int compression;
     int tls_verify;
     int legacy;
-    buf_t body;  /* compressed request body, reused */
-    buf_t resp;  /* response body, reused */
-    buf_t query; /* URL being built, reused */
+    buf_t body;        /* compressed request body, reused */
+    buf_t resp;        /* response body, reused */
+    buf_t query;       /* URL being built, reused */
     int resp_code_hdr; /* X-ClickHouse-Exception-Code of the last answer */
     int collect_all;   /* exec: keep the whole body, else only the first SINK_HTTP_ERRBODY_MAX */
     sink_http_stats_t st;
@@ -67,8 +67,10 @@ static size_t sink_http_on_header(char *p, size_t size, size_t n, void *ud) {
     if (len > sizeof(key) - 1 && strncasecmp(p, key, sizeof(key) - 1) == 0) {
         int v = 0;
         for (size_t i = sizeof(key) - 1; i < len; i++)
-            if (p[i] >= '0' && p[i] <= '9') v = v * 10 + (p[i] - '0');
-            else if (v) break;
+            if (p[i] >= '0' && p[i] <= '9')
+                v = v * 10 + (p[i] - '0');
+            else if (v)
+                break;
         h->resp_code_hdr = v;
     }
     return len;
@@ -99,14 +101,20 @@ static void sink_http_put_param(buf_t *b, const char *k, const char *v) {
 /* Fills res from a curl failure. */
 static int sink_http_curl_fail(sink_http_t *h, CURLcode cc, sink_result_t *res) {
     switch (cc) {
-    case CURLE_OPERATION_TIMEDOUT: res->err = ERR_TIMEOUT; break;
+    case CURLE_OPERATION_TIMEDOUT:
+        res->err = ERR_TIMEOUT;
+        break;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-    case CURLE_LOGIN_DENIED: res->err = ERR_SERVER_FATAL; break;
-    default: res->err = ERR_NETWORK; break;
+    case CURLE_LOGIN_DENIED:
+        res->err = ERR_SERVER_FATAL;
+        break;
+    default:
+        res->err = ERR_NETWORK;
+        break;
     }
     snprintf(res->msg, sizeof(res->msg), "curl: %s: %s", curl_easy_strerror(cc),
              h->curl_err[0] ? h->curl_err : "-");
@@ -247,7 +255,10 @@ static int sink_http_compress(sink_http_t *h, const void *src, size_t len) {
 }
 
 static const char *sink_http_encoding_name(int c) {
-    return c == SINK_HTTP_GZIP ? "gzip" : c == SINK_HTTP_ZSTD ? "zstd" : c == SINK_HTTP_LZ4 ? "lz4" : NULL;
+    return c == SINK_HTTP_GZIP   ? "gzip"
+           : c == SINK_HTTP_ZSTD ? "zstd"
+           : c == SINK_HTTP_LZ4  ? "lz4"
+                                 : NULL;
 }
 
 static int sink_http_insert(sink_t *sk, const char *table, const char *columns,
@@ -289,8 +300,8 @@ static int sink_http_insert(sink_t *sk, const char *table, const char *columns,
     }
     h->collect_all = 0;
     h->st.bytes_sent += blen;
-    return sink_http_post(h, body, blen,
-                          blen ? sink_http_encoding_name(h->compression) : NULL, res);
+    return sink_http_post(h, body, blen, blen ? sink_http_encoding_name(h->compression) : NULL,
+                          res);
 }
 
 static int sink_http_exec(sink_t *sk, const char *sql, char **out, sink_result_t *res) {
@@ -347,10 +358,14 @@ sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_siz
     }
     int comp;
     const char *cn = c->compression ? c->compression : "none";
-    if (!strcmp(cn, "none") || !*cn) comp = SINK_HTTP_NONE;
-    else if (!strcmp(cn, "gzip")) comp = SINK_HTTP_GZIP;
-    else if (!strcmp(cn, "zstd")) comp = SINK_HTTP_ZSTD;
-    else if (!strcmp(cn, "lz4")) comp = SINK_HTTP_LZ4;
+    if (!strcmp(cn, "none") || !*cn)
+        comp = SINK_HTTP_NONE;
+    else if (!strcmp(cn, "gzip"))
+        comp = SINK_HTTP_GZIP;
+    else if (!strcmp(cn, "zstd"))
+        comp = SINK_HTTP_ZSTD;
+    else if (!strcmp(cn, "lz4"))
+        comp = SINK_HTTP_LZ4;
     else {
         snprintf(errstr, errstr_size, "unknown compression '%s' (none|gzip|zstd|lz4)", cn);
         return NULL;

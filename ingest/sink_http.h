@@ -29,10 +29,10 @@ typedef struct sink_http_conf_s {
 sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_size);
 
 typedef struct sink_http_stats_s {
-    uint64_t requests;        /* HTTP requests sent (inserts, execs, probes) */
-    uint64_t connects;        /* new TCP connections opened: requests - connects = reuses */
-    uint64_t bytes_raw;       /* RowBinary bytes handed to sink_insert */
-    uint64_t bytes_sent;      /* request body bytes after compression */
+    uint64_t requests;   /* HTTP requests sent (inserts, execs, probes) */
+    uint64_t connects;   /* new TCP connections opened: requests - connects = reuses */
+    uint64_t bytes_raw;  /* RowBinary bytes handed to sink_insert */
+    uint64_t bytes_sent; /* request body bytes after compression */
 } sink_http_stats_t;
 
 /* Counters since sink_http_new. sk must be an HTTP sink (sink_kind() == "http"). */

@@ -140,6 +140,8 @@ chserver_query() {
 
 chserver_create_legacy_spans() {
   local db=${1:-spanhouse} table=${2:-llm_spans} ddl
+  [ -x "$CH_ROOT/build/tests/tools/print_ddl" ] ||
+    make -C "$CH_ROOT" --no-print-directory -s build/tests/tools/print_ddl >/dev/null || return 1
   ddl=$("$CH_ROOT/build/tests/tools/print_ddl" legacy "$db.$table") || return 1
   chserver_query "CREATE DATABASE IF NOT EXISTS $db" && chserver_query "$ddl"
 }
