@@ -502,7 +502,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w) {
             if ((rc = js_double(j, &v->d)) != ERR_OK) return rc;
             v->kind = OTLP_V_DBL;
             if (w) {
-                char tmp[40];
+                char tmp[48];
                 if (v->d != v->d || v->d - v->d != 0) {
                     wr_put(w, "null", 4);
                 } else {

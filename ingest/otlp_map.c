@@ -94,7 +94,18 @@ static const struct {
     {"output.value", OTLP_F_CONTENT, 0}, /* OpenInference */
 };
 
-static uint32_t otlp_hash(const char *k, size_t n) {
+/* Hash of an attribute key: length and three 8-byte words (head, middle, tail) for keys of
+ * 8 bytes or more, FNV-1a below. Collisions only lengthen a probe; memcmp decides. */
+static inline uint32_t otlp_hash(const char *k, size_t n) {
+    if (n >= 8) {
+        uint64_t a, b, c;
+        memcpy(&a, k, 8);
+        memcpy(&b, k + n / 2 - 4, 8);
+        memcpy(&c, k + n - 8, 8);
+        uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^
+                     (c * 0x165667B19E3779F9ull) ^ n;
+        return (uint32_t)(h ^ (h >> 29) ^ (h >> 41));
+    }
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)k[i]) * 16777619u;
     return h;
@@ -310,7 +321,47 @@ void otlp_span_begin(otlp_dec_t *d) {
     d->start_ns = d->end_ns = d->first_chunk_ns = 0;
 }
 
+static int otlp_fmt_i64(char *buf, int64_t v) {
+    char tmp[24];
+    int n = 0, k = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) buf[k++] = '-';
+    while (n) buf[k++] = tmp[--n];
+    buf[k] = 0;
+    return k;
+}
+
 int otlp_fmt_double(char *buf, size_t size, double v) {
+    /* Fast path: few decimals (0.7, 1.5, 95.4) print as integer.fraction exactly. */
+    static const double p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (size >= 48 && v > -1e12 && v < 1e12) {
+        for (int m = 0; m < 7; m++) {
+            double x = v * p10[m];
+            if (x != (double)(int64_t)x) continue;
+            int64_t iv = (int64_t)x;
+            if ((double)iv / p10[m] != v) break;
+            uint64_t a = iv < 0 ? 0 - (uint64_t)iv : (uint64_t)iv;
+            uint64_t ip = a / (uint64_t)p10[m], fp = a % (uint64_t)p10[m];
+            int k = 0;
+            if (iv < 0) buf[k++] = '-';
+            k += otlp_fmt_i64(buf + k, (int64_t)ip);
+            if (m) {
+                buf[k++] = '.';
+                for (int i = m - 1; i >= 0; i--) {
+                    buf[k + i] = (char)('0' + fp % 10);
+                    fp /= 10;
+                }
+                k += m;
+                while (buf[k - 1] == '0') k--; /* 1.50 -> 1.5 */
+            }
+            buf[k] = 0;
+            return k;
+        }
+    }
     /* Shortest of 15/16/17 significant digits that reads back as the same double. */
     int n = 0;
     for (int prec = 15; prec <= 17; prec++) {
@@ -322,7 +373,7 @@ int otlp_fmt_double(char *buf, size_t size, double v) {
 
 /* Renders a scalar as text into the arena (for attrs and string columns given numbers). */
 static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
-    char tmp[40];
+    char tmp[48];
     int n;
     switch (v->kind) {
     case OTLP_V_STR:
@@ -330,7 +381,7 @@ static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
     case OTLP_V_ARRAY:
     case OTLP_V_KVLIST: return v->str;
     case OTLP_V_BOOL: return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
-    case OTLP_V_INT: n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v->i); break;
+    case OTLP_V_INT: n = otlp_fmt_i64(tmp, v->i); break;
     case OTLP_V_DBL:
         if (isnan(v->d)) return SPAN_STR_LIT("NaN");
         if (isinf(v->d)) return v->d > 0 ? SPAN_STR_LIT("Infinity") : SPAN_STR_LIT("-Infinity");

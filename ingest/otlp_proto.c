@@ -43,8 +43,15 @@ static inline int pb_varint(pb_t *b, uint64_t *out) {
     return -1; /* more than 10 bytes */
 }
 
+/* The error path of pb_next, out of line so the hot path stays small. */
+static __attribute__((noinline)) int pb_bad(otlp_dec_t *d, const char *msg, const char *what,
+                                             uint32_t num) {
+    return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: %s (field %u)", msg, what, num);
+}
+
 /* Reads the next field of message b. f->num == 0 at the end. */
-static int pb_next(otlp_dec_t *d, pb_t *b, pbf_t *f, const char *msg) {
+static inline __attribute__((always_inline)) int pb_next(otlp_dec_t *d, pb_t *b, pbf_t *f,
+                                                         const char *msg) {
     uint64_t tag, len;
     if (b->p >= b->e) {
         f->num = 0;
@@ -53,43 +60,45 @@ static int pb_next(otlp_dec_t *d, pb_t *b, pbf_t *f, const char *msg) {
     if (b->p[0] < 0x80) { /* one-byte tag: the common case */
         tag = *b->p++;
     } else if (pb_varint(b, &tag)) {
-        return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: truncated field tag", msg);
+        return pb_bad(d, msg, "truncated field tag", 0);
     }
     f->wt = (uint32_t)(tag & 7);
     if ((tag >> 3) == 0 || (tag >> 3) > 536870911u)
-        return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: field number 0 or too large", msg);
+        return pb_bad(d, msg, "field number 0 or too large", 0);
     f->num = (uint32_t)(tag >> 3);
     switch (f->wt) {
     case PB_VARINT:
-        if (pb_varint(b, &f->v))
-            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: bad varint in field %u", msg, f->num);
+        if (b->p < b->e && b->p[0] < 0x80) {
+            f->v = *b->p++;
+            return ERR_OK;
+        }
+        if (pb_varint(b, &f->v)) return pb_bad(d, msg, "bad varint", f->num);
         return ERR_OK;
     case PB_I64:
-        if (b->e - b->p < 8)
-            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: truncated fixed64 field %u", msg, f->num);
+        if (b->e - b->p < 8) return pb_bad(d, msg, "truncated fixed64", f->num);
         memcpy(&f->v, b->p, 8); /* little-endian host (x86_64, aarch64) */
         b->p += 8;
         return ERR_OK;
     case PB_I32: {
         uint32_t v32;
-        if (b->e - b->p < 4)
-            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: truncated fixed32 field %u", msg, f->num);
+        if (b->e - b->p < 4) return pb_bad(d, msg, "truncated fixed32", f->num);
         memcpy(&v32, b->p, 4);
         f->v = v32;
         b->p += 4;
         return ERR_OK;
     }
     case PB_LEN:
-        if (pb_varint(b, &len) || len > (uint64_t)(b->e - b->p))
-            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: length of field %u past the end", msg,
-                             f->num);
+        if (b->p < b->e && b->p[0] < 0x80) {
+            len = *b->p++;
+        } else if (pb_varint(b, &len)) {
+            return pb_bad(d, msg, "bad length", f->num);
+        }
+        if (len > (uint64_t)(b->e - b->p)) return pb_bad(d, msg, "length past the end", f->num);
         f->sub.p = b->p;
         f->sub.e = b->p + len;
         b->p += len;
         return ERR_OK;
-    default:
-        return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: unsupported wire type %u in field %u", msg,
-                         f->wt, f->num);
+    default: return pb_bad(d, msg, "unsupported wire type", f->num);
     }
 }
 
@@ -155,11 +164,11 @@ static void pb_render_kvlist(otlp_dec_t *d, pb_t b, wr_t *w);
 static void pb_render_array(otlp_dec_t *d, pb_t b, wr_t *w);
 
 static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
-    pbf_t f;
+    pbf_t f = {0};
     pbf_t last = {0};
     while (pb_next(d, &b, &f, "AnyValue") == ERR_OK && f.num)
         if (f.num >= 1 && f.num <= 7) last = f;
-    char tmp[40];
+    char tmp[48];
     int n;
     double dv;
     switch (last.num) {
@@ -190,7 +199,7 @@ static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
 }
 
 static void pb_render_array(otlp_dec_t *d, pb_t b, wr_t *w) {
-    pbf_t f;
+    pbf_t f = {0};
     int first = 1;
     wr_put(w, "[", 1);
     while (pb_next(d, &b, &f, "ArrayValue") == ERR_OK && f.num) {
@@ -203,7 +212,7 @@ static void pb_render_array(otlp_dec_t *d, pb_t b, wr_t *w) {
 }
 
 static void pb_render_kvlist(otlp_dec_t *d, pb_t b, wr_t *w) {
-    pbf_t f, g;
+    pbf_t f = {0}, g = {0};
     int first = 1;
     wr_put(w, "{", 1);
     while (pb_next(d, &b, &f, "KeyValueList") == ERR_OK && f.num) {
@@ -228,7 +237,7 @@ static int pb_kvlist(otlp_dec_t *d, pb_t b, int depth);
 
 /* Checks an AnyValue (check pass) or fills v from it (emit pass). */
 static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
-    pbf_t f;
+    pbf_t f = {0};
     int rc;
     if (depth > OTLP_MAX_DEPTH)
         return otlp_fail(d, ERR_TOO_DEEP, "AnyValue nested deeper than %d", OTLP_MAX_DEPTH);
@@ -264,7 +273,7 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
             v->kind = f.num == 5 ? OTLP_V_ARRAY : f.num == 6 ? OTLP_V_KVLIST : OTLP_V_BYTES;
             v->str = pb_str(f.sub); /* raw for now; rendered below in the emit pass */
             if (!d->emit && f.num == 5) {
-                pbf_t g;
+                pbf_t g = {0};
                 pb_t a = f.sub;
                 otlp_val_t ev;
                 while ((rc = pb_next(d, &a, &g, "ArrayValue")) == ERR_OK && g.num) {
@@ -292,11 +301,11 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
         if (v->kind == OTLP_V_ARRAY) {
             /* The first element, if a string, for columns such as finish_reason. */
             pb_t a = raw;
-            pbf_t g;
+            pbf_t g = {0};
             if (pb_next(d, &a, &g, "ArrayValue") == ERR_OK && g.num == 1 && g.wt == PB_LEN) {
                 otlp_val_t ev;
                 pb_t el = g.sub;
-                pbf_t h;
+                pbf_t h = {0};
                 ev.kind = OTLP_V_NONE;
                 while (pb_next(d, &el, &h, "AnyValue") == ERR_OK && h.num)
                     if (h.num == 1 && h.wt == PB_LEN) ev.kind = OTLP_V_STR, ev.str = pb_str(h.sub);
@@ -315,8 +324,50 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
 }
 
 /* KeyValue: key (1), value (2). */
-static int pb_keyvalue(otlp_dec_t *d, pb_t b, int depth, int is_resource, int apply) {
-    pbf_t f;
+/* Fast path for the common encoding of a scalar attribute, as the SDKs and the Collector
+ * write it: key (tag 0x0a, 1-byte length), value (tag 0x12, 1-byte length) holding exactly one
+ * string (0x0a, 1-byte length), bool (0x10), int (0x18) or double (0x21) field. Returns 1
+ * with key and v filled, 0 when the general path must decide (never an error). */
+static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key,
+                             otlp_val_t *v) {
+    if (e - p < 4 || p[0] != 0x0a || p[1] >= 0x80) return 0;
+    size_t kl = p[1];
+    const uint8_t *q = p + 2 + kl;
+    if (e - q < 2 || q[0] != 0x12 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+    *key = span_str((const char *)p + 2, kl);
+    q += 2;
+    if (q == e) {
+        v->kind = OTLP_V_NONE;
+        return 1;
+    }
+    switch (q[0]) {
+    case 0x0a:
+        if (e - q < 2 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+        v->kind = OTLP_V_STR;
+        v->str = span_str((const char *)q + 2, q[1]);
+        return 1;
+    case 0x10:
+    case 0x18: {
+        pb_t b = {q + 1, e};
+        uint64_t x;
+        if (pb_varint(&b, &x) || b.p != e) return 0;
+        v->kind = q[0] == 0x10 ? OTLP_V_BOOL : OTLP_V_INT;
+        v->i = q[0] == 0x10 ? (x != 0) : (int64_t)x;
+        return 1;
+    }
+    case 0x21:
+        if (e - q != 9) return 0;
+        v->kind = OTLP_V_DBL;
+        memcpy(&v->d, q + 1, 8);
+        return 1;
+    default: return 0;
+    }
+}
+
+/* KeyValue, general path: fields in any order, repeated, any value type. */
+static __attribute__((noinline)) int pb_keyvalue_slow(otlp_dec_t *d, pb_t b, int depth,
+                                                      int is_resource, int apply) {
+    pbf_t f = {0};
     int rc;
     pb_t key = {b.p, b.p}, val = {b.p, b.p};
     while ((rc = pb_next(d, &b, &f, "KeyValue")) == ERR_OK && f.num) {
@@ -342,15 +393,35 @@ static int pb_keyvalue(otlp_dec_t *d, pb_t b, int depth, int is_resource, int ap
     return otlp_apply(d, is_resource, e, k, &v);
 }
 
+/* KeyValue (key 1, value 2): checked in the check pass, mapped in the emit pass. Takes the
+ * bounds as two pointers (not a struct) to keep the hot path in registers. */
+static inline int pb_keyvalue(otlp_dec_t *d, const uint8_t *p, const uint8_t *e, int depth,
+                              int is_resource, int apply) {
+    span_str_t k;
+    otlp_val_t v;
+    if (pb_kv_fast(p, e, &k, &v)) {
+        if (!d->emit) {
+            if (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
+                (v.kind == OTLP_V_STR && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n)))
+                return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
+            return ERR_OK;
+        }
+        if (!apply) return ERR_OK;
+        return otlp_apply(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
+    }
+    pb_t b = {p, e};
+    return pb_keyvalue_slow(d, b, depth, is_resource, apply);
+}
+
 static int pb_kvlist(otlp_dec_t *d, pb_t b, int depth) {
-    pbf_t f;
+    pbf_t f = {0};
     int rc;
     if (depth > OTLP_MAX_DEPTH)
         return otlp_fail(d, ERR_TOO_DEEP, "AnyValue nested deeper than %d", OTLP_MAX_DEPTH);
     while ((rc = pb_next(d, &b, &f, "KeyValueList")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
         PB_EXPECT(f, PB_LEN, "KeyValueList");
-        if ((rc = pb_keyvalue(d, f.sub, depth, 0, 0)) != ERR_OK) return rc;
+        if ((rc = pb_keyvalue(d, f.sub.p, f.sub.e, depth, 0, 0)) != ERR_OK) return rc;
     }
     return rc;
 }
@@ -369,7 +440,7 @@ static int pb_id(otlp_dec_t *d, pb_t s, span_str_t *out, const char *what) {
 
 /* Event: time_unix_nano (1), name (2), attributes (3). */
 static int pb_event(otlp_dec_t *d, pb_t b) {
-    pbf_t f;
+    pbf_t f = {0};
     int rc;
     uint64_t t = 0;
     span_str_t name = {NULL, 0};
@@ -388,7 +459,7 @@ static int pb_event(otlp_dec_t *d, pb_t b) {
 
 /* Status: message (2), code (3): 2 = ERROR. */
 static int pb_status(otlp_dec_t *d, pb_t b) {
-    pbf_t f;
+    pbf_t f = {0};
     int rc;
     while ((rc = pb_next(d, &b, &f, "Status")) == ERR_OK && f.num) {
         if (f.num == 3) {
@@ -400,7 +471,7 @@ static int pb_status(otlp_dec_t *d, pb_t b) {
 }
 
 static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
-    pbf_t f;
+    pbf_t f = {0};
     int rc;
     span_t *s = &d->span;
     if (d->emit) {
@@ -432,7 +503,7 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             break;
         case 9:
             PB_EXPECT(f, PB_LEN, "Span");
-            if ((rc = pb_keyvalue(d, f.sub, 1, 0, 1)) != ERR_OK) return rc;
+            if ((rc = pb_keyvalue(d, f.sub.p, f.sub.e, 1, 0, 1)) != ERR_OK) return rc;
             break;
         case 11:
             PB_EXPECT(f, PB_LEN, "Span");
@@ -451,7 +522,7 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
 
 /* ScopeSpans: scope (1, not used), spans (2), schema_url (3). */
 static int pb_scope_spans(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
-    pbf_t f;
+    pbf_t f = {0};
     int rc;
     while ((rc = pb_next(d, &b, &f, "ScopeSpans")) == ERR_OK && f.num) {
         if (f.num == 2) {
@@ -465,7 +536,7 @@ static int pb_scope_spans(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
 /* ResourceSpans: resource (1), scope_spans (2), schema_url (3). The resource is read first
  * wherever it sits, so its attributes reach every span. */
 static int pb_resource_spans(otlp_dec_t *d, pb_t b) {
-    pbf_t f, g;
+    pbf_t f = {0}, g = {0};
     int rc;
     pb_t it = b;
     if (d->emit) otlp_resource_begin(d);
@@ -476,7 +547,7 @@ static int pb_resource_spans(otlp_dec_t *d, pb_t b) {
         while ((rc = pb_next(d, &r, &g, "Resource")) == ERR_OK && g.num) {
             if (g.num != 1) continue;
             PB_EXPECT(g, PB_LEN, "Resource");
-            if ((rc = pb_keyvalue(d, g.sub, 1, 1, 1)) != ERR_OK) return rc;
+            if ((rc = pb_keyvalue(d, g.sub.p, g.sub.e, 1, 1, 1)) != ERR_OK) return rc;
         }
         if (rc != ERR_OK) return rc;
     }
@@ -492,7 +563,7 @@ static int pb_resource_spans(otlp_dec_t *d, pb_t b) {
 }
 
 static int pb_request(otlp_dec_t *d, pb_t b) {
-    pbf_t f;
+    pbf_t f = {0};
     int rc;
     while ((rc = pb_next(d, &b, &f, "ExportTraceServiceRequest")) == ERR_OK && f.num) {
         if (f.num != 1) continue;

@@ -7,6 +7,7 @@
 // Collector's kafka exporter (pdata JSON marshaler) writes: int64 values as strings.
 // vectors/expected.tsv lists, per LLM span, what every mapped column must be
 // (docs/otel-mapping.md is the rule book). Ids and times are fixed, so output is stable.
+// vectors/bench_20spans.{pb,json}: one 20-span record for bench/bench_otlp.c.
 // Usage: node gen_vectors.mjs [outdir]   (default: vectors/ next to this file)
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -250,4 +251,28 @@ writeFileSync(join(out, 'request_collector.json'), JSON.stringify(coll));
 writeFileSync(join(out, 'expected.tsv'),
   '# spans_seen=' + spans.length + ' spans_emitted=' + expected.length + '\n' +
   col.join('\t') + '\n' + expected.join('\n') + '\n');
+// Benchmark record: 20 LLM spans with a typical attribute set (about the size of a real
+// OpenAI chat span), one resource, one scope: bench_20spans.pb / .json.
+exporter.reset();
+const provC = provider({ 'service.name': 'chat-api', 'service.version': '1.4.2', 'deployment.environment.name': 'prod', 'app.tenant_id': 'acme' });
+const trC = provC.getTracer('@example/openai-instrumentation', '0.3.0');
+for (let i = 0; i < 20; i++) {
+  const sp = trC.startSpan('chat gpt-4o', {
+    kind: api.SpanKind.CLIENT, startTime: at(10000 + i * 100),
+    attributes: {
+      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.request.temperature': 0.7, 'gen_ai.request.max_tokens': 1024, 'server.address': 'api.openai.com',
+      'server.port': 443, 'app.team_id': 'search', 'app.feature': 'answer', 'user.id': 'u-' + (1000 + i),
+      'gen_ai.conversation.id': 'conv-' + i,
+      'gen_ai.response.id': 'chatcmpl-' + (100000 + i), 'gen_ai.response.model': 'gpt-4o-2024-08-06',
+      'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.usage.input_tokens': 1000 + i,
+      'gen_ai.usage.output_tokens': 200 + i, 'gen_ai.usage.cache_read.input_tokens': 512,
+    },
+  });
+  sp.end(at(10000 + i * 100 + 850));
+}
+const bspans = exporter.getFinishedSpans();
+writeFileSync(join(out, 'bench_20spans.pb'), ProtobufTraceSerializer.serializeRequest(bspans));
+writeFileSync(join(out, 'bench_20spans.json'), JsonTraceSerializer.serializeRequest(bspans));
+
 console.log(`wrote ${spans.length} spans (${expected.length} LLM) to ${out}: request.pb ${pb.length} B, request.json ${js.length} B`);
