@@ -8,6 +8,7 @@
  *   bench LABEL TOTAL BATCH                insert TOTAL rows in BATCH-row requests, timed
  *   stats LABEL                            print request/connection/byte counters
  *   signal PATH | waitfile PATH            create PATH | wait (≤ 60 s) until PATH exists
+ *   sleep MS                               pause (lets the server close an idle connection)
  * Each step prints "RESULT LABEL ERRNAME CH_CODE HTTP_STATUS MESSAGE".
  * Options: --url U --database D --table T --user U --password P --compression C
  *          --legacy N --timeout-ms N --connect-timeout-ms N --tls-verify 0|1 --ca-file F */
@@ -135,6 +136,8 @@ int main(int argc, char **argv) {
                    (unsigned long long)s.requests, (unsigned long long)s.connects,
                    (unsigned long long)s.bytes_raw, (unsigned long long)s.bytes_sent);
             fflush(stdout);
+        } else if (!strcmp(cmd, "sleep")) {
+            usleep((useconds_t)atoi(label) * 1000);
         } else if (!strcmp(cmd, "signal")) {
             FILE *f = fopen(label, "w");
             if (f) fclose(f);
