@@ -1,9 +1,8 @@
-# sink.mk: builds every tests/tools/*.c and bench/*.c program.
-# The Makefile's pattern rules for these are preceded by an empty-recipe rule
-# ("$(BUILD)/tests/tools/% $(BUILD)/bench/%: ;") that wins, so `make tools` built nothing.
-# A static pattern rule over the explicit list takes precedence over any implicit rule.
-SINK_TOOL_SRCS := $(wildcard tests/tools/*.c bench/*.c)
-SINK_TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(SINK_TOOL_SRCS))
-$(SINK_TOOL_BINS): $(BUILD)/%: %.c $(wildcard tests/tools/*.h) $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
+# sink.mk: builds the sink's test programs.
+# The Makefile's pattern rules for tests/tools and bench programs are preceded by an
+# empty-recipe rule ("$(BUILD)/tests/tools/% $(BUILD)/bench/%: ;") that wins, so each module
+# names its programs explicitly; these are the sink's.
+SINK_TOOL_BINS := $(BUILD)/tests/tools/ch_stub $(BUILD)/tests/tools/print_ddl $(BUILD)/tests/tools/sink_drive
+$(SINK_TOOL_BINS): $(BUILD)/%: %.c tests/tools/spangen.h $(wildcard ingest/*.h) $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a $(LIBS)
