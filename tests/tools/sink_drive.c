@@ -69,8 +69,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "sink_http_new: %s\n", err);
         return 2;
     }
-    static char cols[8192];
-    spangen_list(spangen_columns_raw, cols, sizeof cols);
+    const char *cols = rowbin_column_list();
     buf_t b;
     buf_init(&b, 0);
     char line[8192];
