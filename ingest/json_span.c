@@ -37,6 +37,7 @@ typedef enum {
 } jkind_t;
 
 /* Canonical fields: index = duplicate bit. */
+/* clang-format off */
 #define JF_MAP(X)                                                                                  \
     X(TS, "timestamp") X(END_TS, "end_time") X(TRACE, "trace_id") X(SPAN, "span_id")               \
     X(PARENT, "parent_span_id") X(REQUEST, "request_id") X(PROVIDER, "provider") X(MODEL, "model") \
@@ -54,6 +55,7 @@ typedef enum {
     X(QUALITY, "quality_score") X(EVALUATOR, "evaluator") X(USAGE, "usage")                       \
     X(TOKCONV, "token_convention") X(DETAILS, "usage details")
 
+/* clang-format on */
 enum {
 #define JF_ENUM_(id, name) JF_##id,
     JF_MAP(JF_ENUM_)
@@ -77,8 +79,10 @@ typedef struct jfield_s {
 } jfield_t;
 
 #define SO(f) ((uint16_t)offsetof(span_t, f))
-#define FSTR(n, c, f) {n, K_STR, JF_##c, 0, SO(f), 0}
-#define FTOK(n, c, f, bit, fl) {n, K_TOKENS, JF_##c, JE_USAGE_OK | (fl), SO(f), bit}
+#define FSTR(n, c, f)                                                                              \
+    { n, K_STR, JF_##c, 0, SO(f), 0 }
+#define FTOK(n, c, f, bit, fl)                                                                     \
+    { n, K_TOKENS, JF_##c, JE_USAGE_OK | (fl), SO(f), bit }
 
 static const jfield_t jfields[] = {
     /* time */
@@ -210,9 +214,9 @@ struct jspan_dec_s {
     jspan_opts_t o;
     char *scratch;
     size_t scratch_cap;
-    int16_t ht[JHT_SIZE];   /* index into jfields, -1 = empty */
-    uint8_t htlen[JHT_SIZE]; /* length of that name */
-    uint64_t htname[JHT_SIZE][JNAME_MAX / 8]; /* that name, zero-padded */
+    int16_t ht[JHT_SIZE];                           /* index into jfields, -1 = empty */
+    uint8_t htlen[JHT_SIZE];                        /* length of that name */
+    uint64_t htname[JHT_SIZE][JNAME_MAX / 8];       /* that name, zero-padded */
     uint64_t lenmask[JNAME_MAX + 1][JNAME_MAX / 8]; /* bytes < n of each word */
 };
 
@@ -236,12 +240,14 @@ static const jfield_t *jlookup(const jspan_dec_t *d, const char *k, size_t n, co
              * quarter of the decode time in mispredicted loop exits. */
             uint64_t w[4], diff = 0;
             memcpy(w, k, sizeof(w));
-            for (int j = 0; j < 4; j++) diff |= (w[j] ^ d->htname[i][j]) & d->lenmask[n][j];
+            for (int j = 0; j < 4; j++)
+                diff |= (w[j] ^ d->htname[i][j]) & d->lenmask[n][j];
             if (!diff) return &jfields[x];
         } else if (d->htlen[i] == n) {
             const char *nm = jfields[x].name;
             size_t j = 0;
-            while (j < n && nm[j] == k[j]) j++; /* names are short: cheaper than a libc call */
+            while (j < n && nm[j] == k[j])
+                j++; /* names are short: cheaper than a libc call */
             if (j == n) return &jfields[x];
         }
         i = (i + 1) & (JHT_SIZE - 1);
@@ -285,7 +291,8 @@ jspan_dec_t *jspan_dec_new(const jspan_opts_t *opts, char *errstr, size_t errstr
         snprintf(errstr, errstr_size, "out of memory (%zu bytes of scratch)", d->scratch_cap);
         goto err;
     }
-    for (size_t i = 0; i < JHT_SIZE; i++) d->ht[i] = -1;
+    for (size_t i = 0; i < JHT_SIZE; i++)
+        d->ht[i] = -1;
     for (size_t j = 0; j < JFIELDS_N; j++) {
         const char *nm = jfields[j].name;
         if (strlen(nm) > JNAME_MAX) {
@@ -293,7 +300,8 @@ jspan_dec_t *jspan_dec_new(const jspan_opts_t *opts, char *errstr, size_t errstr
             goto err;
         }
         uint32_t i = jhash(nm, strlen(nm)) & (JHT_SIZE - 1);
-        while (d->ht[i] >= 0) i = (i + 1) & (JHT_SIZE - 1);
+        while (d->ht[i] >= 0)
+            i = (i + 1) & (JHT_SIZE - 1);
         d->ht[i] = (int16_t)j;
         d->htlen[i] = (uint8_t)strlen(nm);
         memcpy(d->htname[i], nm, strlen(nm)); /* calloc zeroed the padding */
@@ -311,7 +319,8 @@ err:
 
 int jspan_dec_owns(const jspan_dec_t *d, const void *p, size_t n) {
     const char *q = p;
-    return q >= d->scratch && n <= d->scratch_cap && q - d->scratch <= (ptrdiff_t)(d->scratch_cap - n);
+    return q >= d->scratch && n <= d->scratch_cap &&
+           q - d->scratch <= (ptrdiff_t)(d->scratch_cap - n);
 }
 
 void jspan_dec_destroy(jspan_dec_t *d) {
@@ -345,8 +354,7 @@ static int jfail(jctx_t *c, int code, const char *field, const char *what) {
 }
 
 static inline void skip_ws(jctx_t *c) {
-    while (c->p < c->end &&
-           (*c->p == ' ' || *c->p == '\n' || *c->p == '\r' || *c->p == '\t'))
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\n' || *c->p == '\r' || *c->p == '\t'))
         c->p++;
 }
 
@@ -368,8 +376,7 @@ static inline int utf8_seq(const unsigned char *p, const unsigned char *end) {
         return 3;
     }
     if (c < 0xF5) {
-        if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
+        if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
             return 0;
         if (c == 0xF0 && p[1] < 0x90) return 0;  /* overlong */
         if (c == 0xF4 && p[1] >= 0x90) return 0; /* > U+10FFFF */
@@ -467,18 +474,33 @@ static int parse_str_escaped(jctx_t *c, const char *start, const char *q, span_s
         if (end - q < 2) break;
         c->p = q;
         switch (q[1]) {
-        case '"': *w++ = '"'; break;
-        case '\\': *w++ = '\\'; break;
-        case '/': *w++ = '/'; break;
-        case 'b': *w++ = '\b'; break;
-        case 'f': *w++ = '\f'; break;
-        case 'n': *w++ = '\n'; break;
-        case 'r': *w++ = '\r'; break;
-        case 't': *w++ = '\t'; break;
+        case '"':
+            *w++ = '"';
+            break;
+        case '\\':
+            *w++ = '\\';
+            break;
+        case '/':
+            *w++ = '/';
+            break;
+        case 'b':
+            *w++ = '\b';
+            break;
+        case 'f':
+            *w++ = '\f';
+            break;
+        case 'n':
+            *w++ = '\n';
+            break;
+        case 'r':
+            *w++ = '\r';
+            break;
+        case 't':
+            *w++ = '\t';
+            break;
         case 'u': {
             unsigned u, lo;
-            if (!read_u4(c, q + 2, &u))
-                return jfail(c, ERR_JSON_SYNTAX, field, "bad \\u escape");
+            if (!read_u4(c, q + 2, &u)) return jfail(c, ERR_JSON_SYNTAX, field, "bad \\u escape");
             q += 6;
             if (u >= 0xDC00 && u <= 0xDFFF)
                 return jfail(c, ERR_BAD_UTF8, field, "unpaired low surrogate in \\u escape");
@@ -507,7 +529,8 @@ static int parse_str_escaped(jctx_t *c, const char *start, const char *q, span_s
             }
             continue;
         }
-        default: return jfail(c, ERR_JSON_SYNTAX, field, "bad escape in string");
+        default:
+            return jfail(c, ERR_JSON_SYNTAX, field, "bad escape in string");
         }
         q += 2;
     }
@@ -518,7 +541,7 @@ static int parse_str_escaped(jctx_t *c, const char *start, const char *q, span_s
 /* c->p at the opening quote. On success *out is the unescaped content and c->p is past the
  * closing quote. */
 static inline __attribute__((always_inline)) int parse_str(jctx_t *c, span_str_t *out,
-                                                          const char *field) {
+                                                           const char *field) {
     const char *start = c->p + 1, *q = start, *end = c->end;
     for (;;) {
         while (end - q >= 8) {
@@ -583,7 +606,8 @@ static const char *scan_number(const char *p, const char *end, jnum_t *n) {
         p++;
     } else if (*p >= '1' && *p <= '9') {
         uint64_t v = 0;
-        while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (uint64_t)(*p++ - '0');
+        while (p < end && *p >= '0' && *p <= '9')
+            v = v * 10 + (uint64_t)(*p++ - '0');
         n->ival = v; /* only meaningful with <= 18 digits; see num_scaled */
     } else {
         return NULL;
@@ -593,7 +617,8 @@ static const char *scan_number(const char *p, const char *end, jnum_t *n) {
     if (p < end && *p == '.') {
         p++;
         n->fp = p;
-        while (p < end && *p >= '0' && *p <= '9') p++;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
         n->fe = p;
         if (n->fe == n->fp) return NULL;
         n->has_frac = 1;
@@ -732,7 +757,8 @@ int jspan_parse_iso8601(const char *p, size_t n, int64_t *ms) {
             p++;
         }
         if (nd == 0) return ERR_BAD_TIMESTAMP;
-        for (; nd < 3; nd++) frac *= 10;
+        for (; nd < 3; nd++)
+            frac *= 10;
     }
     int64_t off_min = 0;
     if (p < e) {
@@ -770,7 +796,7 @@ static int epoch_ms(const jnum_t *n, int64_t *ms) {
     int inexact;
     if (n->neg) return ERR_BAD_TIMESTAMP;
     if (num_scaled(n, 0, 0, (uint64_t)INT64_MAX, &ip, &inexact) != 0) return ERR_BAD_TIMESTAMP;
-    int scale = ip < 100000000000ull           ? 3
+    int scale = ip < 100000000000ull         ? 3
                 : ip < 100000000000000ull    ? 0
                 : ip < 100000000000000000ull ? -3
                                              : -6;
@@ -839,9 +865,12 @@ static int skip_value(jctx_t *c, uint32_t depth, const char *field) {
             return jfail(c, ERR_JSON_SYNTAX, field, "',' or end of container expected");
         }
     }
-    if (ch == 't') return match_lit(c, "true", 4) ? ERR_OK : jfail(c, ERR_JSON_SYNTAX, field, "bad literal");
-    if (ch == 'f') return match_lit(c, "false", 5) ? ERR_OK : jfail(c, ERR_JSON_SYNTAX, field, "bad literal");
-    if (ch == 'n') return match_lit(c, "null", 4) ? ERR_OK : jfail(c, ERR_JSON_SYNTAX, field, "bad literal");
+    if (ch == 't')
+        return match_lit(c, "true", 4) ? ERR_OK : jfail(c, ERR_JSON_SYNTAX, field, "bad literal");
+    if (ch == 'f')
+        return match_lit(c, "false", 5) ? ERR_OK : jfail(c, ERR_JSON_SYNTAX, field, "bad literal");
+    if (ch == 'n')
+        return match_lit(c, "null", 4) ? ERR_OK : jfail(c, ERR_JSON_SYNTAX, field, "bad literal");
     jnum_t n;
     const char *e = scan_number(c->p, c->end, &n);
     if (!e) return jfail(c, ERR_JSON_SYNTAX, field, "bad number");
@@ -883,7 +912,8 @@ static int known_member(jctx_t *c, const jfield_t *f, uint32_t depth) {
     int rc;
     if (f->kind != K_DETAILS) {
         uint64_t bit = 1ull << f->canon;
-        if (c->seen & bit) return jfail(c, ERR_DUP_FIELD, fname, "field given twice (or with an alias)");
+        if (c->seen & bit)
+            return jfail(c, ERR_DUP_FIELD, fname, "field given twice (or with an alias)");
         c->seen |= bit;
     }
     if (f->flags & JE_ANTHROPIC) c->anthropic_names = 1;
@@ -1066,8 +1096,7 @@ static int known_member(jctx_t *c, const jfield_t *f, uint32_t depth) {
         uint64_t max = f->kind == K_U16 ? 65535u : UINT32_MAX;
         if (num_scaled(&n, 0, f->kind == K_MS, max, &v, &inexact) != 0)
             return jfail(c, ERR_OUT_OF_RANGE, fname, "number too large for its column");
-        if (inexact && f->kind != K_MS)
-            return jfail(c, ERR_WRONG_TYPE, fname, "integer expected");
+        if (inexact && f->kind != K_MS) return jfail(c, ERR_WRONG_TYPE, fname, "integer expected");
         if (f->kind == K_U16)
             *(uint16_t *)((char *)s + f->off) = (uint16_t)v;
         else
@@ -1143,7 +1172,8 @@ static int parse_members(jctx_t *c, span_str_t prefix, uint32_t depth) {
             const char *q = c->p;
             uint32_t v = 0;
             int nd = 0;
-            while (nd < 10 && *q >= '0' && *q <= '9') v = v * 10 + (uint32_t)(*q++ - '0'), nd++;
+            while (nd < 10 && *q >= '0' && *q <= '9')
+                v = v * 10 + (uint32_t)(*q++ - '0'), nd++;
             if (nd <= 9 && *q != '.' && *q != 'e' && *q != 'E' &&
                 (f->kind != K_U16 || v <= 65535)) {
                 c->seen |= 1ull << f->canon;
@@ -1195,8 +1225,7 @@ static int parse_members(jctx_t *c, span_str_t prefix, uint32_t depth) {
     }
 }
 
-int jspan_decode(jspan_dec_t *d, const char *payload, size_t len, span_t *s,
-                 jspan_errinfo_t *ei) {
+int jspan_decode(jspan_dec_t *d, const char *payload, size_t len, span_t *s, jspan_errinfo_t *ei) {
     jctx_t c;
     int rc;
     span_reset(s);
