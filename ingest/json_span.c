@@ -210,14 +210,21 @@ static const jfield_t jfields[] = {
 #define JHT_SIZE 256 /* power of two, > 2x the names: short probe chains */
 #define JNAME_MAX 32 /* longest field name, padded; checked in jspan_dec_new */
 
+#define JPRED_START JFIELDS_N         /* prediction slot: first member */
+#define JPRED_UNKNOWN (JFIELDS_N + 1) /* prediction slot: after an unknown member */
+
 struct jspan_dec_s {
     jspan_opts_t o;
     char *scratch;
     size_t scratch_cap;
     int16_t ht[JHT_SIZE];                           /* index into jfields, -1 = empty */
-    uint8_t htlen[JHT_SIZE];                        /* length of that name */
-    uint64_t htname[JHT_SIZE][JNAME_MAX / 8];       /* that name, zero-padded */
+    uint8_t flen[JFIELDS_N];                        /* length of each name */
+    uint64_t fname[JFIELDS_N][JNAME_MAX / 8];       /* each name, zero-padded */
     uint64_t lenmask[JNAME_MAX + 1][JNAME_MAX / 8]; /* bytes < n of each word */
+    /* Order prediction: producers serialize members in the same order every time, so the
+     * field that followed field j in the previous message is tried first (one compare, no
+     * hash). pred[j] = index into jfields or -1. Only this decoder's thread touches it. */
+    int16_t pred[JFIELDS_N + 2];
 };
 
 static inline uint32_t jhash(const char *k, size_t n) {
@@ -227,29 +234,29 @@ static inline uint32_t jhash(const char *k, size_t n) {
     return (x * 0x9E3779B1u) >> 20;
 }
 
-/* end: end of the readable bytes after k (the payload or scratch end). */
-static const jfield_t *jlookup(const jspan_dec_t *d, const char *k, size_t n, const char *end) {
-    if (n == 0 || n > JNAME_MAX) return NULL;
+/* 1 if the key k[0..n) is the name of jfields[x]. wide: 32 bytes from k are readable. */
+static inline int jname_eq(const jspan_dec_t *d, int x, const char *k, size_t n, int wide) {
+    if (d->flen[x] != n) return 0;
+    if (wide) {
+        /* Branch-free compare of 32 bytes under a length mask: a byte loop here cost a
+         * quarter of the decode time in mispredicted loop exits. */
+        uint64_t w[4], diff = 0;
+        memcpy(w, k, sizeof(w));
+        for (int j = 0; j < 4; j++)
+            diff |= (w[j] ^ d->fname[x][j]) & d->lenmask[n][j];
+        return diff == 0;
+    }
+    return memcmp(jfields[x].name, k, n) == 0;
+}
+
+/* Index into jfields of the key k[0..n), or -1. wide: 32 bytes from k are readable. */
+static int jlookup(const jspan_dec_t *d, const char *k, size_t n, int wide) {
+    if (n == 0 || n > JNAME_MAX) return -1;
     uint32_t i = jhash(k, n) & (JHT_SIZE - 1);
-    int wide = end - k >= JNAME_MAX;
     for (;;) {
         int16_t x = d->ht[i];
-        if (x < 0) return NULL;
-        if (d->htlen[i] == n && wide) {
-            /* Branch-free compare of 32 bytes under a length mask: a byte loop here cost a
-             * quarter of the decode time in mispredicted loop exits. */
-            uint64_t w[4], diff = 0;
-            memcpy(w, k, sizeof(w));
-            for (int j = 0; j < 4; j++)
-                diff |= (w[j] ^ d->htname[i][j]) & d->lenmask[n][j];
-            if (!diff) return &jfields[x];
-        } else if (d->htlen[i] == n) {
-            const char *nm = jfields[x].name;
-            size_t j = 0;
-            while (j < n && nm[j] == k[j])
-                j++; /* names are short: cheaper than a libc call */
-            if (j == n) return &jfields[x];
-        }
+        if (x < 0) return -1;
+        if (jname_eq(d, x, k, n, wide)) return x;
         i = (i + 1) & (JHT_SIZE - 1);
     }
 }
@@ -303,9 +310,11 @@ jspan_dec_t *jspan_dec_new(const jspan_opts_t *opts, char *errstr, size_t errstr
         while (d->ht[i] >= 0)
             i = (i + 1) & (JHT_SIZE - 1);
         d->ht[i] = (int16_t)j;
-        d->htlen[i] = (uint8_t)strlen(nm);
-        memcpy(d->htname[i], nm, strlen(nm)); /* calloc zeroed the padding */
+        d->flen[j] = (uint8_t)strlen(nm);
+        memcpy(d->fname[j], nm, strlen(nm)); /* calloc zeroed the padding */
     }
+    for (size_t j = 0; j < JFIELDS_N + 2; j++)
+        d->pred[j] = -1;
     for (size_t n = 0; n <= JNAME_MAX; n++) {
         unsigned char m[JNAME_MAX] = {0};
         memset(m, 0xFF, n);
@@ -333,7 +342,7 @@ void jspan_dec_destroy(jspan_dec_t *d) {
  * Scanner state */
 
 typedef struct jctx_s {
-    const jspan_dec_t *d;
+    jspan_dec_t *d;
     const char *base, *p, *end;
     char *sp, *send; /* scratch write position and end */
     span_t *s;
@@ -341,6 +350,7 @@ typedef struct jctx_s {
     uint64_t seen; /* canonical fields already given */
     int anthropic_names, tokconv;
     int64_t end_ms;
+    int prev; /* prediction slot of the previous top-level member */
 } jctx_t;
 
 static int jfail(jctx_t *c, int code, const char *field, const char *what) {
@@ -1146,8 +1156,19 @@ static int parse_members(jctx_t *c, span_str_t prefix, uint32_t depth) {
         }
         skip_ws(c);
         if (c->p >= c->end) return jfail(c, ERR_JSON_SYNTAX, NULL, "value expected");
-        const jfield_t *f =
-            jlookup(c->d, key.p, key.n, key.p >= c->base && key.p < c->end ? c->end : c->send);
+        const char *kend = key.p >= c->base && key.p < c->end ? c->end : c->send;
+        int wide = kend - key.p >= JNAME_MAX, x;
+        if (!prefix.n) {
+            x = c->d->pred[c->prev];
+            if (x < 0 || !jname_eq(c->d, x, key.p, key.n, wide)) {
+                x = jlookup(c->d, key.p, key.n, wide);
+                c->d->pred[c->prev] = (int16_t)x;
+            }
+            c->prev = x >= 0 ? x : (int)JPRED_UNKNOWN;
+        } else {
+            x = jlookup(c->d, key.p, key.n, wide);
+        }
+        const jfield_t *f = x >= 0 ? &jfields[x] : NULL;
         if (f && prefix.n && !(f->flags & JE_USAGE_OK)) f = NULL;
         if (f && !prefix.n && f->kind == K_DETAILS) f = NULL;
         if (f && prefix.n > 6 && f->kind == K_DETAILS) f = NULL; /* details only one level */
@@ -1241,6 +1262,7 @@ int jspan_decode(jspan_dec_t *d, const char *payload, size_t len, span_t *s, jsp
     c.anthropic_names = 0;
     c.tokconv = 0;
     c.end_ms = 0;
+    c.prev = (int)JPRED_START;
     if (ei) {
         ei->field = NULL;
         ei->detail[0] = '\0';

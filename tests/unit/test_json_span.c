@@ -728,6 +728,30 @@ static void test_scratch_reuse(void **state) {
     assert_int_equal(jspan_decode(d, NULL, 0, &S, NULL), ERR_EMPTY); /* ei may be NULL */
 }
 
+/* The decoder predicts each member from the previous message's order; changing the order,
+ * lengths or inserting unknown members must never change what is decoded. */
+static void test_member_order_prediction(void **state) {
+    jspan_dec_t *d = *state;
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(DEC(d, "{\"model\":\"a\",\"trace_id\":\"t\",\"input_tokens\":1}"), ERR_OK);
+        assert_str(S.model, "a");
+        assert_str(S.trace_id, "t");
+        assert_int_equal(S.input_tokens, 1);
+        assert_int_equal(DEC(d, "{\"trace_id\":\"u\",\"model\":\"b\",\"x\":2,\"output_tokens\":3}"),
+                         ERR_OK);
+        assert_str(S.model, "b");
+        assert_str(S.trace_id, "u");
+        assert_int_equal(S.output_tokens, 3);
+        assert_int_equal(S.input_tokens, 0);
+        assert_int_equal(DEC(d, "{\"model\":\"c\",\"modem\":\"z\",\"trace_id\":\"v\"}"), ERR_OK);
+        assert_str(S.model, "c");
+        assert_int_equal(S.n_attrs, 1);
+        assert_str(S.attrs[0].key, "modem");
+        assert_int_equal(DEC(d, "{\"model\":\"c\",\"trace_id\":\"v\",\"model\":\"d\"}"),
+                         ERR_DUP_FIELD);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_message),
@@ -760,6 +784,7 @@ int main(void) {
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_opts_and_oversize),
         cmocka_unit_test(test_scratch_reuse),
+        cmocka_unit_test(test_member_order_prediction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
