@@ -1143,9 +1143,24 @@ static int parse_members(jctx_t *c, span_str_t prefix, uint32_t depth) {
     }
     for (;;) {
         span_str_t key;
+        int x = -1, predicted = 0;
         if (c->p >= c->end || *c->p != '"')
             return jfail(c, ERR_JSON_SYNTAX, NULL, "member name expected");
-        if ((rc = parse_str(c, &key, NULL))) return rc;
+        if (!prefix.n && c->end - c->p > JNAME_MAX + 1 && (x = c->d->pred[c->prev]) >= 0) {
+            /* The predicted name followed by a quote matches the raw bytes: that is the whole
+             * key (names hold no quotes or backslashes), so neither scan nor hash it. */
+            size_t n = c->d->flen[x];
+            uint64_t w[4], diff = 0;
+            memcpy(w, c->p + 1, sizeof(w));
+            for (int j = 0; j < 4; j++)
+                diff |= (w[j] ^ c->d->fname[x][j]) & c->d->lenmask[n][j];
+            if (!diff && c->p[1 + n] == '"') {
+                key = span_str(c->p + 1, n);
+                c->p += n + 2;
+                predicted = 1;
+            }
+        }
+        if (!predicted && (rc = parse_str(c, &key, NULL))) return rc;
         if (c->p < c->end && *c->p == ':') {
             c->p++;
         } else {
@@ -1156,18 +1171,13 @@ static int parse_members(jctx_t *c, span_str_t prefix, uint32_t depth) {
         }
         skip_ws(c);
         if (c->p >= c->end) return jfail(c, ERR_JSON_SYNTAX, NULL, "value expected");
-        const char *kend = key.p >= c->base && key.p < c->end ? c->end : c->send;
-        int wide = kend - key.p >= JNAME_MAX, x;
-        if (!prefix.n) {
-            x = c->d->pred[c->prev];
-            if (x < 0 || !jname_eq(c->d, x, key.p, key.n, wide)) {
-                x = jlookup(c->d, key.p, key.n, wide);
-                c->d->pred[c->prev] = (int16_t)x;
-            }
-            c->prev = x >= 0 ? x : (int)JPRED_UNKNOWN;
-        } else {
+        if (!predicted) {
+            const char *kend = key.p >= c->base && key.p < c->end ? c->end : c->send;
+            int wide = kend - key.p >= JNAME_MAX;
             x = jlookup(c->d, key.p, key.n, wide);
+            if (!prefix.n) c->d->pred[c->prev] = (int16_t)x;
         }
+        if (!prefix.n) c->prev = x >= 0 ? x : (int)JPRED_UNKNOWN;
         const jfield_t *f = x >= 0 ? &jfields[x] : NULL;
         if (f && prefix.n && !(f->flags & JE_USAGE_OK)) f = NULL;
         if (f && !prefix.n && f->kind == K_DETAILS) f = NULL;

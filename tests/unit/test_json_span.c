@@ -750,6 +750,28 @@ static void test_member_order_prediction(void **state) {
         assert_int_equal(DEC(d, "{\"model\":\"c\",\"trace_id\":\"v\",\"model\":\"d\"}"),
                          ERR_DUP_FIELD);
     }
+    /* Learn model -> trace_id, then offer near misses of the predicted name. */
+    static const char learn[] = "{\"model\":\"m\",\"trace_id\":\"t\",\"x\":\"................\"}";
+    static const char longer[] = "{\"model\":\"m\",\"trace_idx\":\"t\",\"x\":\"................\"}";
+    static const char shorter[] = "{\"model\":\"m\",\"trace_i\":\"t\",\"x\":\"................\"}";
+    static const char escaped[] =
+        "{\"model\":\"m\",\"trace\\u005fid\":\"t\",\"x\":\"................\"}";
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_str(S.trace_id, "t");
+    assert_int_equal(DEC(d, longer), ERR_OK);
+    assert_int_equal(S.trace_id.n, 0);
+    assert_str(S.attrs[0].key, "trace_idx");
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, shorter), ERR_OK);
+    assert_int_equal(S.trace_id.n, 0);
+    assert_str(S.attrs[0].key, "trace_i");
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, escaped), ERR_OK);
+    assert_str(S.trace_id, "t");
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, "{\"model\":\"m\",\"trace_id\":\"t\"}"), ERR_OK); /* short tail */
+    assert_str(S.trace_id, "t");
 }
 
 int main(void) {
