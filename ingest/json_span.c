@@ -1060,15 +1060,17 @@ static int known_member(jctx_t *c, const jfield_t *f, uint32_t depth) {
         return ERR_OK;
     }
     case K_QUALITY: {
+        /* Exact decimal to nano-units, then one division: no strtof (locale-dependent: a
+         * comma-decimal LC_NUMERIC would read 0.75 as 0) and no copy. Values too large for
+         * that are far outside [0,1] anyway; validate rejects them. */
         jnum_t n;
+        uint64_t v;
+        int inexact;
         const char *e = scan_number(c->p, c->end, &n);
         if (!e) goto not_number;
-        char tmp[64];
-        size_t len = (size_t)(e - c->p);
-        if (len >= sizeof(tmp)) return jfail(c, ERR_OUT_OF_RANGE, fname, "number too long");
-        memcpy(tmp, c->p, len);
-        tmp[len] = '\0';
-        s->quality_score = strtof(tmp, NULL);
+        float q = num_scaled(&n, 9, 1, UINT64_MAX, &v, &inexact) == 0 ? (float)((double)v / 1e9)
+                                                                      : 3.4e38f;
+        s->quality_score = n.neg ? -q : q;
         s->present |= SPAN_HAS_QUALITY;
         c->p = e;
         return ERR_OK;

@@ -446,6 +446,19 @@ static void test_quality(void **state) {
     assert_true(S.quality_score == 1.0f && (S.present & SPAN_HAS_QUALITY));
     assert_int_equal(DEC(*state, "{\"quality_score\":\"good\"}"), ERR_WRONG_TYPE);
     assert_int_equal(DEC(*state, "{\"quality_score\":2.5}"), ERR_OK); /* range is validate's */
+    static const struct {
+        const char *txt;
+        float want;
+    } t[] = {{"0.75", 0.75f}, {"0.957", 0.957f}, {"0", 0.0f}, {"-0.25", -0.25f},
+             {"7.5e-1", 0.75f}, {"1e-12", 0.0f}, {"0.333333333333", 0.333333333f}};
+    char msg[64];
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        int n = snprintf(msg, sizeof(msg), "{\"quality_score\":%s}", t[i].txt);
+        assert_int_equal(jspan_decode(*state, msg, (size_t)n, &S, &EI), ERR_OK);
+        if (S.quality_score != t[i].want) fail_msg("%s: got %.9g", t[i].txt, S.quality_score);
+    }
+    assert_int_equal(DEC(*state, "{\"quality_score\":1e300}"), ERR_OK);
+    assert_true(S.quality_score > 1.0f);
 }
 
 /* ---- timestamps ---- */
