@@ -7,8 +7,8 @@
  * (RFC 8259 grammar, UTF-8 checked, escapes decoded only when present, nesting bounded by
  * OTLP_JSON_MAX_NEST) directed by the OTLP schema: strings stay slices of the payload unless
  * they contain escapes. Accepts camelCase and proto field names, int64 as strings or numbers,
- * enums as numbers or names, ids as hex. Two passes (check, then emit) make a record
- * all-or-nothing. Does not do protobuf (otlp_proto.c) or attribute mapping (otlp_map.c). */
+ * enums as numbers or names, ids as hex. All-or-nothing per record: spans are buffered until
+ * the record is known good (over the buffer limits: checked whole, then emitted in a 2nd pass). Does not do protobuf (otlp_proto.c) or attribute mapping (otlp_map.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +161,7 @@ static int js_str_val(js_t *j, span_str_t *out) {
     span_str_t raw;
     int esc, rc;
     if ((rc = js_string(j, &raw, &esc)) != ERR_OK) return rc;
-    if (esc && j->d->emit) return js_unescape(j, raw, out);
+    if (esc && j->d->mapping) return js_unescape(j, raw, out);
     *out = raw;
     return ERR_OK;
 }
@@ -482,7 +482,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w) {
             if ((rc = js_string(j, &raw, &esc)) != ERR_OK) return rc;
             v->kind = OTLP_V_STR;
             v->str = raw;
-            if (esc && j->d->emit && !w) {
+            if (esc && j->d->mapping && !w) {
                 if ((rc = js_unescape(j, raw, &v->str)) != ERR_OK) return rc;
             }
             if (w) wr_put(w, vstart, (size_t)(j->p - vstart));
@@ -519,7 +519,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w) {
                    js_key(k, "kvlistValue", "kvlist_value")) {
             int kv = k.p[0] == 'k';
             v->kind = kv ? OTLP_V_KVLIST : OTLP_V_ARRAY;
-            if (w || !j->d->emit) {
+            if (w || !j->d->mapping) {
                 otlp_val_t fe = {0};
                 if ((rc = js_values(j, nest + 1, depth, kv, &fe, w)) != ERR_OK) return rc;
             } else {
@@ -569,7 +569,7 @@ static int js_keyvalue(js_t *j, int nest, int is_resource) {
             if (valpos) return js_fail(j, ERR_DUP_FIELD, "value twice");
             js_ws(j);
             valpos = j->p;
-            if (got_key || !j->d->emit) {
+            if (got_key || !j->d->mapping) {
                 if ((rc = js_anyvalue(j, nest + 1, 1, &v, NULL)) != ERR_OK) return rc;
             } else if ((rc = js_skip(j, nest + 1)) != ERR_OK) {
                 return rc;
@@ -578,7 +578,7 @@ static int js_keyvalue(js_t *j, int nest, int is_resource) {
             return rc;
         }
     }
-    if (!j->d->emit) return ERR_OK;
+    if (!j->d->mapping) return ERR_OK;
     if (valpos && v.kind == OTLP_V_NONE) {
         /* value came before key: read it now */
         js_t sub = {valpos, j->e, j->start, j->d};
@@ -612,7 +612,7 @@ static int js_hexid(js_t *j, span_str_t *out, const char *what) {
         else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return otlp_fail(j->d, ERR_WRONG_TYPE, "%s is not a hex id", what);
     }
-    if (!j->d->emit) return ERR_OK;
+    if (!j->d->mapping) return ERR_OK;
     if (upper) {
         char *o = otlp_arena_alloc(&j->d->arena, raw.n);
         if (!o) return ERR_NOMEM;
@@ -641,7 +641,7 @@ static int js_event(js_t *j, int nest) {
             return rc;
         }
     }
-    if (j->d->emit) otlp_span_event(j->d, name, (uint64_t)t);
+    if (j->d->mapping) otlp_span_event(j->d, name, (uint64_t)t);
     return ERR_OK;
 }
 
@@ -667,7 +667,7 @@ static int js_status(js_t *j, int nest) {
             } else if ((rc = js_int64(j, &code, 0)) != ERR_OK) {
                 return rc;
             }
-            if (j->d->emit) j->d->status_error = (code == 2);
+            if (j->d->mapping) j->d->status_error = (code == 2);
         } else if ((rc = js_skip(j, nest + 1)) != ERR_OK) {
             return rc;
         }
@@ -680,8 +680,8 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
     otlp_dec_t *d = j->d;
     span_t *s = &d->span;
     int64_t t;
-    if (d->emit) {
-        otlp_arena_rewind(&d->arena, mark);
+    if (d->mapping) {
+        if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
@@ -713,7 +713,7 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
         }
         if (rc != ERR_OK) return rc;
     }
-    if (!d->emit) return ERR_OK;
+    if (!d->mapping) return ERR_OK;
     return otlp_span_end(d);
 }
 
@@ -769,7 +769,7 @@ static int js_resource_spans(js_t *j, int nest) {
     const char *deferred = NULL;
     int got_ss = 0;
     otlp_dec_t *d = j->d;
-    if (d->emit) otlp_resource_begin(d);
+    if (d->mapping) otlp_resource_begin(d);
     otlp_mark_t mark = otlp_arena_mark(&d->arena);
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
     for (;;) {
@@ -831,12 +831,15 @@ int otlp_json_decode(otlp_dec_t *d, const char *p, size_t n, otlp_span_cb cb, vo
     otlp_call_begin(d, cb, ctx, st, detail, detail_size);
     if (!p) n = 0;
     js_t j = {p, p + n, p, d};
-    d->emit = 0;
-    if ((rc = js_request(&j)) != ERR_OK) return rc;
-    otlp_call_begin(d, cb, ctx, st, detail, detail_size); /* drop check-pass scratch */
+    otlp_buffer_begin(d);
+    rc = js_request(&j);
+    if (rc != ERR_OK) {
+        d->st = d->st_user; /* nothing of a bad record is counted or emitted */
+        d->buffering = 0;
+        return rc;
+    }
+    if (!d->overflow) return otlp_buffer_flush(d);
+    otlp_second_pass(d); /* checked already: emit straight to the callback */
     js_t j2 = {p, p + n, p, d};
-    d->emit = 1;
-    rc = js_request(&j2);
-    d->emit = 0;
-    return rc;
+    return js_request(&j2);
 }

@@ -94,23 +94,6 @@ static const struct {
     {"output.value", OTLP_F_CONTENT, 0}, /* OpenInference */
 };
 
-/* Hash of an attribute key: length and three 8-byte words (head, middle, tail) for keys of
- * 8 bytes or more, FNV-1a below. Collisions only lengthen a probe; memcmp decides. */
-static inline uint32_t otlp_hash(const char *k, size_t n) {
-    if (n >= 8) {
-        uint64_t a, b, c;
-        memcpy(&a, k, 8);
-        memcpy(&b, k + n / 2 - 4, 8);
-        memcpy(&c, k + n - 8, 8);
-        uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^
-                     (c * 0x165667B19E3779F9ull) ^ n;
-        return (uint32_t)(h ^ (h >> 29) ^ (h >> 41));
-    }
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)k[i]) * 16777619u;
-    return h;
-}
-
 /* First insertion of a key wins, so configured keys (inserted first) shadow built-ins. */
 static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t prio) {
     size_t n = strlen(k);
@@ -128,16 +111,6 @@ static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t pr
         if (e->len == n && memcmp(e->key, k, n) == 0) return 0;
     }
     return -1;
-}
-
-const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k, size_t n) {
-    uint32_t h = otlp_hash(k, n);
-    for (uint32_t i = 0; i < OTLP_KEYTAB_SIZE; i++) {
-        const otlp_key_t *e = &d->keys[(h + i) & (OTLP_KEYTAB_SIZE - 1)];
-        if (!e->key) return NULL;
-        if (e->len == n && memcmp(e->key, k, n) == 0) return e;
-    }
-    return NULL;
 }
 
 otlp_dec_t *otlp_dec_new(const otlp_map_t *m, char *errstr, size_t errstr_size) {
@@ -188,6 +161,7 @@ nomem:
 void otlp_dec_destroy(otlp_dec_t *d) {
     if (!d) return;
     for (int i = 0; i < d->arena.n; i++) free(d->arena.b[i].data);
+    free(d->buf);
     free(d->keystore);
     free(d);
 }
@@ -291,7 +265,7 @@ void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st
                      char *detail, size_t detail_size) {
     d->cb = cb;
     d->cb_ctx = ctx;
-    d->st = st ? st : &d->st_dummy;
+    d->st = d->st_user = st ? st : &d->st_dummy;
     d->detail = detail;
     d->detail_size = detail_size;
     if (detail && detail_size) detail[0] = 0;
@@ -467,12 +441,18 @@ static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
 }
 
 static int otlp_is_content_key(span_str_t k) {
-    static const char *const pre[] = {"gen_ai.prompt.", "gen_ai.completion.",
-                                      "llm.input_messages.", "llm.output_messages.",
-                                      "llm.prompts."};
+#define OTLP_PRE_(s) {s, sizeof(s) - 1}
+    static const struct {
+        const char *s;
+        size_t n;
+    } pre[] = {OTLP_PRE_("gen_ai.prompt."), OTLP_PRE_("gen_ai.completion."),
+               OTLP_PRE_("llm.input_messages."), OTLP_PRE_("llm.output_messages."),
+               OTLP_PRE_("llm.prompts.")};
+#undef OTLP_PRE_
+    if (k.n < 12 || (k.p[0] != 'g' && k.p[0] != 'l')) return 0;
     for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
-        size_t n = strlen(pre[i]);
-        if (k.n > n && memcmp(k.p, pre[i], n) == 0) {
+        size_t n = pre[i].n;
+        if (k.n > n && memcmp(k.p, pre[i].s, n) == 0) {
             /* gen_ai.prompt.0.content, llm.input_messages.0.message.content, … */
             char c = k.p[n];
             if (c >= '0' && c <= '9') return 1;
@@ -594,6 +574,8 @@ void otlp_span_event(otlp_dec_t *d, span_str_t name, uint64_t time_ns) {
     }
 }
 
+static int otlp_buffer_push(otlp_dec_t *d);
+
 static uint32_t otlp_clamp_u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
 int otlp_span_end(otlp_dec_t *d) {
@@ -637,5 +619,74 @@ int otlp_span_end(otlp_dec_t *d) {
     }
     if (s->response_model.n == 0) s->response_model = s->model;
     st->spans_emitted++;
+    if (d->buffering) return otlp_buffer_push(d);
     return d->cb ? d->cb(d->cb_ctx, s) : 0;
+}
+
+void otlp_buffer_begin(otlp_dec_t *d) {
+    d->check = d->mapping = d->buffering = 1;
+    d->overflow = 0;
+    d->nbuf = 0;
+    memset(&d->st_pending, 0, sizeof(d->st_pending));
+    d->st = &d->st_pending;
+}
+
+static size_t otlp_arena_used(const otlp_arena_t *a) {
+    size_t n = 0;
+    for (int i = 0; i < a->cur && i < a->n; i++) n += a->b[i].cap;
+    return a->n ? n + a->b[a->cur].used : 0;
+}
+
+/* Keeps the finished span until the record is known good; on hitting a limit, switches the
+ * rest of this pass to checking only (the second pass will emit). */
+static int otlp_buffer_push(otlp_dec_t *d) {
+    if (d->nbuf == d->capbuf) {
+        size_t cap = d->capbuf ? d->capbuf * 2 : 32;
+        span_t *nb = cap <= OTLP_BUF_SPANS ? realloc(d->buf, cap * sizeof(*nb)) : NULL;
+        if (!nb) goto overflow;
+        d->buf = nb;
+        d->capbuf = cap;
+    }
+    if (otlp_arena_used(&d->arena) > OTLP_BUF_BYTES) goto overflow;
+    span_t *b = &d->buf[d->nbuf++], *s = &d->span;
+    memcpy(b, s, offsetof(span_t, attrs));
+    memcpy(b->attrs, s->attrs, s->n_attrs * sizeof(s->attrs[0]));
+    b->present = s->present;
+    b->kafka_topic = (span_str_t){0};
+    b->kafka_partition = 0;
+    b->kafka_offset = 0;
+    b->ingested_ms = 0;
+    return 0;
+overflow:
+    d->overflow = 1;
+    d->mapping = 0;
+    d->nbuf = 0;
+    return 0;
+}
+
+int otlp_buffer_flush(otlp_dec_t *d) {
+    otlp_stats_t *u = d->st_user, *p = &d->st_pending;
+    u->spans_seen += p->spans_seen;
+    u->spans_emitted += p->spans_emitted;
+    u->spans_skipped_non_llm += p->spans_skipped_non_llm;
+    u->attrs_truncated += p->attrs_truncated;
+    u->attrs_content_skipped += p->attrs_content_skipped;
+    u->values_ignored += p->values_ignored;
+    d->st = u;
+    d->buffering = 0;
+    for (size_t i = 0; i < d->nbuf; i++) {
+        int rc = d->cb ? d->cb(d->cb_ctx, &d->buf[i]) : 0;
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+void otlp_second_pass(otlp_dec_t *d) {
+    d->st = d->st_user;
+    d->buffering = 0;
+    d->check = 0;
+    d->mapping = 1;
+    d->nbuf = 0;
+    d->arena.cur = 0;
+    if (d->arena.n) d->arena.b[0].used = 0;
 }
