@@ -138,7 +138,8 @@ static inline uint32_t otlp_hash(const char *k, size_t n) {
         memcpy(&c, k + n - 8, 8);
         uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^
                      (c * 0x165667B19E3779F9ull) ^ n;
-        return (uint32_t)(h ^ (h >> 29) ^ (h >> 41));
+        h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9ull; /* mix so the low bits see every byte */
+        return (uint32_t)(h >> 32);
     }
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)k[i]) * 16777619u;
