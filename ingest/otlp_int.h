@@ -22,8 +22,8 @@ typedef struct otlp_arena_s {
         char *data;
         size_t cap, used;
     } b[OTLP_ARENA_BLOCKS];
-    int cur;   /* block being filled */
-    int n;     /* blocks allocated */
+    int cur; /* block being filled */
+    int n;   /* blocks allocated */
 } otlp_arena_t;
 
 typedef struct otlp_mark_s {
@@ -64,12 +64,34 @@ typedef struct otlp_val_s {
 
 /* ---- mapped fields ---- */
 typedef enum {
-    OTLP_F_OPERATION, OTLP_F_PROVIDER, OTLP_F_MODEL, OTLP_F_RESPONSE_MODEL,
-    OTLP_F_IN_TOK, OTLP_F_OUT_TOK, OTLP_F_TOTAL_TOK, OTLP_F_CACHE_READ, OTLP_F_CACHE_WRITE,
-    OTLP_F_REASONING, OTLP_F_FINISH, OTLP_F_ERROR_TYPE, OTLP_F_ENDPOINT, OTLP_F_SESSION,
-    OTLP_F_REQUEST_ID, OTLP_F_SERVICE, OTLP_F_ENV, OTLP_F_VERSION, OTLP_F_TENANT, OTLP_F_TEAM,
-    OTLP_F_FEATURE, OTLP_F_USER, OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER, OTLP_F_STREAM,
-    OTLP_F_HTTP_STATUS, OTLP_F_TTFT_S, OTLP_F_TTFT_MS,
+    OTLP_F_OPERATION,
+    OTLP_F_PROVIDER,
+    OTLP_F_MODEL,
+    OTLP_F_RESPONSE_MODEL,
+    OTLP_F_IN_TOK,
+    OTLP_F_OUT_TOK,
+    OTLP_F_TOTAL_TOK,
+    OTLP_F_CACHE_READ,
+    OTLP_F_CACHE_WRITE,
+    OTLP_F_REASONING,
+    OTLP_F_FINISH,
+    OTLP_F_ERROR_TYPE,
+    OTLP_F_ENDPOINT,
+    OTLP_F_SESSION,
+    OTLP_F_REQUEST_ID,
+    OTLP_F_SERVICE,
+    OTLP_F_ENV,
+    OTLP_F_VERSION,
+    OTLP_F_TENANT,
+    OTLP_F_TEAM,
+    OTLP_F_FEATURE,
+    OTLP_F_USER,
+    OTLP_F_PROMPT_TPL,
+    OTLP_F_PROMPT_VER,
+    OTLP_F_STREAM,
+    OTLP_F_HTTP_STATUS,
+    OTLP_F_TTFT_S,
+    OTLP_F_TTFT_MS,
     OTLP_F_CONTENT, /* prompt / completion text: not a column, kept only with keep_content */
     OTLP_F__N
 } otlp_field_t;
@@ -142,7 +164,8 @@ static inline uint32_t otlp_hash(const char *k, size_t n) {
         return (uint32_t)(h >> 32);
     }
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)k[i]) * 16777619u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)k[i]) * 16777619u;
     return h;
 }
 
@@ -195,11 +218,10 @@ int otlp_buffer_flush(otlp_dec_t *d);
 void otlp_second_pass(otlp_dec_t *d);
 
 /* Prepares a decode call (stats, detail, arena). */
-void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st,
-                     char *detail, size_t detail_size);
+void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st, char *detail,
+                     size_t detail_size);
 /* Writes a detail message (printf-style) and returns code. */
-int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Lower-case hex of n bytes into the arena; NULL on no memory. */
 char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n);

@@ -8,7 +8,8 @@
  * OTLP_JSON_MAX_NEST) directed by the OTLP schema: strings stay slices of the payload unless
  * they contain escapes. Accepts camelCase and proto field names, int64 as strings or numbers,
  * enums as numbers or names, ids as hex. All-or-nothing per record: spans are buffered until
- * the record is known good (over the buffer limits: checked whole, then emitted in a 2nd pass). Does not do protobuf (otlp_proto.c) or attribute mapping (otlp_map.c). */
+ * the record is known good (over the buffer limits: checked whole, then emitted in a 2nd pass).
+ * Does not do protobuf (otlp_proto.c) or attribute mapping (otlp_map.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,14 @@ static int js_hex4(const char *p, uint32_t *out) {
     for (int i = 0; i < 4; i++) {
         char c = p[i];
         v <<= 4;
-        if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f') v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') v |= (uint32_t)(c - 'A' + 10);
-        else return -1;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return -1;
     }
     *out = v;
     return 0;
@@ -132,11 +137,21 @@ static int js_unescape(js_t *j, span_str_t raw, span_str_t *out) {
         char x = raw.p[i + 1];
         i += 2;
         switch (x) {
-        case 'b': o[n++] = '\b'; break;
-        case 'f': o[n++] = '\f'; break;
-        case 'n': o[n++] = '\n'; break;
-        case 'r': o[n++] = '\r'; break;
-        case 't': o[n++] = '\t'; break;
+        case 'b':
+            o[n++] = '\b';
+            break;
+        case 'f':
+            o[n++] = '\f';
+            break;
+        case 'n':
+            o[n++] = '\n';
+            break;
+        case 'r':
+            o[n++] = '\r';
+            break;
+        case 't':
+            o[n++] = '\t';
+            break;
         case 'u': {
             uint32_t u, u2;
             js_hex4(raw.p + i, &u);
@@ -149,7 +164,9 @@ static int js_unescape(js_t *j, span_str_t raw, span_str_t *out) {
             n += js_put_utf8(o + n, u);
             break;
         }
-        default: o[n++] = x; break; /* " \ / */
+        default:
+            o[n++] = x;
+            break; /* " \ / */
         }
     }
     *out = span_str(o, n);
@@ -176,7 +193,8 @@ static int js_number(js_t *j, span_str_t *tok, int *is_int) {
     if (*j->p == '0') {
         j->p++;
     } else if (*j->p >= '1' && *j->p <= '9') {
-        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
+            j->p++;
     } else {
         return JS_SYNTAX(j, "bad number");
     }
@@ -184,14 +202,16 @@ static int js_number(js_t *j, span_str_t *tok, int *is_int) {
         *is_int = 0;
         j->p++;
         if (j->p >= j->e || *j->p < '0' || *j->p > '9') return JS_SYNTAX(j, "bad number");
-        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
+            j->p++;
     }
     if (j->p < j->e && (*j->p == 'e' || *j->p == 'E')) {
         *is_int = 0;
         j->p++;
         if (j->p < j->e && (*j->p == '+' || *j->p == '-')) j->p++;
         if (j->p >= j->e || *j->p < '0' || *j->p > '9') return JS_SYNTAX(j, "bad number");
-        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
+            j->p++;
     }
     *tok = span_str(s, (size_t)(j->p - s));
     return ERR_OK;
@@ -256,8 +276,7 @@ static int js_element(js_t *j, int *first, int *more) {
 }
 
 static int js_open(js_t *j, char ch, int nest) {
-    if (nest > OTLP_JSON_MAX_NEST)
-        return js_fail(j, ERR_TOO_DEEP, "JSON nested too deep");
+    if (nest > OTLP_JSON_MAX_NEST) return js_fail(j, ERR_TOO_DEEP, "JSON nested too deep");
     if (js_peek(j) != ch)
         return js_fail(j, ERR_WRONG_TYPE, ch == '{' ? "expected an object" : "expected an array");
     j->p++;
@@ -282,12 +301,18 @@ static int js_skip(js_t *j, int nest) {
             if (!more) return ERR_OK;
             if ((rc = js_skip(j, nest + 1)) != ERR_OK) return rc;
         }
-    case '"': return js_string(j, &s, &more);
-    case 't': return js_lit(j, "true");
-    case 'f': return js_lit(j, "false");
-    case 'n': return js_lit(j, "null");
-    case -1: return JS_SYNTAX(j, "unexpected end");
-    default: return js_number(j, &s, &is_int);
+    case '"':
+        return js_string(j, &s, &more);
+    case 't':
+        return js_lit(j, "true");
+    case 'f':
+        return js_lit(j, "false");
+    case 'n':
+        return js_lit(j, "null");
+    case -1:
+        return JS_SYNTAX(j, "unexpected end");
+    default:
+        return js_number(j, &s, &is_int);
     }
 }
 
@@ -385,8 +410,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w);
 static int js_values(js_t *j, int nest, int depth, int kv, otlp_val_t *first, wr_t *w) {
     int rc, f1 = 1, more, got = 0;
     span_str_t k;
-    if (depth > OTLP_MAX_DEPTH)
-        return js_fail(j, ERR_TOO_DEEP, "AnyValue nested too deep");
+    if (depth > OTLP_MAX_DEPTH) return js_fail(j, ERR_TOO_DEEP, "AnyValue nested too deep");
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
     if (w) wr_put(w, kv ? "{" : "[", 1);
     for (;;) {
@@ -538,8 +562,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w) {
                     /* fe.str is raw (escaped) text: decode it for the column. */
                     int has_esc = memchr(fe.str.p, '\\', fe.str.n) != NULL;
                     v->first = fe.str;
-                    if (has_esc && (rc = js_unescape(j, fe.str, &v->first)) != ERR_OK)
-                        return rc;
+                    if (has_esc && (rc = js_unescape(j, fe.str, &v->first)) != ERR_OK) return rc;
                 }
             }
         } else {
@@ -608,7 +631,8 @@ static int js_hexid(js_t *j, span_str_t *out, const char *what) {
     int upper = 0;
     for (uint32_t i = 0; i < raw.n; i++) {
         char c = raw.p[i];
-        if (c >= 'A' && c <= 'F') upper = 1;
+        if (c >= 'A' && c <= 'F')
+            upper = 1;
         else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return otlp_fail(j->d, ERR_WRONG_TYPE, "%s is not a hex id", what);
     }
@@ -660,10 +684,14 @@ static int js_status(js_t *j, int nest) {
                 span_str_t s;
                 int esc;
                 if ((rc = js_string(j, &s, &esc)) != ERR_OK) return rc;
-                if (span_str_eq(s, "STATUS_CODE_ERROR")) code = 2;
-                else if (span_str_eq(s, "STATUS_CODE_OK")) code = 1;
-                else if (span_str_eq(s, "STATUS_CODE_UNSET")) code = 0;
-                else return js_fail(j, ERR_BAD_ENUM, "unknown status code");
+                if (span_str_eq(s, "STATUS_CODE_ERROR"))
+                    code = 2;
+                else if (span_str_eq(s, "STATUS_CODE_OK"))
+                    code = 1;
+                else if (span_str_eq(s, "STATUS_CODE_UNSET"))
+                    code = 0;
+                else
+                    return js_fail(j, ERR_BAD_ENUM, "unknown status code");
             } else if ((rc = js_int64(j, &code, 0)) != ERR_OK) {
                 return rc;
             }
@@ -689,8 +717,10 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
         if (!more) break;
         if (js_null(j) == 1) continue;
-        if (js_key(k, "traceId", "trace_id")) rc = js_hexid(j, &s->trace_id, "traceId");
-        else if (js_key(k, "spanId", "span_id")) rc = js_hexid(j, &s->span_id, "spanId");
+        if (js_key(k, "traceId", "trace_id"))
+            rc = js_hexid(j, &s->trace_id, "traceId");
+        else if (js_key(k, "spanId", "span_id"))
+            rc = js_hexid(j, &s->span_id, "spanId");
         else if (js_key(k, "parentSpanId", "parent_span_id"))
             rc = js_hexid(j, &s->parent_span_id, "parentSpanId");
         else if (js_key(k, "startTimeUnixNano", "start_time_unix_nano")) {
@@ -755,8 +785,10 @@ static int js_resource(js_t *j, int nest) {
     for (;;) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
         if (!more) return ERR_OK;
-        if (js_key(k, "attributes", NULL)) rc = js_kv_array(j, nest + 1, 1);
-        else rc = js_skip(j, nest + 1);
+        if (js_key(k, "attributes", NULL))
+            rc = js_kv_array(j, nest + 1, 1);
+        else
+            rc = js_skip(j, nest + 1);
         if (rc != ERR_OK) return rc;
     }
 }
@@ -804,7 +836,8 @@ static int js_request(js_t *j) {
     int rc, first = 1, more;
     span_str_t k;
     if (js_peek(j) == -1) return otlp_fail(j->d, ERR_EMPTY, "empty OTLP/JSON record");
-    if (js_peek(j) != '{') return otlp_fail(j->d, ERR_NOT_OBJECT, "OTLP/JSON record is not an object");
+    if (js_peek(j) != '{')
+        return otlp_fail(j->d, ERR_NOT_OBJECT, "OTLP/JSON record is not an object");
     j->p++;
     for (;;) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;

@@ -123,14 +123,13 @@ otlp_dec_t *otlp_dec_new(const otlp_map_t *m, char *errstr, size_t errstr_size) 
     d = calloc(1, sizeof(*d));
     if (!d) goto nomem;
     d->map = *m;
-    const char *cfg[] = {m->tenant_key,          m->team_key,           m->feature_key,
-                         m->user_key,            m->prompt_template_key, m->prompt_version_key,
-                         m->endpoint_key};
-    const otlp_field_t cfg_f[] = {OTLP_F_TENANT, OTLP_F_TEAM,       OTLP_F_FEATURE,
-                                  OTLP_F_USER,   OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER,
-                                  OTLP_F_ENDPOINT};
+    const char *cfg[] = {m->tenant_key,          m->team_key,           m->feature_key, m->user_key,
+                         m->prompt_template_key, m->prompt_version_key, m->endpoint_key};
+    const otlp_field_t cfg_f[] = {OTLP_F_TENANT,     OTLP_F_TEAM,       OTLP_F_FEATURE, OTLP_F_USER,
+                                  OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER, OTLP_F_ENDPOINT};
     size_t total = 0;
-    for (size_t i = 0; i < 7; i++) total += (cfg[i] ? strlen(cfg[i]) : 0) + 1;
+    for (size_t i = 0; i < 7; i++)
+        total += (cfg[i] ? strlen(cfg[i]) : 0) + 1;
     d->keystore = malloc(total);
     if (!d->keystore) goto nomem;
     char *w = d->keystore;
@@ -160,7 +159,8 @@ nomem:
 
 void otlp_dec_destroy(otlp_dec_t *d) {
     if (!d) return;
-    for (int i = 0; i < d->arena.n; i++) free(d->arena.b[i].data);
+    for (int i = 0; i < d->arena.n; i++)
+        free(d->arena.b[i].data);
     free(d->buf);
     free(d->keystore);
     free(d);
@@ -184,7 +184,8 @@ char *otlp_arena_alloc(otlp_arena_t *a, size_t n) {
         a->b[next].data = malloc(cap);
         if (!a->b[next].data) {
             /* Keep the block list dense: drop this slot and everything after it. */
-            for (int i = next + 1; i < a->n; i++) free(a->b[i].data);
+            for (int i = next + 1; i < a->n; i++)
+                free(a->b[i].data);
             a->n = next;
             return NULL;
         }
@@ -244,10 +245,14 @@ int otlp_utf8_ok(const uint8_t *p, size_t n) {
         }
         size_t len;
         uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-        else return 0;
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            len = 4, cp = c & 0x07;
+        else
+            return 0;
         if (i + len > n) return 0;
         for (size_t k = 1; k < len; k++) {
             if ((p[i + k] & 0xC0) != 0x80) return 0;
@@ -261,8 +266,8 @@ int otlp_utf8_ok(const uint8_t *p, size_t n) {
     return 1;
 }
 
-void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st,
-                     char *detail, size_t detail_size) {
+void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st, char *detail,
+                     size_t detail_size) {
     d->cb = cb;
     d->cb_ctx = ctx;
     d->st = d->st_user = st ? st : &d->st_dummy;
@@ -304,7 +309,8 @@ static int otlp_fmt_i64(char *buf, int64_t v) {
         u /= 10;
     } while (u);
     if (v < 0) buf[k++] = '-';
-    while (n) buf[k++] = tmp[--n];
+    while (n)
+        buf[k++] = tmp[--n];
     buf[k] = 0;
     return k;
 }
@@ -330,7 +336,8 @@ int otlp_fmt_double(char *buf, size_t size, double v) {
                     fp /= 10;
                 }
                 k += m;
-                while (buf[k - 1] == '0') k--; /* 1.50 -> 1.5 */
+                while (buf[k - 1] == '0')
+                    k--; /* 1.50 -> 1.5 */
             }
             buf[k] = 0;
             return k;
@@ -353,15 +360,20 @@ static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
     case OTLP_V_STR:
     case OTLP_V_BYTES:
     case OTLP_V_ARRAY:
-    case OTLP_V_KVLIST: return v->str;
-    case OTLP_V_BOOL: return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
-    case OTLP_V_INT: n = otlp_fmt_i64(tmp, v->i); break;
+    case OTLP_V_KVLIST:
+        return v->str;
+    case OTLP_V_BOOL:
+        return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
+    case OTLP_V_INT:
+        n = otlp_fmt_i64(tmp, v->i);
+        break;
     case OTLP_V_DBL:
         if (isnan(v->d)) return SPAN_STR_LIT("NaN");
         if (isinf(v->d)) return v->d > 0 ? SPAN_STR_LIT("Infinity") : SPAN_STR_LIT("-Infinity");
         n = otlp_fmt_double(tmp, sizeof(tmp), v->d);
         break;
-    default: return SPAN_STR_LIT("");
+    default:
+        return SPAN_STR_LIT("");
     }
     char *o = otlp_arena_alloc(&d->arena, (size_t)n);
     if (!o) return (span_str_t){NULL, 0};
@@ -392,36 +404,61 @@ static int otlp_val_seconds(const otlp_val_t *v, double *out) {
 
 static span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
     switch (f) {
-    case OTLP_F_OPERATION: return &s->operation;
-    case OTLP_F_PROVIDER: return &s->provider;
-    case OTLP_F_MODEL: return &s->model;
-    case OTLP_F_RESPONSE_MODEL: return &s->response_model;
-    case OTLP_F_ERROR_TYPE: return &s->error_class;
-    case OTLP_F_ENDPOINT: return &s->endpoint;
-    case OTLP_F_SESSION: return &s->session_id;
-    case OTLP_F_REQUEST_ID: return &s->request_id;
-    case OTLP_F_SERVICE: return &s->service;
-    case OTLP_F_ENV: return &s->environment;
-    case OTLP_F_VERSION: return &s->deploy_version;
-    case OTLP_F_TENANT: return &s->tenant_id;
-    case OTLP_F_TEAM: return &s->team_id;
-    case OTLP_F_FEATURE: return &s->feature;
-    case OTLP_F_USER: return &s->user_id;
-    case OTLP_F_PROMPT_TPL: return &s->prompt_template;
-    case OTLP_F_PROMPT_VER: return &s->prompt_version;
-    case OTLP_F_FINISH: return &s->finish_reason;
-    default: return NULL;
+    case OTLP_F_OPERATION:
+        return &s->operation;
+    case OTLP_F_PROVIDER:
+        return &s->provider;
+    case OTLP_F_MODEL:
+        return &s->model;
+    case OTLP_F_RESPONSE_MODEL:
+        return &s->response_model;
+    case OTLP_F_ERROR_TYPE:
+        return &s->error_class;
+    case OTLP_F_ENDPOINT:
+        return &s->endpoint;
+    case OTLP_F_SESSION:
+        return &s->session_id;
+    case OTLP_F_REQUEST_ID:
+        return &s->request_id;
+    case OTLP_F_SERVICE:
+        return &s->service;
+    case OTLP_F_ENV:
+        return &s->environment;
+    case OTLP_F_VERSION:
+        return &s->deploy_version;
+    case OTLP_F_TENANT:
+        return &s->tenant_id;
+    case OTLP_F_TEAM:
+        return &s->team_id;
+    case OTLP_F_FEATURE:
+        return &s->feature;
+    case OTLP_F_USER:
+        return &s->user_id;
+    case OTLP_F_PROMPT_TPL:
+        return &s->prompt_template;
+    case OTLP_F_PROMPT_VER:
+        return &s->prompt_version;
+    case OTLP_F_FINISH:
+        return &s->finish_reason;
+    default:
+        return NULL;
     }
 }
 
 static uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
     switch (f) {
-    case OTLP_F_IN_TOK: return &s->input_tokens;
-    case OTLP_F_OUT_TOK: return &s->output_tokens;
-    case OTLP_F_CACHE_READ: return &s->cache_read_tokens;
-    case OTLP_F_CACHE_WRITE: return &s->cache_write_tokens;
-    case OTLP_F_REASONING: return &s->reasoning_tokens;
-    default: return NULL;
+    case OTLP_F_IN_TOK:
+        return &s->input_tokens;
+    case OTLP_F_OUT_TOK:
+        return &s->output_tokens;
+    case OTLP_F_CACHE_READ:
+        return &s->cache_read_tokens;
+    case OTLP_F_CACHE_WRITE:
+        return &s->cache_write_tokens;
+    case OTLP_F_REASONING:
+        return &s->reasoning_tokens;
+    default:
+        return NULL;
     }
 }
 
@@ -429,7 +466,8 @@ static uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
  * writes gen_ai.system = "OpenAI"). Copies only when there is an upper-case letter. */
 static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
     uint32_t i = 0;
-    while (i < v.n && !(v.p[i] >= 'A' && v.p[i] <= 'Z')) i++;
+    while (i < v.n && !(v.p[i] >= 'A' && v.p[i] <= 'Z'))
+        i++;
     if (i == v.n) return v;
     char *o = otlp_arena_alloc(&d->arena, v.n);
     if (!o) return (span_str_t){NULL, 0};
@@ -441,7 +479,8 @@ static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
 }
 
 static int otlp_is_content_key(span_str_t k) {
-#define OTLP_PRE_(s) {s, sizeof(s) - 1}
+#define OTLP_PRE_(s)                                                                               \
+    { s, sizeof(s) - 1 }
     static const struct {
         const char *s;
         size_t n;
@@ -511,12 +550,15 @@ int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t k
     double sec;
     if (sf) {
         span_str_t t;
-        if (v->kind == OTLP_V_STR) t = v->str;
-        else if (fld == OTLP_F_FINISH && v->kind == OTLP_V_ARRAY && v->first.p) t = v->first;
+        if (v->kind == OTLP_V_STR)
+            t = v->str;
+        else if (fld == OTLP_F_FINISH && v->kind == OTLP_V_ARRAY && v->first.p)
+            t = v->first;
         else if (v->kind == OTLP_V_INT) {
             t = otlp_val_text(d, v);
             if (!t.p) return ERR_NOMEM;
-        } else goto ignored;
+        } else
+            goto ignored;
         if (fld == OTLP_F_PROVIDER) {
             t = otlp_lower(d, t);
             if (!t.p && v->str.n) return ERR_NOMEM;
@@ -552,7 +594,8 @@ int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t k
             if (!otlp_val_seconds(v, &sec) || sec > 4e9) goto ignored;
             f->ttft_ms = (int64_t)llround(sec);
             break;
-        default: goto ignored;
+        default:
+            goto ignored;
         }
     }
     f->prio[fld] = (uint8_t)prio;
@@ -633,7 +676,8 @@ void otlp_buffer_begin(otlp_dec_t *d) {
 
 static size_t otlp_arena_used(const otlp_arena_t *a) {
     size_t n = 0;
-    for (int i = 0; i < a->cur && i < a->n; i++) n += a->b[i].cap;
+    for (int i = 0; i < a->cur && i < a->n; i++)
+        n += a->b[i].cap;
     return a->n ? n + a->b[a->cur].used : 0;
 }
 

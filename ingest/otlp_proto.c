@@ -12,7 +12,8 @@
  * 10 bytes, AnyValue nesting is bounded by OTLP_MAX_DEPTH, ids by OTLP_MAX_ID_BYTES, and
  * strings that reach a column or attribute must be valid UTF-8. All-or-nothing per record:
  * spans are buffered until the record is known good (a record over the buffer limits is
- * checked whole first, then emitted in a second pass). Does not do JSON (otlp_json.c) or attribute mapping. */
+ * checked whole first, then emitted in a second pass). Does not do JSON (otlp_json.c) or attribute
+ * mapping. */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,7 +48,7 @@ static inline int pb_varint(pb_t *b, uint64_t *out) {
 
 /* The error path of pb_next, out of line so the hot path stays small. */
 static __attribute__((noinline)) int pb_bad(otlp_dec_t *d, const char *msg, const char *what,
-                                             uint32_t num) {
+                                            uint32_t num) {
     return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: %s (field %u)", msg, what, num);
 }
 
@@ -100,15 +101,16 @@ static inline __attribute__((always_inline)) int pb_next(otlp_dec_t *d, pb_t *b,
         f->sub.e = b->p + len;
         b->p += len;
         return ERR_OK;
-    default: return pb_bad(d, msg, "unsupported wire type", f->num);
+    default:
+        return pb_bad(d, msg, "unsupported wire type", f->num);
     }
 }
 
-#define PB_EXPECT(f, want, msg)                                                               \
-    do {                                                                                      \
-        if ((f).wt != (want))                                                                 \
-            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: field %u has wire type %u, not %u",   \
-                             msg, (f).num, (f).wt, (unsigned)(want));                         \
+#define PB_EXPECT(f, want, msg)                                                                    \
+    do {                                                                                           \
+        if ((f).wt != (want))                                                                      \
+            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: field %u has wire type %u, not %u", msg,    \
+                             (f).num, (f).wt, (unsigned)(want));                                   \
     } while (0)
 
 static inline span_str_t pb_str(pb_t s) { return span_str((const char *)s.p, (size_t)(s.e - s.p)); }
@@ -156,8 +158,8 @@ static void wr_base64(wr_t *w, const uint8_t *s, size_t n) {
         uint32_t v = (uint32_t)s[i] << 16;
         if (i + 1 < n) v |= (uint32_t)s[i + 1] << 8;
         if (i + 2 < n) v |= s[i + 2];
-        char o[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63],
-                     i + 1 < n ? b64[(v >> 6) & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
+        char o[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                     i + 2 < n ? b64[v & 63] : '='};
         wr_put(w, o, 4);
     }
 }
@@ -174,8 +176,12 @@ static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
     int n;
     double dv;
     switch (last.num) {
-    case 1: wr_json_str(w, last.sub.p, (size_t)(last.sub.e - last.sub.p)); break;
-    case 2: last.v ? wr_put(w, "true", 4) : wr_put(w, "false", 5); break;
+    case 1:
+        wr_json_str(w, last.sub.p, (size_t)(last.sub.e - last.sub.p));
+        break;
+    case 2:
+        last.v ? wr_put(w, "true", 4) : wr_put(w, "false", 5);
+        break;
     case 3:
         n = snprintf(tmp, sizeof(tmp), "%lld", (long long)(int64_t)last.v);
         wr_put(w, tmp, (size_t)n);
@@ -189,14 +195,19 @@ static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
         n = otlp_fmt_double(tmp, sizeof(tmp), dv);
         wr_put(w, tmp, (size_t)n);
         break;
-    case 5: pb_render_array(d, last.sub, w); break;
-    case 6: pb_render_kvlist(d, last.sub, w); break;
+    case 5:
+        pb_render_array(d, last.sub, w);
+        break;
+    case 6:
+        pb_render_kvlist(d, last.sub, w);
+        break;
     case 7:
         wr_put(w, "\"", 1);
         wr_base64(w, last.sub.p, (size_t)(last.sub.e - last.sub.p));
         wr_put(w, "\"", 1);
         break;
-    default: wr_put(w, "null", 4);
+    default:
+        wr_put(w, "null", 4);
     }
 }
 
@@ -288,7 +299,8 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
                 if ((rc = pb_kvlist(d, f.sub, depth + 1)) != ERR_OK) return rc;
             }
             break;
-        default: break; /* unknown field: skipped */
+        default:
+            break; /* unknown field: skipped */
         }
     }
     if (rc != ERR_OK || !d->mapping) return rc;
@@ -310,8 +322,10 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
                 pbf_t h = {0};
                 ev.kind = OTLP_V_NONE;
                 while (pb_next(d, &el, &h, "AnyValue") == ERR_OK && h.num)
-                    if (h.num == 1 && h.wt == PB_LEN) ev.kind = OTLP_V_STR, ev.str = pb_str(h.sub);
-                    else if (h.num >= 2 && h.num <= 7) ev.kind = OTLP_V_NONE;
+                    if (h.num == 1 && h.wt == PB_LEN)
+                        ev.kind = OTLP_V_STR, ev.str = pb_str(h.sub);
+                    else if (h.num >= 2 && h.num <= 7)
+                        ev.kind = OTLP_V_NONE;
                 if (ev.kind == OTLP_V_STR) v->first = ev.str;
             }
             pb_render_array(d, raw, &w);
@@ -333,7 +347,8 @@ static inline int otlp_ascii(const uint8_t *p, size_t n) {
         memcpy(&w, p + i, 8);
         acc |= w;
     }
-    for (; i < n; i++) acc |= p[i];
+    for (; i < n; i++)
+        acc |= p[i];
     return (acc & 0x8080808080808080ull) == 0;
 }
 
@@ -341,8 +356,7 @@ static inline int otlp_ascii(const uint8_t *p, size_t n) {
  * write it: key (tag 0x0a, 1-byte length), value (tag 0x12, 1-byte length) holding exactly one
  * string (0x0a, 1-byte length), bool (0x10), int (0x18) or double (0x21) field. Returns 1
  * with key and v filled, 0 when the general path must decide (never an error). */
-static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key,
-                             otlp_val_t *v) {
+static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key, otlp_val_t *v) {
     if (e - p < 4 || p[0] != 0x0a || p[1] >= 0x80) return 0;
     size_t kl = p[1];
     const uint8_t *q = p + 2 + kl;
@@ -373,7 +387,8 @@ static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key
         v->kind = OTLP_V_DBL;
         memcpy(&v->d, q + 1, 8);
         return 1;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -500,8 +515,7 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             break;
         case 4:
             PB_EXPECT(f, PB_LEN, "Span");
-            if ((rc = pb_id(d, f.sub, &s->parent_span_id, "parent_span_id")) != ERR_OK)
-                return rc;
+            if ((rc = pb_id(d, f.sub, &s->parent_span_id, "parent_span_id")) != ERR_OK) return rc;
             break;
         case 7:
             PB_EXPECT(f, PB_I64, "Span");
@@ -523,7 +537,8 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             PB_EXPECT(f, PB_LEN, "Span");
             if ((rc = pb_status(d, f.sub)) != ERR_OK) return rc;
             break;
-        default: break;
+        default:
+            break;
         }
     }
     if (rc != ERR_OK || !d->mapping) return rc;
