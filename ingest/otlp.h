@@ -42,10 +42,10 @@ void otlp_dec_destroy(otlp_dec_t *d);
 
 /* Called once per emitted span. The span and every string in it are valid only during the
  * call: strings point into the input payload or into the decoder's scratch space, which the
- * next span reuses. Return 0 to continue; any other value stops decoding and is returned. */
+ * next decode call reuses. Return 0 to continue; any other value stops decoding and is returned. */
 typedef int (*otlp_span_cb)(void *ctx, span_t *s);
 
-/* Counters, added to (never reset) by the decode functions. */
+/* Counters, added to (never reset) by the decode functions; a record that fails adds nothing. */
 typedef struct otlp_stats_s {
     uint64_t spans_seen;            /* every span in the request */
     uint64_t spans_emitted;         /* passed to the callback */
