@@ -63,7 +63,7 @@ static const gen_pick_t gen_evaluators[] = {{"llm_judge", 70}, {"heuristic", 20}
 #define GEN_ERROR_RATE 0.035  /* share of failed calls */
 #define GEN_CACHE_HIT_RATE 0.20
 #define GEN_COST_SENT_RATE 0.30
-#define GEN_QUALITY_RATE 0.60
+#define GEN_QUALITY_RATE 0.45
 #define GEN_STR 64
 /* A rare attribute with escapes and multi-byte UTF-8, so decoders meet them in every run. */
 #define GEN_NOTE "R\xc3\xa9sum\xc3\xa9 du \"Q3\" \xe2\x80\x94 \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x9a\x80\ttab"
@@ -73,9 +73,10 @@ static const gen_pick_t gen_evaluators[] = {{"llm_judge", 70}, {"heuristic", 20}
 enum {
     GEN_OPT_REQUEST = 1, GEN_OPT_SESSION = 2, GEN_OPT_KEY = 4, GEN_OPT_SERVICE = 8,
     GEN_OPT_DEPLOY = 16, GEN_OPT_SDK = 32, GEN_OPT_TEMPLATE = 64, GEN_OPT_HTTP = 128,
+    GEN_OPT_REGION = 256,
 };
-#define GEN_NOPT 8
-static const double gen_opt_rate[GEN_NOPT] = {0.15, 0.3, 0.3, 0.2, 0.2, 0.3, 0.5, 0.3};
+#define GEN_NOPT 9
+static const double gen_opt_rate[GEN_NOPT] = {0.1, 0.2, 0.3, 0.1, 0.1, 0.2, 0.3, 0.2, 0.5};
 
 /* ---- The record being generated. */
 typedef struct {
@@ -573,7 +574,7 @@ static void gen_write(gen_t *g, buf_t *b) {
         gen_kv_str(b, "evaluator", r->evaluator);
     }
     /* Attributes without a column: they land in the attributes map. */
-    gen_kv_str(b, "region", r->region);
+    if (r->opt & GEN_OPT_REGION) gen_kv_str(b, "region", r->region);
     if (r->opt & GEN_OPT_SDK) gen_kv_str(b, "sdk", r->sdk);
     if (r->has_note) gen_kv_str(b, "prompt_preview", GEN_NOTE);
     gen_put(b, "}");
@@ -647,7 +648,8 @@ void gen_span(const gen_t *g, span_t *s) {
     s->quality_score = r->has_quality ? (float)r->quality_milli / 1000.0f : 0.0f;
     s->evaluator = gen_s(r->evaluator);
     s->n_attrs = 0;
-    s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("region"), gen_s(r->region)};
+    if (r->opt & GEN_OPT_REGION)
+        s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("region"), gen_s(r->region)};
     if (r->opt & GEN_OPT_SDK) s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("sdk"), gen_s(r->sdk)};
     if (r->has_note)
         s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("prompt_preview"), gen_s(GEN_NOTE)};
