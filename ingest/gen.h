@@ -32,11 +32,11 @@ enum {
 };
 
 typedef struct gen_opts_s {
-    uint64_t seed;       /* PRNG seed; same seed + options = same messages */
-    uint64_t count;      /* messages to produce; 0 = unlimited */
-    int64_t start_ms;    /* timestamp of the first span (epoch ms, UTC) */
-    uint32_t spacing_ms; /* span i starts at start_ms + i*spacing_ms + jitter in [0, spacing) */
-    int ts_format;       /* GEN_TS_* */
+    uint64_t seed;          /* PRNG seed; same seed + options = same messages */
+    uint64_t count;         /* messages to produce; 0 = unlimited */
+    int64_t start_ms;       /* timestamp of the first span (epoch ms, UTC) */
+    uint32_t spacing_ms;    /* span i starts at start_ms + i*spacing_ms + jitter in [0, spacing) */
+    int ts_format;          /* GEN_TS_* */
     double poison_fraction; /* 0..1: share of messages replaced by poison */
 
     /* Planted cost spike: spans of this tenant/team/feature whose timestamp falls in
