@@ -301,7 +301,7 @@ static int64_t gen_cost(const gen_model_t *m, const gen_rec_t *r) {
     int64_t c = uncached * m->p_in + (int64_t)r->cache_read_tokens * m->p_cached +
                 (int64_t)r->cache_write_tokens * m->p_cache_write +
                 (int64_t)r->output_tokens * m->p_out;
-    return r->is_batch ? c / 2 : c;
+    return r->is_batch ? (c + 1) / 2 : c; /* half price, rounded half up to the nano-USD */
 }
 
 static void gen_draw(gen_t *g) {
@@ -388,7 +388,8 @@ static void gen_draw(gen_t *g) {
             (uint32_t)((r->input_tokens - r->cache_read_tokens) * gen_u01(g) * 0.8);
     if (strcmp(m->name, "claude-sonnet-4") == 0 && gen_chance(g, 0.15))
         r->reasoning_tokens = (uint32_t)(r->output_tokens * (0.2 + 0.5 * gen_u01(g)));
-    r->is_batch = gen_chance(g, 0.05);
+    /* Batch APIs (half price) exist at OpenAI, Anthropic and Google, not at Together. */
+    r->is_batch = gen_chance(g, 0.05) && strcmp(m->provider, "together") != 0;
 
     /* Outcome: errors (with retries) produce no output; response-cache hits skip the model. */
     r->status = "ok";
