@@ -27,8 +27,14 @@ typedef struct {
     char msg[4096];
 } run_ctx_t;
 
+static int verbose(void) {
+    const char *v = getenv("SQLTEST_VERBOSE");
+    return v && *v && *v != '0';
+}
+
 static int exec_cb(void *ctx, const char *sql, char *errstr, size_t errstr_size) {
     run_ctx_t *r = ctx;
+    if (verbose()) fprintf(stderr, "-- exec: %.200s\n", sql);
     return chdb_exec(r->db, sql, NULL, NULL, NULL, errstr, errstr_size);
 }
 
@@ -53,6 +59,7 @@ static int test_stmt_cb(void *ctx, char *stmt, int index, size_t offset) {
     run_ctx_t *r = ctx;
     const char *hint = strstr(stmt, "{ serverError ");
     int want = hint ? atoi(hint + 14) : 0;
+    if (verbose()) fprintf(stderr, "-- test: %.200s\n", stmt);
     char *out = NULL, err[4096] = "";
     int rc = chdb_exec(r->db, stmt, "TSV", &out, NULL, err, sizeof(err));
     if (rc == 0 && want) {
@@ -189,6 +196,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--record")) record = 1;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0);
     char dir[] = "/tmp/spanhouse-sqltest-XXXXXX";
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -244,7 +252,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     free(out);
-    chdb_exec(r.db, "DROP DATABASE spanhouse_alt SYNC", NULL, NULL, NULL, err, sizeof(err));
+    /* spanhouse_alt stays: DROP DATABASE ... SYNC hangs in libchdb 26.5 with materialized views. */
     int n = schema_apply_ex(explain_cb, &r, schema, NULL, NULL, SCHEMA_APPLY_CLUSTER, err,
                             sizeof(err));
     if (n <= 0) {
@@ -252,6 +260,14 @@ int main(int argc, char **argv) {
         goto done;
     }
     printf("PASS cluster schema parses: %d statements\n", n);
+    char optdir[1024];
+    snprintf(optdir, sizeof(optdir), "%s/optional", schema);
+    n = schema_apply_ex(explain_cb, &r, optdir, NULL, NULL, 0, err, sizeof(err));
+    if (n <= 0) {
+        printf("FAIL optional schema (row policies) parse: %s\n", n == 0 ? "no statements" : err);
+        goto done;
+    }
+    printf("PASS optional schema (row policies) parses: %d statements\n", n);
     rc = run_tests(&r, queries, only, record);
 done:
     chdb_close(r.db);
