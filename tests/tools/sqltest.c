@@ -17,12 +17,15 @@
 #include <unistd.h>
 
 #include "chdb.h"
+#include "columns.h"
 #include "schema_apply.h"
 
 typedef struct {
     chdb_t *db;
     FILE *out; /* where SELECT results go (NULL = discard) */
     const char *file;
+    const char *src; /* the test file's text: hints follow a statement's ';' on its line */
+    size_t src_len;
     int failed;
     char msg[4096];
 } run_ctx_t;
@@ -57,8 +60,18 @@ static int error_code(const char *msg) {
 /* Runs one statement of a test file, writing its output (or nothing, for an expected error). */
 static int test_stmt_cb(void *ctx, char *stmt, int index, size_t offset) {
     run_ctx_t *r = ctx;
-    const char *hint = strstr(stmt, "{ serverError ");
-    int want = hint ? atoi(hint + 14) : 0;
+    /* ClickHouse-test style: `SELECT …; -- { serverError N }` expects error code N. */
+    int want = 0;
+    if (r->src) {
+        size_t e = offset + strlen(stmt);
+        while (e < r->src_len && r->src[e] != '\n') {
+            if (strncmp(r->src + e, "{ serverError ", 14) == 0) {
+                want = atoi(r->src + e + 14);
+                break;
+            }
+            e++;
+        }
+    }
     if (verbose()) fprintf(stderr, "-- test: %.200s\n", stmt);
     char *out = NULL, err[4096] = "";
     int rc = chdb_exec(r->db, stmt, "TSV", &out, NULL, err, sizeof(err));
@@ -102,6 +115,23 @@ static void avoid_hour_boundary(void) {
     else if (into < 2) sleep(2);
 }
 
+/* The worker encodes llm_spans from columns.h and llm_spans_rejected from its DLQ layout: the
+ * first columns of both tables must have exactly those names and types, in that order. */
+static int check_contract(run_ctx_t *r, const char *table, const char *expected, int ncols) {
+    char q[512], err[1024], *out = NULL;
+    snprintf(q, sizeof(q),
+             "SELECT name, type FROM system.columns WHERE database = 'spanhouse' AND table = '%s' "
+             "ORDER BY position LIMIT %d",
+             table, ncols);
+    int ok = chdb_exec(r->db, q, "TSVRaw", &out, NULL, err, sizeof(err)) == 0 &&
+             strcmp(out, expected) == 0;
+    if (!ok) printf("FAIL column contract %s:\n--- expected\n%s--- got\n%s\n", table, expected,
+                    out ? out : err);
+    else printf("PASS column contract %s: %d columns\n", table, ncols);
+    free(out);
+    return ok;
+}
+
 static int cmp_names(const void *x, const void *y) {
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
@@ -141,6 +171,8 @@ static int run_tests(run_ctx_t *r, const char *qdir, const char *only, int recor
         r->file = names[i];
         r->failed = 0;
         r->msg[0] = 0;
+        r->src = sql;
+        r->src_len = len;
         char e[512] = "";
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -148,6 +180,7 @@ static int run_tests(run_ctx_t *r, const char *qdir, const char *only, int recor
         clock_gettime(CLOCK_MONOTONIC, &t1);
         fclose(r->out);
         r->out = NULL;
+        r->src = NULL;
         free(sql);
         double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
         if (rc && !r->failed) snprintf(r->msg, sizeof(r->msg), "%s: %s", names[i], e);
@@ -252,6 +285,16 @@ int main(int argc, char **argv) {
         goto done;
     }
     free(out);
+#define CONTRACT_COL_(name, modern, legacy, kind, field) #name "\t" modern "\n"
+#define CONTRACT_CNT_(name, modern, legacy, kind, field) +1
+    static const char spans_expected[] = COLUMNS_MAP(CONTRACT_COL_);
+    static const char rejected_expected[] =
+        "received_at\tDateTime64(3, 'UTC')\nkind\tLowCardinality(String)\n"
+        "topic\tLowCardinality(String)\npartition\tInt32\noffset\tInt64\nkey\tString\n"
+        "reason\tLowCardinality(String)\nfield\tString\ndetail\tString\npayload\tString\n";
+    if (!check_contract(&r, "llm_spans", spans_expected, 0 COLUMNS_MAP(CONTRACT_CNT_)) ||
+        !check_contract(&r, "llm_spans_rejected", rejected_expected, 10))
+        goto done;
     /* spanhouse_alt stays: DROP DATABASE ... SYNC hangs in libchdb 26.5 with materialized views. */
     int n = schema_apply_ex(explain_cb, &r, schema, NULL, NULL, SCHEMA_APPLY_CLUSTER, err,
                             sizeof(err));
