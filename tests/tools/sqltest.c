@@ -158,7 +158,10 @@ static int run_tests(run_ctx_t *r, const char *qdir, const char *only, int recor
         char path[1024], ref[1024], outp[1024];
         snprintf(path, sizeof(path), "%s/%s", qdir, names[i]);
         snprintf(ref, sizeof(ref), "%.*s.reference", (int)(strlen(path) - 4), path);
-        snprintf(outp, sizeof(outp), "%.*s.out", (int)(strlen(path) - 4), path);
+        /* Actual output goes under build/ (kept on failure for inspection). */
+        mkdir("build", 0755);
+        mkdir("build/sqltest", 0755);
+        snprintf(outp, sizeof(outp), "build/sqltest/%.*s.out", (int)(strlen(names[i]) - 4), names[i]);
         size_t len;
         char *sql = read_all(path, &len);
         if (!sql) {
