@@ -6,6 +6,7 @@
 --   day/feature/model (an estimate: the avoided call never happened).
 -- Prompt cache (provider-side, cache_read_tokens billed at the cache-read price):
 --   prompt_cache_saved_usd = cache_read_tokens × (input_per_1m − cache_read_per_1m) / 1e6
+--   (a NULL cache-read price means the input price: no saving)
 --   (NULL when the model has no price row).
 CREATE VIEW IF NOT EXISTS spanhouse.v_cache_savings AS
 SELECT
@@ -21,7 +22,7 @@ SELECT
     k.cache_read_tokens AS cache_read_tokens,
     if(k.input_tokens = 0, NULL, round(k.cache_read_tokens / k.input_tokens * 100, 2)) AS prompt_cache_read_pct,
     if(p.model = '', NULL,
-       k.cache_read_tokens * (p.input_per_1m - p.cache_read_per_1m) / 1000000) AS prompt_cache_saved_usd
+       k.cache_read_tokens * (p.input_per_1m - ifNull(p.cache_read_per_1m, p.input_per_1m)) / 1000000) AS prompt_cache_saved_usd
 FROM
 (
     SELECT day, feature, provider, model,
