@@ -9,10 +9,12 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_pricing ON CLUSTER '{cluster}'
     effective_from      Date,
     input_per_1m        Decimal(18, 9),
     output_per_1m       Decimal(18, 9),
-    cache_read_per_1m   Decimal(18, 9),
-    cache_write_per_1m  Decimal(18, 9),
-    reasoning_per_1m    Decimal(18, 9),
-    batch_discount      Decimal(9, 6)     -- fraction off for batch calls, e.g. 0.5
+    cache_read_per_1m   Nullable(Decimal(18, 9)),   -- NULL = input_per_1m
+    cache_write_per_1m  Nullable(Decimal(18, 9)),   -- NULL = input_per_1m
+    reasoning_per_1m    Nullable(Decimal(18, 9)),   -- NULL = output_per_1m
+    batch_discount      Nullable(Decimal(9, 6)),    -- fraction off for batch calls, e.g. 0.5; NULL = 0
+    aliases             String,                     -- other model names with these prices, '|'-separated
+    notes               String
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/llm_pricing', '{replica}')
 ORDER BY (provider, model, effective_from);

@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_tenants ON CLUSTER '{cluster}'
     team_id             LowCardinality(String),
     cost_center         LowCardinality(String),
     plan_tier           LowCardinality(String),
-    monthly_budget_usd  Decimal(18, 6)
+    monthly_budget_usd  Nullable(Decimal(18, 6)),   -- NULL = no budget
+    notes               String
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/llm_tenants', '{replica}')
 ORDER BY (match_kind, match_value);

@@ -252,10 +252,12 @@ int main(int argc, char **argv) {
             goto done;
         }
         for (int i = 2; i < argc; i++) {
-            if (argv[i][0] == '-' && argv[i][1] == '-') {
-                i += strcmp(argv[i], "--record") != 0;
+            if (!strcmp(argv[i], "--schema") || !strcmp(argv[i], "--views") ||
+                !strcmp(argv[i], "--queries") || !strcmp(argv[i], "--only")) {
+                i++;
                 continue;
             }
+            if (!strcmp(argv[i], "--record")) continue;
             if (schema_split(argv[i], strlen(argv[i]), test_stmt_cb, &r, err, sizeof(err)) ||
                 r.failed) {
                 fprintf(stderr, "%s\n", r.msg[0] ? r.msg : err);
