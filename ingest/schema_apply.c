@@ -78,8 +78,7 @@ static int is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 static int is_ident(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 int schema_split(const char *sql, size_t len, schema_stmt_fn cb, void *ctx, char *errstr,
@@ -100,9 +99,11 @@ int schema_split(const char *sql, size_t len, schema_stmt_fn cb, void *ctx, char
             }
             if (has_code) {
                 size_t end = start;
-                while (end > begin && is_space(sql[end - 1])) end--;
+                while (end > begin && is_space(sql[end - 1]))
+                    end--;
                 size_t b = begin;
-                while (b < end && is_space(sql[b])) b++;
+                while (b < end && is_space(sql[b]))
+                    b++;
                 char *stmt = malloc(end - b + 1);
                 if (!stmt) {
                     snprintf(errstr, errstr_size, "out of memory");
@@ -238,7 +239,8 @@ done:
     return rc;
 }
 
-/* Applies the dir/NNN_x.sql files whose names start with a digit (or, for views, any letter too). */
+/* Applies the dir/NNN_x.sql files whose names start with a digit (or, for views, any letter too).
+ */
 static int apply_dir(apply_ctx_t *a, const char *dir, int any_name) {
     int rc = -1;
     char **names = NULL;
@@ -278,7 +280,8 @@ oom:
     snprintf(a->errstr, a->errstr_size, "%s: out of memory", dir);
     rc = -1;
 done:
-    for (size_t i = 0; i < nn; i++) free(names[i]);
+    for (size_t i = 0; i < nn; i++)
+        free(names[i]);
     free(names);
     closedir(d);
     return rc;

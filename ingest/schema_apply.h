@@ -34,7 +34,8 @@ int schema_apply_ex(schema_exec_fn exec, void *ctx, const char *schema_dir, cons
  * copy that cb must free, its 1-based index and the byte offset where it starts. Stops and
  * returns cb's non-zero result; returns -1 with errstr filled on an unterminated quote or
  * block comment, or on out of memory; 0 when done. Quotes: '…', "…", `…` with backslash
- * escapes and doubled quotes; comments: -- and "# " to end of line, and C-style block comments (not nested). */
+ * escapes and doubled quotes; comments: -- and "# " to end of line, and C-style block comments (not
+ * nested). */
 typedef int (*schema_stmt_fn)(void *ctx, char *stmt, int index, size_t offset);
 int schema_split(const char *sql, size_t len, schema_stmt_fn cb, void *ctx, char *errstr,
                  size_t errstr_size);

@@ -9,5 +9,5 @@ INSERT INTO spanhouse.llm_spans_rejected VALUES
     (now64(3) - INTERVAL 1 HOUR, 'span', 'llm.spans', 0, 11, 'k', 'missing_field', 'model', 'required field missing', '{"a":1}'),
     (now64(3) - INTERVAL 30 MINUTE, 'otlp', 'otlp.spans', 3, 7, '', 'bad_protobuf', '', 'malformed protobuf', '\x0a\xff'),
     (now64(3) - INTERVAL 2 DAY, 'span', 'llm.spans', 1, 5, 'k', 'json_syntax', '', 'malformed JSON', '{');
-SELECT kind, reason, field, messages, dateDiff('minute', first_seen, now()), dateDiff('minute', last_seen, now()), last_payload_sample FROM spanhouse.v_dead_letters;
+SELECT kind, reason, field, messages, round(dateDiff('second', first_seen, now()) / 60), round(dateDiff('second', last_seen, now()) / 60), last_payload_sample FROM spanhouse.v_dead_letters;
 TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
