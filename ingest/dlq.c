@@ -12,7 +12,10 @@
 #include <sys/time.h>
 
 #include "err.h"
+#if __has_include("rowbin.h")
 #include "rowbin.h"
+#define DLQ_HAVE_ROWBIN 1
+#endif
 
 #ifndef SPANHOUSE_VERSION
 #define SPANHOUSE_VERSION "0.1.0"
@@ -113,11 +116,11 @@ int dlq_send(dlq_t *d, const dlq_letter_t *l, char *errstr, size_t errstr_size) 
     snprintf(off, sizeof(off), "%lld", (long long)l->offset);
     snprintf(ts, sizeof(ts), "%lld", (long long)now_ms());
     rd_kafka_headers_t *h = rd_kafka_headers_new(10);
-#define HDR(k, v) rd_kafka_header_add(h, k, -1, (v) ? (v) : "", -1)
-    HDR("reason", l->reason);
-    HDR("field", l->field);
-    HDR("detail", l->detail);
-    HDR("source_topic", l->topic);
+#define HDR(k, v) rd_kafka_header_add(h, k, -1, v, -1)
+    HDR("reason", l->reason ? l->reason : "");
+    HDR("field", l->field ? l->field : "");
+    HDR("detail", l->detail ? l->detail : "");
+    HDR("source_topic", l->topic ? l->topic : "");
     HDR("source_partition", part);
     HDR("source_offset", off);
     HDR("timestamp", ts);
@@ -168,6 +171,7 @@ const char *dlq_rejected_structure(int legacy) {
                     "LowCardinality(String), field String, detail String, payload String";
 }
 
+#ifdef DLQ_HAVE_ROWBIN
 void dlq_encode_rejected(buf_t *b, int64_t received_ms, const char *kind, const dlq_letter_t *l) {
     rowbin_put_i64(b, received_ms);
     rowbin_put_cstr(b, kind);
@@ -180,3 +184,4 @@ void dlq_encode_rejected(buf_t *b, int64_t received_ms, const char *kind, const 
     rowbin_put_cstr(b, l->detail ? l->detail : "");
     rowbin_put_str(b, span_str(l->payload, l->payload ? l->len : 0));
 }
+#endif
