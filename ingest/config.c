@@ -68,6 +68,7 @@ static const opt_t config_opts[] = {
     {"legacy", OPT_BOOL, F(legacy), "false", 0, 1, NULL, "server is ClickHouse 18.16: legacy column types, no dedup token"},
     {"exit-at-eof", OPT_BOOL, F(exit_at_eof), "false", 0, 1, NULL, "stop once every assigned partition is drained and committed"},
     {"log-format", OPT_ENUM, F(log_format), "kv", 0, 0, "kv|json", "log line format on stderr"},
+    {"log-level", OPT_ENUM, F(log_level), "info", 0, 0, "debug|info|warn|error", "least severe log level written"},
     {"max-message-bytes", OPT_SIZE, F(max_message_bytes), "1MiB", 64, (int64_t)1 << 30, NULL, "larger messages are dead-lettered as oversized_message"},
     {"ts-future-tolerance", OPT_DUR, F(ts_future_tolerance_ms), "5m", 0, (int64_t)3650 * 86400000, NULL, "reject spans stamped further in the future"},
     {"ts-past-tolerance", OPT_DUR, F(ts_past_tolerance_ms), "400d", 0, (int64_t)36500 * 86400000, NULL, "reject spans older than this"},

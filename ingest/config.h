@@ -65,6 +65,7 @@ typedef struct config_s {
     int64_t legacy;
     int64_t exit_at_eof;
     char *log_format;
+    char *log_level;
     int64_t max_message_bytes;
     int64_t ts_future_tolerance_ms;
     int64_t ts_past_tolerance_ms;

@@ -26,6 +26,14 @@ void log_init(log_t *lg, const char *format, int fd) {
     lg->min_level = LOG_INFO;
 }
 
+void log_set_level(log_t *lg, const char *level) {
+    if (!level) return;
+    if (!strcmp(level, "debug")) lg->min_level = LOG_DEBUG;
+    else if (!strcmp(level, "warn")) lg->min_level = LOG_WARN;
+    else if (!strcmp(level, "error")) lg->min_level = LOG_ERROR;
+    else lg->min_level = LOG_INFO;
+}
+
 static void put(log_line_t *l, const char *s, size_t n) {
     if (l->len + n >= sizeof(l->buf) - 2) n = sizeof(l->buf) - 2 - l->len;
     memcpy(l->buf + l->len, s, n);

@@ -26,6 +26,8 @@ typedef struct log_line_s {
 
 /* Initialises a log writing to fd in the given format ("kv" or "json"). */
 void log_init(log_t *lg, const char *format, int fd);
+/* Sets the least severe level written from its name (debug|info|warn|error). */
+void log_set_level(log_t *lg, const char *level);
 /* Starts a line: ts, level, event. */
 void log_begin(const log_t *lg, log_line_t *l, int level, const char *event);
 void log_str(log_line_t *l, const char *key, const char *val);

@@ -16,7 +16,10 @@
 #ifdef SPANHOUSE_HAVE_PIPELINE
 #include "chdb.h"
 #include "metrics.h"
+#if __has_include("schema_apply.h")
 #include "schema_apply.h"
+#define MAIN_HAVE_SCHEMA 1
+#endif
 #include "sink.h"
 #include "sink_chdb.h"
 #include "sink_http.h"
@@ -112,6 +115,7 @@ static void close_sink(sinks_t *s) {
     chdb_close(s->db);
 }
 
+#ifdef MAIN_HAVE_SCHEMA
 static int schema_exec(void *ctx, const char *sql, char *errstr, size_t n) {
     sink_result_t res;
     if (sink_exec(ctx, sql, NULL, &res) != ERR_OK) {
@@ -120,6 +124,8 @@ static int schema_exec(void *ctx, const char *sql, char *errstr, size_t n) {
     }
     return 0;
 }
+
+#endif
 
 static void describe_metrics(metrics_t *m) {
     metrics_describe(m, "spanhouse_consumed_total", "counter", "Kafka messages (or file lines) read");
@@ -154,6 +160,7 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
     }
     log_t lg;
     log_init(&lg, cfg->log_format, 2);
+    log_set_level(&lg, cfg->log_level);
     install_signals();
     int err = open_sink(cfg, &sk, e, sizeof(e));
     if (err != ERR_OK) {
@@ -196,6 +203,7 @@ done:
     return rc;
 }
 
+#ifdef MAIN_HAVE_SCHEMA
 static int cmd_schema(int argc, char **argv) {
     if (argc < 1 || strcmp(argv[0], "apply")) {
         fprintf(stderr, "spanhouse: usage: spanhouse schema apply [options]\n");
@@ -226,6 +234,7 @@ done:
     return rc;
 }
 
+#endif /* MAIN_HAVE_SCHEMA */
 #endif /* SPANHOUSE_HAVE_PIPELINE */
 
 int main(int argc, char **argv) {
@@ -270,8 +279,10 @@ int main(int argc, char **argv) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_REPLAY);
     } else if (!strcmp(cmd, "ingest-file")) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
+#ifdef MAIN_HAVE_SCHEMA
     } else if (!strcmp(cmd, "schema")) {
         rc = cmd_schema(argc - 2, argv + 2);
+#endif
 #endif
     } else {
         fprintf(stderr, "spanhouse: unknown command '%s' (see spanhouse --help)\n", cmd);
