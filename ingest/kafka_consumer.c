@@ -131,7 +131,9 @@ size_t kafka_consume(kafka_consumer_t *kc, rd_kafka_message_t **msgs, size_t max
 }
 
 int kafka_commit(kafka_consumer_t *kc, const char *topic, int32_t partition, int64_t offset,
-                 const char *meta, size_t meta_len, int sync, char *errstr, size_t errstr_size) {
+                 const char *meta, size_t meta_len, int sync, int *lost, char *errstr,
+                 size_t errstr_size) {
+    if (lost) *lost = 0;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_add(l, topic, partition);
     p->offset = offset;
@@ -145,6 +147,10 @@ int kafka_commit(kafka_consumer_t *kc, const char *topic, int32_t partition, int
     rd_kafka_resp_err_t e = rd_kafka_commit(kc->rk, l, !sync);
     if (!e && sync && l->elems[0].err) e = l->elems[0].err;
     rd_kafka_topic_partition_list_destroy(l);
+    if (lost && (e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+                 e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID ||
+                 e == RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST || e == RD_KAFKA_RESP_ERR__STATE))
+        *lost = 1;
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         snprintf(errstr, errstr_size, "commit %s[%d]@%lld: %s", topic, (int)partition,
                  (long long)offset, rd_kafka_err2str(e));

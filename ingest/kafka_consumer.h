@@ -41,9 +41,11 @@ rd_kafka_t *kafka_handle(kafka_consumer_t *kc);
 size_t kafka_consume(kafka_consumer_t *kc, rd_kafka_message_t **msgs, size_t max, int timeout_ms);
 
 /* Commits offset (the next offset to read) with metadata for one partition. sync waits for
- * the broker's answer. Returns ERR_OK or ERR_KAFKA with errstr. */
+ * the broker's answer. Returns ERR_OK or ERR_KAFKA with errstr; *lost (may be NULL) is set to
+ * 1 when the error says the partition may no longer be ours (rebalance, fenced member). */
 int kafka_commit(kafka_consumer_t *kc, const char *topic, int32_t partition, int64_t offset,
-                 const char *meta, size_t meta_len, int sync, char *errstr, size_t errstr_size);
+                 const char *meta, size_t meta_len, int sync, int *lost, char *errstr,
+                 size_t errstr_size);
 /* Pauses (pause=1) or resumes one partition; on resume it seeks to resume_at first when
  * resume_at >= 0, so nothing the fetcher dropped while paused is skipped. */
 int kafka_pause(kafka_consumer_t *kc, const char *topic, int32_t partition, int pause,

@@ -76,6 +76,7 @@ struct worker_s {
     sink_backoff_t backoff;
     worker_stats_t st;
     uint64_t pub_consumed, pub_inserted; /* already published to metrics */
+    int crash_after, crash_count;        /* test hook, see flush() */
 };
 
 static int64_t now_ms(void) {
@@ -388,14 +389,24 @@ static int flush(worker_t *w, wpart_t *p) {
     int ml = batch_part_metadata(&p->bp, meta, sizeof(meta));
     if (w->kc && ml > 0) {
         int64_t pos = batch_part_commit_pos(&p->bp);
-        int rc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, (size_t)ml, 1, e, sizeof(e));
-        if (rc != ERR_OK) {
-            /* Usually a rebalance under way: we may no longer own the partition. Sending now
-             * could insert a range nobody else will cut the same way; drop it uncommitted. */
-            log_msg(w->lg, LOG_WARN, "announce_failed_dropping_batch", e);
+        int rc = ERR_KAFKA, lost = 0;
+        for (int attempt = 0; attempt < 20 && rc != ERR_OK && !lost; attempt++) {
+            if (attempt) sleep_ms(250);
+            rc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, (size_t)ml, 1, &lost, e, sizeof(e));
+            if (rc != ERR_OK) log_msg(w->lg, LOG_WARN, "announce_failed", e);
+        }
+        if (lost) {
+            /* A rebalance is under way: the partition may be someone else's. Sending now could
+             * insert a range the next owner cuts differently; drop it uncommitted (the next
+             * owner, maybe us again, re-reads it from the committed offset). */
+            log_msg(w->lg, LOG_WARN, "partition_lost_dropping_batch", e);
             on_revoked(w, p->topic, p->partition);
             kafka_pause(w->kc, p->topic, p->partition, 1, -1);
             return ERR_OK;
+        }
+        if (rc != ERR_OK) {
+            w->fatal = rc; /* the broker refuses commits for 5 s: stop, nothing is lost */
+            return rc;
         }
     }
     double t0 = mono_s();
@@ -412,6 +423,12 @@ static int flush(worker_t *w, wpart_t *p) {
         return ERR_KAFKA;
     }
     if (w->fatal) return w->fatal;
+    if (w->crash_after && ++w->crash_count >= w->crash_after) {
+        /* Test hook (SPANHOUSE_TEST_CRASH_AFTER_INSERTS): die between the insert and the
+         * commit, the window where only the announced cut + dedup token prevent a duplicate. */
+        log_msg(w->lg, LOG_WARN, "test_crash", "exiting between insert and commit");
+        _exit(9);
+    }
     batch_part_ack(&p->bp, r.first);
     int64_t pos = batch_part_commit_pos(&p->bp);
     w->st.batches++;
@@ -432,7 +449,7 @@ static int flush(worker_t *w, wpart_t *p) {
     part_clear_batch(p);
     if (w->kc && pos != p->committed) {
         ml = batch_part_metadata(&p->bp, meta, sizeof(meta));
-        rc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, ml > 0 ? (size_t)ml : 0, 1, e, sizeof(e));
+        rc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, ml > 0 ? (size_t)ml : 0, 1, NULL, e, sizeof(e));
         if (rc != ERR_OK) log_msg(w->lg, LOG_WARN, "commit_failed", e); /* re-read, same cut */
         else p->committed = pos;
         if (w->m) {
@@ -567,6 +584,8 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     w->m = m;
     w->lg = lg;
     if (hooks) w->hooks = *hooks;
+    if (getenv("SPANHOUSE_TEST_CRASH_AFTER_INSERTS"))
+        w->crash_after = atoi(getenv("SPANHOUSE_TEST_CRASH_AFTER_INSERTS"));
     w->tpolicy = !strcmp(cfg->tenant_policy, "override") ? TENANT_POLICY_OVERRIDE : TENANT_POLICY_FILL;
     snprintf(w->table, sizeof(w->table), "%s.%s", cfg->database, cfg->table);
     if (*cfg->rejected_table) snprintf(w->rejected, sizeof(w->rejected), "%s.%s", cfg->database, cfg->rejected_table);
