@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "err.h"
 
@@ -32,6 +33,9 @@ static void on_assign(kafka_consumer_t *kc, rd_kafka_topic_partition_list_t *par
     }
     rd_kafka_topic_partition_list_destroy(c);
     rd_kafka_assign(kc->rk, parts);
+    /* A partition we paused before losing it (see worker flush) may come back to us: the
+     * pause flag outlives the assignment in librdkafka, so clear it. */
+    rd_kafka_resume_partitions(kc->rk, parts);
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -195,6 +199,9 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
         goto done;
     }
     int np = md->topics[0].partition_cnt;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    int64_t now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
     if (np > max_parts) {
         snprintf(errstr, errstr_size, "topic %s has %d partitions (max %d)", topic, np, max_parts);
         goto done;
@@ -216,6 +223,11 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
         rd_kafka_query_watermark_offsets(kc->rk, topic, t->partition, &lo, &hi, 10000);
         int64_t stop = t->offset < 0 ? hi : t->offset; /* -1: no message that late: up to the end */
         if (f->offset < 0) f->offset = hi;            /* nothing at or after from */
+        /* The ends of the log need no timestamp index: from <= 0 is the log start and a `to`
+         * not in the past is the current end (also what brokers without a time index, and
+         * librdkafka's mock cluster, can answer). */
+        if (from_ms <= 0) f->offset = lo;
+        if (to_ms >= now) stop = hi;
         if (t->partition < max_parts) end[t->partition] = stop;
         if (kc->ev.assigned) kc->ev.assigned(kc->ev.opaque, topic, f->partition, f->offset, NULL, 0);
     }
