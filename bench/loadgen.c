@@ -90,6 +90,7 @@ static void usage(const char *argv0) {
         "  --regression          plant the quality regression (doc_summarize prompt v3)\n"
         "  --spike-window S,E    spike between epoch ms S and E (default 60-70%% of the run)\n"
         "  --regression-from-ms T regression from epoch ms T (default: half of the run)\n"
+        "  --regression-cost-factor F  token multiplier of the regressed prompt (default 0.6)\n"
         "  --poison-fraction F   share of poison messages, 0..1 (default 0)\n"
         "  --start-ms MS         timestamp of the first span (default: so the last is now,\n"
         "                        or now when --rate is given)\n"
@@ -146,6 +147,9 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
         } else if (!strcmp(o, "--regression-from-ms")) {
             NEEDV;
             a->g.regression_from_ms = strtoll(v, NULL, 10);
+        } else if (!strcmp(o, "--regression-cost-factor")) {
+            NEEDV;
+            a->g.regression_cost_factor = atof(v);
         }
         else if (!strcmp(o, "--poison-fraction")) {
             NEEDV;
