@@ -15,6 +15,7 @@ N=${BENCH_SPANS:-1000000}
 PARTS=${BENCH_PARTITIONS:-128}
 
 chserver_start >/dev/null
+trap 'mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start "spans:$PARTS" dlq:1

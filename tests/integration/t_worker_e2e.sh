@@ -17,6 +17,7 @@ N=${N:-20000}
 # The mock broker only forgets a member that left at its session timeout: keep it short.
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 chserver_start
+trap 'mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 chserver_query "CREATE TABLE spanhouse.llm_spans_rejected (received_at Int64, kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)"
 W=$CH_DIR/work; mkdir -p "$W"

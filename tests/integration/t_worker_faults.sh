@@ -17,6 +17,7 @@ trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; mock_stop; chserver_cleanup
 fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 12; } >&2; done; exit 1; }
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 chserver_start
+trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start t1:2 t2:2 t3:2 dlq:1

@@ -13,6 +13,7 @@ PA= PB=
 trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null; [ -z "$PB" ] || kill -9 $PB 2>/dev/null; mock_stop; chserver_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 15; } >&2; done; exit 1; }
 chserver_start
+trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null; [ -z "$PB" ] || kill -9 $PB 2>/dev/null; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start spans:4 dlq:1

@@ -11,6 +11,7 @@ make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/t
 trap 'mock_stop; chserver_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 12; } >&2; done; exit 1; }
 chserver_start
+trap 'mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 chserver_query "CREATE TABLE spanhouse.llm_spans_rejected (received_at Int64, kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)"
 W=$CH_DIR/work; mkdir -p "$W"
