@@ -223,3 +223,35 @@ err:
     free(t);
     return -1;
 }
+
+int csv_map_header(const csv_reader_t *r, const char *const *names, int nnames, int nrequired,
+                   int *colmap, uint32_t *line, uint32_t *col, char *msg, size_t msg_size) {
+    for (int c = 0; c < nnames; c++)
+        colmap[c] = -1;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const csv_field_t *f = &r->fields[i];
+        int found = -1;
+        for (int c = 0; c < nnames; c++)
+            if (!strcmp(f->p, names[c])) found = c;
+        *line = f->line;
+        *col = f->col;
+        if (found < 0) {
+            snprintf(msg, msg_size, "unknown column \"%.64s\"", f->p);
+            return -1;
+        }
+        if (colmap[found] >= 0) {
+            snprintf(msg, msg_size, "column \"%s\" given twice", names[found]);
+            return -1;
+        }
+        colmap[found] = (int)i;
+    }
+    for (int c = 0; c < nrequired; c++) {
+        if (colmap[c] < 0) {
+            *line = r->rec_line;
+            *col = 1;
+            snprintf(msg, msg_size, "header lacks required column \"%s\"", names[c]);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -50,6 +50,13 @@ const char *csv_decimal_nano(const char *p, size_t n, uint64_t max, uint64_t *ou
 /* Reads a whole file (at most CSV_MAX_FILE bytes) into a new NUL-terminated buffer *text
  * (free() it) of *len bytes. Returns 0, or -1 with errstr "path: reason". */
 #define CSV_MAX_FILE (64u << 20)
+/* Maps the header record just read (r->fields) onto the names a table knows: colmap[c] =
+ * the field index of names[c], or -1 when absent. Unknown or repeated names, and a missing
+ * one among the first nrequired, are errors: returns -1 with msg filled and *line, *col set to
+ * where the problem is; 0 on success. */
+int csv_map_header(const csv_reader_t *r, const char *const *names, int nnames, int nrequired,
+                   int *colmap, uint32_t *line, uint32_t *col, char *msg, size_t msg_size);
+
 int csv_read_file(const char *path, char **text, size_t *len, char *errstr, size_t errstr_size);
 
 #endif

@@ -185,34 +185,9 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
         snprintf(msg, sizeof(msg), "1:1: empty file: a header line is required");
         goto err_csv;
     }
-    for (int c = 0; c < TC__COUNT; c++)
-        colmap[c] = -1;
     ncols = rd.nfields;
-    for (size_t i = 0; i < rd.nfields; i++) {
-        const csv_field_t *f = &rd.fields[i];
-        int found = -1;
-        for (int c = 0; c < TC__COUNT; c++)
-            if (!strcmp(f->p, tenant_cols[c])) found = c;
-        eline = f->line;
-        ecol = f->col;
-        if (found < 0) {
-            snprintf(msg, sizeof(msg), "unknown column \"%.64s\"", f->p);
-            goto err_at;
-        }
-        if (colmap[found] >= 0) {
-            snprintf(msg, sizeof(msg), "column \"%s\" given twice", tenant_cols[found]);
-            goto err_at;
-        }
-        colmap[found] = (int)i;
-    }
-    for (int c = 0; c < TENANT_REQUIRED_COLS; c++) {
-        if (colmap[c] < 0) {
-            eline = rd.rec_line;
-            ecol = 1;
-            snprintf(msg, sizeof(msg), "header lacks required column \"%s\"", tenant_cols[c]);
-            goto err_at;
-        }
-    }
+    if (csv_map_header(&rd, tenant_cols, TC__COUNT, TENANT_REQUIRED_COLS, colmap, &eline, &ecol, msg, sizeof(msg)) != 0)
+        goto err_at;
 
     while ((rc = csv_next(&rd, msg, sizeof(msg))) == 1) {
         const csv_field_t *f;
