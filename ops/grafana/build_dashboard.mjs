@@ -61,7 +61,7 @@ FROM ${DB}.llm_spans
 WHERE $__timeFilter(timestamp) AND ${F}`, { unit: 'currencyUSD',
     description: 'Prompt-cache savings are estimated at 90 % of the per-token price of the cached input tokens; response-cache hits count the computed price of the call they replaced.' }],
   ['Cost', 'Spend by team', 'timeseries', 12, `
-SELECT $__timeInterval(timestamp) AS time, team_id, sum(cost_usd) AS cost_usd
+SELECT $__timeInterval(timestamp) AS time, team_id, sum(cost_usd) AS spend_usd
 FROM ${DB}.llm_spans
 WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY time, team_id
@@ -78,37 +78,37 @@ WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY time
 ORDER BY time`, { unit: 'short', stack: true }],
   ['Cost', 'Top features by cost', 'bargauge', 6, `
-SELECT feature, sum(cost_usd) AS cost_usd
+SELECT feature, sum(cost_usd) AS spend_usd
 FROM ${DB}.llm_spans
 WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY feature
-ORDER BY cost_usd DESC
+ORDER BY spend_usd DESC
 LIMIT 10`, { unit: 'currencyUSD' }],
   ['Cost', 'Top models by cost', 'bargauge', 6, `
-SELECT model, sum(cost_usd) AS cost_usd
+SELECT model, sum(cost_usd) AS spend_usd
 FROM ${DB}.llm_spans
 WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY model
-ORDER BY cost_usd DESC
+ORDER BY spend_usd DESC
 LIMIT 10`, { unit: 'currencyUSD' }],
   ['Cost', 'Top teams by cost', 'bargauge', 6, `
-SELECT team_id, sum(cost_usd) AS cost_usd
+SELECT team_id, sum(cost_usd) AS spend_usd
 FROM ${DB}.llm_spans
 WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY team_id
-ORDER BY cost_usd DESC
+ORDER BY spend_usd DESC
 LIMIT 10`, { unit: 'currencyUSD' }],
   ['Cost', 'Top users by cost', 'table', 6, `
-SELECT user_id, tenant_id, count() AS requests, sum(cost_usd) AS cost_usd
+SELECT user_id, tenant_id, count() AS requests, sum(cost_usd) AS spend_usd
 FROM ${DB}.llm_spans
 WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY user_id, tenant_id
-ORDER BY cost_usd DESC
+ORDER BY spend_usd DESC
 LIMIT 20`, {}],
   ['Cost', 'Model comparison per feature', 'table', 24, `
 SELECT feature, model,
        count() AS requests,
-       sum(cost_usd) AS cost_usd,
+       sum(cost_usd) AS spend_usd,
        sum(cost_usd) / count() AS usd_per_request,
        sum(cost_usd) / greatest(countIf(status = 'ok'), 1) AS usd_per_success,
        quantile(0.95)(latency_ms) AS p95_latency_ms,
@@ -153,12 +153,12 @@ WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY time, provider
 ORDER BY time`, { unit: 'percentunit' }],
   ['Latency', 'Cost of errors by error class', 'table', 12, `
-SELECT provider, error_class, count() AS failed_requests, sum(cost_usd) AS cost_usd,
+SELECT provider, error_class, count() AS failed_requests, sum(cost_usd) AS spend_usd,
        sum(retry_count) AS retries
 FROM ${DB}.llm_spans
 WHERE $__timeFilter(timestamp) AND ${F} AND status != 'ok'
 GROUP BY provider, error_class
-ORDER BY cost_usd DESC`, {}],
+ORDER BY spend_usd DESC`, {}],
 
   // ------------------------------------------------------------------ Quality
   ['Quality', 'Quality score by prompt version', 'timeseries', 12, `
@@ -206,7 +206,7 @@ GROUP BY user_id, tenant_id
 HAVING cost_last_hour > 0
 ORDER BY ratio DESC
 LIMIT 20`, {}],
-  ['Quality', 'SLO burn rate (success SLO ${SLO * 100} %; fast 1 h > 14.4, slow 6 h > 6)', 'table', 12, `
+  ['Quality', `SLO burn rate (success SLO ${SLO * 100} %; fast 1 h > 14.4, slow 6 h > 6)`, 'table', 12, `
 SELECT endpoint,
        countIf(status != 'ok' AND timestamp >= now() - INTERVAL 1 HOUR) / greatest(countIf(timestamp >= now() - INTERVAL 1 HOUR), 1) / ${(1 - SLO).toFixed(3)} AS burn_1h,
        countIf(status != 'ok') / greatest(count(), 1) / ${(1 - SLO).toFixed(3)} AS burn_6h,

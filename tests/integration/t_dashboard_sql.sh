@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Every Grafana query spanhouse ships — the dashboard's template variables and panels and the SQL
+# alert rules — runs on the embedded ClickHouse engine (libchdb) with the Grafana ClickHouse
+# data source macros expanded, against demo data with planted signals, and returns rows
+# (tests/tools/panel_sql). Then the alert queries must single out exactly the planted signals:
+# the cost spike (acme/agent) and the runaway user, the prompt-v2 regression of 'summarize',
+# the error burst on /v1/search; and the checker itself must fail on a bad macro or no rows.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+nm=$(bash scripts/install-node-tools.sh)
+bash scripts/install-chdb.sh >/dev/null
+make --no-print-directory -s build/tests/tools/panel_sql >/dev/null
+tool=build/tests/tools/panel_sql
+
+node tests/tools/extract_sql.mjs --node-modules "$nm" >"$tmp/queries.sql"
+n=$(grep -c '^-- @@' "$tmp/queries.sql")
+[ "$n" -ge 25 ] || { echo "only $n queries extracted"; exit 1; }
+"$tool" --queries "$tmp/queries.sql" --out "$tmp/out"
+
+# value of the rows whose label columns match, from an alert's TSVWithNames output
+above() {  # above FILE THRESHOLD -> prints the label columns of rows with value > threshold
+  awk -F'\t' -v t="$2" 'NR > 1 && $NF + 0 > t { NF--; print }' OFS='/' "$1"
+}
+expect_exactly() {  # expect_exactly FILE THRESHOLD EXPECTED-LABELS...
+  local f=$1 t=$2; shift 2
+  local got want
+  got=$(above "$f" "$t" | sort | tr '\n' ' ')
+  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  [ "$got" = "$want" ] || { echo "$(basename "$f"): above $t expected [$want] got [$got]"; cat "$f"; exit 1; }
+  echo "fires as planted: $(basename "$f" .tsv) -> $want"
+}
+o=$tmp/out
+expect_exactly "$o/alert-spanhouse-cost-anomaly_A.tsv" 3 acme/agent acme/chat
+expect_exactly "$o/alert-spanhouse-user-runaway_A.tsv" 10 acme/u-runaway
+expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 14.4 /v1/search
+expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 6 /v1/search
+# The regression: only prompt v2 of summarize crosses both thresholds (any model it ran on).
+reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1,3 | sort -u | tr '\n' ' ')
+[ "$reg" = "summarize/v2 " ] || { echo "regression rule fired for [$reg], expected [summarize/v2]"; exit 1; }
+echo "fires as planted: regression -> summarize/v2"
+
+echo "== the checker fails on a mistyped macro, an unknown variable, bad SQL and an empty result"
+for bad in 'SELECT 1 WHERE $__timeFiltr(now())' 'SELECT ${tenat:singlequote}' 'SELEC 1' \
+           'SELECT 1 FROM spanhouse.llm_spans WHERE $__timeFilter(timestamp) AND 0'; do
+  printf -- '-- @@panel bad\n%s\n' "$bad" >"$tmp/bad.sql"
+  if "$tool" --queries "$tmp/bad.sql" --rows 100 >"$tmp/bad.out" 2>&1; then
+    echo "panel_sql accepted: $bad"; cat "$tmp/bad.out"; exit 1
+  fi
+done
+echo "t_dashboard_sql: ok ($n queries)"
