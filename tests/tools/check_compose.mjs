@@ -18,7 +18,7 @@ const opt = (name, dflt) => {
 };
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(opt('--root', path.join(here, '..', '..')));
-const nodeModules = opt('--node-modules', path.join(root, 'build', 'node', 'node_modules'));
+const nodeModules = opt('--node-modules', path.join(here, '..', '..', 'build', 'node', 'node_modules'));
 const helpFile = opt('--help-text', null);
 const require = createRequire(path.join(nodeModules, 'noop.js'));
 const YAML = require('yaml');

@@ -11,7 +11,7 @@ const args = process.argv.slice(2);
 const opt = (n, d) => (args.indexOf(n) >= 0 ? args[args.indexOf(n) + 1] : d);
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(opt('--root', path.join(here, '..', '..')));
-const YAML = createRequire(path.join(opt('--node-modules', path.join(root, 'build/node/node_modules')), 'x.js'))('yaml');
+const YAML = createRequire(path.join(opt('--node-modules', path.join(here, '..', '..', 'build/node/node_modules')), 'x.js'))('yaml');
 const CH = 'grafana-clickhouse-datasource';
 
 const out = [];
