@@ -28,194 +28,211 @@ const variables = [
 ].map(([name, label, col, where]) => ({
   name, label, type: 'query', datasource: DS, refresh: 2, includeAll: true, multi: true,
   current: { selected: true, text: ['All'], value: ['$__all'] }, sort: 1,
-  definition: `distinct ${col}`,
-  query: `SELECT DISTINCT ${col} FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp)${where ? ` AND ${where}` : ''}
+  definition: `distinct ${col} (llm_kpi_1h)`,
+  // The hourly rollup: one row per hour and dimension set, cheap over any range.
+  query: `SELECT DISTINCT ${col} FROM ${DB}.llm_kpi_1h
+WHERE hour >= toStartOfHour($__fromTime) AND hour <= $__toTime${where ? ` AND ${where}` : ''}
 ORDER BY ${col}`,
 }));
 
-// Panels: [row, title, type, width, sql, extra]. type: stat | timeseries | table | barchart | bargauge.
+// Sources. KPI = the 1-minute aggregate (quantile states merge exactly across rows), KPI_H the
+// hourly rollup for long ranges and baselines, SPANS the raw table (only for per-user and
+// per-call panels: users and single calls are not KPI dimensions).
+const KPI = `${DB}.llm_kpi_1m`, KPI_H = `${DB}.llm_kpi_1h`, SPANS = `${DB}.llm_spans`;
+const TF = '$__timeFilter(minute)';
+// p50/p95/p99 from a quantile state column (quantilesBFloat16: at most 0.4 % low).
+const q3 = (state, name) => `quantilesBFloat16Merge(0.5, 0.95, 0.99)(${state}) AS ${name}_q,
+       ${name}_q[1] AS ${name}_p50, ${name}_q[2] AS ${name}_p95, ${name}_q[3] AS ${name}_p99`;
+
+// Panels: [row, title, type, width, sql, extra]. type: stat | timeseries | table | bargauge.
 const panels = [
   // ------------------------------------------------------------------ Cost
   ['Cost', 'Spend today (USD)', 'stat', 4, `
 SELECT sum(cost_usd) AS spend_today
-FROM ${DB}.llm_spans
-WHERE timestamp >= toStartOfDay(now()) AND ${F}`, { unit: 'currencyUSD' }],
+FROM ${KPI}
+WHERE minute >= toStartOfDay(now()) AND ${F}`, { unit: 'currencyUSD' }],
   ['Cost', 'Spend month-to-date (USD)', 'stat', 4, `
 SELECT sum(cost_usd) AS spend_mtd
-FROM ${DB}.llm_spans
-WHERE timestamp >= toStartOfMonth(now()) AND ${F}`, { unit: 'currencyUSD' }],
-  ['Cost', 'Projected month-end spend (burn rate)', 'stat', 4, `
-SELECT sum(cost_usd) * toDayOfMonth(toLastDayOfMonth(now()))
-       / greatest(dateDiff('second', toStartOfMonth(now()), now()) / 86400, 1 / 24) AS projected_month_usd
-FROM ${DB}.llm_spans
-WHERE timestamp >= toStartOfMonth(now()) AND ${F}`, { unit: 'currencyUSD' }],
+FROM ${KPI_H}
+WHERE hour >= toStartOfMonth(now()) AND ${F}`, { unit: 'currencyUSD' }],
+  ['Cost', 'Projected month-end spend (linear burn rate)', 'stat', 4, `
+SELECT toFloat64(sum(cost_usd)) * toDayOfMonth(toLastDayOfMonth(now()))
+       / greatest(dateDiff('second', toStartOfMonth(now())::DateTime, now()) / 86400, 1 / 24) AS projected_month_usd
+FROM ${KPI_H}
+WHERE hour >= toStartOfMonth(now()) AND ${F}`, { unit: 'currencyUSD' }],
   ['Cost', 'Cost per successful response (USD)', 'stat', 4, `
-SELECT sum(cost_usd) / greatest(countIf(status = 'ok'), 1) AS usd_per_success
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}`, { unit: 'currencyUSD', decimals: 5 }],
-  ['Cost', 'Cache savings (USD, prompt cache + response cache)', 'stat', 8, `
-SELECT sum(toFloat64(cache_read_tokens) * 0.9 * toFloat64(cost_usd) / greatest(input_tokens + output_tokens, 1))
-     + sumIf(toFloat64(cost_usd_computed), cache_hit = 1) AS saved_usd
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}`, { unit: 'currencyUSD',
-    description: 'Prompt-cache savings are estimated at 90 % of the per-token price of the cached input tokens; response-cache hits count the computed price of the call they replaced.' }],
+SELECT toFloat64(sum(cost_usd)) / greatest(sum(requests) - sum(errors), 1) AS usd_per_success
+FROM ${KPI}
+WHERE ${TF} AND ${F}`, { unit: 'currencyUSD', decimals: 5,
+    description: 'All spend, failed attempts included, divided by the successful responses.' }],
+  ['Cost', 'Response cache hit rate', 'stat', 4, `
+SELECT sum(cache_hits) / greatest(sum(requests), 1) AS cache_hit_rate
+FROM ${KPI}
+WHERE ${TF} AND ${F}`, { unit: 'percentunit' }],
+  ['Cost', 'Prompt-cache share of input tokens', 'stat', 4, `
+SELECT sum(cache_read_tokens) / greatest(sum(input_tokens), 1) AS cached_input_share
+FROM ${KPI}
+WHERE ${TF} AND ${F}`, { unit: 'percentunit' }],
+  ['Cost', 'Spend vs monthly budget by tenant', 'table', 12, `
+SELECT tenant_id, spend_today_usd, spend_mtd_usd, monthly_budget_usd, budget_used_pct,
+       projected_month_usd, projected_budget_pct, projected_over_budget
+FROM ${DB}.v_spend_vs_budget
+WHERE tenant_id IN (\${tenant:singlequote})
+ORDER BY projected_budget_pct DESC, spend_mtd_usd DESC`, { description: 'View v_spend_vs_budget (budgets from llm_tenants).' }],
+  ['Cost', 'Cache savings (last 7 days)', 'table', 12, `
+SELECT feature, model, sum(requests) AS requests, sum(cache_hits) AS cache_hits,
+       sum(response_cache_saved_usd) AS response_cache_saved_usd,
+       sum(prompt_cache_saved_usd) AS prompt_cache_saved_usd,
+       response_cache_saved_usd + prompt_cache_saved_usd AS saved_usd
+FROM ${DB}.v_cache_savings
+WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})
+GROUP BY feature, model
+ORDER BY saved_usd DESC`, { description: 'View v_cache_savings: response-cache hits valued at the average uncached call; prompt-cache reads at the input minus cache-read price in force that day.' }],
   ['Cost', 'Spend by team', 'timeseries', 12, `
-SELECT $__timeInterval(timestamp) AS time, team_id, sum(cost_usd) AS spend_usd
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+SELECT $__timeInterval(minute) AS time, team_id, sum(cost_usd) AS spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY time, team_id
 ORDER BY time`, { unit: 'currencyUSD', stack: true }],
-  ['Cost', 'Token mix (input / output / cache read / cache write / reasoning)', 'timeseries', 12, `
-SELECT $__timeInterval(timestamp) AS time,
-       sum(input_tokens - cache_read_tokens - cache_write_tokens) AS uncached_input,
+  ['Cost', 'Token mix (uncached input / cache read / cache write / output / reasoning)', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time,
+       sum(input_tokens) - sum(cache_read_tokens) - sum(cache_write_tokens) AS uncached_input,
        sum(cache_read_tokens) AS cache_read,
        sum(cache_write_tokens) AS cache_write,
-       sum(output_tokens - reasoning_tokens) AS output,
+       sum(output_tokens) - sum(reasoning_tokens) AS output,
        sum(reasoning_tokens) AS reasoning
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY time
 ORDER BY time`, { unit: 'short', stack: true }],
   ['Cost', 'Top features by cost', 'bargauge', 6, `
 SELECT feature, sum(cost_usd) AS spend_usd
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY feature
 ORDER BY spend_usd DESC
 LIMIT 10`, { unit: 'currencyUSD' }],
   ['Cost', 'Top models by cost', 'bargauge', 6, `
 SELECT model, sum(cost_usd) AS spend_usd
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY model
 ORDER BY spend_usd DESC
 LIMIT 10`, { unit: 'currencyUSD' }],
   ['Cost', 'Top teams by cost', 'bargauge', 6, `
 SELECT team_id, sum(cost_usd) AS spend_usd
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY team_id
 ORDER BY spend_usd DESC
 LIMIT 10`, { unit: 'currencyUSD' }],
   ['Cost', 'Top users by cost', 'table', 6, `
-SELECT user_id, tenant_id, count() AS requests, sum(cost_usd) AS spend_usd
-FROM ${DB}.llm_spans
+SELECT user_id, any(tenant_id) AS tenant, count() AS requests, sum(cost_usd) AS spend_usd
+FROM ${SPANS}
 WHERE $__timeFilter(timestamp) AND ${F}
-GROUP BY user_id, tenant_id
+GROUP BY user_id
 ORDER BY spend_usd DESC
-LIMIT 20`, {}],
+LIMIT 20`, { description: 'Raw spans: users are not a KPI dimension.' }],
   ['Cost', 'Model comparison per feature', 'table', 24, `
 SELECT feature, model,
-       count() AS requests,
+       sum(requests) AS calls,
        sum(cost_usd) AS spend_usd,
-       sum(cost_usd) / count() AS usd_per_request,
-       sum(cost_usd) / greatest(countIf(status = 'ok'), 1) AS usd_per_success,
-       quantile(0.95)(latency_ms) AS p95_latency_ms,
-       avg(quality_score) AS avg_quality,
-       countIf(status != 'ok') / count() AS error_rate
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+       toFloat64(spend_usd) / calls AS usd_per_request,
+       toFloat64(spend_usd) / greatest(calls - sum(errors), 1) AS usd_per_success,
+       sum(input_tokens) / calls AS input_tokens_per_call,
+       sum(output_tokens) / calls AS output_tokens_per_call,
+       quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q)[2] AS latency_p95_ms,
+       sum(quality_sum) / nullIf(sum(quality_count), 0) AS avg_quality,
+       sum(errors) / calls AS error_rate
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY feature, model
 ORDER BY feature, usd_per_success`, {}],
 
   // ------------------------------------------------------------------ Latency
   ['Latency', 'Latency p50 / p95 / p99 by endpoint (ms)', 'timeseries', 12, `
-SELECT $__timeInterval(timestamp) AS time, endpoint,
-       quantile(0.5)(latency_ms) AS p50, quantile(0.95)(latency_ms) AS p95, quantile(0.99)(latency_ms) AS p99
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+SELECT $__timeInterval(minute) AS time, endpoint,
+       ${q3('latency_q', 'latency')}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY time, endpoint
 ORDER BY time`, { unit: 'ms' }],
-  ['Latency', 'Latency and TTFT by model (ms)', 'table', 12, `
-SELECT model,
-       quantile(0.5)(latency_ms) AS latency_p50, quantile(0.95)(latency_ms) AS latency_p95,
-       quantile(0.99)(latency_ms) AS latency_p99,
-       quantileIf(0.5)(ttft_ms, streaming = 1) AS ttft_p50, quantileIf(0.95)(ttft_ms, streaming = 1) AS ttft_p95,
-       quantileIf(0.99)(ttft_ms, streaming = 1) AS ttft_p99
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+  ['Latency', 'Latency and time to first token by model (ms)', 'table', 12, `
+SELECT model, sum(requests) AS calls,
+       ${q3('latency_q', 'latency')},
+       ${q3('ttft_q', 'ttft')}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY model
-ORDER BY latency_p95 DESC`, {}],
+ORDER BY latency_p95 DESC`, { description: 'TTFT over streaming calls only.' }],
   ['Latency', 'Slowest requests (top 10)', 'table', 24, `
 SELECT timestamp, trace_id, tenant_id, feature, endpoint, model, latency_ms, ttft_ms,
        input_tokens, output_tokens, status, cost_usd
-FROM ${DB}.llm_spans
+FROM ${SPANS}
 WHERE $__timeFilter(timestamp) AND ${F}
 ORDER BY latency_ms DESC
-LIMIT 10`, {}],
+LIMIT 10`, { description: 'Raw spans: single calls are not in the aggregates.' }],
   ['Latency', 'Error rate and retry rate by provider', 'timeseries', 12, `
-SELECT $__timeInterval(timestamp) AS time, provider,
-       countIf(status != 'ok') / count() AS error_rate,
-       sum(retry_count) / count() AS retries_per_request
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F}
+SELECT $__timeInterval(minute) AS time, provider,
+       sum(errors) / sum(requests) AS error_rate,
+       sum(retried_requests) / sum(requests) AS retry_rate
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY time, provider
 ORDER BY time`, { unit: 'percentunit' }],
-  ['Latency', 'Cost of errors by error class', 'table', 12, `
-SELECT provider, error_class, count() AS failed_requests, sum(cost_usd) AS spend_usd,
-       sum(retry_count) AS retries
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F} AND status != 'ok'
+  ['Latency', 'Cost of failed calls by error class', 'table', 12, `
+SELECT provider, error_class, sum(errors_by_class[error_class]) AS calls,
+       sum(error_cost_by_class[error_class]) AS spend_usd
+FROM ${KPI}
+ARRAY JOIN mapKeys(errors_by_class) AS error_class
+WHERE ${TF} AND ${F}
 GROUP BY provider, error_class
 ORDER BY spend_usd DESC`, {}],
 
   // ------------------------------------------------------------------ Quality
   ['Quality', 'Quality score by prompt version', 'timeseries', 12, `
-SELECT $__timeInterval(timestamp) AS time, concat(prompt_template, '@', prompt_version) AS prompt,
-       avg(quality_score) AS quality
-FROM ${DB}.llm_spans
-WHERE $__timeFilter(timestamp) AND ${F} AND quality_score IS NOT NULL
+SELECT $__timeInterval(minute) AS time, concat(prompt_template, '@', prompt_version) AS prompt,
+       sum(quality_sum) / sum(quality_count) AS quality
+FROM ${KPI}
+WHERE ${TF} AND ${F}
 GROUP BY time, prompt
+HAVING sum(quality_count) > 0
 ORDER BY time`, { unit: 'percentunit' }],
   ['Quality', 'Cost anomaly band (hourly spend vs trailing 7-day mean ± 3σ)', 'timeseries', 12, `
-SELECT time, cost_usd, mean_7d, mean_7d + 3 * sd_7d AS upper_band, greatest(mean_7d - 3 * sd_7d, 0) AS lower_band
+SELECT time, spend_usd, mean_7d, mean_7d + 3 * sd_7d AS upper_band, greatest(mean_7d - 3 * sd_7d, 0) AS lower_band
 FROM (
-  SELECT hour AS time, cost AS cost_usd,
+  SELECT hour AS time, cost AS spend_usd,
          avg(cost) OVER w AS mean_7d, stddevPop(cost) OVER w AS sd_7d
   FROM (
-    SELECT toStartOfHour(timestamp) AS hour, toFloat64(sum(cost_usd)) AS cost
-    FROM ${DB}.llm_spans
-    WHERE timestamp >= $__fromTime - INTERVAL 7 DAY AND timestamp <= $__toTime AND ${F}
-    GROUP BY hour)
+    SELECT hour, toFloat64(sum(cost_usd)) AS cost
+    FROM ${KPI_H}
+    WHERE hour >= toStartOfHour($__fromTime) - INTERVAL 7 DAY AND hour <= $__toTime AND ${F}
+    GROUP BY hour
+    ORDER BY hour WITH FILL STEP INTERVAL 1 HOUR)
   WINDOW w AS (ORDER BY toUInt32(hour) RANGE BETWEEN 604800 PRECEDING AND 1 PRECEDING))
 WHERE time >= toStartOfHour($__fromTime)
-ORDER BY time`, { unit: 'currencyUSD' }],
+ORDER BY time`, { unit: 'currencyUSD', description: 'Hours without calls count as 0 in the band. Per-feature flags: view v_feature_cost_anomaly.' }],
   ['Quality', 'Dual-threshold regression (cost up AND quality down vs 7-day baseline)', 'table', 24, `
 SELECT feature, model, prompt_version,
-       sumIf(cost_usd, timestamp >= now() - INTERVAL 1 DAY) / greatest(countIf(timestamp >= now() - INTERVAL 1 DAY), 1) AS usd_per_request_24h,
-       sumIf(cost_usd, timestamp < now() - INTERVAL 1 DAY) / greatest(countIf(timestamp < now() - INTERVAL 1 DAY), 1) AS usd_per_request_7d,
-       avgIf(quality_score, timestamp >= now() - INTERVAL 1 DAY) AS quality_24h,
-       avgIf(quality_score, timestamp < now() - INTERVAL 1 DAY) AS quality_7d,
-       usd_per_request_24h / nullIf(usd_per_request_7d, 0) - 1 AS cost_change,
-       quality_24h / nullIf(quality_7d, 0) - 1 AS quality_change,
-       cost_change > 0.10 AND quality_change < -0.05 AS regression
-FROM ${DB}.llm_spans
-WHERE timestamp >= now() - INTERVAL 8 DAY AND ${F}
+       toFloat64(sumIf(cost_usd, hour >= now() - INTERVAL 1 DAY)) / nullIf(sumIf(requests, hour >= now() - INTERVAL 1 DAY), 0) AS usd_per_request_24h,
+       toFloat64(sumIf(cost_usd, hour < now() - INTERVAL 1 DAY)) / nullIf(sumIf(requests, hour < now() - INTERVAL 1 DAY), 0) AS usd_per_request_7d,
+       sumIf(quality_sum, hour >= now() - INTERVAL 1 DAY) / nullIf(sumIf(quality_count, hour >= now() - INTERVAL 1 DAY), 0) AS quality_24h,
+       sumIf(quality_sum, hour < now() - INTERVAL 1 DAY) / nullIf(sumIf(quality_count, hour < now() - INTERVAL 1 DAY), 0) AS quality_7d
+FROM ${KPI_H}
+WHERE hour >= toStartOfHour(now()) - INTERVAL 8 DAY AND ${F}
 GROUP BY feature, model, prompt_version
-HAVING countIf(timestamp >= now() - INTERVAL 1 DAY) > 0
-ORDER BY regression DESC, cost_change DESC`, {}],
+HAVING sumIf(requests, hour >= now() - INTERVAL 1 DAY) > 0
+ORDER BY feature, model, prompt_version`, { description: 'Per prompt version; the alert rule (view v_cost_quality_regression) compares feature and model across versions.' }],
   ['Quality', 'Runaway users (last hour vs 10× their 7-day hourly average)', 'table', 12, `
-SELECT user_id, tenant_id,
-       sumIf(cost_usd, timestamp >= now() - INTERVAL 1 HOUR) AS cost_last_hour,
-       sumIf(cost_usd, timestamp < now() - INTERVAL 1 HOUR) / (7 * 24) AS avg_hourly_7d,
-       cost_last_hour / greatest(avg_hourly_7d, 0.000001) AS ratio
-FROM ${DB}.llm_spans
-WHERE timestamp >= now() - INTERVAL 7 DAY - INTERVAL 1 HOUR AND ${F}
-GROUP BY user_id, tenant_id
-HAVING cost_last_hour > 0
-ORDER BY ratio DESC
-LIMIT 20`, {}],
-  ['Quality', `SLO burn rate (success SLO ${SLO * 100} %; fast 1 h > 14.4, slow 6 h > 6)`, 'table', 12, `
-SELECT endpoint,
-       countIf(status != 'ok' AND timestamp >= now() - INTERVAL 1 HOUR) / greatest(countIf(timestamp >= now() - INTERVAL 1 HOUR), 1) / ${(1 - SLO).toFixed(3)} AS burn_1h,
-       countIf(status != 'ok') / greatest(count(), 1) / ${(1 - SLO).toFixed(3)} AS burn_6h,
-       burn_1h > 14.4 AS fast_burn,
-       burn_6h > 6 AS slow_burn
-FROM ${DB}.llm_spans
-WHERE timestamp >= now() - INTERVAL 6 HOUR AND ${F}
-GROUP BY endpoint
-ORDER BY burn_1h DESC`, {}],
+SELECT user_id, tenant_id, last_hour_cost_usd, avg_hourly_cost_usd, ratio, is_runaway
+FROM ${DB}.v_user_runaway
+WHERE tenant_id IN (\${tenant:singlequote})
+ORDER BY is_runaway DESC, last_hour_cost_usd DESC
+LIMIT 20`, { description: 'View v_user_runaway.' }],
+  ['Quality', 'SLO burn rate by endpoint (fast: 1 h ≥ 14.4, slow: 6 h ≥ 6)', 'table', 12, `
+SELECT *
+FROM ${DB}.v_slo_burn_rate
+ORDER BY fast_burn DESC, slow_burn DESC`, { description: 'View v_slo_burn_rate: availability (99 %) and latency (95 % under 10 s) SLOs.' }],
 ];
 
 // ---------------------------------------------------------------------------------------------
