@@ -48,6 +48,34 @@ mutant alertds ops/alerts/spanhouse-alerts.yaml '0,/datasourceUid: spanhouse-cli
 mutant anchor docs/runbook.md 's/^### user-runaway/### runaway/' 'anchor #user-runaway'
 mutant nonroot Dockerfile 's/^USER .*//' 'non-root USER'
 
+echo "== the worker accepts the compose environment and the example INI (spanhouse check-config)"
+if [ -x build/spanhouse ] && build/spanhouse help-config >/dev/null 2>&1; then
+  # The worker service's environment, exactly as docker-compose.yml sets it.
+  node --input-type=module -e "
+    import { createRequire } from 'node:module';
+    import fs from 'node:fs';
+    const YAML = createRequire('$nm/x.js')('yaml');
+    const c = YAML.parse(fs.readFileSync('docker-compose.yml', 'utf8'), { merge: true });
+    for (const [k, v] of Object.entries(c.services.worker.environment)) console.log(k + '=' + v);
+  " >"$tmp/worker.env"
+  files=()
+  [ -f schema/pricing.csv ] || files+=(SPANHOUSE_PRICING=)
+  [ -f schema/tenants.csv ] || files+=(SPANHOUSE_TENANTS=)
+  # Only the compose variables: nothing from this shell may leak in.
+  if ! env -i PATH="$PATH" $(cat "$tmp/worker.env") "${files[@]}" build/spanhouse check-config >"$tmp/cc.out" 2>&1; then
+    echo "spanhouse check-config rejects the compose environment:"; cat "$tmp/cc.out"; exit 1
+  fi
+  over=()
+  [ -f schema/pricing.csv ] && over+=(--pricing schema/pricing.csv) || over+=(--pricing "")
+  [ -f schema/tenants.csv ] && over+=(--tenants schema/tenants.csv) || over+=(--tenants "")
+  if ! env -i PATH="$PATH" build/spanhouse check-config --config ops/spanhouse.example.ini "${over[@]}" >"$tmp/ci.out" 2>&1; then
+    echo "spanhouse check-config rejects ops/spanhouse.example.ini:"; cat "$tmp/ci.out"; exit 1
+  fi
+  echo "check-config: compose environment and example INI accepted"
+else
+  echo "worker not built yet: skipped"
+fi
+
 echo "== systemd accepts the unit"
 if command -v systemd-analyze >/dev/null; then
   sed 's#/usr/local/bin/spanhouse#/bin/true#g' ops/systemd/spanhouse.service >"$tmp/spanhouse.service"
