@@ -331,6 +331,13 @@ for (const t of sqlTables) if (!t.startsWith(`${DB}.`) && !t.startsWith('system.
 // ---- alert rules --------------------------------------------------------------------------------
 const runbook = exists('docs/runbook.md') ? read('docs/runbook.md') : '';
 if (!runbook) fail('docs/runbook.md missing');
+// Every view the runbook sends the on-call engineer to must exist in views/.
+if (exists('views')) {
+  const views = new Set(fs.readdirSync(rel('views')).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')));
+  for (const v of new Set([...runbook.matchAll(/`(v_[a-z0-9_]+)/g)].map((m) => m[1]))) {
+    if (!views.has(v)) fail(`docs/runbook.md names view ${v}, which is not in views/`);
+  }
+}
 const anchors = new Set([...runbook.matchAll(/^#+\s+(.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-')));
 const ruleUids = new Set();
 let ruleCount = 0;

@@ -42,4 +42,21 @@ for (const f of fs.readdirSync(alertDir).filter((x) => /\.ya?ml$/.test(x)).sort(
     for (const r of g.rules || []) for (const q of r.data || []) if (isCH(q.datasourceUid)) emit(`alert:${q.relativeTimeRange?.from ?? 0}:${q.relativeTimeRange?.to ?? 0}`, `${r.uid}/${q.refId}`, q.model.rawSql);
   }
 }
+// The runbook's first-response queries, with their placeholders bound to the demo's planted
+// signals. They must run; an empty answer is fine (kind "doc").
+const runbook = path.join(root, 'docs/runbook.md');
+if (fs.existsSync(runbook)) {
+  const bind = { '<feature>': 'agent', '<user>': 'u-runaway', '<endpoint>': '/v1/search' };
+  let i = 0;
+  // A block fenced as ```sql server-only reads tables the embedded engine does not have
+  // (system.query_log): it is not run here.
+  for (const m of fs.readFileSync(runbook, 'utf8').matchAll(/```sql([^\n]*)\n([\s\S]*?)```/g)) {
+    if (m[1].includes('server-only')) continue;
+    for (const stmt of m[2].split(/;\s*(?:\n|$)/)) {
+      const sql = stmt.replace(/--[^\n]*\n/g, '\n').trim();
+      if (!sql) continue;
+      emit('doc', `runbook query ${++i}`, sql.replace(/<[a-z_]+>/g, (k) => bind[k] ?? k));
+    }
+  }
+}
 process.stdout.write(out.join('\n'));

@@ -458,7 +458,7 @@ static int ps_insert(chdb_t *db, const char *base, char *errstr, size_t errstr_s
 /* ---------------------------------------------------------------- queries */
 
 typedef struct {
-    char kind[8]; /* "var", "panel", "alert" */
+    char kind[8]; /* "var", "panel", "alert", "doc" (may return no rows) */
     long range_from, range_to; /* seconds before now; 0,0 = the dashboard's range */
     char name[200];
     char *sql;
@@ -614,7 +614,9 @@ int main(int argc, char **argv) {
         int lines = 0;
         for (size_t k = 0; k < out_len; k++) lines += out[k] == '\n';
         int data_rows = lines > 0 ? lines - 1 : 0;
-        if (data_rows == 0) {
+        if (data_rows == 0 && strcmp(q->kind, "doc") == 0) {
+            printf("ok   %s %s (runs; no rows on the demo data)\n", q->kind, q->name);
+        } else if (data_rows == 0) {
             printf("FAIL %s %s: no rows\n--- expanded SQL:\n%s\n---\n", q->kind, q->name, sql);
             failures++;
         } else {
