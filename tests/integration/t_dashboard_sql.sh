@@ -2,9 +2,10 @@
 # Every Grafana query spanhouse ships — the dashboard's template variables and panels and the SQL
 # alert rules — runs on the embedded ClickHouse engine (libchdb) with the Grafana ClickHouse
 # data source macros expanded, against demo data with planted signals, and returns rows
-# (tests/tools/panel_sql). Then the alert queries must single out exactly the planted signals:
-# the cost spike (acme/agent) and the runaway user, the prompt-v2 regression of 'summarize',
-# the error burst on /v1/search; and the checker itself must fail on a bad macro or no rows.
+# (tests/tools/panel_sql), and so do the runbook's first-response queries. Then the alert
+# queries must single out exactly the planted signals: the cost spike (acme/agent) and the
+# runaway user, the prompt-v2 regression of 'summarize', the error burst on /v1/search; and the
+# checker itself must fail on a bad macro, an unknown variable, bad SQL or no rows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d)
@@ -36,14 +37,18 @@ expect_exactly() {  # expect_exactly FILE THRESHOLD EXPECTED-LABELS...
   echo "fires as planted: $(basename "$f" .tsv) -> $want"
 }
 o=$tmp/out
-expect_exactly "$o/alert-spanhouse-cost-anomaly_A.tsv" 3 acme/agent acme/chat
-expect_exactly "$o/alert-spanhouse-user-runaway_A.tsv" 10 acme/u-runaway
-expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 14.4 /v1/search
-expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 6 /v1/search
-# The regression: only prompt v2 of summarize crosses both thresholds (any model it ran on).
-reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1,3 | sort -u | tr '\n' ' ')
-[ "$reg" = "summarize/v2 " ] || { echo "regression rule fired for [$reg], expected [summarize/v2]"; exit 1; }
-echo "fires as planted: regression -> summarize/v2"
+if [ ! -d schema ]; then
+  echo "schema/ not in the tree: the alert rules read the KPI tables and views, planted-signal checks skipped"
+else
+  expect_exactly "$o/alert-spanhouse-cost-anomaly_A.tsv" 3 acme/agent acme/chat
+  expect_exactly "$o/alert-spanhouse-user-runaway_A.tsv" 10 acme/u-runaway
+  expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 14.4 /v1/search
+  expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 6 /v1/search
+  # The regression: only summarize (prompt v2 in the last day) crosses both thresholds.
+  reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1 | sort -u | tr '\n' ' ')
+  [ "$reg" = "summarize " ] || { echo "regression rule fired for [$reg], expected [summarize]"; exit 1; }
+  echo "fires as planted: regression -> summarize"
+fi
 
 echo "== the checker fails on a mistyped macro, an unknown variable, bad SQL and an empty result"
 for bad in 'SELECT 1 WHERE $__timeFiltr(now())' 'SELECT ${tenat:singlequote}' 'SELEC 1' \

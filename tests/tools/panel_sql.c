@@ -326,21 +326,21 @@ out:
 /* Each base query yields the same fields; the column expressions below are written over them.
  * Spread: `rows` spans evenly over the last 8 days. Planted: a cost spike on feature 'agent'
  * (acme) and a runaway user 'u-runaway' in the last hour, prompt v2 of 'summarize' in the last
- * day (inputs 1.5x, quality 0.60 instead of 0.85), a 25 % error burst on /v1/search in the last
- * hour. */
+ * day (inputs 2x, quality 0.60 instead of 0.85), a 40 % error burst on /v1/search in the last
+ * hour (0.5 % errors elsewhere). u-runaway has a small history (one call in 997) to compare with. */
 static const char *PS_BASE_NORMAL =
     "SELECT number AS n, now64(3) - toIntervalMillisecond(intDiv(number * 691200000, %ld) + 1000) AS ts,"
     " ['chat','search','summarize','agent'][number %% 4 + 1] AS feat,"
     " ['gpt-4o','gpt-4o-mini','claude-3-5-sonnet','llama-3.1-70b'][intDiv(number, 4) %% 4 + 1] AS mdl,"
     " ['acme','globex','initech'][number %% 3 + 1] AS tenant,"
     " concat(tenant, '-', ['core','growth'][intDiv(number, 12) %% 2 + 1]) AS team,"
-    " concat('u', toString(number %% 50)) AS usr,"
+    " if(number %% 997 = 0, 'u-runaway', concat('u', toString(number %% 50))) AS usr,"
     " feat = 'summarize' AND ts >= now() - INTERVAL 1 DAY AS regressed,"
     " if(regressed, 'v2', 'v1') AS pver,"
-    " toUInt32((200 + cityHash64(number, 1) %% 2000) * if(regressed, 1.5, 1)) AS in_tok,"
+    " toUInt32((200 + cityHash64(number, 1) %% 2000) * if(regressed, 2, 1)) AS in_tok,"
     " toUInt32(50 + cityHash64(number, 2) %% 800) AS out_tok,"
     " toUInt32(if(cityHash64(number, 3) %% 3 = 0, intDiv(in_tok, 3), 0)) AS cr_tok,"
-    " cityHash64(number, 4) %% 1000 < if(feat = 'search' AND ts >= now() - INTERVAL 1 HOUR, 250, 10) AS is_err,"
+    " cityHash64(number, 4) %% 1000 < if(feat = 'search' AND ts >= now() - INTERVAL 1 HOUR, 400, 5) AS is_err,"
     " if(cityHash64(number, 6) %% 2 = 0,"
     "    toFloat32(if(regressed, 0.60, 0.85) + (cityHash64(number, 5) %% 100) / 1000 - 0.05), NULL) AS qual,"
     " toUInt32(300 + cityHash64(number, 7) %% 2500 + if(cityHash64(number, 9) %% 1000 = 0, 20000, 0)) AS lat,"
