@@ -76,6 +76,34 @@ else
   echo "worker not built yet: skipped"
 fi
 
+echo "== Prometheus rules: promtool checks them and their unit tests pass (and fail on a mutant)"
+promtool=$(bash scripts/install-promtool.sh)
+"$promtool" check rules ops/prometheus/spanhouse-rules.yaml
+sed "s#/etc/prometheus/spanhouse-rules.yaml#$root/ops/prometheus/spanhouse-rules.yaml#" ops/prometheus/prometheus.yml >"$tmp/prometheus.yml"
+"$promtool" check config "$tmp/prometheus.yml"
+(cd ops/prometheus && "$promtool" test rules spanhouse-rules.test.yaml)
+# The PromQL of the Grafana worker-health rules must parse too: wrap each in a Prometheus rule.
+node --input-type=module -e "
+  import { createRequire } from 'node:module';
+  import fs from 'node:fs';
+  const YAML = createRequire('$nm/x.js')('yaml');
+  const rules = [];
+  for (const g of YAML.parse(fs.readFileSync('ops/alerts/spanhouse-alerts.yaml', 'utf8')).groups)
+    for (const r of g.rules) for (const q of r.data)
+      if (q.datasourceUid === 'spanhouse-prometheus') rules.push({ alert: r.uid, expr: q.model.expr });
+  if (rules.length < 3) { console.error('expected the worker-health PromQL rules'); process.exit(1); }
+  process.stdout.write(YAML.stringify({ groups: [{ name: 'grafana-promql', rules }] }));
+" >"$tmp/grafana-promql.yaml"
+"$promtool" check rules "$tmp/grafana-promql.yaml"
+mkdir -p "$tmp/prom"
+sed 's/ > 0.01$/ > 0.05/' ops/prometheus/spanhouse-rules.yaml >"$tmp/prom/spanhouse-rules.yaml"
+cp ops/prometheus/spanhouse-rules.test.yaml "$tmp/prom/"
+cmp -s "$tmp/prom/spanhouse-rules.yaml" ops/prometheus/spanhouse-rules.yaml && { echo "promtool mutant changed nothing"; exit 1; }
+if (cd "$tmp/prom" && "$promtool" test rules spanhouse-rules.test.yaml >/dev/null 2>&1); then
+  echo "promtool unit tests pass with the DLQ threshold raised to 5 %: they test nothing"; exit 1
+fi
+echo "caught: promtool mutant"
+
 echo "== systemd accepts the unit"
 if command -v systemd-analyze >/dev/null; then
   sed 's#/usr/local/bin/spanhouse#/bin/true#g' ops/systemd/spanhouse.service >"$tmp/spanhouse.service"
