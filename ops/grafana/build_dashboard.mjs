@@ -233,6 +233,31 @@ LIMIT 20`, { description: 'View v_user_runaway.' }],
 SELECT *
 FROM ${DB}.v_slo_burn_rate
 ORDER BY fast_burn DESC, slow_burn DESC`, { description: 'View v_slo_burn_rate: availability (99 %) and latency (95 % under 10 s) SLOs.' }],
+  ['Quality', 'Completion ratio and prompt bloat (last 24 h vs 7 days)', 'table', 24, `
+SELECT *
+FROM ${DB}.v_completion_ratio
+WHERE feature IN (\${feature:singlequote})
+ORDER BY prompt_bloat DESC, input_growth_pct DESC`, { description: 'View v_completion_ratio: output/input tokens, truncations, input growth per call.' }],
+
+  // ------------------------------------------------------------------ Ingestion
+  ['Ingestion', 'Spans ingested per minute', 'timeseries', 8, `
+SELECT $__timeInterval(minute) AS time, sum(requests) AS spans
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY time
+ORDER BY time`, { unit: 'short' }],
+  ['Ingestion', 'Ingest delay (span time to stored), p50 / p99 seconds', 'timeseries', 8, `
+SELECT $__timeInterval(timestamp) AS time,
+       quantile(0.5)(dateDiff('millisecond', timestamp, ingested_at)) / 1000 AS delay_p50_s,
+       quantile(0.99)(dateDiff('millisecond', timestamp, ingested_at)) / 1000 AS delay_p99_s
+FROM ${SPANS}
+WHERE $__timeFilter(timestamp) AND ${F}
+GROUP BY time
+ORDER BY time`, { unit: 's', description: 'From the span timestamp to the worker encoding it (ingested_at): Kafka lag plus batching.' }],
+  ['Ingestion', 'Dead letters (last 24 h) by reason', 'table', 8, `
+SELECT kind, reason, field, messages, first_seen, last_seen, last_payload_sample
+FROM ${DB}.v_dead_letters
+ORDER BY messages DESC`, { description: 'View v_dead_letters. Runbook: dlq-spike.' }],
 ];
 
 // ---------------------------------------------------------------------------------------------

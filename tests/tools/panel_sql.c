@@ -409,7 +409,7 @@ static const struct {
     {"kafka_topic", "'llm.spans'"},
     {"kafka_partition", "toInt32(n % 6)"},
     {"kafka_offset", "toInt64(n)"},
-    {"ingested_at", "ts"},
+    {"ingested_at", "ts + toIntervalMillisecond(200 + n % 1800)"},
 };
 
 static const char *ps_expr_for(const char *col, const char *kind) {
@@ -557,6 +557,17 @@ int main(int argc, char **argv) {
     snprintf(base_planted, sizeof base_planted, PS_BASE_PLANTED, 1300L);
     if (ps_insert(db, base_normal, err, sizeof err) != 0 || ps_insert(db, base_planted, err, sizeof err) != 0) {
         fprintf(stderr, "demo data: %s\n", err);
+        goto fail;
+    }
+    /* A few dead letters, when the schema has the table (column names: schema/020_*.sql). */
+    if (applied > 0 &&
+        chdb_exec(db,
+                  "INSERT INTO " PS_DB ".llm_spans_rejected (received_at, kind, topic, partition, offset, key, reason, "
+                  "field, detail, payload) SELECT now64(3) - toIntervalMinute(number), 'span', 'llm.spans', "
+                  "toInt32(number % 6), toInt64(number), '', ['missing_field','json_syntax','timestamp_in_future'][number % 3 + 1], "
+                  "if(number % 3 = 0, 'model', ''), 'demo', '{\"trace_id\":' FROM numbers(30)",
+                  NULL, NULL, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "dead letters: %s\n", err);
         goto fail;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
