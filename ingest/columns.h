@@ -6,7 +6,10 @@
  * encoder are all expanded from this list, so they cannot disagree. No code here.
  *
  * Encoder kinds:  TS (Int64 ms) · STR · U32 · U16 · U8 · I32 · I64 · DEC (Int64 nano-USD)
- *                 NU32_TTFT / NF32_QUALITY (Nullable, presence from span_t.present) · MAP (attrs) */
+ *                 NU32_TTFT / NF32_QUALITY (Nullable, presence from span_t.present) · MAP (attrs)
+ * Legacy Map: 18.16 flattens a top-level Array(Tuple(String, String)) column into two
+ * Array(String) columns (attributes.1, attributes.2: different bytes, "No such column
+ * attributes"); wrapped in a one-element Tuple it is kept whole, and Tuple adds no bytes. */
 #ifndef SPANHOUSE_COLUMNS_H
 #define SPANHOUSE_COLUMNS_H
 
@@ -60,7 +63,7 @@
     X(quality_score, "Nullable(Float32)", "Nullable(Float32)", NF32_QUALITY, quality_score) \
     X(evaluator, LC, "String", STR, evaluator)                                             \
     X(tenant_status, LC, "String", STR, tenant_status)                                     \
-    X(attributes, "Map(String, String)", "Array(Tuple(String, String))", MAP, attrs)      \
+    X(attributes, "Map(String, String)", "Tuple(Array(Tuple(String, String)))", MAP, attrs) \
     X(kafka_topic, LC, "String", STR, kafka_topic)                                         \
     X(kafka_partition, "Int32", "Int32", I32, kafka_partition)                             \
     X(kafka_offset, "Int64", "Int64", I64, kafka_offset)                                   \

@@ -38,7 +38,7 @@ typedef enum {
     X(TS_PAST, "timestamp_too_old", POISON, "timestamp too far in the past")                \
     X(BAD_ENUM, "bad_enum", POISON, "value not one of the allowed words")                   \
     X(TOKENS_INCONSISTENT, "tokens_inconsistent", POISON,                                   \
-      "cached/cache-write tokens exceed input tokens")                                      \
+      "cache tokens exceed input tokens, or reasoning tokens exceed output tokens")          \
     X(TOO_MANY_ATTRS, "too_many_attributes", POISON, "more extra attributes than allowed")  \
     X(BAD_PROTOBUF, "bad_protobuf", POISON, "malformed protobuf")                           \
     X(SERVER_REJECTED, "server_rejected", POISON, "ClickHouse rejected the row")            \

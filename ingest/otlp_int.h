@@ -1,0 +1,150 @@
+/* otlp_int: what the two OTLP decoders (otlp_proto.c, otlp_json.c) share with the attribute
+ * mapper (otlp_map.c): the decoder object, the scratch arena, the key table and the per-span
+ * state. Internal to the otlp_* files; other modules use otlp.h only.
+ * The arena hands out stable pointers (it never moves what it gave out) so span strings can
+ * point into it; it is rewound per span and per record, and keeps its blocks (no allocation
+ * on the hot path once warm). */
+#ifndef SPANHOUSE_OTLP_INT_H
+#define SPANHOUSE_OTLP_INT_H
+
+#include <stdint.h>
+
+#include "otlp.h"
+#include "span.h"
+
+/* ---- scratch arena ---- */
+#define OTLP_ARENA_BLOCKS 64
+#define OTLP_ARENA_MIN_BLOCK (64 * 1024)
+
+typedef struct otlp_arena_s {
+    struct {
+        char *data;
+        size_t cap, used;
+    } b[OTLP_ARENA_BLOCKS];
+    int cur;   /* block being filled */
+    int n;     /* blocks allocated */
+} otlp_arena_t;
+
+typedef struct otlp_mark_s {
+    int cur;
+    size_t used;
+} otlp_mark_t;
+
+/* Returns n bytes that stay put until the arena is rewound past them, or NULL (no memory). */
+char *otlp_arena_alloc(otlp_arena_t *a, size_t n);
+static inline otlp_mark_t otlp_arena_mark(const otlp_arena_t *a) {
+    otlp_mark_t m = {a->cur, a->n ? a->b[a->cur].used : 0};
+    return m;
+}
+static inline void otlp_arena_rewind(otlp_arena_t *a, otlp_mark_t m) {
+    a->cur = m.cur;
+    if (a->n) a->b[m.cur].used = m.used;
+}
+
+/* ---- attribute values, as both decoders present them to the mapper ---- */
+typedef enum {
+    OTLP_V_NONE = 0, /* empty AnyValue */
+    OTLP_V_STR,      /* str: the (unescaped) text */
+    OTLP_V_BOOL,     /* i: 0 or 1 */
+    OTLP_V_INT,      /* i */
+    OTLP_V_DBL,      /* d */
+    OTLP_V_BYTES,    /* str: base64 text, or empty if not rendered */
+    OTLP_V_ARRAY,    /* str: JSON text if rendered; first: first element if it is a string */
+    OTLP_V_KVLIST,   /* str: JSON text if rendered */
+} otlp_vkind_t;
+
+typedef struct otlp_val_s {
+    otlp_vkind_t kind;
+    span_str_t str;
+    span_str_t first;
+    int64_t i;
+    double d;
+} otlp_val_t;
+
+/* ---- mapped fields ---- */
+typedef enum {
+    OTLP_F_OPERATION, OTLP_F_PROVIDER, OTLP_F_MODEL, OTLP_F_RESPONSE_MODEL,
+    OTLP_F_IN_TOK, OTLP_F_OUT_TOK, OTLP_F_TOTAL_TOK, OTLP_F_CACHE_READ, OTLP_F_CACHE_WRITE,
+    OTLP_F_REASONING, OTLP_F_FINISH, OTLP_F_ERROR_TYPE, OTLP_F_ENDPOINT, OTLP_F_SESSION,
+    OTLP_F_REQUEST_ID, OTLP_F_SERVICE, OTLP_F_ENV, OTLP_F_VERSION, OTLP_F_TENANT, OTLP_F_TEAM,
+    OTLP_F_FEATURE, OTLP_F_USER, OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER, OTLP_F_STREAM,
+    OTLP_F_HTTP_STATUS, OTLP_F_TTFT_S, OTLP_F_TTFT_MS,
+    OTLP_F_CONTENT, /* prompt / completion text: not a column, kept only with keep_content */
+    OTLP_F__N
+} otlp_field_t;
+
+typedef struct otlp_key_s {
+    const char *key;
+    uint32_t len;
+    uint8_t field; /* otlp_field_t */
+    uint8_t prio;  /* 0 = preferred name; larger = fallback */
+} otlp_key_t;
+
+/* Open-addressing table of mapped keys, built once in otlp_dec_new. */
+#define OTLP_KEYTAB_SIZE 256
+
+/* Field state of the span being built (also used as the per-resource template). */
+typedef struct otlp_fields_s {
+    uint8_t prio[OTLP_F__N]; /* 255 = unset */
+    int64_t total_tokens;
+    double ttft_s;
+    int64_t ttft_ms;
+    uint8_t is_llm, has_error_type;
+} otlp_fields_t;
+
+struct otlp_dec_s {
+    otlp_map_t map;
+    char *keystore; /* owned copies of the configured keys */
+    otlp_key_t keys[OTLP_KEYTAB_SIZE];
+    otlp_arena_t arena;
+
+    /* Per call */
+    int emit; /* 0: checking pass (no mapping, no callback); 1: emit pass */
+    otlp_span_cb cb;
+    void *cb_ctx;
+    otlp_stats_t *st;
+    otlp_stats_t st_dummy;
+    char *detail;
+    size_t detail_size;
+
+    /* Resource template and the span being built */
+    span_t res;
+    otlp_fields_t res_f;
+    span_t span;
+    otlp_fields_t f;
+    int status_error;
+    uint64_t start_ns, end_ns, first_chunk_ns;
+};
+
+/* Finds the mapping for an attribute key, or NULL (unmapped: goes to attrs). */
+const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k, size_t n);
+
+/* Applies one attribute to the resource template (is_resource) or the current span.
+ * e is what otlp_key_find returned for the key. Returns ERR_OK or ERR_NOMEM. */
+int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t key,
+               const otlp_val_t *v);
+
+/* Starts a resource (clears the template) / a span (copies the template). */
+void otlp_resource_begin(otlp_dec_t *d);
+void otlp_span_begin(otlp_dec_t *d);
+/* A span event: name and time, for time-to-first-token. */
+void otlp_span_event(otlp_dec_t *d, span_str_t name, uint64_t time_ns);
+/* Completes the span and hands it to the callback if it passes the LLM filter.
+ * Returns 0 or the callback's value. */
+int otlp_span_end(otlp_dec_t *d);
+
+/* Prepares a decode call (stats, detail, arena). */
+void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st,
+                     char *detail, size_t detail_size);
+/* Writes a detail message (printf-style) and returns code. */
+int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Lower-case hex of n bytes into the arena; NULL on no memory. */
+char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n);
+/* Shortest %g text of v that reads back as v (NaN/inf: as printf). Returns the length. */
+int otlp_fmt_double(char *buf, size_t size, double v);
+/* 1 if p[0..n) is valid UTF-8. */
+int otlp_utf8_ok(const uint8_t *p, size_t n);
+
+#endif

@@ -1,0 +1,641 @@
+/* otlp_map: maps OpenTelemetry attributes onto span_t columns, for both OTLP decoders.
+ *
+ * One table of attribute keys (GenAI semantic conventions, current names first, deprecated
+ * names and OpenLLMetry / OpenInference names as lower-priority fallbacks, plus the keys the
+ * user configures) is hashed once per decoder; each attribute costs one hash and one memcmp.
+ * Also owns the decoder object, its scratch arena and the LLM-span filter.
+ * Does not parse bytes (otlp_proto.c, otlp_json.c do) and does not validate business rules.
+ * The mapping is documented in docs/otel-mapping.md: keep the two in step. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "otlp_int.h"
+
+void otlp_map_default(otlp_map_t *m) {
+    memset(m, 0, sizeof(*m));
+    m->tenant_key = "app.tenant_id";
+    m->team_key = "app.team_id";
+    m->feature_key = "app.feature";
+    m->user_key = "user.id";
+    m->prompt_template_key = "gen_ai.prompt.name";
+    m->prompt_version_key = "app.prompt_version";
+    m->endpoint_key = "app.endpoint";
+}
+
+/* Built-in keys. prio: 0 is the current semantic-convention name; higher numbers are older
+ * or vendor names used only when no better-ranked key is present on the span. */
+static const struct {
+    const char *key;
+    otlp_field_t field;
+    uint8_t prio;
+} otlp_builtin[] = {
+    {"gen_ai.operation.name", OTLP_F_OPERATION, 0},
+    {"llm.request.type", OTLP_F_OPERATION, 1}, /* OpenLLMetry */
+    {"gen_ai.provider.name", OTLP_F_PROVIDER, 0},
+    {"gen_ai.system", OTLP_F_PROVIDER, 1}, /* GenAI semconv <= 1.36 */
+    {"llm.provider", OTLP_F_PROVIDER, 2},  /* OpenInference */
+    {"llm.system", OTLP_F_PROVIDER, 3},    /* OpenInference */
+    {"gen_ai.request.model", OTLP_F_MODEL, 0},
+    {"llm.request.model", OTLP_F_MODEL, 1},
+    {"llm.model_name", OTLP_F_MODEL, 2}, /* OpenInference */
+    {"gen_ai.response.model", OTLP_F_RESPONSE_MODEL, 0},
+    {"llm.response.model", OTLP_F_RESPONSE_MODEL, 1},
+    {"gen_ai.usage.input_tokens", OTLP_F_IN_TOK, 0},
+    {"gen_ai.usage.prompt_tokens", OTLP_F_IN_TOK, 1}, /* GenAI semconv <= 1.26 */
+    {"llm.usage.prompt_tokens", OTLP_F_IN_TOK, 2},    /* OpenLLMetry */
+    {"llm.token_count.prompt", OTLP_F_IN_TOK, 3},     /* OpenInference */
+    {"gen_ai.usage.output_tokens", OTLP_F_OUT_TOK, 0},
+    {"gen_ai.usage.completion_tokens", OTLP_F_OUT_TOK, 1},
+    {"llm.usage.completion_tokens", OTLP_F_OUT_TOK, 2},
+    {"llm.token_count.completion", OTLP_F_OUT_TOK, 3},
+    {"llm.usage.total_tokens", OTLP_F_TOTAL_TOK, 0},
+    {"gen_ai.usage.total_tokens", OTLP_F_TOTAL_TOK, 1},
+    {"llm.token_count.total", OTLP_F_TOTAL_TOK, 2},
+    {"gen_ai.usage.cache_read.input_tokens", OTLP_F_CACHE_READ, 0},
+    {"gen_ai.usage.cache_read_input_tokens", OTLP_F_CACHE_READ, 1}, /* OpenLLMetry */
+    {"llm.token_count.prompt_details.cache_read", OTLP_F_CACHE_READ, 2},
+    {"gen_ai.usage.cache_creation.input_tokens", OTLP_F_CACHE_WRITE, 0},
+    {"gen_ai.usage.cache_creation_input_tokens", OTLP_F_CACHE_WRITE, 1},
+    {"llm.token_count.prompt_details.cache_write", OTLP_F_CACHE_WRITE, 2},
+    {"gen_ai.usage.reasoning.output_tokens", OTLP_F_REASONING, 0},
+    {"gen_ai.usage.reasoning_tokens", OTLP_F_REASONING, 1},
+    {"llm.usage.reasoning_tokens", OTLP_F_REASONING, 2},
+    {"llm.token_count.completion_details.reasoning", OTLP_F_REASONING, 3},
+    {"gen_ai.response.finish_reasons", OTLP_F_FINISH, 0},
+    {"gen_ai.response.finish_reason", OTLP_F_FINISH, 1},
+    {"llm.response.finish_reason", OTLP_F_FINISH, 2},
+    {"error.type", OTLP_F_ERROR_TYPE, 0},
+    {"server.address", OTLP_F_ENDPOINT, 1}, /* prio 0 is the configured endpoint_key */
+    {"gen_ai.conversation.id", OTLP_F_SESSION, 0},
+    {"session.id", OTLP_F_SESSION, 1},
+    {"gen_ai.response.id", OTLP_F_REQUEST_ID, 0},
+    {"service.name", OTLP_F_SERVICE, 0},
+    {"deployment.environment.name", OTLP_F_ENV, 0},
+    {"deployment.environment", OTLP_F_ENV, 1}, /* semconv <= 1.26 */
+    {"service.version", OTLP_F_VERSION, 0},
+    {"enduser.id", OTLP_F_USER, 1}, /* prio 0 is the configured user_key */
+    {"gen_ai.request.stream", OTLP_F_STREAM, 0},
+    {"llm.is_streaming", OTLP_F_STREAM, 1}, /* OpenLLMetry */
+    {"http.response.status_code", OTLP_F_HTTP_STATUS, 0},
+    {"http.status_code", OTLP_F_HTTP_STATUS, 1},
+    {"gen_ai.response.time_to_first_chunk", OTLP_F_TTFT_S, 0},
+    {"gen_ai.response.time_to_first_token", OTLP_F_TTFT_S, 1},
+    {"ai.response.msToFirstChunk", OTLP_F_TTFT_MS, 0}, /* Vercel AI SDK */
+    {"gen_ai.input.messages", OTLP_F_CONTENT, 0},
+    {"gen_ai.output.messages", OTLP_F_CONTENT, 0},
+    {"gen_ai.system_instructions", OTLP_F_CONTENT, 0},
+    {"gen_ai.prompt", OTLP_F_CONTENT, 0},
+    {"gen_ai.completion", OTLP_F_CONTENT, 0},
+    {"input.value", OTLP_F_CONTENT, 0},  /* OpenInference */
+    {"output.value", OTLP_F_CONTENT, 0}, /* OpenInference */
+};
+
+/* Hash of an attribute key: length and three 8-byte words (head, middle, tail) for keys of
+ * 8 bytes or more, FNV-1a below. Collisions only lengthen a probe; memcmp decides. */
+static inline uint32_t otlp_hash(const char *k, size_t n) {
+    if (n >= 8) {
+        uint64_t a, b, c;
+        memcpy(&a, k, 8);
+        memcpy(&b, k + n / 2 - 4, 8);
+        memcpy(&c, k + n - 8, 8);
+        uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^
+                     (c * 0x165667B19E3779F9ull) ^ n;
+        return (uint32_t)(h ^ (h >> 29) ^ (h >> 41));
+    }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)k[i]) * 16777619u;
+    return h;
+}
+
+/* First insertion of a key wins, so configured keys (inserted first) shadow built-ins. */
+static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t prio) {
+    size_t n = strlen(k);
+    if (n == 0) return 0;
+    uint32_t h = otlp_hash(k, n);
+    for (uint32_t i = 0; i < OTLP_KEYTAB_SIZE; i++) {
+        otlp_key_t *e = &d->keys[(h + i) & (OTLP_KEYTAB_SIZE - 1)];
+        if (!e->key) {
+            e->key = k;
+            e->len = (uint32_t)n;
+            e->field = (uint8_t)f;
+            e->prio = prio;
+            return 0;
+        }
+        if (e->len == n && memcmp(e->key, k, n) == 0) return 0;
+    }
+    return -1;
+}
+
+const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k, size_t n) {
+    uint32_t h = otlp_hash(k, n);
+    for (uint32_t i = 0; i < OTLP_KEYTAB_SIZE; i++) {
+        const otlp_key_t *e = &d->keys[(h + i) & (OTLP_KEYTAB_SIZE - 1)];
+        if (!e->key) return NULL;
+        if (e->len == n && memcmp(e->key, k, n) == 0) return e;
+    }
+    return NULL;
+}
+
+otlp_dec_t *otlp_dec_new(const otlp_map_t *m, char *errstr, size_t errstr_size) {
+    otlp_dec_t *d = NULL;
+    otlp_map_t def;
+    if (!m) {
+        otlp_map_default(&def);
+        m = &def;
+    }
+    d = calloc(1, sizeof(*d));
+    if (!d) goto nomem;
+    d->map = *m;
+    const char *cfg[] = {m->tenant_key,          m->team_key,           m->feature_key,
+                         m->user_key,            m->prompt_template_key, m->prompt_version_key,
+                         m->endpoint_key};
+    const otlp_field_t cfg_f[] = {OTLP_F_TENANT, OTLP_F_TEAM,       OTLP_F_FEATURE,
+                                  OTLP_F_USER,   OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER,
+                                  OTLP_F_ENDPOINT};
+    size_t total = 0;
+    for (size_t i = 0; i < 7; i++) total += (cfg[i] ? strlen(cfg[i]) : 0) + 1;
+    d->keystore = malloc(total);
+    if (!d->keystore) goto nomem;
+    char *w = d->keystore;
+    for (size_t i = 0; i < 7; i++) {
+        size_t n = cfg[i] ? strlen(cfg[i]) : 0;
+        if (n) memcpy(w, cfg[i], n);
+        w[n] = 0;
+        if (otlp_key_add(d, w, cfg_f[i], 0) != 0) goto full;
+        w += n + 1;
+    }
+    for (size_t i = 0; i < sizeof(otlp_builtin) / sizeof(otlp_builtin[0]); i++)
+        if (otlp_key_add(d, otlp_builtin[i].key, otlp_builtin[i].field, otlp_builtin[i].prio))
+            goto full;
+    /* The map copy must not point at the caller's strings. */
+    d->map.tenant_key = d->map.team_key = d->map.feature_key = d->map.user_key = NULL;
+    d->map.prompt_template_key = d->map.prompt_version_key = d->map.endpoint_key = NULL;
+    return d;
+full:
+    if (errstr && errstr_size) snprintf(errstr, errstr_size, "otlp: key table full");
+    otlp_dec_destroy(d);
+    return NULL;
+nomem:
+    if (errstr && errstr_size) snprintf(errstr, errstr_size, "otlp: out of memory");
+    otlp_dec_destroy(d);
+    return NULL;
+}
+
+void otlp_dec_destroy(otlp_dec_t *d) {
+    if (!d) return;
+    for (int i = 0; i < d->arena.n; i++) free(d->arena.b[i].data);
+    free(d->keystore);
+    free(d);
+}
+
+/* ---- arena ---- */
+
+char *otlp_arena_alloc(otlp_arena_t *a, size_t n) {
+    if (n == 0) n = 1;
+    if (a->n && a->b[a->cur].cap - a->b[a->cur].used >= n) {
+        char *p = a->b[a->cur].data + a->b[a->cur].used;
+        a->b[a->cur].used += n;
+        return p;
+    }
+    /* Move on to the next block; blocks after cur are free, so one too small is replaced. */
+    int next = a->n ? a->cur + 1 : 0;
+    if (next >= OTLP_ARENA_BLOCKS) return NULL;
+    if (next < a->n && a->b[next].cap < n) {
+        free(a->b[next].data);
+        size_t cap = n > OTLP_ARENA_MIN_BLOCK ? n : OTLP_ARENA_MIN_BLOCK;
+        a->b[next].data = malloc(cap);
+        if (!a->b[next].data) {
+            /* Keep the block list dense: drop this slot and everything after it. */
+            for (int i = next + 1; i < a->n; i++) free(a->b[i].data);
+            a->n = next;
+            return NULL;
+        }
+        a->b[next].cap = cap;
+    } else if (next >= a->n) {
+        size_t cap = OTLP_ARENA_MIN_BLOCK;
+        if (a->n) cap = a->b[a->n - 1].cap * 2;
+        if (cap < n) cap = n;
+        a->b[next].data = malloc(cap);
+        if (!a->b[next].data) return NULL;
+        a->b[next].cap = cap;
+        a->n = next + 1;
+    }
+    a->cur = next;
+    a->b[next].used = n;
+    return a->b[next].data;
+}
+
+/* ---- helpers ---- */
+
+int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...) {
+    if (d->detail && d->detail_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(d->detail, d->detail_size, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n) {
+    static const char hx[] = "0123456789abcdef";
+    char *o = otlp_arena_alloc(&d->arena, 2 * n);
+    if (!o) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        o[2 * i] = hx[p[i] >> 4];
+        o[2 * i + 1] = hx[p[i] & 15];
+    }
+    return o;
+}
+
+int otlp_utf8_ok(const uint8_t *p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII fast path, 8 bytes at a time. */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        if (i >= n) break;
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
+        else return 0;
+        if (i + len > n) return 0;
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st,
+                     char *detail, size_t detail_size) {
+    d->cb = cb;
+    d->cb_ctx = ctx;
+    d->st = st ? st : &d->st_dummy;
+    d->detail = detail;
+    d->detail_size = detail_size;
+    if (detail && detail_size) detail[0] = 0;
+    d->arena.cur = 0;
+    if (d->arena.n) d->arena.b[0].used = 0;
+}
+
+/* ---- mapping ---- */
+
+static void otlp_fields_clear(otlp_fields_t *f) {
+    memset(f, 0, sizeof(*f));
+    memset(f->prio, 255, sizeof(f->prio));
+}
+
+void otlp_resource_begin(otlp_dec_t *d) {
+    span_reset(&d->res);
+    otlp_fields_clear(&d->res_f);
+}
+
+void otlp_span_begin(otlp_dec_t *d) {
+    memcpy(&d->span, &d->res, offsetof(span_t, attrs));
+    d->span.n_attrs = 0;
+    d->span.present = d->res.present;
+    d->f = d->res_f;
+    d->f.is_llm = 0;
+    d->status_error = 0;
+    d->start_ns = d->end_ns = d->first_chunk_ns = 0;
+}
+
+static int otlp_fmt_i64(char *buf, int64_t v) {
+    char tmp[24];
+    int n = 0, k = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) buf[k++] = '-';
+    while (n) buf[k++] = tmp[--n];
+    buf[k] = 0;
+    return k;
+}
+
+int otlp_fmt_double(char *buf, size_t size, double v) {
+    /* Fast path: few decimals (0.7, 1.5, 95.4) print as integer.fraction exactly. */
+    static const double p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (size >= 48 && v > -1e12 && v < 1e12) {
+        for (int m = 0; m < 7; m++) {
+            double x = v * p10[m];
+            if (x != (double)(int64_t)x) continue;
+            int64_t iv = (int64_t)x;
+            if ((double)iv / p10[m] != v) break;
+            uint64_t a = iv < 0 ? 0 - (uint64_t)iv : (uint64_t)iv;
+            uint64_t ip = a / (uint64_t)p10[m], fp = a % (uint64_t)p10[m];
+            int k = 0;
+            if (iv < 0) buf[k++] = '-';
+            k += otlp_fmt_i64(buf + k, (int64_t)ip);
+            if (m) {
+                buf[k++] = '.';
+                for (int i = m - 1; i >= 0; i--) {
+                    buf[k + i] = (char)('0' + fp % 10);
+                    fp /= 10;
+                }
+                k += m;
+                while (buf[k - 1] == '0') k--; /* 1.50 -> 1.5 */
+            }
+            buf[k] = 0;
+            return k;
+        }
+    }
+    /* Shortest of 15/16/17 significant digits that reads back as the same double. */
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return n;
+}
+
+/* Renders a scalar as text into the arena (for attrs and string columns given numbers). */
+static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
+    char tmp[48];
+    int n;
+    switch (v->kind) {
+    case OTLP_V_STR:
+    case OTLP_V_BYTES:
+    case OTLP_V_ARRAY:
+    case OTLP_V_KVLIST: return v->str;
+    case OTLP_V_BOOL: return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
+    case OTLP_V_INT: n = otlp_fmt_i64(tmp, v->i); break;
+    case OTLP_V_DBL:
+        if (isnan(v->d)) return SPAN_STR_LIT("NaN");
+        if (isinf(v->d)) return v->d > 0 ? SPAN_STR_LIT("Infinity") : SPAN_STR_LIT("-Infinity");
+        n = otlp_fmt_double(tmp, sizeof(tmp), v->d);
+        break;
+    default: return SPAN_STR_LIT("");
+    }
+    char *o = otlp_arena_alloc(&d->arena, (size_t)n);
+    if (!o) return (span_str_t){NULL, 0};
+    memcpy(o, tmp, (size_t)n);
+    return span_str(o, (size_t)n);
+}
+
+/* Non-negative integer that fits the column; doubles only if integral. */
+static int otlp_val_count(const otlp_val_t *v, uint64_t max, uint64_t *out) {
+    if (v->kind == OTLP_V_INT) {
+        if (v->i < 0 || (uint64_t)v->i > max) return 0;
+        *out = (uint64_t)v->i;
+        return 1;
+    }
+    if (v->kind == OTLP_V_DBL) {
+        if (!(v->d >= 0) || v->d > (double)max || v->d != floor(v->d)) return 0;
+        *out = (uint64_t)v->d;
+        return 1;
+    }
+    return 0;
+}
+
+static int otlp_val_seconds(const otlp_val_t *v, double *out) {
+    if (v->kind == OTLP_V_DBL && v->d >= 0 && v->d < 4e6) return *out = v->d, 1;
+    if (v->kind == OTLP_V_INT && v->i >= 0 && v->i < 4000000) return *out = (double)v->i, 1;
+    return 0;
+}
+
+static span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
+    switch (f) {
+    case OTLP_F_OPERATION: return &s->operation;
+    case OTLP_F_PROVIDER: return &s->provider;
+    case OTLP_F_MODEL: return &s->model;
+    case OTLP_F_RESPONSE_MODEL: return &s->response_model;
+    case OTLP_F_ERROR_TYPE: return &s->error_class;
+    case OTLP_F_ENDPOINT: return &s->endpoint;
+    case OTLP_F_SESSION: return &s->session_id;
+    case OTLP_F_REQUEST_ID: return &s->request_id;
+    case OTLP_F_SERVICE: return &s->service;
+    case OTLP_F_ENV: return &s->environment;
+    case OTLP_F_VERSION: return &s->deploy_version;
+    case OTLP_F_TENANT: return &s->tenant_id;
+    case OTLP_F_TEAM: return &s->team_id;
+    case OTLP_F_FEATURE: return &s->feature;
+    case OTLP_F_USER: return &s->user_id;
+    case OTLP_F_PROMPT_TPL: return &s->prompt_template;
+    case OTLP_F_PROMPT_VER: return &s->prompt_version;
+    case OTLP_F_FINISH: return &s->finish_reason;
+    default: return NULL;
+    }
+}
+
+static uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
+    switch (f) {
+    case OTLP_F_IN_TOK: return &s->input_tokens;
+    case OTLP_F_OUT_TOK: return &s->output_tokens;
+    case OTLP_F_CACHE_READ: return &s->cache_read_tokens;
+    case OTLP_F_CACHE_WRITE: return &s->cache_write_tokens;
+    case OTLP_F_REASONING: return &s->reasoning_tokens;
+    default: return NULL;
+    }
+}
+
+/* Provider names are compared case-sensitively downstream: lower-case them (OpenLLMetry
+ * writes gen_ai.system = "OpenAI"). Copies only when there is an upper-case letter. */
+static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
+    uint32_t i = 0;
+    while (i < v.n && !(v.p[i] >= 'A' && v.p[i] <= 'Z')) i++;
+    if (i == v.n) return v;
+    char *o = otlp_arena_alloc(&d->arena, v.n);
+    if (!o) return (span_str_t){NULL, 0};
+    for (uint32_t k = 0; k < v.n; k++) {
+        char c = v.p[k];
+        o[k] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    return span_str(o, v.n);
+}
+
+static int otlp_is_content_key(span_str_t k) {
+    static const char *const pre[] = {"gen_ai.prompt.", "gen_ai.completion.",
+                                      "llm.input_messages.", "llm.output_messages.",
+                                      "llm.prompts."};
+    for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+        size_t n = strlen(pre[i]);
+        if (k.n > n && memcmp(k.p, pre[i], n) == 0) {
+            /* gen_ai.prompt.0.content, llm.input_messages.0.message.content, … */
+            char c = k.p[n];
+            if (c >= '0' && c <= '9') return 1;
+        }
+    }
+    return 0;
+}
+
+static int otlp_add_attr(otlp_dec_t *d, span_str_t key, const otlp_val_t *v) {
+    span_t *s = &d->span;
+    if (s->n_attrs >= SPAN_MAX_ATTRS) {
+        d->st->attrs_truncated++;
+        return ERR_OK;
+    }
+    span_str_t t = otlp_val_text(d, v);
+    if (!t.p && v->kind != OTLP_V_NONE) return ERR_NOMEM;
+    s->attrs[s->n_attrs].key = key;
+    s->attrs[s->n_attrs].val = t;
+    s->n_attrs++;
+    return ERR_OK;
+}
+
+int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t key,
+               const otlp_val_t *v) {
+    span_t *s = is_resource ? &d->res : &d->span;
+    otlp_fields_t *f = is_resource ? &d->res_f : &d->f;
+    if (!is_resource && !f->is_llm && key.n >= 4 &&
+        ((key.n > 7 && memcmp(key.p, "gen_ai.", 7) == 0) || memcmp(key.p, "llm.", 4) == 0))
+        f->is_llm = 1;
+
+    if (!e) {
+        if (is_resource) return ERR_OK; /* unmapped resource attributes are not copied */
+        if (otlp_is_content_key(key) && !d->map.keep_content) {
+            d->st->attrs_content_skipped++;
+            return ERR_OK;
+        }
+        return otlp_add_attr(d, key, v);
+    }
+    if (e->field == OTLP_F_CONTENT) {
+        if (is_resource) return ERR_OK;
+        if (!d->map.keep_content) {
+            d->st->attrs_content_skipped++;
+            return ERR_OK;
+        }
+        return otlp_add_attr(d, key, v);
+    }
+    /* Span attributes always beat resource attributes: resource priorities rank 100 lower. */
+    unsigned prio = e->prio + (is_resource ? 100u : 0u);
+    otlp_field_t fld = (otlp_field_t)e->field;
+    if (is_resource && fld == OTLP_F_ERROR_TYPE) return ERR_OK; /* an outcome is per span */
+    if (prio >= f->prio[fld]) return ERR_OK; /* a better-ranked name already set it */
+
+    span_str_t *sf = otlp_str_field(s, fld);
+    uint32_t *uf = otlp_u32_field(s, fld);
+    uint64_t u;
+    double sec;
+    if (sf) {
+        span_str_t t;
+        if (v->kind == OTLP_V_STR) t = v->str;
+        else if (fld == OTLP_F_FINISH && v->kind == OTLP_V_ARRAY && v->first.p) t = v->first;
+        else if (v->kind == OTLP_V_INT) {
+            t = otlp_val_text(d, v);
+            if (!t.p) return ERR_NOMEM;
+        } else goto ignored;
+        if (fld == OTLP_F_PROVIDER) {
+            t = otlp_lower(d, t);
+            if (!t.p && v->str.n) return ERR_NOMEM;
+        }
+        *sf = t;
+        if (fld == OTLP_F_ERROR_TYPE) f->has_error_type = 1;
+        if (fld == OTLP_F_TENANT) s->present |= SPAN_HAS_TENANT;
+        if (fld == OTLP_F_TEAM) s->present |= SPAN_HAS_TEAM;
+    } else if (uf) {
+        if (!otlp_val_count(v, UINT32_MAX, &u)) goto ignored;
+        *uf = (uint32_t)u;
+        if (fld == OTLP_F_IN_TOK) s->present |= SPAN_HAS_INPUT_TOKENS;
+        if (fld == OTLP_F_OUT_TOK) s->present |= SPAN_HAS_OUTPUT_TOKENS;
+    } else {
+        switch (fld) {
+        case OTLP_F_TOTAL_TOK:
+            if (!otlp_val_count(v, UINT32_MAX, &u)) goto ignored;
+            f->total_tokens = (int64_t)u;
+            break;
+        case OTLP_F_STREAM:
+            if (v->kind != OTLP_V_BOOL) goto ignored;
+            s->streaming = (uint8_t)v->i;
+            break;
+        case OTLP_F_HTTP_STATUS:
+            if (!otlp_val_count(v, 999, &u)) goto ignored;
+            s->http_status = (uint16_t)u;
+            break;
+        case OTLP_F_TTFT_S:
+            if (!otlp_val_seconds(v, &sec)) goto ignored;
+            f->ttft_s = sec;
+            break;
+        case OTLP_F_TTFT_MS:
+            if (!otlp_val_seconds(v, &sec) || sec > 4e9) goto ignored;
+            f->ttft_ms = (int64_t)llround(sec);
+            break;
+        default: goto ignored;
+        }
+    }
+    f->prio[fld] = (uint8_t)prio;
+    return ERR_OK;
+ignored:
+    d->st->values_ignored++;
+    if (is_resource) return ERR_OK;
+    return otlp_add_attr(d, key, v);
+}
+
+void otlp_span_event(otlp_dec_t *d, span_str_t name, uint64_t time_ns) {
+    /* Instrumentations that mark the first streamed chunk with a span event:
+     * Vercel AI SDK "ai.stream.firstChunk", OpenLLMetry "llm.content.completion.chunk"
+     * (one per chunk: the earliest counts). */
+    if (span_str_eq(name, "ai.stream.firstChunk") ||
+        span_str_eq(name, "llm.content.completion.chunk")) {
+        if (time_ns && (!d->first_chunk_ns || time_ns < d->first_chunk_ns))
+            d->first_chunk_ns = time_ns;
+    }
+}
+
+static uint32_t otlp_clamp_u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
+int otlp_span_end(otlp_dec_t *d) {
+    span_t *s = &d->span;
+    otlp_fields_t *f = &d->f;
+    otlp_stats_t *st = d->st;
+    st->spans_seen++;
+    if (!f->is_llm && !d->map.keep_all) {
+        st->spans_skipped_non_llm++;
+        return 0;
+    }
+    if (d->start_ns) {
+        s->ts_ms = (int64_t)(d->start_ns / 1000000u);
+        s->present |= SPAN_HAS_TS;
+        if (d->end_ns >= d->start_ns) {
+            s->latency_ms = otlp_clamp_u32((d->end_ns - d->start_ns) / 1000000u);
+            s->present |= SPAN_HAS_LATENCY;
+        }
+    }
+    if (f->prio[OTLP_F_TTFT_S] != 255) {
+        s->ttft_ms = otlp_clamp_u32((uint64_t)llround(f->ttft_s * 1000.0));
+        s->present |= SPAN_HAS_TTFT;
+    } else if (f->prio[OTLP_F_TTFT_MS] != 255) {
+        s->ttft_ms = otlp_clamp_u32((uint64_t)f->ttft_ms);
+        s->present |= SPAN_HAS_TTFT;
+    } else if (d->first_chunk_ns && d->start_ns && d->first_chunk_ns >= d->start_ns) {
+        s->ttft_ms = otlp_clamp_u32((d->first_chunk_ns - d->start_ns) / 1000000u);
+        s->present |= SPAN_HAS_TTFT;
+    }
+    /* llm.usage.total_tokens without completion tokens: output = total - input. */
+    if (f->prio[OTLP_F_OUT_TOK] == 255 && f->prio[OTLP_F_TOTAL_TOK] != 255 &&
+        f->prio[OTLP_F_IN_TOK] != 255 && f->total_tokens >= (int64_t)s->input_tokens) {
+        s->output_tokens = (uint32_t)(f->total_tokens - s->input_tokens);
+        s->present |= SPAN_HAS_OUTPUT_TOKENS;
+    }
+    if (d->status_error || f->has_error_type) {
+        s->status = SPAN_STR_LIT("error");
+        if (!f->has_error_type) s->error_class = SPAN_STR_LIT("_OTHER");
+    } else {
+        s->status = SPAN_STR_LIT("ok");
+    }
+    if (s->response_model.n == 0) s->response_model = s->model;
+    st->spans_emitted++;
+    return d->cb ? d->cb(d->cb_ctx, s) : 0;
+}

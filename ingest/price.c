@@ -1,0 +1,659 @@
+/* price: versioned pricing table and exact per-span cost (see price.h, docs/pricing.md).
+ *
+ * Load time: CSV rows -> rows sorted by (provider, model, effective_from) -> keys (one per
+ * provider+model, plus one per alias) -> two open-addressing indexes of precomputed strhash
+ * hashes: provider+model and model-only. Span time: lower-case the name while hashing it,
+ * probe, confirm with one memcmp, pick the row in force. No allocation, no locks. */
+#include "price.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "strhash.h"
+
+typedef struct price_key_s {
+    uint64_t h_pm;     /* hash of provider + '\x1f' + name */
+    uint64_t h_m;      /* hash of name */
+    char *prov, *name; /* owned, lower case, NUL-terminated */
+    uint32_t prov_n, name_n;
+    uint32_t canon; /* key holding the rows (itself unless this is an alias) */
+    uint32_t first_row, n_rows;
+    uint32_t first_line; /* earliest CSV line naming it: decides model-only ties */
+} price_key_t;
+
+struct price_table_s {
+    price_row_t *rows;
+    size_t n_rows;
+    price_key_t *keys;
+    size_t n_keys;
+    uint32_t *slots_pm, *slots_m; /* key index + 1; 0 = empty */
+    size_t mask;
+};
+
+static inline unsigned char price_lc(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+/* Model-only keys hash the name; provider+model keys combine that with the provider's hash,
+ * so one name hash serves both indexes. */
+static inline uint64_t price_hash_name(const char *name, size_t nn) { return strhash(name, nn, 0); }
+static inline uint64_t price_hash_prov(const char *prov, size_t pn) {
+    return strhash(prov, pn, 0x70726f76ull);
+}
+static inline uint64_t price_hash_pm(uint64_t h_prov, uint64_t h_name) {
+    return strhash_mix(h_name ^ (h_prov * STRHASH_K1));
+}
+
+void price_destroy(price_table_t *pt) {
+    if (!pt) return;
+    for (size_t i = 0; i < pt->n_keys; i++) {
+        free(pt->keys[i].prov);
+        free(pt->keys[i].name);
+    }
+    free(pt->keys);
+    free(pt->rows);
+    free(pt->slots_pm);
+    free(pt->slots_m);
+    free(pt);
+}
+
+size_t price_count(const price_table_t *pt) { return pt ? pt->n_rows : 0; }
+
+/* ---- lookup ---- */
+
+/* Finds a key by name (h_name = price_hash_name(name)); with a provider (h_prov its hash)
+ * in the provider+model index, else in the model-only index. */
+static const price_key_t *price_find(const price_table_t *pt, const char *prov, size_t pn,
+                                     uint64_t h_prov, const char *name, size_t nn,
+                                     uint64_t h_name) {
+    uint64_t h = prov ? price_hash_pm(h_prov, h_name) : h_name;
+    const uint32_t *slots = prov ? pt->slots_pm : pt->slots_m;
+    for (size_t i = (size_t)h & pt->mask;; i = (i + 1) & pt->mask) {
+        uint32_t v = slots[i];
+        if (!v) return NULL;
+        const price_key_t *k = &pt->keys[v - 1];
+        if ((prov ? k->h_pm : k->h_m) != h || k->name_n != nn) continue;
+        if (memcmp(k->name, name, nn) != 0) continue;
+        if (prov && (k->prov_n != pn || memcmp(k->prov, prov, pn) != 0)) continue;
+        return &pt->keys[k->canon];
+    }
+}
+
+static int price_all_digits(const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    return 1;
+}
+
+/* Strips one trailing snapshot/version tag; returns the new length (n if none). Tags:
+ * "-latest", [-@]YYYY-MM-DD, [-@]YYYYMMDD, -MM-DD, -NNN or -NNNN (gpt-4-0613,
+ * gemini-1.5-pro-002), and Bedrock's -vN:M. "-preview" and "-exp" are deliberately not
+ * tags: previews and experiments are often priced differently (or free), so they stay
+ * "unknown_model" unless a row or alias names them. */
+static size_t price_strip_tag(const char *s, size_t n) {
+    if (n > 7 && memcmp(s + n - 7, "-latest", 7) == 0) return n - 7;
+    if (n > 11 && (s[n - 11] == '-' || s[n - 11] == '@') && s[n - 3] == '-' && s[n - 6] == '-' &&
+        price_all_digits(s + n - 10, 4) && price_all_digits(s + n - 5, 2) &&
+        price_all_digits(s + n - 2, 2))
+        return n - 11;
+    if (n > 9 && (s[n - 9] == '-' || s[n - 9] == '@') && price_all_digits(s + n - 8, 8))
+        return n - 9;
+    if (n > 6 && s[n - 6] == '-' && s[n - 3] == '-' && price_all_digits(s + n - 5, 2) &&
+        price_all_digits(s + n - 2, 2))
+        return n - 6;
+    for (size_t d = 4; d >= 3; d--)
+        if (n > d + 1 && s[n - d - 1] == '-' && price_all_digits(s + n - d, d)) return n - d - 1;
+    /* Bedrock's -vN:M (a bare -vN is left alone: deepseek-v3 is a model, not a tag). */
+    const char *colon = memchr(s, ':', n);
+    if (colon && colon + 1 < s + n && price_all_digits(colon + 1, (size_t)(s + n - colon - 1))) {
+        size_t i = (size_t)(colon - s);
+        while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+            i--;
+        if (i < (size_t)(colon - s) && i >= 3 && s[i - 1] == 'v' && s[i - 2] == '-') return i - 2;
+    }
+    return n;
+}
+
+static const price_key_t *price_find_name(const price_table_t *pt, const char *prov, size_t pn,
+                                          const char *lc, size_t n) {
+    const char *slash = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (lc[i - 1] == '/') {
+            slash = lc + i - 1;
+            break;
+        }
+    /* The base name: after the last '/', without Bedrock-style "vendor." prefixes
+     * ("us.anthropic.claude-..."): letters then '.', before any '-' or digit. */
+    const char *base = slash ? slash + 1 : lc;
+    for (;;) {
+        const char *q = base;
+        while (q < lc + n && *q >= 'a' && *q <= 'z')
+            q++;
+        if (q == base || q >= lc + n || *q != '.') break;
+        base = q + 1;
+    }
+    /* A "host/" prefix names the provider when the span did not. */
+    if (!pn && slash) {
+        const char *first = memchr(lc, '/', n);
+        prov = lc;
+        pn = (size_t)(first - lc);
+    }
+    uint64_t hp = pn ? price_hash_prov(prov, pn) : 0;
+    for (int variant = 0; variant < 2; variant++) {
+        const char *s = lc;
+        size_t sn = n;
+        if (variant == 1) {
+            if (base == lc) break;
+            s = base;
+            sn = n - (size_t)(s - lc);
+        }
+        for (int strip = 0; strip < 4 && sn > 0; strip++) {
+            const price_key_t *k;
+            uint64_t hn = price_hash_name(s, sn);
+            if (pn && (k = price_find(pt, prov, pn, hp, s, sn, hn))) return k;
+            if ((k = price_find(pt, NULL, 0, 0, s, sn, hn))) return k;
+            size_t m = price_strip_tag(s, sn);
+            if (m == sn) break;
+            sn = m;
+        }
+    }
+    return NULL;
+}
+
+/* ASCII lower-case of 8 bytes at once (SWAR): adds 0x20 to each byte in 'A'..'Z'. */
+static inline uint64_t price_lc8(uint64_t w) {
+    uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
+    uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* bit 7 set where byte >= 'A' */
+    uint64_t gt_z = low7 + 0x2525252525252525ull; /* bit 7 set where byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~w & 0x8080808080808080ull;
+    return w | (upper >> 2);
+}
+
+/* Lower-cases src[0..n) into dst, 8 bytes at a time (dst has room for n rounded up to 8). */
+static inline void price_lower(char *dst, const char *src, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w = price_lc8(w);
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < n; i++)
+        dst[i] = (char)price_lc((unsigned char)src[i]);
+}
+
+const price_row_t *price_lookup(const price_table_t *pt, span_str_t provider, span_str_t model,
+                                int64_t ts_ms) {
+    char lc[PRICE_MAX_NAME + 8], lp[PRICE_MAX_NAME + 8];
+    if (!pt || pt->n_keys == 0 || model.n == 0 || model.n > PRICE_MAX_NAME ||
+        provider.n > PRICE_MAX_NAME)
+        return NULL;
+    price_lower(lc, model.p, model.n);
+    price_lower(lp, provider.p, provider.n);
+    const price_key_t *k = price_find_name(pt, lp, provider.n, lc, model.n);
+    if (!k) return NULL;
+    /* Rows of a key are sorted by from_ms: take the last one already in force. Before the
+     * first known date the earliest row applies (documented in docs/pricing.md). */
+    const price_row_t *r = &pt->rows[k->first_row];
+    for (uint32_t i = k->n_rows; i > 1; i--) {
+        const price_row_t *c = &pt->rows[k->first_row + i - 1];
+        if (c->from_ms <= ts_ms) return c;
+    }
+    return r;
+}
+
+/* ---- arithmetic ---- */
+
+int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
+    typedef unsigned __int128 u128;
+    uint64_t in = s->input_tokens, out = s->output_tokens;
+    uint64_t cr = s->cache_read_tokens < in ? s->cache_read_tokens : in;
+    uint64_t cw = s->cache_write_tokens < in - cr ? s->cache_write_tokens : in - cr;
+    uint64_t rs = s->reasoning_tokens < out ? s->reasoning_tokens : out;
+    /* Prices are 1e-9 USD per 1M tokens, so tokens x price is in 1e-15 USD. */
+    u128 sum = (u128)(in - cr - cw) * r->input + (u128)cr * r->cache_read +
+               (u128)cw * r->cache_write + (u128)(out - rs) * r->output + (u128)rs * r->reasoning;
+    u128 den = 1000000u; /* 1e-15 USD -> 1e-9 USD */
+    if (s->is_batch && r->batch_discount) {
+        uint64_t keep = r->batch_discount >= 1000000000ull ? 0 : 1000000000ull - r->batch_discount;
+        sum *= keep;
+        den *= 1000000000u;
+    }
+    u128 q = (sum + den / 2) / den; /* half-up, once per span */
+    return q > (u128)INT64_MAX ? INT64_MAX : (int64_t)q;
+}
+
+int price_apply(const price_table_t *pt, span_t *s) {
+    const price_row_t *r = NULL;
+    if (s->response_model.n) r = price_lookup(pt, s->provider, s->response_model, s->ts_ms);
+    if (!r && s->model.n &&
+        (s->model.n != s->response_model.n ||
+         memcmp(s->model.p, s->response_model.p, s->model.n) != 0)) /* not tried already */
+        r = price_lookup(pt, s->provider, s->model, s->ts_ms);
+    int producer = (s->present & SPAN_HAS_COST) != 0;
+    if (!r) {
+        s->cost_computed_nusd = 0;
+        s->pricing_status = SPAN_STR_LIT("unknown_model");
+        if (producer) {
+            s->cost_source = SPAN_STR_LIT("producer");
+        } else {
+            s->cost_nusd = 0;
+            s->cost_source = SPAN_STR_LIT("none");
+        }
+        return 0;
+    }
+    s->cost_computed_nusd = price_cost_nusd(r, s);
+    s->pricing_status = SPAN_STR_LIT("ok");
+    if (producer) {
+        s->cost_source = SPAN_STR_LIT("producer");
+    } else {
+        s->cost_nusd = s->cost_computed_nusd;
+        s->cost_source = SPAN_STR_LIT("computed");
+    }
+    return 1;
+}
+
+/* ---- loading ---- */
+
+enum {
+    PC_PROVIDER,
+    PC_MODEL,
+    PC_FROM,
+    PC_INPUT,
+    PC_OUTPUT,
+    PC_CACHE_READ,
+    PC_CACHE_WRITE,
+    PC_REASONING,
+    PC_BATCH,
+    PC_ALIASES,
+    PC_NOTES,
+    PC__COUNT
+};
+static const char *const price_cols[PC__COUNT] = {"provider",
+                                                  "model",
+                                                  "effective_from",
+                                                  "input_per_1m",
+                                                  "output_per_1m",
+                                                  "cache_read_per_1m",
+                                                  "cache_write_per_1m",
+                                                  "reasoning_per_1m",
+                                                  "batch_discount",
+                                                  "aliases",
+                                                  "notes"};
+#define PRICE_REQUIRED_COLS 5 /* the first five */
+
+typedef struct price_ent_s {
+    char *prov, *model, *aliases;
+    price_row_t row;
+} price_ent_t;
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t price_days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* Parses YYYY-MM-DD (UTC) into epoch ms of 00:00. Returns 0 or -1. */
+static int price_parse_date(const char *p, size_t n, int64_t *ms) {
+    if (n != 10 || p[4] != '-' || p[7] != '-' || !price_all_digits(p, 4) ||
+        !price_all_digits(p + 5, 2) || !price_all_digits(p + 8, 2))
+        return -1;
+    int y = atoi(p), m = (p[5] - '0') * 10 + (p[6] - '0'), d = (p[8] - '0') * 10 + (p[9] - '0');
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || m < 1 || m > 12 || d < 1) return -1;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 && leap)) return -1;
+    *ms = price_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400000ll;
+    return 0;
+}
+
+static char *price_strdup_lc(const char *p, size_t n) {
+    char *s = malloc(n + 1);
+    if (!s) return NULL;
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)price_lc((unsigned char)p[i]);
+    s[n] = 0;
+    return s;
+}
+
+static int price_ent_cmp(const void *a, const void *b) {
+    const price_ent_t *x = a, *y = b;
+    int c = strcmp(x->prov, y->prov);
+    if (!c) c = strcmp(x->model, y->model);
+    if (!c) c = (x->row.from_ms > y->row.from_ms) - (x->row.from_ms < y->row.from_ms);
+    if (!c) c = (x->row.line > y->row.line) - (x->row.line < y->row.line);
+    return c;
+}
+
+static int price_name_ok(const char *p, size_t n) {
+    if (n == 0 || n > PRICE_MAX_NAME) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] <= ' ' || p[i] == '|') return 0;
+    return 1;
+}
+
+/* Adds a key (taking ownership of prov and name) unless provider+name exists. Returns the
+ * index of the key now holding that name, or -1 on allocation failure. */
+static long price_add_key(price_table_t *pt, size_t *cap, char *prov, char *name, uint32_t canon,
+                          uint32_t line, int *existed) {
+    *existed = 0;
+    /* Only aliases can collide (canonical keys come from sorted, deduplicated rows); this
+     * runs at load time only, so a scan is fine here. */
+    for (size_t i = 0; canon != UINT32_MAX && i < pt->n_keys; i++) {
+        if (!strcmp(pt->keys[i].prov, prov) && !strcmp(pt->keys[i].name, name)) {
+            free(prov);
+            free(name);
+            *existed = 1;
+            return (long)i;
+        }
+    }
+    if (pt->n_keys == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        price_key_t *nk = realloc(pt->keys, nc * sizeof(*nk));
+        if (!nk) goto err;
+        pt->keys = nk;
+        *cap = nc;
+    }
+    price_key_t *k = &pt->keys[pt->n_keys];
+    memset(k, 0, sizeof(*k));
+    k->prov = prov;
+    k->name = name;
+    k->prov_n = (uint32_t)strlen(prov);
+    k->name_n = (uint32_t)strlen(name);
+    k->h_m = price_hash_name(name, k->name_n);
+    k->h_pm = price_hash_pm(price_hash_prov(prov, k->prov_n), k->h_m);
+    k->canon = canon == UINT32_MAX ? (uint32_t)pt->n_keys : canon;
+    k->first_line = line;
+    return (long)pt->n_keys++;
+err:
+    free(prov);
+    free(name);
+    return -1;
+}
+
+static int price_build_index(price_table_t *pt) {
+    size_t size = 16;
+    while (size < pt->n_keys * 2)
+        size *= 2;
+    pt->mask = size - 1;
+    pt->slots_pm = calloc(size, sizeof(uint32_t));
+    pt->slots_m = calloc(size, sizeof(uint32_t));
+    if (!pt->slots_pm || !pt->slots_m) return -1;
+    for (size_t i = 0; i < pt->n_keys; i++) {
+        const price_key_t *k = &pt->keys[i];
+        size_t j = (size_t)k->h_pm & pt->mask;
+        while (pt->slots_pm[j])
+            j = (j + 1) & pt->mask;
+        pt->slots_pm[j] = (uint32_t)i + 1;
+        /* Model-only: one key per name; the one named first in the file wins. */
+        for (j = (size_t)k->h_m & pt->mask; pt->slots_m[j]; j = (j + 1) & pt->mask) {
+            price_key_t *o = &pt->keys[pt->slots_m[j] - 1];
+            if (o->h_m == k->h_m && !strcmp(o->name, k->name)) break;
+        }
+        if (!pt->slots_m[j] || pt->keys[pt->slots_m[j] - 1].first_line > k->first_line)
+            pt->slots_m[j] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors, char *errstr,
+                           size_t errstr_size) {
+    csv_reader_t rd;
+    price_table_t *pt = NULL;
+    price_ent_t *ents = NULL;
+    size_t n_ents = 0, cap_ents = 0, cap_keys = 0;
+    int colmap[PC__COUNT];
+    size_t ncols = 0;
+    char msg[256] = "";
+    const char *fname = name_for_errors ? name_for_errors : "pricing";
+    uint32_t eline = 0, ecol = 0;
+    int rc;
+
+    csv_init(&rd, text, len);
+    pt = calloc(1, sizeof(*pt));
+    if (!pt) {
+        snprintf(msg, sizeof(msg), "out of memory");
+        goto err;
+    }
+    /* Header: columns by name, any order; unknown or repeated names are errors. */
+    rc = csv_next(&rd, msg, sizeof(msg));
+    if (rc < 0) goto err_csv;
+    if (rc == 0) {
+        snprintf(msg, sizeof(msg), "1:1: empty file: a header line is required");
+        goto err_csv;
+    }
+    for (int c = 0; c < PC__COUNT; c++)
+        colmap[c] = -1;
+    ncols = rd.nfields;
+    for (size_t i = 0; i < rd.nfields; i++) {
+        const csv_field_t *f = &rd.fields[i];
+        int found = -1;
+        for (int c = 0; c < PC__COUNT; c++)
+            if (!strcmp(f->p, price_cols[c])) found = c;
+        eline = f->line;
+        ecol = f->col;
+        if (found < 0) {
+            snprintf(msg, sizeof(msg), "unknown column \"%.64s\"", f->p);
+            goto err_at;
+        }
+        if (colmap[found] >= 0) {
+            snprintf(msg, sizeof(msg), "column \"%s\" given twice", price_cols[found]);
+            goto err_at;
+        }
+        colmap[found] = (int)i;
+    }
+    for (int c = 0; c < PRICE_REQUIRED_COLS; c++) {
+        if (colmap[c] < 0) {
+            eline = rd.rec_line;
+            ecol = 1;
+            snprintf(msg, sizeof(msg), "header lacks required column \"%s\"", price_cols[c]);
+            goto err_at;
+        }
+    }
+
+    while ((rc = csv_next(&rd, msg, sizeof(msg))) == 1) {
+        if (rd.nfields != ncols) {
+            eline = rd.rec_line;
+            ecol = 1;
+            snprintf(msg, sizeof(msg), "expected %zu fields as in the header, got %zu", ncols,
+                     rd.nfields);
+            goto err_at;
+        }
+        if (n_ents == cap_ents) {
+            size_t nc = cap_ents ? cap_ents * 2 : 64;
+            price_ent_t *ne = realloc(ents, nc * sizeof(*ne));
+            if (!ne) {
+                snprintf(msg, sizeof(msg), "out of memory");
+                goto err;
+            }
+            ents = ne;
+            cap_ents = nc;
+        }
+        price_ent_t *e = &ents[n_ents];
+        memset(e, 0, sizeof(*e));
+        n_ents++;
+        e->row.line = rd.rec_line;
+        const csv_field_t *f;
+#define PRICE_FIELD(c) (colmap[c] >= 0 ? &rd.fields[colmap[c]] : NULL)
+        f = PRICE_FIELD(PC_PROVIDER);
+        if (!price_name_ok(f->p, f->n)) {
+            eline = f->line, ecol = f->col;
+            snprintf(msg, sizeof(msg), "provider must be 1-255 characters without spaces or '|'");
+            goto err_at;
+        }
+        f = PRICE_FIELD(PC_MODEL);
+        if (!price_name_ok(f->p, f->n)) {
+            eline = f->line, ecol = f->col;
+            snprintf(msg, sizeof(msg), "model must be 1-255 characters without spaces or '|'");
+            goto err_at;
+        }
+        e->prov = price_strdup_lc(PRICE_FIELD(PC_PROVIDER)->p, PRICE_FIELD(PC_PROVIDER)->n);
+        e->model = price_strdup_lc(f->p, f->n);
+        if (!e->prov || !e->model) {
+            snprintf(msg, sizeof(msg), "out of memory");
+            goto err;
+        }
+        f = PRICE_FIELD(PC_FROM);
+        if (price_parse_date(f->p, f->n, &e->row.from_ms) < 0) {
+            eline = f->line, ecol = f->col;
+            snprintf(msg, sizeof(msg),
+                     "effective_from must be a date YYYY-MM-DD (UTC), got \"%.32s\"", f->p);
+            goto err_at;
+        }
+        uint64_t *dst[] = {&e->row.input,       &e->row.output,    &e->row.cache_read,
+                           &e->row.cache_write, &e->row.reasoning, &e->row.batch_discount};
+        for (int c = PC_INPUT; c <= PC_BATCH; c++) {
+            f = PRICE_FIELD(c);
+            uint64_t *d = dst[c - PC_INPUT];
+            if (!f || f->n == 0) {
+                if (c == PC_INPUT || c == PC_OUTPUT) {
+                    eline = f->line, ecol = f->col;
+                    snprintf(msg, sizeof(msg), "%s is required", price_cols[c]);
+                    goto err_at;
+                }
+                /* Defaults: cache prices = input, reasoning = output, no batch discount. */
+                *d = c == PC_REASONING ? e->row.output : c == PC_BATCH ? 0 : e->row.input;
+                continue;
+            }
+            uint64_t max = c == PC_BATCH ? 1000000000ull : PRICE_MAX_USD_PER_1M * 1000000000ull;
+            const char *why = csv_decimal_nano(f->p, f->n, max, d);
+            if (why) {
+                eline = f->line, ecol = f->col;
+                snprintf(msg, sizeof(msg), "%s: %s%s (got \"%.32s\")", price_cols[c], why,
+                         c == PC_BATCH ? ": a fraction from 0 to 1, e.g. 0.5" : "", f->p);
+                goto err_at;
+            }
+        }
+        f = PRICE_FIELD(PC_ALIASES);
+        if (f && f->n) {
+            e->aliases = price_strdup_lc(f->p, f->n);
+            if (!e->aliases) {
+                snprintf(msg, sizeof(msg), "out of memory");
+                goto err;
+            }
+        }
+#undef PRICE_FIELD
+    }
+    if (rc < 0) goto err_csv;
+
+    /* Rows sorted by provider, model, date; the same model twice on one date is an error. */
+    if (n_ents) qsort(ents, n_ents, sizeof(*ents), price_ent_cmp);
+    pt->rows = calloc(n_ents ? n_ents : 1, sizeof(*pt->rows));
+    if (!pt->rows) {
+        snprintf(msg, sizeof(msg), "out of memory");
+        goto err;
+    }
+    for (size_t i = 0; i < n_ents; i++) {
+        price_ent_t *e = &ents[i];
+        pt->rows[i] = e->row;
+        const price_key_t *last = pt->n_keys ? &pt->keys[pt->n_keys - 1] : NULL;
+        int same = last && !strcmp(last->prov, e->prov) && !strcmp(last->name, e->model);
+        if (same && ents[i - 1].row.from_ms == e->row.from_ms) {
+            eline = e->row.line;
+            ecol = 1;
+            snprintf(msg, sizeof(msg), "%s/%s already has a price from this date (line %u)",
+                     e->prov, e->model, ents[i - 1].row.line);
+            goto err_at;
+        }
+        if (same) {
+            pt->keys[pt->n_keys - 1].n_rows++;
+            if (e->row.line < pt->keys[pt->n_keys - 1].first_line)
+                pt->keys[pt->n_keys - 1].first_line = e->row.line;
+            continue;
+        }
+        int existed;
+        long k = price_add_key(pt, &cap_keys, e->prov, e->model, UINT32_MAX, e->row.line, &existed);
+        e->model = NULL; /* owned by the key now */
+        e->prov = NULL;
+        if (k < 0) {
+            snprintf(msg, sizeof(msg), "out of memory");
+            goto err;
+        }
+        pt->keys[k].first_row = (uint32_t)i;
+        pt->keys[k].n_rows = 1;
+    }
+    pt->n_rows = n_ents;
+    /* Aliases: more names for the same provider/model rows (e.g. a cloud's own id). */
+    {
+        size_t n_canon = pt->n_keys, ki = 0;
+        for (size_t i = 0; i < n_ents; i++) {
+            while (ki + 1 < n_canon && pt->keys[ki + 1].first_row <= i)
+                ki++;
+            char *a = ents[i].aliases;
+            if (!a) continue;
+            char *save = NULL;
+            for (char *tok = strtok_r(a, " |", &save); tok; tok = strtok_r(NULL, " |", &save)) {
+                char *prov = strdup(pt->keys[ki].prov), *name = strdup(tok);
+                if (!prov || !name) {
+                    free(prov);
+                    free(name);
+                    snprintf(msg, sizeof(msg), "out of memory");
+                    goto err;
+                }
+                int existed;
+                long k = price_add_key(pt, &cap_keys, prov, name, (uint32_t)ki, ents[i].row.line,
+                                       &existed);
+                if (k < 0) {
+                    snprintf(msg, sizeof(msg), "out of memory");
+                    goto err;
+                }
+                if (existed && pt->keys[k].canon != ki) {
+                    eline = ents[i].row.line;
+                    ecol = 1;
+                    snprintf(msg, sizeof(msg), "alias \"%.64s\" already names %s/%s", tok,
+                             pt->keys[pt->keys[k].canon].prov, pt->keys[pt->keys[k].canon].name);
+                    goto err_at;
+                }
+            }
+        }
+    }
+    if (price_build_index(pt) < 0) {
+        snprintf(msg, sizeof(msg), "out of memory");
+        goto err;
+    }
+    for (size_t i = 0; i < n_ents; i++) {
+        free(ents[i].prov);
+        free(ents[i].model);
+        free(ents[i].aliases);
+    }
+    free(ents);
+    csv_deinit(&rd);
+    return pt;
+
+err_at:
+    if (errstr && errstr_size)
+        snprintf(errstr, errstr_size, "%s:%u:%u: %s", fname, eline, ecol, msg);
+    goto cleanup;
+err_csv:
+    if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s:%s", fname, msg);
+    goto cleanup;
+err:
+    if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s: %s", fname, msg);
+cleanup:
+    for (size_t i = 0; i < n_ents; i++) {
+        free(ents[i].prov);
+        free(ents[i].model);
+        free(ents[i].aliases);
+    }
+    free(ents);
+    csv_deinit(&rd);
+    price_destroy(pt);
+    return NULL;
+}
+
+price_table_t *price_load(const char *path, char *errstr, size_t errstr_size) {
+    char *text = NULL;
+    size_t len = 0;
+    price_table_t *pt = NULL;
+    if (csv_read_file(path, &text, &len, errstr, errstr_size) < 0) goto err;
+    pt = price_parse(text, len, path, errstr, errstr_size);
+err:
+    free(text);
+    return pt;
+}

@@ -1,0 +1,229 @@
+/* ch_stub: a fault-injecting stand-in for ClickHouse's HTTP interface (libmicrohttpd), for
+ * answers a real 18.16 server will not give on demand (TOO_MANY_PARTS, 503, slow replies,
+ * header-only exception codes, modern zstd/lz4 bodies).
+ *   ch_stub SCRIPT LOG PORTFILE
+ * Listens on a free 127.0.0.1 port (written to PORTFILE). Each POST whose body is not
+ * "SELECT version()" takes the next SCRIPT line:  STATUS CODE DELAY_MS [TEXT…]
+ *   CODE  "-" none · "N" header X-ClickHouse-Exception-Code and body "Code: N. DB::Exception: TEXT"
+ *         · "HN" header only (body is TEXT)
+ * After the script, every request gets 200. "SELECT version()" is answered "24.8.1.1".
+ * LOG gets one line per request: REQ n conn=C enc=E raw=R body=B crc=X user=U token=T mvdedup=M query=Q
+ * (body decompressed per Content-Encoding gzip|zstd|lz4). Runs until SIGTERM/SIGINT. */
+#include <lz4frame.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "buf.h"
+
+typedef struct {
+    buf_t body;
+    int conn_id;
+} req_t;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char **script;
+static size_t nscript, next_line;
+static int nreq, nconn;
+static FILE *stub_log;
+static volatile sig_atomic_t stop;
+
+static void on_signal(int s) { stop = 1; }
+
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                    enum MHD_ConnectionNotificationCode code) {
+    if (code != MHD_CONNECTION_NOTIFY_STARTED) return;
+    pthread_mutex_lock(&lock);
+    int id = ++nconn;
+    pthread_mutex_unlock(&lock);
+    *socket_ctx = (void *)(intptr_t)id;
+}
+
+static int decompress(const char *enc, const buf_t *in, buf_t *out) {
+    if (!enc || !*enc) {
+        buf_append(out, in->data, in->len);
+        return 0;
+    }
+    if (!strcmp(enc, "gzip")) {
+        z_stream zs;
+        memset(&zs, 0, sizeof zs);
+        if (inflateInit2(&zs, 15 + 16) != Z_OK) return -1;
+        zs.next_in = in->data;
+        zs.avail_in = (uInt)in->len;
+        int r;
+        do {
+            uint8_t *p = buf_reserve(out, 1 << 16);
+            if (!p) break;
+            zs.next_out = p;
+            zs.avail_out = 1 << 16;
+            r = inflate(&zs, Z_NO_FLUSH);
+            buf_commit(out, (1 << 16) - zs.avail_out);
+        } while (r == Z_OK);
+        inflateEnd(&zs);
+        return r == Z_STREAM_END ? 0 : -1;
+    }
+    if (!strcmp(enc, "zstd")) {
+        unsigned long long n = ZSTD_getFrameContentSize(in->data, in->len);
+        if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN) return -1;
+        uint8_t *p = buf_reserve(out, n + 1);
+        size_t got = ZSTD_decompress(p, n + 1, in->data, in->len);
+        if (ZSTD_isError(got)) return -1;
+        buf_commit(out, got);
+        return 0;
+    }
+    if (!strcmp(enc, "lz4")) {
+        LZ4F_dctx *d;
+        if (LZ4F_isError(LZ4F_createDecompressionContext(&d, LZ4F_VERSION))) return -1;
+        size_t off = 0, r = 1;
+        while (off < in->len && r != 0) {
+            uint8_t *p = buf_reserve(out, 1 << 16);
+            size_t dst = 1 << 16, src = in->len - off;
+            r = LZ4F_decompress(d, p, &dst, in->data + off, &src, NULL);
+            if (LZ4F_isError(r)) {
+                LZ4F_freeDecompressionContext(d);
+                return -1;
+            }
+            buf_commit(out, dst);
+            off += src;
+        }
+        LZ4F_freeDecompressionContext(d);
+        return r == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *hdr_code,
+                             const char *body) {
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (hdr_code) MHD_add_response_header(r, "X-ClickHouse-Exception-Code", hdr_code);
+    MHD_add_response_header(r, "Content-Type", "text/plain; charset=UTF-8");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static const char *arg(struct MHD_Connection *c, const char *k) {
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
+    return v ? v : "-";
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls) {
+    req_t *rq = *con_cls;
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        buf_init(&rq->body, 0);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        rq->conn_id = ci ? (int)(intptr_t)ci->socket_context : 0;
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        buf_append(&rq->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (!strcmp(url, "/ping")) return reply(c, 200, NULL, "Ok.\n");
+    if (rq->body.len == 16 && !memcmp(rq->body.data, "SELECT version()", 16))
+        return reply(c, 200, NULL, "24.8.1.1\n");
+    const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
+    buf_t plain;
+    buf_init(&plain, 0);
+    int bad = decompress(enc, &rq->body, &plain);
+    uLong crc = crc32(0, plain.data ? plain.data : (const Bytef *)"", (uInt)plain.len);
+    char *user = NULL, *pass = NULL;
+    user = MHD_basic_auth_get_username_password(c, &pass);
+    pthread_mutex_lock(&lock);
+    int n = ++nreq;
+    char *line = next_line < nscript ? script[next_line++] : NULL;
+    fprintf(stub_log, "REQ %d conn=%d enc=%s raw=%zu body=%zu crc=%08lx%s user=%s token=%s mvdedup=%s query=%s\n",
+            n, rq->conn_id, enc ? enc : "-", rq->body.len, plain.len, crc, bad ? " DECOMPRESS_FAILED" : "",
+            user ? user : "-", arg(c, "insert_deduplication_token"),
+            arg(c, "deduplicate_blocks_in_dependent_materialized_views"), arg(c, "query"));
+    fflush(stub_log);
+    pthread_mutex_unlock(&lock);
+    MHD_free(user);
+    MHD_free(pass);
+    buf_deinit(&plain);
+    unsigned status = 200;
+    char code[32] = "-", text[512] = "", body[700] = "";
+    int delay = 0;
+    if (line) sscanf(line, "%u %31s %d %511[^\n]", &status, code, &delay, text);
+    if (delay > 0) usleep((useconds_t)delay * 1000);
+    const char *hdr = NULL;
+    if (code[0] == 'H') {
+        hdr = code + 1;
+        snprintf(body, sizeof body, "%s\n", text);
+    } else if (strcmp(code, "-") != 0) {
+        hdr = code;
+        snprintf(body, sizeof body, "Code: %s. DB::Exception: %s. (STUB) (version 24.8.1.1)\n", code, text);
+    } else {
+        snprintf(body, sizeof body, "%s%s", text, *text ? "\n" : "");
+    }
+    return reply(c, status, hdr, body);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe) {
+    req_t *rq = *con_cls;
+    if (!rq) return;
+    buf_deinit(&rq->body);
+    free(rq);
+    *con_cls = NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: ch_stub SCRIPT LOG PORTFILE\n");
+        return 2;
+    }
+    FILE *sf = fopen(argv[1], "r");
+    if (!sf) return 2;
+    char l[1024];
+    while (fgets(l, sizeof l, sf)) {
+        l[strcspn(l, "\n")] = 0;
+        if (!l[0] || l[0] == '#') continue;
+        script = realloc(script, (nscript + 1) * sizeof *script);
+        script[nscript++] = strdup(l);
+    }
+    fclose(sf);
+    stub_log = fopen(argv[2], "w");
+    if (!stub_log) return 2;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request,
+        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_CONNECTION, on_conn,
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "ch_stub: cannot listen\n");
+        return 1;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s.tmp", argv[3]);
+    FILE *pf = fopen(tmp, "w");
+    fprintf(pf, "%u\n", di->port);
+    fclose(pf);
+    rename(tmp, argv[3]);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    while (!stop) usleep(50000);
+    MHD_stop_daemon(d);
+    fclose(stub_log);
+    for (size_t i = 0; i < nscript; i++) free(script[i]);
+    free(script);
+    return 0;
+}

@@ -1,0 +1,466 @@
+/* Unit tests for the OTLP decoders (otlp_proto.c, otlp_json.c) and the attribute mapping
+ * (otlp_map.c): the committed vectors made by the real OpenTelemetry JS SDK
+ * (tests/otel/vectors, see tests/otel/gen_vectors.mjs) must decode to expected.tsv column by
+ * column; hostile and odd inputs are rejected whole (no span of a bad record is emitted). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../ingest/buf.h"
+#include "../../ingest/err.h"
+#include "../../ingest/otlp.h"
+#include "../otel/otlp_row.h"
+
+#define VEC "tests/otel/vectors/"
+
+static char *read_file(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)sz + 1);
+    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) b[sz] = 0;
+    *n = (size_t)sz;
+    return b;
+}
+
+/* Collected rows of one decode call. */
+typedef struct rows_s {
+    int n;
+    char row[32][8192];
+    span_t last;
+    int stop_after; /* callback returns 77 after this many spans (0: never) */
+} rows_t;
+
+static int collect(void *ctx, span_t *s) {
+    rows_t *r = ctx;
+    if (r->n < 32) otlp_row(s, r->row[r->n], sizeof(r->row[0]));
+    r->last = *s; /* strings dangle after return: tests only read numbers from it */
+    r->n++;
+    if (r->stop_after && r->n >= r->stop_after) return 77;
+    return 0;
+}
+
+static int decode(otlp_dec_t *d, int json, const void *p, size_t n, rows_t *r, otlp_stats_t *st,
+                  char *detail) {
+    memset(r, 0, offsetof(rows_t, row));
+    r->n = 0;
+    return json ? otlp_json_decode(d, p, n, collect, r, st, detail, 256)
+                : otlp_proto_decode(d, p, n, collect, r, st, detail, 256);
+}
+
+/* Splits s on c into at most max fields (in place). */
+static int split(char *s, char c, char **f, int max) {
+    int n = 0;
+    f[n++] = s;
+    for (char *p = s; *p && n < max; p++)
+        if (*p == c) {
+            *p = 0;
+            f[n++] = p + 1;
+        }
+    return n;
+}
+
+static void check_vector(const char *file, int json) {
+    size_t n, en;
+    char *data = read_file(file, &n);
+    char *exp = read_file(VEC "expected.tsv", &en);
+    assert_non_null(data);
+    assert_non_null(exp);
+    char err[256], detail[256];
+    otlp_dec_t *d = otlp_dec_new(NULL, err, sizeof(err));
+    assert_non_null(d);
+    static rows_t r;
+    otlp_stats_t st = {0};
+    int rc = decode(d, json, data, n, &r, &st, detail);
+    if (rc != ERR_OK) fail_msg("%s: %s %s", file, err_name(rc), detail);
+
+    char *lines[64];
+    int nl = split(exp, '\n', lines, 64);
+    assert_true(nl >= 3);
+    unsigned seen, emitted;
+    assert_int_equal(sscanf(lines[0], "# spans_seen=%u spans_emitted=%u", &seen, &emitted), 2);
+    assert_int_equal(st.spans_seen, seen);
+    assert_int_equal(st.spans_emitted, emitted);
+    assert_int_equal(st.spans_skipped_non_llm, seen - emitted);
+    assert_int_equal(r.n, (int)emitted);
+    char *cols[64];
+    int nc = split(lines[1], '\t', cols, 64);
+    assert_int_equal(nc, 33);
+    for (int i = 0; i < r.n; i++) {
+        char *want[64], *got[64];
+        int nw = split(lines[2 + i], '\t', want, 64);
+        int ng = split(r.row[i], '\t', got, 64);
+        assert_int_equal(nw, nc);
+        assert_int_equal(ng, nc);
+        for (int c = 0; c < nc; c++)
+            if (strcmp(want[c], got[c]) != 0)
+                fail_msg("%s span %d column %s: want '%s' got '%s'", file, i, cols[c], want[c],
+                         got[c]);
+    }
+    /* Decoding again with the same decoder gives the same result (scratch reuse). */
+    otlp_stats_t st2 = {0};
+    assert_int_equal(decode(d, json, data, n, &r, &st2, detail), ERR_OK);
+    assert_int_equal(st2.spans_emitted, emitted);
+    /* keep_all emits every span. */
+    otlp_map_t m;
+    otlp_map_default(&m);
+    m.keep_all = 1;
+    otlp_dec_t *d2 = otlp_dec_new(&m, err, sizeof(err));
+    otlp_stats_t st3 = {0};
+    assert_int_equal(decode(d2, json, data, n, &r, &st3, detail), ERR_OK);
+    assert_int_equal(r.n, (int)seen);
+    assert_int_equal(st3.spans_skipped_non_llm, 0);
+    otlp_dec_destroy(d2);
+    otlp_dec_destroy(d);
+    free(data);
+    free(exp);
+}
+
+static void test_vector_proto(void **state) {
+    (void)state;
+    check_vector(VEC "request.pb", 0);
+}
+static void test_vector_json(void **state) {
+    (void)state;
+    check_vector(VEC "request.json", 1);
+}
+static void test_vector_collector_json(void **state) {
+    (void)state;
+    check_vector(VEC "request_collector.json", 1);
+}
+
+/* Every prefix and many single-byte corruptions of the SDK request: either a clean error
+ * with no span emitted, or success. */
+static void all_or_nothing(const char *file, int json) {
+    size_t n;
+    char *data = read_file(file, &n);
+    assert_non_null(data);
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    char detail[256];
+    int errors = 0;
+    for (size_t len = 0; len < n; len++) {
+        int rc = decode(d, json, data, len, &r, NULL, detail);
+        if (rc != ERR_OK) {
+            errors++;
+            assert_int_equal(r.n, 0);
+            assert_int_equal(err_class(rc), ERR_CLASS_POISON);
+            assert_true(detail[0] != 0);
+        }
+    }
+    assert_true(errors > (int)n / 4);
+    char *copy = malloc(n);
+    for (size_t i = 0; i < n; i += 3) {
+        memcpy(copy, data, n);
+        copy[i] ^= (char)0xA5;
+        int rc = decode(d, json, copy, n, &r, NULL, detail);
+        if (rc != ERR_OK) assert_int_equal(r.n, 0);
+    }
+    free(copy);
+    otlp_dec_destroy(d);
+    free(data);
+}
+static void test_proto_all_or_nothing(void **state) {
+    (void)state;
+    all_or_nothing(VEC "request.pb", 0);
+}
+static void test_json_all_or_nothing(void **state) {
+    (void)state;
+    all_or_nothing(VEC "request.json", 1);
+}
+
+/* ---- a tiny protobuf writer for hand-made requests ---- */
+static void pw_varint(buf_t *b, uint64_t v) {
+    while (v >= 0x80) {
+        uint8_t c = (uint8_t)(v | 0x80);
+        buf_append(b, &c, 1);
+        v >>= 7;
+    }
+    uint8_t c = (uint8_t)v;
+    buf_append(b, &c, 1);
+}
+static void pw_bytes(buf_t *b, uint32_t field, const void *p, size_t n) {
+    pw_varint(b, (uint64_t)field << 3 | 2);
+    pw_varint(b, n);
+    buf_append(b, p, n);
+}
+static void pw_msg(buf_t *b, uint32_t field, buf_t *sub) {
+    pw_bytes(b, field, sub->data, sub->len);
+    buf_reset(sub);
+}
+static void pw_fixed64(buf_t *b, uint32_t field, uint64_t v) {
+    pw_varint(b, (uint64_t)field << 3 | 1);
+    buf_append(b, &v, 8);
+}
+/* KeyValue with a string or int value, appended as field `field` of b. */
+static void pw_kv_str(buf_t *b, uint32_t field, const char *k, const char *v) {
+    buf_t kv, av;
+    buf_init(&kv, 0);
+    buf_init(&av, 0);
+    pw_bytes(&av, 1, v, strlen(v));
+    pw_bytes(&kv, 1, k, strlen(k));
+    pw_msg(&kv, 2, &av);
+    pw_msg(b, field, &kv);
+    buf_deinit(&kv);
+    buf_deinit(&av);
+}
+static void pw_kv_int(buf_t *b, uint32_t field, const char *k, int64_t v) {
+    buf_t kv, av;
+    buf_init(&kv, 0);
+    buf_init(&av, 0);
+    pw_varint(&av, 3 << 3 | 0);
+    pw_varint(&av, (uint64_t)v);
+    pw_bytes(&kv, 1, k, strlen(k));
+    pw_msg(&kv, 2, &av);
+    pw_msg(b, field, &kv);
+    buf_deinit(&kv);
+    buf_deinit(&av);
+}
+/* Wraps span bytes into ExportTraceServiceRequest{ResourceSpans{resource, ScopeSpans{span}}}. */
+static void pw_request(buf_t *out, buf_t *span, buf_t *resource) {
+    buf_t ss, rs;
+    buf_init(&ss, 0);
+    buf_init(&rs, 0);
+    pw_msg(&ss, 2, span);
+    if (resource && resource->len) pw_msg(&rs, 1, resource);
+    pw_msg(&rs, 2, &ss);
+    pw_msg(out, 1, &rs);
+    buf_deinit(&ss);
+    buf_deinit(&rs);
+}
+
+static void test_proto_attr_bounds(void **state) {
+    (void)state;
+    buf_t span, req;
+    buf_init(&span, 0);
+    buf_init(&req, 0);
+    pw_bytes(&span, 1, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16);
+    pw_fixed64(&span, 7, 1700000000000000000ull);
+    pw_fixed64(&span, 8, 1700000000250000000ull);
+    /* The deprecated name first, the current one later: the current one wins. */
+    pw_kv_int(&span, 9, "gen_ai.usage.prompt_tokens", 11);
+    pw_kv_int(&span, 9, "gen_ai.usage.input_tokens", 22);
+    pw_kv_int(&span, 9, "gen_ai.usage.prompt_tokens", 33);
+    pw_kv_int(&span, 9, "gen_ai.usage.output_tokens", -5); /* unusable: kept as attribute */
+    pw_kv_str(&span, 9, "tenant", "t-9");
+    for (int i = 0; i < 100; i++) {
+        char k[32];
+        snprintf(k, sizeof(k), "x.attr%d", i);
+        pw_kv_str(&span, 9, k, "v");
+    }
+    pw_request(&req, &span, NULL);
+    otlp_map_t m;
+    otlp_map_default(&m);
+    m.tenant_key = "tenant";
+    otlp_dec_t *d = otlp_dec_new(&m, NULL, 0);
+    static rows_t r;
+    otlp_stats_t st = {0};
+    char detail[256];
+    assert_int_equal(decode(d, 0, req.data, req.len, &r, &st, detail), ERR_OK);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.last.input_tokens, 22);
+    assert_int_equal(r.last.output_tokens, 0);
+    assert_false(r.last.present & SPAN_HAS_OUTPUT_TOKENS);
+    assert_int_equal(r.last.latency_ms, 250);
+    assert_int_equal(r.last.ts_ms, 1700000000000);
+    assert_int_equal(r.last.n_attrs, SPAN_MAX_ATTRS);
+    assert_int_equal(st.attrs_truncated, 101 - SPAN_MAX_ATTRS);
+    assert_int_equal(st.values_ignored, 1);
+    char *f[64];
+    char row[8192];
+    strcpy(row, r.row[0]);
+    split(row, '\t', f, 64);
+    assert_string_equal(f[1], "0102030405060708090a0b0c0d0e0f10");
+    assert_string_equal(f[14], "t-9");
+    assert_memory_equal(f[32], "gen_ai.usage.output_tokens=-5|x.attr0=v|", 40);
+    assert_non_null(strstr(f[32], "|x.attr62=v"));
+    assert_null(strstr(f[32], "x.attr63"));
+    otlp_dec_destroy(d);
+    buf_deinit(&span);
+    buf_deinit(&req);
+}
+
+static void test_proto_hostile(void **state) {
+    (void)state;
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    char detail[256];
+    buf_t span, req, av, nest;
+    buf_init(&span, 0);
+    buf_init(&req, 0);
+    buf_init(&av, 0);
+    buf_init(&nest, 0);
+    assert_int_equal(decode(d, 0, "", 0, &r, NULL, detail), ERR_EMPTY);
+    /* Length past the end. */
+    assert_int_equal(decode(d, 0, "\x0a\x7f\x00", 3, &r, NULL, detail), ERR_BAD_PROTOBUF);
+    /* 11-byte varint. */
+    assert_int_equal(decode(d, 0, "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12, &r,
+                            NULL, detail),
+                     ERR_BAD_PROTOBUF);
+    /* Group wire type. */
+    assert_int_equal(decode(d, 0, "\x0b", 1, &r, NULL, detail), ERR_BAD_PROTOBUF);
+    /* Known field with the wrong wire type: resource_spans as varint. */
+    assert_int_equal(decode(d, 0, "\x08\x01", 2, &r, NULL, detail), ERR_BAD_PROTOBUF);
+    /* AnyValue arrays nested 100 deep. */
+    pw_bytes(&av, 1, "x", 1);
+    for (int i = 0; i < 100; i++) {
+        buf_t arr;
+        buf_init(&arr, 0);
+        pw_msg(&arr, 1, &av);   /* ArrayValue.values */
+        pw_msg(&av, 5, &arr);   /* AnyValue.array_value */
+        buf_deinit(&arr);
+    }
+    pw_bytes(&nest, 1, "gen_ai.deep", 11);
+    pw_msg(&nest, 2, &av);
+    pw_msg(&span, 9, &nest);
+    pw_request(&req, &span, NULL);
+    assert_int_equal(decode(d, 0, req.data, req.len, &r, NULL, detail), ERR_TOO_DEEP);
+    assert_int_equal(r.n, 0);
+    /* Invalid UTF-8 in an attribute value, after a good span: nothing emitted. */
+    buf_reset(&req);
+    pw_kv_str(&span, 9, "gen_ai.request.model", "gpt");
+    pw_request(&req, &span, NULL);
+    pw_kv_str(&span, 9, "gen_ai.request.model", "g\xff");
+    pw_request(&req, &span, NULL);
+    assert_int_equal(decode(d, 0, req.data, req.len, &r, NULL, detail), ERR_BAD_UTF8);
+    assert_int_equal(r.n, 0);
+    /* Over-long trace id. */
+    buf_reset(&req);
+    pw_bytes(&span, 1, "0123456789abcdef0123456789abcdef0", 33);
+    pw_request(&req, &span, NULL);
+    assert_int_equal(decode(d, 0, req.data, req.len, &r, NULL, detail), ERR_BAD_PROTOBUF);
+    buf_deinit(&span);
+    buf_deinit(&req);
+    buf_deinit(&av);
+    buf_deinit(&nest);
+    otlp_dec_destroy(d);
+}
+
+static void test_callback_stop(void **state) {
+    (void)state;
+    size_t n;
+    char *data = read_file(VEC "request.pb", &n);
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    memset(&r, 0, offsetof(rows_t, row));
+    r.stop_after = 2;
+    assert_int_equal(otlp_proto_decode(d, (uint8_t *)data, n, collect, &r, NULL, NULL, 0), 77);
+    assert_int_equal(r.n, 2);
+    otlp_dec_destroy(d);
+    free(data);
+}
+
+static int json_rc(otlp_dec_t *d, const char *s, rows_t *r) {
+    char detail[256];
+    return decode(d, 1, s, strlen(s), r, NULL, detail);
+}
+
+static void test_json_forms(void **state) {
+    (void)state;
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    /* scopeSpans before resource, value before key, snake_case names, escapes, upper-case
+     * hex ids, enum names, int64 as strings, null fields. */
+    const char *doc =
+        "{\"resource_spans\":[{\"scopeSpans\":[{\"scope\":null,\"spans\":[{"
+        "\"traceId\":\"0AF7651916CD43DD8448EB211C80319C\",\"span_id\":\"B7AD6B7169203331\","
+        "\"startTimeUnixNano\":\"1700000000000000000\",\"end_time_unix_nano\":1700000001000000000,"
+        "\"status\":{\"code\":\"STATUS_CODE_ERROR\",\"message\":\"x\"},"
+        "\"attributes\":[{\"value\":{\"stringValue\":\"gpt-4\\u006f\"},\"key\":\"gen_ai.request.model\"},"
+        "{\"key\":\"gen_ai\\u002eprovider.name\",\"value\":{\"stringValue\":\"OpenAI\"}},"
+        "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"12\"}},"
+        "{\"key\":\"gen_ai.response.finish_reasons\",\"value\":{\"arrayValue\":{\"values\":"
+        "[{\"stringValue\":\"st\\\"op\"},{\"intValue\":3}]}}},"
+        "{\"key\":\"x.kv\",\"value\":{\"kvlistValue\":{\"values\":[{\"key\":\"a\",\"value\":"
+        "{\"doubleValue\":1.5}},{\"value\":{\"boolValue\":false},\"key\":\"b\"}]}}},"
+        "{\"key\":\"x.empty\",\"value\":{}}"
+        "]}]}],\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+        "{\"stringValue\":\"svc\\n1\"}}]}}]}";
+    assert_int_equal(json_rc(d, doc, &r), ERR_OK);
+    assert_int_equal(r.n, 1);
+    char *f[64];
+    split(r.row[0], '\t', f, 64);
+    assert_string_equal(f[0], "b7ad6b7169203331");
+    assert_string_equal(f[1], "0af7651916cd43dd8448eb211c80319c");
+    assert_string_equal(f[3], "1700000000000");
+    assert_string_equal(f[4], "1000");
+    assert_string_equal(f[6], "openai");
+    assert_string_equal(f[7], "gpt-4o");
+    assert_string_equal(f[19], "svc\n1");
+    assert_string_equal(f[22], "12");
+    assert_string_equal(f[28], "error");
+    assert_string_equal(f[29], "_OTHER");
+    assert_string_equal(f[31], "st\"op");
+    assert_string_equal(f[32], "x.kv={\"a\":1.5,\"b\":false}|x.empty=");
+    otlp_dec_destroy(d);
+}
+
+static void test_json_errors(void **state) {
+    (void)state;
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    const char *good = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":"
+                       "[{\"key\":\"gen_ai.system\",\"value\":{\"stringValue\":\"x\"}}]}]}]}";
+    char buf[4096];
+    assert_int_equal(json_rc(d, "   ", &r), ERR_EMPTY);
+    assert_int_equal(json_rc(d, "[1]", &r), ERR_NOT_OBJECT);
+    assert_int_equal(json_rc(d, "{\"resourceSpans\":5}", &r), ERR_WRONG_TYPE);
+    snprintf(buf, sizeof(buf), "%s]}", good);
+    assert_int_equal(json_rc(d, buf, &r), ERR_OK);
+    assert_int_equal(r.n, 1);
+    /* A good span followed by a syntax error: nothing is emitted. */
+    snprintf(buf, sizeof(buf), "%s,{\"scopeSpans\":[}]}", good);
+    assert_int_equal(json_rc(d, buf, &r), ERR_JSON_SYNTAX);
+    assert_int_equal(r.n, 0);
+    snprintf(buf, sizeof(buf), "%s]} x", good);
+    assert_int_equal(json_rc(d, buf, &r), ERR_JSON_SYNTAX);
+    assert_int_equal(json_rc(d, "{\"a\":\"\xc3\x28\"}", &r), ERR_BAD_UTF8);
+    assert_int_equal(json_rc(d, "{\"a\":\"\\ud800\"}", &r), ERR_BAD_UTF8);
+    assert_int_equal(json_rc(d, "{\"a\":01}", &r), ERR_JSON_SYNTAX);
+    assert_int_equal(json_rc(d, "{\"a\":[1,]}", &r), ERR_JSON_SYNTAX);
+    assert_int_equal(json_rc(d, "{\"a\":\"x\ty\"}", &r), ERR_JSON_SYNTAX);
+    /* Nesting bomb. */
+    char *bomb = malloc(200000);
+    size_t k = 0;
+    k += (size_t)sprintf(bomb, "{\"x\":");
+    for (int i = 0; i < 50000; i++) bomb[k++] = '[';
+    bomb[k] = 0;
+    assert_int_equal(json_rc(d, bomb, &r), ERR_TOO_DEEP);
+    free(bomb);
+    /* Bad id, bad int. */
+    assert_int_equal(json_rc(d, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\"}]}]}]}", &r),
+                     ERR_WRONG_TYPE);
+    assert_int_equal(json_rc(d, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\"1.5\"}]}]}]}", &r),
+                     ERR_WRONG_TYPE);
+    assert_int_equal(json_rc(d, "{\"resourceSpans\":[{\"resource\":{},\"resource\":{}}]}", &r),
+                     ERR_DUP_FIELD);
+    otlp_dec_destroy(d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vector_proto),
+        cmocka_unit_test(test_vector_json),
+        cmocka_unit_test(test_vector_collector_json),
+        cmocka_unit_test(test_proto_all_or_nothing),
+        cmocka_unit_test(test_json_all_or_nothing),
+        cmocka_unit_test(test_proto_attr_bounds),
+        cmocka_unit_test(test_proto_hostile),
+        cmocka_unit_test(test_callback_stop),
+        cmocka_unit_test(test_json_forms),
+        cmocka_unit_test(test_json_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
