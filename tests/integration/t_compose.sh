@@ -104,6 +104,32 @@ if (cd "$tmp/prom" && "$promtool" test rules spanhouse-rules.test.yaml >/dev/nul
 fi
 echo "caught: promtool mutant"
 
+echo "== the load generator accepts the compose command line (against an in-process mock broker)"
+if [ -f bench/loadgen.c ]; then
+  make --no-print-directory -s build/bench/loadgen >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; exit 1; }
+  node --input-type=module -e "
+    import { createRequire } from 'node:module';
+    import fs from 'node:fs';
+    const YAML = createRequire('$nm/x.js')('yaml');
+    const c = YAML.parse(fs.readFileSync('docker-compose.yml', 'utf8'));
+    console.log(c.services.loadgen.command.join('\\n'));
+  " >"$tmp/loadgen.args"
+  mapfile -t largs <"$tmp/loadgen.args"
+  # Same flags, but a mock cluster instead of kafka:9092, 2,000 messages, no throttle.
+  for i in "${!largs[@]}"; do
+    case "${largs[$i]}" in
+      --brokers) largs[$i]=--mock; largs[$((i+1))]=1 ;;
+      --count) largs[$((i+1))]=2000 ;;
+      --rate) largs[$((i+1))]=0 ;;
+    esac
+  done
+  timeout 60 build/bench/loadgen "${largs[@]}" >"$tmp/loadgen.out" 2>&1 || { echo "loadgen rejected: ${largs[*]}"; cat "$tmp/loadgen.out"; exit 1; }
+  grep -q '^PRODUCED 2000 ' "$tmp/loadgen.out" || { cat "$tmp/loadgen.out"; exit 1; }
+  echo "loadgen: $(grep '^PRODUCED' "$tmp/loadgen.out")"
+else
+  echo "bench/loadgen.c not in the tree: skipped"
+fi
+
 echo "== systemd accepts the unit"
 if command -v systemd-analyze >/dev/null; then
   sed 's#/usr/local/bin/spanhouse#/bin/true#g' ops/systemd/spanhouse.service >"$tmp/spanhouse.service"
