@@ -5,7 +5,9 @@
 # (tests/tools/panel_sql), and so do the runbook's first-response queries. Then the alert
 # queries must single out exactly the planted signals: the cost spike (acme/agent) and the
 # runaway user, the prompt-v2 regression of 'summarize', the error burst on /v1/search; and the
-# checker itself must fail on a bad macro, an unknown variable, bad SQL or no rows.
+# checker itself must fail on a bad macro, an unknown variable, bad SQL or no rows. A second
+# pass loads the load generator's spans through the worker's own decode/validate/enrich/
+# RowBinary/embedded-sink path and runs every query again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d)
@@ -48,6 +50,14 @@ else
   reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1 | sort -u | tr '\n' ' ')
   [ "$reg" = "summarize " ] || { echo "regression rule fired for [$reg], expected [summarize]"; exit 1; }
   echo "fires as planted: regression -> summarize"
+fi
+
+echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
+if [ -f schema/pricing.csv ] && [ -f schema/tenants.csv ] && [ -f ingest/gen.h ]; then
+  "$tool" --queries "$tmp/queries.sql" --gen 50000 --out "$tmp/gen" | grep -v '^ok ' | tee "$tmp/gen.log"
+  if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/gen.log"; then echo "queries skipped with schema/ present"; exit 1; fi
+else
+  echo "generator or pricing/tenant files not in the tree: skipped"
 fi
 
 echo "== the checker fails on a mistyped macro, an unknown variable, bad SQL and an empty result"
