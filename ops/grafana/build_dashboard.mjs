@@ -40,9 +40,11 @@ ORDER BY ${col}`,
 // per-call panels: users and single calls are not KPI dimensions).
 const KPI = `${DB}.llm_kpi_1m`, KPI_H = `${DB}.llm_kpi_1h`, SPANS = `${DB}.llm_spans`;
 const TF = '$__timeFilter(minute)';
-// p50/p95/p99 from a quantile state column (quantilesBFloat16: at most 0.4 % low).
-const q3 = (state, name) => `quantilesBFloat16Merge(0.5, 0.95, 0.99)(${state}) AS ${name}_q,
-       ${name}_q[1] AS ${name}_p50, ${name}_q[2] AS ${name}_p95, ${name}_q[3] AS ${name}_p99`;
+// p50/p95/p99 from a quantile state column (quantilesBFloat16: at most 0.4 % low). Only scalar
+// columns are returned: Grafana's long-to-wide conversion of time series has no array type.
+// (ClickHouse computes identical aggregate expressions once.)
+const q3 = (state, name) => [[1, 'p50'], [2, 'p95'], [3, 'p99']]
+  .map(([i, p]) => `quantilesBFloat16Merge(0.5, 0.95, 0.99)(${state})[${i}] AS ${name}_${p}`).join(',\n       ');
 
 // Panels: [row, title, type, width, sql, extra]. type: stat | timeseries | table | bargauge.
 const panels = [

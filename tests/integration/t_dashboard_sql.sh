@@ -26,9 +26,9 @@ n=$(grep -c '^-- @@' "$tmp/queries.sql")
 # stand-in schema used before schema/ landed).
 if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/run.log"; then echo "queries skipped with schema/ present"; exit 1; fi
 
-# value of the rows whose label columns match, from an alert's TSVWithNames output
+# label columns of the rows whose value passes a threshold (TSVWithNamesAndTypes output)
 above() {  # above FILE THRESHOLD -> prints the label columns of rows with value > threshold
-  awk -F'\t' -v t="$2" 'NR > 1 && $NF + 0 > t { NF--; print }' OFS='/' "$1"
+  awk -F'\t' -v t="$2" 'NR > 2 && $NF + 0 > t { NF--; print }' OFS='/' "$1"
 }
 expect_exactly() {  # expect_exactly FILE THRESHOLD EXPECTED-LABELS...
   local f=$1 t=$2; shift 2
@@ -60,12 +60,21 @@ else
   echo "generator or pricing/tenant files not in the tree: skipped"
 fi
 
-echo "== the checker fails on a mistyped macro, an unknown variable, bad SQL and an empty result"
-for bad in 'SELECT 1 WHERE $__timeFiltr(now())' 'SELECT ${tenat:singlequote}' 'SELEC 1' \
-           'SELECT 1 FROM spanhouse.llm_spans WHERE $__timeFilter(timestamp) AND 0'; do
-  printf -- '-- @@panel bad\n%s\n' "$bad" >"$tmp/bad.sql"
+echo "== the checker fails on a mistyped macro, an unknown variable, bad SQL, an empty result, and shapes Grafana cannot use"
+while IFS='|' read -r kind bad; do
+  printf -- '-- @@%s bad\n%s\n' "$kind" "$bad" >"$tmp/bad.sql"
   if "$tool" --queries "$tmp/bad.sql" --rows 100 >"$tmp/bad.out" 2>&1; then
-    echo "panel_sql accepted: $bad"; cat "$tmp/bad.out"; exit 1
+    echo "panel_sql accepted ($kind): $bad"; cat "$tmp/bad.out"; exit 1
   fi
-done
+  grep '^FAIL' "$tmp/bad.out"
+done <<'BAD'
+panel|SELECT 1 WHERE $__timeFiltr(now())
+panel|SELECT ${tenat:singlequote}
+panel|SELEC 1
+panel|SELECT 1 FROM spanhouse.llm_spans WHERE $__timeFilter(timestamp) AND 0
+panel|SELECT [1, 2] AS quantiles
+series|SELECT 'x' AS label, now() AS time, 1 AS v
+alert|SELECT 'f' AS feature, 1 AS value, 2 AS other
+alert|SELECT 'f' AS feature, now() AS t, 1 AS value
+BAD
 echo "t_dashboard_sql: ok ($n queries)"

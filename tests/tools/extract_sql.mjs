@@ -1,7 +1,7 @@
 // extract_sql: collects every ClickHouse query Grafana would run for spanhouse — the dashboard's
 // template variables (in dashboard order, so a variable can use the ones before it), its panels,
 // and the SQL alert rules — from the committed provisioning files, and writes them as blocks
-// "-- @@<var|panel|alert:FROM:TO> <name>" + SQL for tests/tools/panel_sql (which expands the macros and
+// "-- @@<var|panel|series|alert:FROM:TO|doc> <name>" + SQL for tests/tools/panel_sql (which expands the macros and
 // runs them). Prometheus queries are skipped. Usage: node extract_sql.mjs --node-modules DIR [--root DIR]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ for (const f of fs.readdirSync(dashDir).filter((x) => x.endsWith('.json')).sort(
   const walk = (panels) => {
     for (const p of panels || []) {
       if (p.type === 'row') { walk(p.panels); continue; }
-      for (const t of p.targets || []) if (isCH(t.datasource || p.datasource)) emit('panel', `${p.id}:${p.title}${p.targets.length > 1 ? `/${t.refId}` : ''}`, t.rawSql);
+      for (const t of p.targets || []) if (isCH(t.datasource || p.datasource)) emit(t.queryType === 'timeSeries' || t.format === 0 ? 'series' : 'panel', `${p.id}:${p.title}${p.targets.length > 1 ? `/${t.refId}` : ''}`, t.rawSql);
     }
   };
   walk(d.panels);

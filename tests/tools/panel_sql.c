@@ -554,7 +554,7 @@ out:
 /* ---------------------------------------------------------------- queries */
 
 typedef struct {
-    char kind[8]; /* "var", "panel", "alert", "doc" (may return no rows) */
+    char kind[8]; /* "var", "panel", "series" (time series panel), "alert", "doc" (may be empty) */
     long range_from, range_to; /* seconds before now; 0,0 = the dashboard's range */
     char name[200];
     char *sql;
@@ -591,6 +591,55 @@ static int ps_load_queries(const char *path, ps_query_t **out, int *n) {
         p = next ? next + 1 : eol + strlen(eol);
     }
     free(text);
+    return 0;
+}
+
+/* Checks what Grafana needs from a result (TSVWithNamesAndTypes: line 2 holds the types):
+ * no Array/Tuple/Map columns (the data frame converter and long-to-wide have no such type);
+ * a time series starts with its DateTime column; an alert query has exactly one numeric
+ * column (the value) and only string columns besides (the labels). */
+static int ps_check_shape(const char *kind, const char *out, char *why, size_t why_size) {
+    const char *t = strchr(out, '\n');
+    if (!t) {
+        snprintf(why, why_size, "no header");
+        return -1;
+    }
+    t++;
+    const char *e = strchr(t, '\n');
+    size_t n = e ? (size_t)(e - t) : strlen(t);
+    int col = 0, numeric = 0, other = 0;
+    while (n > 0) {
+        const char *tab = memchr(t, '\t', n);
+        size_t len = tab ? (size_t)(tab - t) : n;
+        char type[128];
+        snprintf(type, sizeof type, "%.*s", (int)len, t);
+        const char *base = type;
+        if (!strncmp(base, "Nullable(", 9)) base += 9;
+        if (!strncmp(base, "LowCardinality(", 15)) base += 15;
+        if (!strncmp(base, "Nullable(", 9)) base += 9;
+        if (!strncmp(base, "Array(", 6) || !strncmp(base, "Tuple(", 6) || !strncmp(base, "Map(", 4)) {
+            snprintf(why, why_size, "column %d has type %s, which Grafana cannot plot", col + 1, type);
+            return -1;
+        }
+        int is_num = !strncmp(base, "UInt", 4) || !strncmp(base, "Int", 3) || !strncmp(base, "Float", 5) ||
+                     !strncmp(base, "Decimal", 7);
+        int is_str = !strncmp(base, "String", 6) || !strncmp(base, "FixedString", 11);
+        if (col == 0 && !strcmp(kind, "series") && strncmp(base, "DateTime", 8) != 0) {
+            snprintf(why, why_size, "a time series must start with a DateTime column, not %s", type);
+            return -1;
+        }
+        numeric += is_num;
+        other += !is_num && !is_str;
+        col++;
+        if (!tab) break;
+        n -= len + 1;
+        t = tab + 1;
+    }
+    if (!strcmp(kind, "alert") && (numeric != 1 || other != 0)) {
+        snprintf(why, why_size, "an alert query needs string labels and exactly one numeric column (%d numeric, %d other)",
+                 numeric, other);
+        return -1;
+    }
     return 0;
 }
 
@@ -701,7 +750,7 @@ int main(int argc, char **argv) {
             failures++;
             continue;
         }
-        if (chdb_exec(db, sql, "TSVWithNames", &out, &out_len, err, sizeof err) != 0) {
+        if (chdb_exec(db, sql, "TSVWithNamesAndTypes", &out, &out_len, err, sizeof err) != 0) {
             char col[64];
             int missing = applied == 0 && (strstr(err, "Code: 60.") || strstr(err, "UNKNOWN_TABLE"));
             if (missing && strcmp(q->kind, "var") == 0 && sscanf(q->sql, "SELECT DISTINCT %63[a-z_]", col) == 1) {
@@ -710,7 +759,7 @@ int main(int argc, char **argv) {
                 char alt[256];
                 snprintf(alt, sizeof alt, "SELECT DISTINCT %s FROM " PS_DB ".llm_spans ORDER BY %s", col, col);
                 sql = strdup(alt);
-                if (chdb_exec(db, sql, "TSVWithNames", &out, &out_len, err, sizeof err) == 0) {
+                if (chdb_exec(db, sql, "TSVWithNamesAndTypes", &out, &out_len, err, sizeof err) == 0) {
                     printf("skip %s %s: from llm_spans (KPI table not in the minimal schema)\n", q->kind, q->name);
                     skipped++;
                     goto got_rows;
@@ -730,7 +779,15 @@ int main(int argc, char **argv) {
     got_rows:;
         int lines = 0;
         for (size_t k = 0; k < out_len; k++) lines += out[k] == '\n';
-        int data_rows = lines > 0 ? lines - 1 : 0;
+        int data_rows = lines > 1 ? lines - 2 : 0;
+        char shape[256];
+        if (ps_check_shape(q->kind, out, shape, sizeof shape) != 0) {
+            printf("FAIL %s %s: %s\n", q->kind, q->name, shape);
+            failures++;
+            free(out);
+            free(sql);
+            continue;
+        }
         if (data_rows == 0 && (strcmp(q->kind, "doc") == 0 || (gen > 0 && strcmp(q->kind, "alert") == 0))) {
             printf("ok   %s %s (runs; no rows on the demo data)\n", q->kind, q->name);
         } else if (data_rows == 0) {
@@ -746,7 +803,7 @@ int main(int argc, char **argv) {
             buf_t vb, cb;
             buf_init(&vb, 0);
             buf_init(&cb, 0);
-            char *line = strchr(out, '\n') + 1;
+            char *line = strchr(strchr(out, '\n') + 1, '\n') + 1; /* past names and types */
             for (int r = 0; r < data_rows; r++) {
                 char *nl = strchr(line, '\n');
                 char *tab = memchr(line, '\t', (size_t)(nl - line));
