@@ -34,6 +34,14 @@
 #include "sink_chdb.h"
 #include "tenant.h"
 #include "validate.h"
+/* schema apply: the worker's own (ingest/schema_apply.h, as `spanhouse schema apply` runs it)
+ * when the tree has it, else the small splitter below. */
+#if defined(__has_include)
+#if __has_include("schema_apply.h")
+#include "schema_apply.h"
+#define PS_HAVE_SCHEMA_APPLY 1
+#endif
+#endif
 
 #define PS_DB "spanhouse"
 #define PS_MAX_VARS 16
@@ -241,6 +249,7 @@ err:
 
 /* ---------------------------------------------------------------- schema */
 
+#ifndef PS_HAVE_SCHEMA_APPLY
 /* Splits a DDL file into statements at ';' outside quotes and comments and runs each. */
 static int ps_run_script(chdb_t *db, const char *path, char *errstr, size_t errstr_size) {
     char *text = ps_slurp(path);
@@ -308,6 +317,36 @@ static int ps_apply_dir(chdb_t *db, const char *dir, int *applied, char *errstr,
     }
     globfree(&g);
     return rc;
+}
+
+#endif /* !PS_HAVE_SCHEMA_APPLY */
+
+#ifdef PS_HAVE_SCHEMA_APPLY
+static int ps_exec_cb(void *ctx, const char *sql, char *errstr, size_t errstr_size) {
+    return chdb_exec((chdb_t *)ctx, sql, NULL, NULL, NULL, errstr, errstr_size);
+}
+#endif
+
+/* Applies schema_dir then views_dir; *applied = statements (or files) run. */
+static int ps_apply(chdb_t *db, const char *schema_dir, const char *views_dir, int *applied, char *errstr,
+                    size_t errstr_size) {
+    char pat[1024];
+    glob_t g;
+    snprintf(pat, sizeof pat, "%s/*.sql", schema_dir);
+    int have = glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0;
+    globfree(&g);
+    if (!have) return 0; /* no schema: the caller uses the minimal one */
+#ifdef PS_HAVE_SCHEMA_APPLY
+    struct stat st;
+    int n = schema_apply(ps_exec_cb, db, schema_dir, stat(views_dir, &st) == 0 ? views_dir : NULL, PS_DB, errstr,
+                         errstr_size);
+    if (n < 0) return -1;
+    *applied += n;
+    return 0;
+#else
+    if (ps_apply_dir(db, schema_dir, applied, errstr, errstr_size) != 0) return -1;
+    return ps_apply_dir(db, views_dir, applied, errstr, errstr_size);
+#endif
 }
 
 /* The minimal schema when schema/ is not in the tree: llm_spans exactly as columns.h says. */
@@ -683,7 +722,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: no queries\n", queries);
         goto fail;
     }
-    if (ps_apply_dir(db, schema, &applied, err, sizeof err) != 0) {
+    if (ps_apply(db, schema, views, &applied, err, sizeof err) != 0) {
         fprintf(stderr, "schema: %s\n", err);
         goto fail;
     }
@@ -691,11 +730,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "minimal schema: %s\n", err);
         goto fail;
     }
-    if (ps_apply_dir(db, views, &applied, err, sizeof err) != 0) {
-        fprintf(stderr, "views: %s\n", err);
-        goto fail;
-    }
-    printf("schema: %s\n", applied ? "applied schema/ and views/" : "minimal llm_spans from ingest/columns.h");
+#ifdef PS_HAVE_SCHEMA_APPLY
+    printf("schema: %s\n", applied ? "schema/ and views/ applied by schema_apply()" : "minimal llm_spans from ingest/columns.h");
+#else
+    printf("schema: %s\n", applied ? "schema/ and views/ applied" : "minimal llm_spans from ingest/columns.h");
+#endif
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (gen > 0) {
