@@ -28,6 +28,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 # Modules may add their own targets in mk/*.mk (e.g. extra test binaries) without editing this file.
 -include mk/*.mk
+.DEFAULT_GOAL := all
 
 .PHONY: all deps test test-unit test-asan test-sql test-int fuzz fuzz-short bench demo asan ubsan style-check clean tools
 
@@ -56,16 +57,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libspanhouse_worker.a $(BUILD)/libspan
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-unused-function -o $@ $< $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a -lcmocka $(LIBS)
 
-# Extra tool programs: every tests/tools/*.c and bench/*.c is one binary linked with both libraries.
+# Extra tool programs: every tests/tools/*.c and bench/*.c is one binary linked with both
+# libraries (a static pattern rule over the explicit list, so no implicit rule can shadow it).
 TOOL_SRCS := $(wildcard tests/tools/*.c bench/*.c)
 TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
-$(BUILD)/tests/tools/% $(BUILD)/bench/%: ;
-$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
+$(TOOL_BINS): $(BUILD)/%: %.c $(wildcard tests/tools/*.h tests/otel/*.h ingest/*.h) $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a $(LIBS)
 tools: $(TOOL_BINS)
 
 test-unit: $(UNIT_BINS)

@@ -373,7 +373,7 @@ static void test_structure(void **state) {
         assert_int_equal(*p, '\0');
     }
     assert_non_null(strstr(rowbin_structure(0), "timestamp DateTime64(3, 'UTC'), trace_id String"));
-    assert_non_null(strstr(rowbin_structure(1), "attributes Array(Tuple(String, String))"));
+    assert_non_null(strstr(rowbin_structure(1), "attributes Tuple(Array(Tuple(String, String)))"));
 }
 
 static void test_header(void **state) {
