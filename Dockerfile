@@ -13,7 +13,6 @@ WORKDIR /src
 COPY Makefile ./
 COPY ingest/ ingest/
 COPY bench/ bench/
-COPY mk/ mk/
 # The worker, and the load generator when it is in the tree (bench/loadgen.c).
 RUN make -j"$(nproc)" build/spanhouse \
  && if [ -f bench/loadgen.c ]; then make build/bench/loadgen; fi \
