@@ -214,17 +214,11 @@ FROM (
   WINDOW w AS (ORDER BY toUInt32(hour) RANGE BETWEEN 604800 PRECEDING AND 1 PRECEDING))
 WHERE time >= toStartOfHour($__fromTime)
 ORDER BY time`, { unit: 'currencyUSD', description: 'Hours without calls count as 0 in the band. Per-feature flags: view v_feature_cost_anomaly.' }],
-  ['Quality', 'Dual-threshold regression (cost up AND quality down vs 7-day baseline)', 'table', 24, `
-SELECT feature, model, prompt_version,
-       toFloat64(sumIf(cost_usd, hour >= now() - INTERVAL 1 DAY)) / nullIf(sumIf(requests, hour >= now() - INTERVAL 1 DAY), 0) AS usd_per_request_24h,
-       toFloat64(sumIf(cost_usd, hour < now() - INTERVAL 1 DAY)) / nullIf(sumIf(requests, hour < now() - INTERVAL 1 DAY), 0) AS usd_per_request_7d,
-       sumIf(quality_sum, hour >= now() - INTERVAL 1 DAY) / nullIf(sumIf(quality_count, hour >= now() - INTERVAL 1 DAY), 0) AS quality_24h,
-       sumIf(quality_sum, hour < now() - INTERVAL 1 DAY) / nullIf(sumIf(quality_count, hour < now() - INTERVAL 1 DAY), 0) AS quality_7d
-FROM ${KPI_H}
-WHERE hour >= toStartOfHour(now()) - INTERVAL 8 DAY AND ${F}
-GROUP BY feature, model, prompt_version
-HAVING sumIf(requests, hour >= now() - INTERVAL 1 DAY) > 0
-ORDER BY feature, model, prompt_version`, { description: 'Per prompt version; the alert rule (view v_cost_quality_regression) compares feature and model across versions.' }],
+  ['Quality', 'Dual-threshold regression: cost per request up > 20 % AND quality down > 5 % (last 24 h vs 7 days)', 'table', 24, `
+SELECT *
+FROM ${DB}.v_cost_quality_regression
+WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})
+ORDER BY regression DESC, cost_change_pct DESC`, { description: 'View v_cost_quality_regression: the rule the alert spanhouse-cost-quality-regression evaluates.' }],
   ['Quality', 'Runaway users (last hour vs 10× their 7-day hourly average)', 'table', 12, `
 SELECT user_id, tenant_id, last_hour_cost_usd, avg_hourly_cost_usd, ratio, is_runaway
 FROM ${DB}.v_user_runaway
@@ -242,7 +236,7 @@ WHERE feature IN (\${feature:singlequote})
 ORDER BY prompt_bloat DESC, input_growth_pct DESC`, { description: 'View v_completion_ratio: output/input tokens, truncations, input growth per call.' }],
 
   // ------------------------------------------------------------------ Ingestion
-  ['Ingestion', 'Spans ingested per minute', 'timeseries', 8, `
+  ['Ingestion', 'Spans ingested', 'timeseries', 8, `
 SELECT $__timeInterval(minute) AS time, sum(requests) AS spans
 FROM ${KPI}
 WHERE ${TF} AND ${F}
