@@ -66,7 +66,7 @@ while IFS='|' read -r kind bad; do
   if "$tool" --queries "$tmp/bad.sql" --rows 100 >"$tmp/bad.out" 2>&1; then
     echo "panel_sql accepted ($kind): $bad"; cat "$tmp/bad.out"; exit 1
   fi
-  grep '^FAIL' "$tmp/bad.out"
+  grep '^FAIL' "$tmp/bad.out" | sed 's/^FAIL /  rejected as expected: /'
 done <<'BAD'
 panel|SELECT 1 WHERE $__timeFiltr(now())
 panel|SELECT ${tenat:singlequote}
