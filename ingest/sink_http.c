@@ -414,6 +414,10 @@ sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_siz
     curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
     curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, h->timeout_ms);
     curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* ClickHouse closes idle connections after keep_alive_timeout (3 s on 18.16, more on
+     * current servers). Reusing one idle for longer races the server's close, so after 2 s
+     * of idleness open a fresh connection instead (one handshake per idle period). */
+    curl_easy_setopt(cu, CURLOPT_MAXAGE_CONN, 2L);
     curl_easy_setopt(cu, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(cu, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
     curl_easy_setopt(cu, CURLOPT_USERNAME, h->user);

@@ -71,17 +71,24 @@ printf 'insert forced 10 26010 tok-2\n' | "$DRIVE" --url "$CH_URL" --legacy 0 > 
 expect "$W/f2.out" forced server_fatal 115
 [ "$(count)" = "26010	$(tokens 0 26010)" ] || fail "after probe: $(count)"
 
+# The server closes idle keep-alive connections after 3 s (keep_alive_timeout): an insert after
+# a longer pause must succeed on a fresh connection, not fail on the stale one.
+printf 'insert idle1 10 26010\nsleep 4500\ninsert idle2 10 26020\nstats si\n' | "$DRIVE" --url "$CH_URL" > "$W/g.out"
+expect "$W/g.out" idle1 ERR_OK; expect "$W/g.out" idle2 ERR_OK
+grep -q "STATS si requests=2 connects=2 " "$W/g.out" || fail "idle reconnect: $(grep STATS "$W/g.out")"
+[ "$(count)" = "26030	$(tokens 0 26030)" ] || fail "after idle: $(count)"
+
 # 2. Outage under one kept-alive sink: insert, kill the server, insert (network error),
 #    restart, insert again on the same handle (success).
 rm -f "$W/killme" "$W/killed" "$W/restartme" "$W/restarted"
 cat > "$W/o.script" <<S
-insert before 3000 26010
+insert before 3000 26030
 signal $W/killme
 waitfile $W/killed
-insert during 3000 29010
+insert during 3000 29030
 signal $W/restartme
 waitfile $W/restarted
-insert after 3000 29010
+insert after 3000 29030
 stats o
 S
 "$DRIVE" --url "$CH_URL" --connect-timeout-ms 1000 --timeout-ms 10000 < "$W/o.script" > "$W/o.out" &
@@ -95,5 +102,5 @@ wait "$dpid" || fail "driver exited non-zero"
 expect "$W/o.out" before ERR_OK
 expect "$W/o.out" during network
 expect "$W/o.out" after ERR_OK
-[ "$(count)" = "32010	$(tokens 0 32010)" ] || fail "after outage: $(count)"
+[ "$(count)" = "32030	$(tokens 0 32030)" ] || fail "after outage: $(count)"
 echo "t_sink_http: OK ($(count | cut -f1) rows)"

@@ -8,6 +8,7 @@
  *   bench LABEL TOTAL BATCH                insert TOTAL rows in BATCH-row requests, timed
  *   stats LABEL                            print request/connection/byte counters
  *   signal PATH | waitfile PATH            create PATH | wait (≤ 60 s) until PATH exists
+ *   sleep MS                               pause (lets the server close an idle connection)
  * Each step prints "RESULT LABEL ERRNAME CH_CODE HTTP_STATUS MESSAGE".
  * Options: --url U --database D --table T --user U --password P --compression C
  *          --legacy N --timeout-ms N --connect-timeout-ms N --tls-verify 0|1 --ca-file F */
@@ -68,8 +69,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "sink_http_new: %s\n", err);
         return 2;
     }
-    static char cols[8192];
-    spangen_list(spangen_columns_raw, cols, sizeof cols);
+    const char *cols = rowbin_column_list();
     buf_t b;
     buf_init(&b, 0);
     char line[8192];
@@ -135,6 +135,8 @@ int main(int argc, char **argv) {
                    (unsigned long long)s.requests, (unsigned long long)s.connects,
                    (unsigned long long)s.bytes_raw, (unsigned long long)s.bytes_sent);
             fflush(stdout);
+        } else if (!strcmp(cmd, "sleep")) {
+            usleep((useconds_t)atoi(label) * 1000);
         } else if (!strcmp(cmd, "signal")) {
             FILE *f = fopen(label, "w");
             if (f) fclose(f);

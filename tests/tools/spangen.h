@@ -1,7 +1,6 @@
-/* spangen: deterministic synthetic spans and a small RowBinary encoder for the sink tests and
- * the sink benchmark. Driven by ingest/columns.h so the bytes match the llm_spans schema
- * (legacy and modern give the same bytes). Test-only: the production encoder is ingest/rowbin*.
- * Header-only because each tools program is built alone. */
+/* spangen: deterministic synthetic spans for the sink tests and the sink benchmark, encoded
+ * with the production RowBinary encoder (ingest/rowbin.h, driven by ingest/columns.h; legacy
+ * and modern types give the same bytes). Header-only because each tools program is built alone. */
 #ifndef SPANHOUSE_SPANGEN_H
 #define SPANHOUSE_SPANGEN_H
 
@@ -9,73 +8,12 @@
 #include <string.h>
 
 #include "buf.h"
-#include "columns.h"
+#include "rowbin.h"
 #include "span.h"
 
-/* Column list "timestamp, trace_id, …" and structure "timestamp Int64, …". */
-#define SPANGEN_COLNAME_(name, mt, lt, kind, field) #name ", "
-#define SPANGEN_LEGACY_(name, mt, lt, kind, field) #name " " lt ", "
-#define SPANGEN_MODERN_(name, mt, lt, kind, field) #name " " mt ", "
-static const char spangen_columns_raw[] = COLUMNS_MAP(SPANGEN_COLNAME_);
-static const char spangen_legacy_raw[] = COLUMNS_MAP(SPANGEN_LEGACY_);
-static const char spangen_modern_raw[] = COLUMNS_MAP(SPANGEN_MODERN_);
-
-/* Copies a raw list without its trailing ", " into out. */
-static inline const char *spangen_list(const char *raw, char *out, size_t n) {
-    snprintf(out, n, "%s", raw);
-    size_t l = strlen(out);
-    if (l >= 2) out[l - 2] = 0;
-    return out;
-}
-
-static inline void spangen_varint(buf_t *b, uint64_t v) {
-    uint8_t t[10];
-    size_t n = 0;
-    do {
-        t[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v) t[n] |= 0x80;
-        n++;
-    } while (v);
-    buf_put(b, t, n);
-}
-static inline void spangen_str(buf_t *b, span_str_t s) {
-    spangen_varint(b, s.n);
-    if (s.n) buf_put(b, s.p, s.n);
-}
-#define SPANGEN_PUT_(b, v) buf_put((b), &(v), sizeof(v)) /* little-endian host */
-
-#define SPANGEN_ENC_TS(b, s, f) SPANGEN_PUT_(b, (s)->f)
-#define SPANGEN_ENC_I64(b, s, f) SPANGEN_PUT_(b, (s)->f)
-#define SPANGEN_ENC_DEC(b, s, f) SPANGEN_PUT_(b, (s)->f)
-#define SPANGEN_ENC_I32(b, s, f) SPANGEN_PUT_(b, (s)->f)
-#define SPANGEN_ENC_U32(b, s, f) SPANGEN_PUT_(b, (s)->f)
-#define SPANGEN_ENC_U16(b, s, f) SPANGEN_PUT_(b, (s)->f)
-#define SPANGEN_ENC_U8(b, s, f) SPANGEN_PUT_(b, (s)->f)
-#define SPANGEN_ENC_STR(b, s, f) spangen_str(b, (s)->f)
-#define SPANGEN_ENC_NU32_TTFT(b, s, f)                                                       \
-    do {                                                                                     \
-        uint8_t isnull_ = ((s)->present & SPAN_HAS_TTFT) ? 0 : 1;                            \
-        buf_put(b, &isnull_, 1);                                                             \
-        if (!isnull_) SPANGEN_PUT_(b, (s)->f);                                               \
-    } while (0)
-#define SPANGEN_ENC_NF32_QUALITY(b, s, f)                                                    \
-    do {                                                                                     \
-        uint8_t isnull_ = ((s)->present & SPAN_HAS_QUALITY) ? 0 : 1;                         \
-        buf_put(b, &isnull_, 1);                                                             \
-        if (!isnull_) SPANGEN_PUT_(b, (s)->f);                                               \
-    } while (0)
-#define SPANGEN_ENC_MAP(b, s, f)                                                             \
-    do {                                                                                     \
-        spangen_varint(b, (s)->n_attrs);                                                     \
-        for (uint32_t i_ = 0; i_ < (s)->n_attrs; i_++) {                                     \
-            spangen_str(b, (s)->attrs[i_].key);                                              \
-            spangen_str(b, (s)->attrs[i_].val);                                              \
-        }                                                                                    \
-    } while (0)
-#define SPANGEN_ENC_(name, mt, lt, kind, field) SPANGEN_ENC_##kind(b, s, field);
-
-static inline void spangen_encode(buf_t *b, const span_t *s) { COLUMNS_MAP(SPANGEN_ENC_) }
+/* The production encoder (ingest/rowbin.c): the sink tests send exactly the bytes the worker
+ * sends. Column list and structure come from it too. */
+static inline void spangen_encode(buf_t *b, const span_t *s) { rowbin_encode_span(b, s); }
 
 /* Fills s with span number id (~500 bytes encoded). scratch (>= 128 bytes) holds the
  * ids, and must outlive s. input_tokens = id % 1000 + 1 so sums are predictable. */

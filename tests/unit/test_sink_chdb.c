@@ -16,7 +16,7 @@
 
 static chdb_t *db;
 static sink_t *sk;
-static char cols[8192], structure[8192];
+static const char *cols, *structure;
 
 static int setup(void **state) {
     char err[512];
@@ -27,8 +27,8 @@ static int setup(void **state) {
     }
     sk = sink_chdb_new(db, "sh", err, sizeof err);
     if (!sk) return -1;
-    spangen_list(spangen_columns_raw, cols, sizeof cols);
-    spangen_list(spangen_modern_raw, structure, sizeof structure);
+    cols = rowbin_column_list();
+    structure = rowbin_structure(0);
     sink_result_t r;
     char ddl[12000];
     if (sink_exec(sk, "CREATE DATABASE IF NOT EXISTS sh", NULL, &r)) return -1;
