@@ -21,7 +21,17 @@ tool=build/tests/tools/panel_sql
 node tests/tools/extract_sql.mjs --node-modules "$nm" >"$tmp/queries.sql"
 n=$(grep -c '^-- @@' "$tmp/queries.sql")
 [ "$n" -ge 25 ] || { echo "only $n queries extracted"; exit 1; }
-"$tool" --queries "$tmp/queries.sql" --out "$tmp/out" | tee "$tmp/run.log"
+# The pricing and tenant tables, loaded as ops/clickhouse/load-reference-data.sh loads them
+# (same structures and columns; file() here where the script streams into input()).
+: >"$tmp/reference.sql"
+if compgen -G 'schema/*.sql' >/dev/null; then
+  while IFS=$'\t' read -r table csv structure cols; do
+    grep -v '^#' "$csv" | grep -v '^[[:space:]]*$' >"$tmp/$(basename "$csv")"
+    echo "INSERT INTO $table ($cols) SELECT $cols FROM file('$tmp/$(basename "$csv")', CSVWithNames, '$structure') SETTINGS input_format_skip_unknown_fields = 1, input_format_csv_empty_as_default = 1" >>"$tmp/reference.sql"
+    printf -- '-- @@panel reference %s\nSELECT count() AS loaded FROM %s HAVING loaded > 0\n' "$table" "$table" >>"$tmp/queries.sql"
+  done < <(bash ops/clickhouse/load-reference-data.sh --print-sql)
+fi
+"$tool" --queries "$tmp/queries.sql" --exec "$tmp/reference.sql" --out "$tmp/out" | tee "$tmp/run.log"
 # With the real schema in the tree nothing may be skipped (skips exist only for the minimal
 # stand-in schema used before schema/ landed).
 if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/run.log"; then echo "queries skipped with schema/ present"; exit 1; fi
@@ -54,7 +64,7 @@ fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
 if [ -f schema/pricing.csv ] && [ -f schema/tenants.csv ] && [ -f ingest/gen.h ]; then
-  "$tool" --queries "$tmp/queries.sql" --gen 50000 --out "$tmp/gen" | grep -v '^ok ' | tee "$tmp/gen.log"
+  "$tool" --queries "$tmp/queries.sql" --exec "$tmp/reference.sql" --gen 50000 --out "$tmp/gen" | grep -v '^ok ' | tee "$tmp/gen.log"
   if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/gen.log"; then echo "queries skipped with schema/ present"; exit 1; fi
 else
   echo "generator or pricing/tenant files not in the tree: skipped"

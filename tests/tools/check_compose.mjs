@@ -55,7 +55,7 @@ const envOf = (svc) => {
   if (Array.isArray(e)) return Object.fromEntries(e.map((kv) => kv.split(/=(.*)/s).slice(0, 2)));
   return e;
 };
-const need = ['kafka', 'kafka-topics', 'clickhouse', 'schema', 'worker', 'loadgen', 'grafana'];
+const need = ['kafka', 'kafka-topics', 'clickhouse', 'schema', 'reference-data', 'worker', 'loadgen', 'grafana'];
 for (const s of need) if (!services[s]) fail(`docker-compose.yml: service ${s} is missing`);
 
 // Images: pinned, never latest; a service with build: uses the repo's Dockerfile.
@@ -215,6 +215,7 @@ else {
 const schemaFlags = cmdFlags('schema');
 if (schemaFlags['clickhouse-url'] && schemaFlags['clickhouse-url'] !== url) fail('schema apply URL differs from the worker URL');
 for (const [what, v] of [['worker SPANHOUSE_DATABASE', wenv.SPANHOUSE_DATABASE], ['schema --database', schemaFlags.database],
+  ['reference-data SPANHOUSE_DATABASE', envOf('reference-data').SPANHOUSE_DATABASE],
   ['clickhouse CLICKHOUSE_DB', envOf('clickhouse').CLICKHOUSE_DB], ['ini database', iniKeys.database]]) {
   if (v !== DB) fail(`${what}=${v}, expected ${DB}`);
 }

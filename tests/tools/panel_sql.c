@@ -11,7 +11,9 @@
  * worker's own path: JSON decode, validation, tenant and price enrichment (schema/pricing.csv, schema/tenants.csv),
  * RowBinary encoding, and the embedded sink (sink_chdb); then alert queries may be empty (the
  * generator plants its signals elsewhere in time), everything else must return rows.
- * Usage: panel_sql --queries FILE [--schema DIR] [--views DIR] [--rows N | --gen N] [--out DIR] */
+ * --exec FILE runs one SQL statement per line after the schema (reference data).
+ * Usage: panel_sql --queries FILE [--schema DIR] [--views DIR] [--exec FILE] [--rows N | --gen N]
+ *                  [--out DIR] */
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
@@ -690,7 +692,7 @@ static void ps_safe_name(const char *in, char *out, size_t n) {
 }
 
 int main(int argc, char **argv) {
-    const char *queries = NULL, *schema = "schema", *views = "views", *outdir = NULL;
+    const char *queries = NULL, *schema = "schema", *views = "views", *outdir = NULL, *exec_file = NULL;
     long rows = 120000, gen = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--queries") == 0) queries = argv[i + 1];
@@ -699,6 +701,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--rows") == 0) rows = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--gen") == 0) gen = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--out") == 0) outdir = argv[i + 1];
+        else if (strcmp(argv[i], "--exec") == 0) exec_file = argv[i + 1];
         else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -729,6 +732,21 @@ int main(int argc, char **argv) {
     if (applied == 0 && ps_min_schema(db, err, sizeof err) != 0) {
         fprintf(stderr, "minimal schema: %s\n", err);
         goto fail;
+    }
+    if (exec_file && applied > 0) { /* one statement per line, e.g. loading the reference tables */
+        char *text = ps_slurp(exec_file), *line, *save = NULL;
+        if (!text) {
+            fprintf(stderr, "%s: %s\n", exec_file, strerror(errno));
+            goto fail;
+        }
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            if (chdb_exec(db, line, NULL, NULL, NULL, err, sizeof err) != 0) {
+                fprintf(stderr, "--exec: %s\n  in: %s\n", err, line);
+                free(text);
+                goto fail;
+            }
+        }
+        free(text);
     }
 #ifdef PS_HAVE_SCHEMA_APPLY
     printf("schema: %s\n", applied ? "schema/ and views/ applied by schema_apply()" : "minimal llm_spans from ingest/columns.h");
