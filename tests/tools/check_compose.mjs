@@ -38,7 +38,7 @@ const yaml = (p) => {
 
 // Files other helpers deliver in this session. Until they land a missing one is a note, not a
 // failure; once present it is checked like everything else. (Remove entries as they land.)
-const PENDING = new Set(['views']);
+const PENDING = new Set([]);
 const mustExist = (p, what) => {
   const clean = p.replace(/^\.\//, '').replace(/\/$/, '');
   if (exists(clean)) return true;
