@@ -88,6 +88,8 @@ static void usage(const char *argv0) {
         "  --seed S              PRNG seed (default 42)\n"
         "  --spike               plant the cost spike (globex/support/ticket_triage x8-10)\n"
         "  --regression          plant the quality regression (doc_summarize prompt v3)\n"
+        "  --spike-window S,E    spike between epoch ms S and E (default 60-70%% of the run)\n"
+        "  --regression-from-ms T regression from epoch ms T (default: half of the run)\n"
         "  --poison-fraction F   share of poison messages, 0..1 (default 0)\n"
         "  --start-ms MS         timestamp of the first span (default: so the last is now,\n"
         "                        or now when --rate is given)\n"
@@ -135,6 +137,16 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
             a->g.spike = 1;
         else if (!strcmp(o, "--regression"))
             a->g.regression = 1;
+        else if (!strcmp(o, "--spike-window")) {
+            /* START_MS,END_MS: where the planted spike lands (default: 60-70% of the run). */
+            NEEDV;
+            char *end = NULL;
+            a->g.spike_start_ms = strtoll(v, &end, 10);
+            a->g.spike_end_ms = (end && *end == ',') ? strtoll(end + 1, NULL, 10) : 0;
+        } else if (!strcmp(o, "--regression-from-ms")) {
+            NEEDV;
+            a->g.regression_from_ms = strtoll(v, NULL, 10);
+        }
         else if (!strcmp(o, "--poison-fraction")) {
             NEEDV;
             a->g.poison_fraction = atof(v);
