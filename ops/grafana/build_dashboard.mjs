@@ -1,0 +1,319 @@
+// build_dashboard: writes ops/grafana/dashboards/spanhouse.json from the panel list below, so the
+// SQL of every panel lives in one readable place. Run `node ops/grafana/build_dashboard.mjs`
+// after editing and commit both files; tests/integration/t_dashboard_sql.sh runs every panel's
+// SQL (macros expanded) on the embedded ClickHouse engine, and t_compose.sh checks that the
+// committed JSON is what this script produces. No dependencies beyond Node 20.
+//
+// SQL conventions: the official grafana-clickhouse-datasource macros ($__timeFilter(col),
+// $__timeInterval(col), $__fromTime, $__toTime, $__interval_s) and Grafana's variable formats
+// (${tenant:singlequote}); table names are qualified with the database (spanhouse).
+import fs from 'node:fs';
+import path from 'node:path';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const DS = { type: 'grafana-clickhouse-datasource', uid: 'spanhouse-clickhouse' };
+const DB = 'spanhouse';
+
+// Dashboard filters, applied to every query on spans or aggregates.
+const F = `tenant_id IN (\${tenant:singlequote}) AND team_id IN (\${team:singlequote})
+  AND feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})`;
+// Success SLO target used by the SLO burn panels and alerts (99.5 % of calls succeed).
+const SLO = 0.995;
+
+const variables = [
+  ['tenant', 'Tenant', 'tenant_id', ''],
+  ['team', 'Team', 'team_id', `tenant_id IN (\${tenant:singlequote})`],
+  ['feature', 'Feature', 'feature', `tenant_id IN (\${tenant:singlequote}) AND team_id IN (\${team:singlequote})`],
+  ['model', 'Model', 'model', `tenant_id IN (\${tenant:singlequote}) AND feature IN (\${feature:singlequote})`],
+].map(([name, label, col, where]) => ({
+  name, label, type: 'query', datasource: DS, refresh: 2, includeAll: true, multi: true,
+  current: { selected: true, text: ['All'], value: ['$__all'] }, sort: 1,
+  definition: `distinct ${col} (llm_kpi_1h)`,
+  // The hourly rollup: one row per hour and dimension set, cheap over any range.
+  query: `SELECT DISTINCT ${col} FROM ${DB}.llm_kpi_1h
+WHERE hour >= toStartOfHour($__fromTime) AND hour <= $__toTime${where ? ` AND ${where}` : ''}
+ORDER BY ${col}`,
+}));
+
+// Sources. KPI = the 1-minute aggregate (quantile states merge exactly across rows), KPI_H the
+// hourly rollup for long ranges and baselines, SPANS the raw table (only for per-user and
+// per-call panels: users and single calls are not KPI dimensions).
+const KPI = `${DB}.llm_kpi_1m`, KPI_H = `${DB}.llm_kpi_1h`, SPANS = `${DB}.llm_spans`;
+const TF = '$__timeFilter(minute)';
+// p50/p95/p99 from a quantile state column (quantilesBFloat16: at most 0.4 % low). Only scalar
+// columns are returned: Grafana's long-to-wide conversion of time series has no array type.
+// (ClickHouse computes identical aggregate expressions once.)
+const q3 = (state, name) => [[1, 'p50'], [2, 'p95'], [3, 'p99']]
+  .map(([i, p]) => `quantilesBFloat16Merge(0.5, 0.95, 0.99)(${state})[${i}] AS ${name}_${p}`).join(',\n       ');
+
+// Panels: [row, title, type, width, sql, extra]. type: stat | timeseries | table | bargauge.
+const panels = [
+  // ------------------------------------------------------------------ Cost
+  ['Cost', 'Spend today (USD)', 'stat', 4, `
+SELECT sum(cost_usd) AS spend_today
+FROM ${KPI}
+WHERE minute >= toStartOfDay(now()) AND ${F}`, { unit: 'currencyUSD' }],
+  ['Cost', 'Spend month-to-date (USD)', 'stat', 4, `
+SELECT sum(cost_usd) AS spend_mtd
+FROM ${KPI_H}
+WHERE hour >= toStartOfMonth(now()) AND ${F}`, { unit: 'currencyUSD' }],
+  ['Cost', 'Projected month-end spend (linear burn rate)', 'stat', 4, `
+SELECT toFloat64(sum(cost_usd)) * toDayOfMonth(toLastDayOfMonth(now()))
+       / greatest(dateDiff('second', toStartOfMonth(now())::DateTime, now()) / 86400, 1 / 24) AS projected_month_usd
+FROM ${KPI_H}
+WHERE hour >= toStartOfMonth(now()) AND ${F}`, { unit: 'currencyUSD' }],
+  ['Cost', 'Cost per successful response (USD)', 'stat', 4, `
+SELECT toFloat64(sum(cost_usd)) / greatest(sum(requests) - sum(errors), 1) AS usd_per_success
+FROM ${KPI}
+WHERE ${TF} AND ${F}`, { unit: 'currencyUSD', decimals: 5,
+    description: 'All spend, failed attempts included, divided by the successful responses.' }],
+  ['Cost', 'Response cache hit rate', 'stat', 4, `
+SELECT sum(cache_hits) / greatest(sum(requests), 1) AS cache_hit_rate
+FROM ${KPI}
+WHERE ${TF} AND ${F}`, { unit: 'percentunit' }],
+  ['Cost', 'Prompt-cache share of input tokens', 'stat', 4, `
+SELECT sum(cache_read_tokens) / greatest(sum(input_tokens), 1) AS cached_input_share
+FROM ${KPI}
+WHERE ${TF} AND ${F}`, { unit: 'percentunit' }],
+  ['Cost', 'Spend vs monthly budget by tenant', 'table', 12, `
+SELECT tenant_id, spend_today_usd, spend_mtd_usd, monthly_budget_usd, budget_used_pct,
+       projected_month_usd, projected_budget_pct, projected_over_budget
+FROM ${DB}.v_spend_vs_budget
+WHERE tenant_id IN (\${tenant:singlequote})
+ORDER BY projected_budget_pct DESC, spend_mtd_usd DESC`, { description: 'View v_spend_vs_budget (budgets from llm_tenants).' }],
+  ['Cost', 'Cache savings (last 7 days)', 'table', 12, `
+SELECT feature, model, sum(requests) AS requests, sum(cache_hits) AS cache_hits,
+       sum(response_cache_saved_usd) AS response_cache_saved_usd,
+       sum(prompt_cache_saved_usd) AS prompt_cache_saved_usd,
+       response_cache_saved_usd + prompt_cache_saved_usd AS saved_usd
+FROM ${DB}.v_cache_savings
+WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})
+GROUP BY feature, model
+ORDER BY saved_usd DESC`, { description: 'View v_cache_savings: response-cache hits valued at the average uncached call; prompt-cache reads at the input minus cache-read price in force that day.' }],
+  ['Cost', 'Spend by team', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time, team_id, sum(cost_usd) AS spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY time, team_id
+ORDER BY time`, { unit: 'currencyUSD', stack: true }],
+  ['Cost', 'Token mix (uncached input / cache read / cache write / output / reasoning)', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time,
+       sum(input_tokens) - sum(cache_read_tokens) - sum(cache_write_tokens) AS uncached_input,
+       sum(cache_read_tokens) AS cache_read,
+       sum(cache_write_tokens) AS cache_write,
+       sum(output_tokens) - sum(reasoning_tokens) AS output,
+       sum(reasoning_tokens) AS reasoning
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY time
+ORDER BY time`, { unit: 'short', stack: true }],
+  ['Cost', 'Top features by cost', 'bargauge', 6, `
+SELECT feature, sum(cost_usd) AS spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY feature
+ORDER BY spend_usd DESC
+LIMIT 10`, { unit: 'currencyUSD' }],
+  ['Cost', 'Top models by cost', 'bargauge', 6, `
+SELECT model, sum(cost_usd) AS spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY model
+ORDER BY spend_usd DESC
+LIMIT 10`, { unit: 'currencyUSD' }],
+  ['Cost', 'Top teams by cost', 'bargauge', 6, `
+SELECT team_id, sum(cost_usd) AS spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY team_id
+ORDER BY spend_usd DESC
+LIMIT 10`, { unit: 'currencyUSD' }],
+  ['Cost', 'Top users by cost', 'table', 6, `
+SELECT user_id, any(tenant_id) AS tenant, count() AS requests, sum(cost_usd) AS spend_usd
+FROM ${SPANS}
+WHERE $__timeFilter(timestamp) AND ${F}
+GROUP BY user_id
+ORDER BY spend_usd DESC
+LIMIT 20`, { description: 'Raw spans: users are not a KPI dimension.' }],
+  ['Cost', 'Model comparison per feature', 'table', 24, `
+SELECT feature, model,
+       sum(requests) AS calls,
+       sum(cost_usd) AS spend_usd,
+       toFloat64(spend_usd) / calls AS usd_per_request,
+       toFloat64(spend_usd) / greatest(calls - sum(errors), 1) AS usd_per_success,
+       sum(input_tokens) / calls AS input_tokens_per_call,
+       sum(output_tokens) / calls AS output_tokens_per_call,
+       quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q)[2] AS latency_p95_ms,
+       sum(quality_sum) / nullIf(sum(quality_count), 0) AS avg_quality,
+       sum(errors) / calls AS error_rate
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY feature, model
+ORDER BY feature, usd_per_success`, {}],
+
+  // ------------------------------------------------------------------ Latency
+  ['Latency', 'Latency p50 / p95 / p99 by endpoint (ms)', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time, endpoint,
+       ${q3('latency_q', 'latency')}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY time, endpoint
+ORDER BY time`, { unit: 'ms' }],
+  ['Latency', 'Latency and time to first token by model (ms)', 'table', 12, `
+SELECT model, sum(requests) AS calls,
+       ${q3('latency_q', 'latency')},
+       ${q3('ttft_q', 'ttft')}
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY model
+ORDER BY latency_p95 DESC`, { description: 'TTFT over streaming calls only.' }],
+  ['Latency', 'Slowest requests (top 10)', 'table', 24, `
+SELECT timestamp, trace_id, tenant_id, feature, endpoint, model, latency_ms, ttft_ms,
+       input_tokens, output_tokens, status, cost_usd
+FROM ${SPANS}
+WHERE $__timeFilter(timestamp) AND ${F}
+ORDER BY latency_ms DESC
+LIMIT 10`, { description: 'Raw spans: single calls are not in the aggregates.' }],
+  ['Latency', 'Error rate and retry rate by provider', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time, provider,
+       sum(errors) / sum(requests) AS error_rate,
+       sum(retried_requests) / sum(requests) AS retry_rate
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY time, provider
+ORDER BY time`, { unit: 'percentunit' }],
+  ['Latency', 'Cost of failed calls by error class', 'table', 12, `
+SELECT provider, error_class, sum(errors_by_class[error_class]) AS calls,
+       sum(error_cost_by_class[error_class]) AS spend_usd
+FROM ${KPI}
+ARRAY JOIN mapKeys(errors_by_class) AS error_class
+WHERE ${TF} AND ${F}
+GROUP BY provider, error_class
+ORDER BY spend_usd DESC`, {}],
+
+  // ------------------------------------------------------------------ Quality
+  ['Quality', 'Quality score by prompt version', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time, concat(prompt_template, '@', prompt_version) AS prompt,
+       sum(quality_sum) / sum(quality_count) AS quality
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY time, prompt
+HAVING sum(quality_count) > 0
+ORDER BY time`, { unit: 'percentunit' }],
+  ['Quality', 'Cost anomaly band (hourly spend vs trailing 7-day mean ± 3σ)', 'timeseries', 12, `
+SELECT time, spend_usd, mean_7d, mean_7d + 3 * sd_7d AS upper_band, greatest(mean_7d - 3 * sd_7d, 0) AS lower_band
+FROM (
+  SELECT hour AS time, cost AS spend_usd,
+         avg(cost) OVER w AS mean_7d, stddevPop(cost) OVER w AS sd_7d
+  FROM (
+    SELECT hour, toFloat64(sum(cost_usd)) AS cost
+    FROM ${KPI_H}
+    WHERE hour >= toStartOfHour($__fromTime) - INTERVAL 7 DAY AND hour <= $__toTime AND ${F}
+    GROUP BY hour
+    ORDER BY hour WITH FILL STEP INTERVAL 1 HOUR)
+  WINDOW w AS (ORDER BY toUInt32(hour) RANGE BETWEEN 604800 PRECEDING AND 1 PRECEDING))
+WHERE time >= toStartOfHour($__fromTime)
+ORDER BY time`, { unit: 'currencyUSD', description: 'Hours without calls count as 0 in the band. Per-feature flags: view v_feature_cost_anomaly.' }],
+  ['Quality', 'Dual-threshold regression: cost per request up > 20 % AND quality down > 5 % (last 24 h vs 7 days)', 'table', 24, `
+SELECT *
+FROM ${DB}.v_cost_quality_regression
+WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})
+ORDER BY regression DESC, cost_change_pct DESC`, { description: 'View v_cost_quality_regression: the rule the alert spanhouse-cost-quality-regression evaluates.' }],
+  ['Quality', 'Runaway users (last hour vs 10× their 7-day hourly average)', 'table', 12, `
+SELECT user_id, tenant_id, last_hour_cost_usd, avg_hourly_cost_usd, ratio, is_runaway
+FROM ${DB}.v_user_runaway
+WHERE tenant_id IN (\${tenant:singlequote})
+ORDER BY is_runaway DESC, last_hour_cost_usd DESC
+LIMIT 20`, { description: 'View v_user_runaway.' }],
+  ['Quality', 'SLO burn rate by endpoint (fast: 1 h ≥ 14.4, slow: 6 h ≥ 6)', 'table', 12, `
+SELECT *
+FROM ${DB}.v_slo_burn_rate
+ORDER BY fast_burn DESC, slow_burn DESC`, { description: 'View v_slo_burn_rate: availability (99 %) and latency (95 % under 10 s) SLOs.' }],
+  ['Quality', 'Completion ratio and prompt bloat (last 24 h vs 7 days)', 'table', 24, `
+SELECT *
+FROM ${DB}.v_completion_ratio
+WHERE feature IN (\${feature:singlequote})
+ORDER BY prompt_bloat DESC, input_growth_pct DESC`, { description: 'View v_completion_ratio: output/input tokens, truncations, input growth per call.' }],
+
+  // ------------------------------------------------------------------ Ingestion
+  ['Ingestion', 'Spans ingested', 'timeseries', 8, `
+SELECT $__timeInterval(minute) AS time, sum(requests) AS spans
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY time
+ORDER BY time`, { unit: 'short' }],
+  ['Ingestion', 'Ingest delay (span time to stored), p50 / p99 seconds', 'timeseries', 8, `
+SELECT $__timeInterval(timestamp) AS time,
+       quantile(0.5)(dateDiff('millisecond', timestamp, ingested_at)) / 1000 AS delay_p50_s,
+       quantile(0.99)(dateDiff('millisecond', timestamp, ingested_at)) / 1000 AS delay_p99_s
+FROM ${SPANS}
+WHERE $__timeFilter(timestamp) AND ${F}
+GROUP BY time
+ORDER BY time`, { unit: 's', description: 'From the span timestamp to the worker encoding it (ingested_at): Kafka lag plus batching.' }],
+  ['Ingestion', 'Dead letters (last 24 h) by reason', 'table', 8, `
+SELECT kind, reason, field, messages, first_seen, last_seen, last_payload_sample
+FROM ${DB}.v_dead_letters
+ORDER BY messages DESC`, { description: 'View v_dead_letters. Runbook: dlq-spike.' }],
+];
+
+// ---------------------------------------------------------------------------------------------
+const fmtTable = 1, fmtSeries = 0;
+let id = 1, y = 0, x = 0, rowY = 0;
+const out = [];
+let current = null;
+const tidy = (s) => s.trim().replace(/\n\s*\n/g, '\n');
+for (const [row, title, type, w, sql, extra] of panels) {
+  if (row !== current) {
+    if (x) { y += 8; x = 0; }
+    out.push({ id: id++, type: 'row', title: row, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+    current = row; y += 1; rowY = y;
+  }
+  if (x + w > 24) { x = 0; y += 8; }
+  const isSeries = type === 'timeseries';
+  const p = {
+    id: id++, type, title, datasource: DS,
+    gridPos: { h: type === 'stat' ? 4 : 8, w, x, y },
+    targets: [{
+      refId: 'A', datasource: DS, editorType: 'sql', queryType: isSeries ? 'timeSeries' : 'table',
+      format: isSeries ? fmtSeries : fmtTable, rawSql: tidy(sql),
+    }],
+    fieldConfig: { defaults: { unit: extra.unit || 'none', ...(extra.decimals ? { decimals: extra.decimals } : {}) }, overrides: [] },
+    options: {},
+  };
+  if (extra.description) p.description = extra.description;
+  if (isSeries) p.fieldConfig.defaults.custom = { stacking: { mode: extra.stack ? 'normal' : 'none' }, fillOpacity: extra.stack ? 30 : 0 };
+  if (type === 'stat') p.options = { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none' };
+  if (type === 'bargauge') p.options = { reduceOptions: { calcs: [], fields: '', values: true }, orientation: 'horizontal', displayMode: 'gradient' };
+  out.push(p);
+  x += w;
+  if (type === 'stat' && x >= 24) { x = 0; y += 4; }
+}
+
+const dashboard = {
+  uid: 'spanhouse-llm',
+  title: 'spanhouse — LLM cost, latency, quality',
+  description: 'Spend, latency and quality of LLM calls ingested by spanhouse. Rows: Cost, Latency, Quality. SQL in ops/grafana/build_dashboard.mjs.',
+  tags: ['spanhouse', 'llm', 'finops'],
+  timezone: 'utc',
+  editable: true,
+  graphTooltip: 1,
+  schemaVersion: 39,
+  version: 1,
+  refresh: '1m',
+  time: { from: 'now-6h', to: 'now' },
+  templating: { list: variables },
+  annotations: { list: [] },
+  links: [{ title: 'Runbook', type: 'link', url: 'https://github.com/spanhouse/spanhouse/blob/main/docs/runbook.md', targetBlank: true }],
+  panels: out,
+};
+
+const dest = path.join(here, 'dashboards', 'spanhouse.json');
+const text = JSON.stringify(dashboard, null, 2) + '\n';
+if (process.argv.includes('--check')) {
+  const cur = fs.existsSync(dest) ? fs.readFileSync(dest, 'utf8') : '';
+  if (cur !== text) { console.error(`${dest} is stale: run node ops/grafana/build_dashboard.mjs`); process.exit(1); }
+  console.log('dashboard JSON is up to date');
+} else {
+  fs.writeFileSync(dest, text);
+  console.log(`wrote ${dest} (${out.length} panels)`);
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Deployment files agree with each other and with the worker: docker-compose.yml, Dockerfile,
+# Grafana provisioning + dashboard, alert rules, Prometheus rules, the systemd unit and the
+# Kafka topic script (tests/tools/check_compose.mjs does the cross-checks). Also proves the
+# checker fails on planted mistakes, that the committed dashboard JSON is what
+# ops/grafana/build_dashboard.mjs generates, that systemd accepts the unit and that
+# create-topics.sh calls kafka-topics.sh as intended. No Docker needed (none runs here).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+nm=$(bash scripts/install-node-tools.sh)
+help_args=()
+if [ -x build/spanhouse ]; then
+  build/spanhouse --help >"$tmp/help.txt" 2>&1 || true
+  help_args=(--help-text "$tmp/help.txt")
+fi
+
+echo "== cross-checks"
+node tests/tools/check_compose.mjs --node-modules "$nm" "${help_args[@]}"
+
+echo "== the committed dashboard JSON is generated from build_dashboard.mjs"
+node ops/grafana/build_dashboard.mjs --check
+
+echo "== the checker catches planted mistakes"
+mutant() {  # mutant NAME FILE SED-EXPR EXPECTED-MESSAGE
+  local d="$tmp/$1"; mkdir -p "$d"
+  cp -r docker-compose.yml Dockerfile scripts ops docs "$d/"
+  for p in ingest schema views bench; do [ -e "$p" ] && cp -r "$p" "$d/"; done
+  sed -i "$3" "$d/$2"
+  cmp -s "$d/$2" "$root/$2" && { echo "mutation $1 changed nothing"; exit 1; }
+  if node tests/tools/check_compose.mjs --node-modules "$nm" --root "$d" "${help_args[@]}" >"$d.out" 2>&1; then
+    echo "checker accepted mutant $1"; cat "$d.out"; exit 1
+  fi
+  grep -q -- "$4" "$d.out" || { echo "mutant $1: expected '$4' in:"; cat "$d.out"; exit 1; }
+  echo "caught: $1"
+}
+mutant topic docker-compose.yml 's/SPANHOUSE_DLQ_TOPIC: llm.spans.dlq/SPANHOUSE_DLQ_TOPIC: llm.spans.dead/' 'is not created by create-topics.sh'
+mutant mount docker-compose.yml 's#./ops/grafana/dashboards:#./ops/grafana/dashbords:#' 'does not exist in the repository'
+mutant latest docker-compose.yml 's#grafana/grafana:11.2.2#grafana/grafana:latest#' 'moving tag'
+mutant database docker-compose.yml 's/CLICKHOUSE_DB: spanhouse/CLICKHOUSE_DB: llm/' 'expected spanhouse'
+mutant port docker-compose.yml 's/- "9187:9187"/- "9188:9188"/' 'metrics port'
+mutant envname docker-compose.yml 's/SPANHOUSE_GROUP:/SPANHOUSE_GROUPID:/' 'is not a worker option'
+mutant dsuid ops/grafana/dashboards/spanhouse.json '0,/"uid": "spanhouse-clickhouse"/s//"uid": "clickhouse"/' 'is not provisioned'
+mutant alertds ops/alerts/spanhouse-alerts.yaml '0,/datasourceUid: spanhouse-clickhouse/s//datasourceUid: ch/' 'is not provisioned'
+mutant anchor docs/runbook.md 's/^### user-runaway/### runaway/' 'anchor #user-runaway'
+mutant nonroot Dockerfile 's/^USER .*//' 'non-root USER'
+
+echo "== the worker accepts the compose environment and the example INI (spanhouse check-config)"
+if [ -x build/spanhouse ] && build/spanhouse help-config >/dev/null 2>&1; then
+  # The worker service's environment, exactly as docker-compose.yml sets it.
+  node --input-type=module -e "
+    import { createRequire } from 'node:module';
+    import fs from 'node:fs';
+    const YAML = createRequire('$nm/x.js')('yaml');
+    const c = YAML.parse(fs.readFileSync('docker-compose.yml', 'utf8'), { merge: true });
+    for (const [k, v] of Object.entries(c.services.worker.environment)) console.log(k + '=' + v);
+  " >"$tmp/worker.env"
+  files=()
+  [ -f schema/pricing.csv ] || files+=(SPANHOUSE_PRICING=)
+  [ -f schema/tenants.csv ] || files+=(SPANHOUSE_TENANTS=)
+  # Only the compose variables: nothing from this shell may leak in.
+  if ! env -i PATH="$PATH" $(cat "$tmp/worker.env") "${files[@]}" build/spanhouse check-config >"$tmp/cc.out" 2>&1; then
+    echo "spanhouse check-config rejects the compose environment:"; cat "$tmp/cc.out"; exit 1
+  fi
+  over=()
+  [ -f schema/pricing.csv ] && over+=(--pricing schema/pricing.csv) || over+=(--pricing "")
+  [ -f schema/tenants.csv ] && over+=(--tenants schema/tenants.csv) || over+=(--tenants "")
+  if ! env -i PATH="$PATH" build/spanhouse check-config --config ops/spanhouse.example.ini "${over[@]}" >"$tmp/ci.out" 2>&1; then
+    echo "spanhouse check-config rejects ops/spanhouse.example.ini:"; cat "$tmp/ci.out"; exit 1
+  fi
+  echo "check-config: compose environment and example INI accepted"
+else
+  echo "worker not built yet: skipped"
+fi
+
+echo "== Prometheus rules: promtool checks them and their unit tests pass (and fail on a mutant)"
+promtool=$(bash scripts/install-promtool.sh)
+"$promtool" check rules ops/prometheus/spanhouse-rules.yaml
+sed "s#/etc/prometheus/spanhouse-rules.yaml#$root/ops/prometheus/spanhouse-rules.yaml#" ops/prometheus/prometheus.yml >"$tmp/prometheus.yml"
+"$promtool" check config "$tmp/prometheus.yml"
+(cd ops/prometheus && "$promtool" test rules spanhouse-rules.test.yaml)
+# The PromQL of the Grafana worker-health rules must parse too: wrap each in a Prometheus rule.
+node --input-type=module -e "
+  import { createRequire } from 'node:module';
+  import fs from 'node:fs';
+  const YAML = createRequire('$nm/x.js')('yaml');
+  const rules = [];
+  for (const g of YAML.parse(fs.readFileSync('ops/alerts/spanhouse-alerts.yaml', 'utf8')).groups)
+    for (const r of g.rules) for (const q of r.data)
+      if (q.datasourceUid === 'spanhouse-prometheus') rules.push({ alert: r.uid, expr: q.model.expr });
+  if (rules.length < 3) { console.error('expected the worker-health PromQL rules'); process.exit(1); }
+  process.stdout.write(YAML.stringify({ groups: [{ name: 'grafana-promql', rules }] }));
+" >"$tmp/grafana-promql.yaml"
+"$promtool" check rules "$tmp/grafana-promql.yaml"
+mkdir -p "$tmp/prom"
+sed 's/ > 0.01$/ > 0.05/' ops/prometheus/spanhouse-rules.yaml >"$tmp/prom/spanhouse-rules.yaml"
+cp ops/prometheus/spanhouse-rules.test.yaml "$tmp/prom/"
+cmp -s "$tmp/prom/spanhouse-rules.yaml" ops/prometheus/spanhouse-rules.yaml && { echo "promtool mutant changed nothing"; exit 1; }
+if (cd "$tmp/prom" && "$promtool" test rules spanhouse-rules.test.yaml >/dev/null 2>&1); then
+  echo "promtool unit tests pass with the DLQ threshold raised to 5 %: they test nothing"; exit 1
+fi
+echo "caught: promtool mutant"
+
+echo "== the load generator accepts the compose command line (against an in-process mock broker)"
+if [ -f bench/loadgen.c ]; then
+  make --no-print-directory -s build/bench/loadgen >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; exit 1; }
+  node --input-type=module -e "
+    import { createRequire } from 'node:module';
+    import fs from 'node:fs';
+    const YAML = createRequire('$nm/x.js')('yaml');
+    const c = YAML.parse(fs.readFileSync('docker-compose.yml', 'utf8'));
+    console.log(c.services.loadgen.command.join('\\n'));
+  " >"$tmp/loadgen.args"
+  mapfile -t largs <"$tmp/loadgen.args"
+  # Same flags, but a mock cluster instead of kafka:9092, 2,000 messages, no throttle.
+  for i in "${!largs[@]}"; do
+    case "${largs[$i]}" in
+      --brokers) largs[$i]=--mock; largs[$((i+1))]=1 ;;
+      --count) largs[$((i+1))]=2000 ;;
+      --rate) largs[$((i+1))]=0 ;;
+    esac
+  done
+  timeout 60 build/bench/loadgen "${largs[@]}" >"$tmp/loadgen.out" 2>&1 || { echo "loadgen rejected: ${largs[*]}"; cat "$tmp/loadgen.out"; exit 1; }
+  grep -q '^PRODUCED 2000 ' "$tmp/loadgen.out" || { cat "$tmp/loadgen.out"; exit 1; }
+  echo "loadgen: $(grep '^PRODUCED' "$tmp/loadgen.out")"
+else
+  echo "bench/loadgen.c not in the tree: skipped"
+fi
+
+echo "== systemd accepts the unit"
+if command -v systemd-analyze >/dev/null; then
+  sed 's#/usr/local/bin/spanhouse#/bin/true#g' ops/systemd/spanhouse.service >"$tmp/spanhouse.service"
+  out=$(systemd-analyze verify "$tmp/spanhouse.service" 2>&1 || true)
+  if [ -n "$out" ]; then echo "$out"; exit 1; fi
+else
+  echo "systemd-analyze not installed: skipped"
+fi
+
+echo "== create-topics.sh drives kafka-topics.sh idempotently"
+cat >"$tmp/kafka-topics.sh" <<'STUB'
+#!/usr/bin/env bash
+# Records each call; --list prints what was created, as the real CLI does.
+echo "$*" >>"$KT_LOG"
+if [[ " $* " == *" --list "* ]]; then grep -o -- '--topic [^ ]*' "$KT_LOG" | cut -d' ' -f2 | sort -u; fi
+STUB
+chmod +x "$tmp/kafka-topics.sh"
+KT_LOG="$tmp/kt.log" KAFKA_TOPICS_BIN="$tmp/kafka-topics.sh" KAFKA_BOOTSTRAP=b1:9092 REPLICATION=3 \
+  bash ops/kafka/create-topics.sh >"$tmp/list.txt"
+for t in llm.spans llm.spans.dlq llm.evals llm.outcomes otlp_spans; do
+  line=$(grep -- "--topic $t " "$tmp/kt.log") || { echo "topic $t not created"; exit 1; }
+  for want in "--create" "--if-not-exists" "--bootstrap-server b1:9092" "--replication-factor 3" \
+              "compression.type=zstd" "min.insync.replicas=2" "retention.ms="; do
+    [[ "$line" == *"$want"* ]] || { echo "topic $t: '$want' missing in: $line"; exit 1; }
+  done
+  grep -qx "$t" "$tmp/list.txt" || { echo "topic $t not listed"; exit 1; }
+done
+grep -- "--topic llm.spans " "$tmp/kt.log" | grep -q "retention.ms=604800000" || { echo "llm.spans retention is not 7 days"; exit 1; }
+grep -- "--topic llm.spans.dlq " "$tmp/kt.log" | grep -q "retention.ms=2592000000" || { echo "DLQ retention is not 30 days"; exit 1; }
+: >"$tmp/kt.log"
+KT_LOG="$tmp/kt.log" KAFKA_TOPICS_BIN="$tmp/kafka-topics.sh" REPLICATION=1 bash ops/kafka/create-topics.sh >/dev/null
+grep -q "min.insync.replicas=1" "$tmp/kt.log" || { echo "single-broker min.insync.replicas is not 1"; exit 1; }
+echo "t_compose: ok"

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Every Grafana query spanhouse ships — the dashboard's template variables and panels and the SQL
+# alert rules — runs on the embedded ClickHouse engine (libchdb) with the Grafana ClickHouse
+# data source macros expanded, against demo data with planted signals, and returns rows
+# (tests/tools/panel_sql), and so do the runbook's first-response queries. Then the alert
+# queries must single out exactly the planted signals: the cost spike (acme/agent) and the
+# runaway user, the prompt-v2 regression of 'summarize', the error burst on /v1/search; and the
+# checker itself must fail on a bad macro, an unknown variable, bad SQL or no rows. A second
+# pass loads the load generator's spans through the worker's own decode/validate/enrich/
+# RowBinary/embedded-sink path and runs every query again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+nm=$(bash scripts/install-node-tools.sh)
+bash scripts/install-chdb.sh >/dev/null
+make --no-print-directory -s build/tests/tools/panel_sql >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; exit 1; }
+tool=build/tests/tools/panel_sql
+
+node tests/tools/extract_sql.mjs --node-modules "$nm" >"$tmp/queries.sql"
+n=$(grep -c '^-- @@' "$tmp/queries.sql")
+[ "$n" -ge 25 ] || { echo "only $n queries extracted"; exit 1; }
+# The pricing and tenant tables, loaded as ops/clickhouse/load-reference-data.sh loads them
+# (same structures and columns; file() here where the script streams into input()).
+: >"$tmp/reference.sql"
+if compgen -G 'schema/*.sql' >/dev/null; then
+  while IFS=$'\t' read -r table csv structure cols; do
+    grep -v '^#' "$csv" | grep -v '^[[:space:]]*$' >"$tmp/$(basename "$csv")"
+    echo "INSERT INTO $table ($cols) SELECT $cols FROM file('$tmp/$(basename "$csv")', CSVWithNames, '$structure') SETTINGS input_format_skip_unknown_fields = 1, input_format_csv_empty_as_default = 1" >>"$tmp/reference.sql"
+    printf -- '-- @@panel reference %s\nSELECT count() AS loaded FROM %s HAVING loaded > 0\n' "$table" "$table" >>"$tmp/queries.sql"
+  done < <(bash ops/clickhouse/load-reference-data.sh --print-sql)
+fi
+"$tool" --queries "$tmp/queries.sql" --exec "$tmp/reference.sql" --out "$tmp/out" | tee "$tmp/run.log"
+# With the real schema in the tree nothing may be skipped (skips exist only for the minimal
+# stand-in schema used before schema/ landed).
+if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/run.log"; then echo "queries skipped with schema/ present"; exit 1; fi
+
+# label columns of the rows whose value passes a threshold (TSVWithNamesAndTypes output)
+above() {  # above FILE THRESHOLD -> prints the label columns of rows with value > threshold
+  awk -F'\t' -v t="$2" 'NR > 2 && $NF + 0 > t { NF--; print }' OFS='/' "$1"
+}
+expect_exactly() {  # expect_exactly FILE THRESHOLD EXPECTED-LABELS...
+  local f=$1 t=$2; shift 2
+  local got want
+  got=$(above "$f" "$t" | sort | tr '\n' ' ')
+  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  [ "$got" = "$want" ] || { echo "$(basename "$f"): above $t expected [$want] got [$got]"; cat "$f"; exit 1; }
+  echo "fires as planted: $(basename "$f" .tsv) -> $want"
+}
+o=$tmp/out
+if ! compgen -G 'schema/*.sql' >/dev/null; then
+  echo "schema/*.sql not in the tree: the alert rules read the KPI tables and views, planted-signal checks skipped"
+else
+  expect_exactly "$o/alert-spanhouse-cost-anomaly_A.tsv" 3 acme/agent acme/chat
+  expect_exactly "$o/alert-spanhouse-user-runaway_A.tsv" 10 acme/u-runaway
+  expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 14.4 /v1/search
+  expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 6 /v1/search
+  # The regression: only summarize (prompt v2 in the last day) crosses both thresholds.
+  reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1 | sort -u | tr '\n' ' ')
+  [ "$reg" = "summarize " ] || { echo "regression rule fired for [$reg], expected [summarize]"; exit 1; }
+  echo "fires as planted: regression -> summarize"
+fi
+
+echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
+if [ -f schema/pricing.csv ] && [ -f schema/tenants.csv ] && [ -f ingest/gen.h ]; then
+  "$tool" --queries "$tmp/queries.sql" --exec "$tmp/reference.sql" --gen 50000 --out "$tmp/gen" | grep -v '^ok ' | tee "$tmp/gen.log"
+  if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/gen.log"; then echo "queries skipped with schema/ present"; exit 1; fi
+else
+  echo "generator or pricing/tenant files not in the tree: skipped"
+fi
+
+echo "== the checker fails on a mistyped macro, an unknown variable, bad SQL, an empty result, and shapes Grafana cannot use"
+while IFS='|' read -r kind bad; do
+  printf -- '-- @@%s bad\n%s\n' "$kind" "$bad" >"$tmp/bad.sql"
+  if "$tool" --queries "$tmp/bad.sql" --rows 100 >"$tmp/bad.out" 2>&1; then
+    echo "panel_sql accepted ($kind): $bad"; cat "$tmp/bad.out"; exit 1
+  fi
+  grep '^FAIL' "$tmp/bad.out" | sed 's/^FAIL /  rejected as expected: /'
+done <<'BAD'
+panel|SELECT 1 WHERE $__timeFiltr(now())
+panel|SELECT ${tenat:singlequote}
+panel|SELEC 1
+panel|SELECT 1 FROM spanhouse.llm_spans WHERE $__timeFilter(timestamp) AND 0
+panel|SELECT [1, 2] AS quantiles
+series|SELECT 'x' AS label, now() AS time, 1 AS v
+alert|SELECT 'f' AS feature, 1 AS value, 2 AS other
+alert|SELECT 'f' AS feature, now() AS t, 1 AS value
+BAD
+echo "t_dashboard_sql: ok ($n queries)"
