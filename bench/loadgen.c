@@ -82,7 +82,7 @@ static void usage(const char *argv0) {
     fprintf(
         stderr,
         "usage: %s (--brokers H:P | --mock NBROKERS | --stdout) [options]\n"
-        "  --topic T             topic (default llm-spans)\n"
+        "  --topic T             topic (default llm.spans)\n"
         "  --count N             messages (default 100000; 0 with --mock = only run the cluster)\n"
         "  --rate R              messages/s, 0 = as fast as possible (default 0)\n"
         "  --seed S              PRNG seed (default 42)\n"
@@ -105,7 +105,7 @@ static void usage(const char *argv0) {
 static int parse_args(int argc, char **argv, loadgen_args_t *a) {
     memset(a, 0, sizeof(*a));
     gen_opts_default(&a->g);
-    a->topic = "llm-spans";
+    a->topic = "llm.spans";
     a->count = 100000;
     a->partitions = 16;
     a->g.spacing_ms = 0; /* decided after parsing */

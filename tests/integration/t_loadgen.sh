@@ -34,7 +34,7 @@ read -r _ produced _ poison _ bytes _ secs < <(grep '^PRODUCED' "$tmp/mock.out")
 # ~5% poison (binomial: 300 ± 3 sigma of 17)
 [ "$poison" -ge 240 ] && [ "$poison" -le 360 ] || fail "poison $poison not ~5% of $N"
 
-timeout 60 kcat -C -b "$bs" -t llm-spans -o beginning -e -q -f '%k\t%p\t%s\n' >"$tmp/got.tsv"
+timeout 60 kcat -C -b "$bs" -t llm.spans -o beginning -e -q -f '%k\t%p\t%s\n' >"$tmp/got.tsv"
 got=$(wc -l <"$tmp/got.tsv")
 [ "$got" = "$N" ] || fail "consumed $got, want $N"
 # Keys are trace ids (32 hex); messages spread over the partitions; good messages are JSON
@@ -55,7 +55,7 @@ $LG --brokers "$bs" --count 1000 --rate 2000 --seed 12 >"$tmp/rate.out" 2>"$tmp/
 el=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 grep -q '^PRODUCED 1000 ' "$tmp/rate.out" || fail "second producer: $(cat "$tmp/rate.out")"
 awk -v e="$el" 'BEGIN { exit !(e >= 0.45) }' || fail "1000 messages at 2000/s took only $el s"
-got=$(timeout 60 kcat -C -b "$bs" -t llm-spans -o beginning -e -q | wc -l)
+got=$(timeout 60 kcat -C -b "$bs" -t llm.spans -o beginning -e -q | wc -l)
 [ "$got" = $(( N + 1000 )) ] || fail "after the second producer: $got messages, want $(( N + 1000 ))"
 
 # 3. A broker that does not exist: loadgen fails (non-zero) instead of hanging or lying.
