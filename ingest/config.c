@@ -41,7 +41,7 @@ typedef struct opt_s {
 static const opt_t config_opts[] = {
     {"config", OPT_STR, F(config), NULL, 0, 0, NULL, "INI file to load (sections allowed; [kafka] keys pass to librdkafka)"},
     {"brokers", OPT_STR, F(brokers), NULL, 0, 0, NULL, "Kafka bootstrap servers, host:port[,host:port]"},
-    {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL, "topic to consume, NAME or NAME:FORMAT (FORMAT json; otlp_proto, otlp_json, eval, outcome reserved); repeatable"},
+    {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL, "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto or otlp_json; eval, outcome reserved); repeatable"},
     {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL, "Kafka consumer group id (replay uses <group>-replay)"},
     {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL, "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123"},
     {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database"},
@@ -563,9 +563,9 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         }
     }
     for (int t = 0; t < cfg->n_topics; t++)
-        if (cfg->topics[t].format != CONFIG_FMT_JSON) {
+        if (cfg->topics[t].format == CONFIG_FMT_EVAL || cfg->topics[t].format == CONFIG_FMT_OUTCOME) {
             set_err(errstr, errstr_size,
-                    "topic: format '%s' of topic '%s' is not supported by this build yet (only json)",
+                    "topic: format '%s' of topic '%s' is not supported by this build yet (json, otlp_proto, otlp_json)",
                     config_fmt_name(cfg->topics[t].format), cfg->topics[t].name);
             return ERR_CONFIG;
         }

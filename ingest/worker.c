@@ -23,6 +23,7 @@
 #include "err.h"
 #include "json_span.h"
 #include "kafka_consumer.h"
+#include "otlp.h"
 #include "price.h"
 #include "rowbin.h"
 #include "span.h"
@@ -61,6 +62,7 @@ struct worker_s {
     kafka_consumer_t *kc;
     dlq_t *dlq;
     jspan_dec_t *dec;
+    otlp_dec_t *otlp; /* OTLP trace records (topics NAME:otlp_proto / NAME:otlp_json) */
     validate_opts_t vopts;
     price_table_t *prices;
     tenant_table_t *tenants;
@@ -474,6 +476,115 @@ static int flush(worker_t *w, wpart_t *p) {
 
 /* ---- one message */
 
+static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
+                       int64_t now);
+/* Flat JSON: one span per message; a rejected message is dead-lettered with its bytes. */
+static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                        size_t key_len, const char *payload, size_t len, int64_t now) {
+    int rc;
+    jspan_errinfo_t ei;
+    ei.field = NULL;
+    ei.detail[0] = 0;
+    const char *field = NULL;
+    span_t *s = &w->span;
+    rc = jspan_decode(w->dec, payload ? payload : "", payload ? len : 0, s, &ei);
+    if (rc == ERR_OK) rc = validate_span(&w->vopts, s, now, &field);
+    else field = ei.field;
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc), .field = field ? field : "",
+                           .detail = ei.detail[0] ? ei.detail : err2str(rc), .topic = topic,
+                           .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
+                           .payload = payload, .len = len, .payload_format = "original"};
+        return dead_letter(w, p, &lt);
+    }
+    return encode_span(w, p, s, topic, off, now);
+}
+
+/* Encodes one enriched span of partition p into its batch. */
+static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
+                       int64_t now) {
+    price_apply(w->prices, s);
+    tenant_apply(w->tenants, w->tpolicy, s);
+    s->kafka_topic = span_str(topic, strlen(topic));
+    s->kafka_partition = p->partition;
+    s->kafka_offset = off;
+    s->ingested_ms = now;
+    rowbin_encode_span(&p->rows, s);
+    if (buf_error(&p->rows)) return buf_error(&p->rows);
+    return push_row(p, off);
+}
+
+typedef struct otlp_ctx_s {
+    worker_t *w;
+    wpart_t *p;
+    const char *topic;
+    int64_t off, now;
+    int rc;            /* first encode error */
+    int bad;           /* validation error of the first bad span */
+    const char *field; /* its field */
+    uint64_t index;    /* spans seen so far */
+} otlp_ctx_t;
+
+static int otlp_row_cb(void *ctx, span_t *s) {
+    otlp_ctx_t *c = ctx;
+    const char *field = NULL;
+    c->index++;
+    int rc = validate_span(&c->w->vopts, s, c->now, &field);
+    if (rc != ERR_OK) {
+        c->bad = rc;
+        c->field = field;
+        return 1; /* stop: the whole record goes to the DLQ */
+    }
+    if ((rc = encode_span(c->w, c->p, s, c->topic, c->off, c->now)) != ERR_OK) {
+        c->rc = rc;
+        return 1;
+    }
+    return 0;
+}
+
+/* OTLP trace export request: many spans per message, all-or-nothing. The spans of one record
+ * all carry its offset; if the record is malformed or any of its LLM spans fails validation,
+ * the rows already encoded from it are taken back and the record is dead-lettered whole, with
+ * its original bytes. A record without LLM spans stores nothing and is simply passed. */
+static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *topic, int64_t off,
+                        const void *key, size_t key_len, const char *payload, size_t len,
+                        int64_t now) {
+    otlp_ctx_t c = {.w = w, .p = p, .topic = topic, .off = off, .now = now};
+    otlp_stats_t st;
+    memset(&st, 0, sizeof(st));
+    char detail[256] = "";
+    size_t rows_len = p->rows.len, n_rows = p->n_rows;
+    int rc = fmt == CONFIG_FMT_OTLP_PROTO
+                 ? otlp_proto_decode(w->otlp, (const uint8_t *)(payload ? payload : ""),
+                                     payload ? len : 0, otlp_row_cb, &c, &st, detail, sizeof(detail))
+                 : otlp_json_decode(w->otlp, payload ? payload : "", payload ? len : 0, otlp_row_cb,
+                                    &c, &st, detail, sizeof(detail));
+    if (c.rc != ERR_OK) return c.rc;
+    if (w->m && st.spans_skipped_non_llm)
+        metrics_counter_add(w->m, "spanhouse_otlp_spans_skipped_total", NULL, st.spans_skipped_non_llm);
+    if (rc == ERR_OK && !c.bad) return ERR_OK;
+    buf_truncate(&p->rows, rows_len);
+    p->n_rows = n_rows;
+    if (c.bad) {
+        rc = c.bad;
+        snprintf(detail, sizeof(detail), "span %llu of the record: %s%s%s",
+                 (unsigned long long)c.index, err2str(rc), c.field ? " in " : "",
+                 c.field ? c.field : "");
+    }
+    dlq_letter_t lt = {.reason = err_name(rc), .field = c.field ? c.field : "",
+                       .detail = detail[0] ? detail : err2str(rc), .topic = topic,
+                       .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
+                       .payload = payload, .len = len, .payload_format = "original"};
+    return dead_letter(w, p, &lt);
+}
+
+static config_fmt_t topic_format(const worker_t *w, const char *topic) {
+    for (int t = 0; t < w->cfg->n_topics; t++)
+        if (!strcmp(w->cfg->topics[t].name, topic)) return w->cfg->topics[t].format;
+    return CONFIG_FMT_JSON;
+}
+
+
 static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
                    size_t key_len, const char *payload, size_t len, int64_t now) {
     int fl = batch_part_place(&p->bp, off);
@@ -488,31 +599,13 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
     }
     if (!p->opened_ms) p->opened_ms = now;
     w->st.consumed++;
-    jspan_errinfo_t ei;
-    ei.field = NULL;
-    ei.detail[0] = 0;
-    const char *field = NULL;
-    span_t *s = &w->span;
-    rc = jspan_decode(w->dec, payload ? payload : "", payload ? len : 0, s, &ei);
-    if (rc == ERR_OK) rc = validate_span(&w->vopts, s, now, &field);
-    else field = ei.field;
-    if (rc != ERR_OK) {
-        dlq_letter_t lt = {.reason = err_name(rc), .field = field ? field : "",
-                           .detail = ei.detail[0] ? ei.detail : err2str(rc), .topic = topic,
-                           .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
-                           .payload = payload, .len = len, .payload_format = "original"};
-        rc = dead_letter(w, p, &lt);
+    config_fmt_t fmt = topic_format(w, topic);
+    if (fmt == CONFIG_FMT_OTLP_PROTO || fmt == CONFIG_FMT_OTLP_JSON) {
+        rc = process_otlp(w, p, fmt, topic, off, key, key_len, payload, len, now);
         if (rc != ERR_OK) return rc;
     } else {
-        price_apply(w->prices, s);
-        tenant_apply(w->tenants, w->tpolicy, s);
-        s->kafka_topic = span_str(topic, strlen(topic));
-        s->kafka_partition = p->partition;
-        s->kafka_offset = off;
-        s->ingested_ms = now;
-        rowbin_encode_span(&p->rows, s);
-        if (buf_error(&p->rows)) return buf_error(&p->rows);
-        if ((rc = push_row(p, off)) != ERR_OK) return rc;
+        rc = process_json(w, p, topic, off, key, key_len, payload, len, now);
+        if (rc != ERR_OK) return rc;
     }
     if (fl & BATCH_SEAL_AFTER) return flush(w, p);
     if (!(fl & BATCH_PLANNED) && ((int64_t)p->n_rows >= w->cfg->batch_max_rows ||
@@ -598,6 +691,9 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     jspan_opts_default(&jo);
     jo.max_message_bytes = (size_t)cfg->max_message_bytes;
     if (!(w->dec = jspan_dec_new(&jo, errstr, errstr_size))) goto err;
+    otlp_map_t om;
+    otlp_map_default(&om);
+    if (!(w->otlp = otlp_dec_new(&om, errstr, errstr_size))) goto err;
     if (*cfg->pricing && !(w->prices = price_load(cfg->pricing, errstr, errstr_size))) goto err;
     if (*cfg->tenants && !(w->tenants = tenant_load(cfg->tenants, errstr, errstr_size))) goto err;
     sink_backoff_init(&w->backoff, 100, 10000, (uint64_t)getpid() * 2654435761u + (uint64_t)now_ms());
@@ -624,6 +720,7 @@ void worker_destroy(worker_t *w) {
     dlq_destroy(w->dlq);
     for (int i = 0; i < w->n_parts; i++) part_free(w->parts[i]);
     jspan_dec_destroy(w->dec);
+    otlp_dec_destroy(w->otlp);
     price_destroy(w->prices);
     tenant_destroy(w->tenants);
     free(w);
