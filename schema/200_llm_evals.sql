@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_evals
     label                 LowCardinality(String),
     confidence            Nullable(Float32),
     source                LowCardinality(String),
-    sample_rate           Float64,
+    sample_rate           Float64 DEFAULT 1,
     explanation           String CODEC(ZSTD(3)),
     explanation_truncated UInt8,
     kafka_topic           LowCardinality(String),
