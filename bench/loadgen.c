@@ -63,7 +63,8 @@ static int64_t loadgen_wall_ms(void) {
 static void loadgen_sleep(double s) {
     if (s <= 0) return;
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !loadgen_stop) {}
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !loadgen_stop) {
+    }
 }
 
 static void loadgen_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -78,23 +79,27 @@ static void loadgen_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opa
 }
 
 static void usage(const char *argv0) {
-    fprintf(stderr,
-            "usage: %s (--brokers H:P | --mock NBROKERS | --stdout) [options]\n"
-            "  --topic T             topic (default llm-spans)\n"
-            "  --count N             messages (default 100000; 0 with --mock = only run the cluster)\n"
-            "  --rate R              messages/s, 0 = as fast as possible (default 0)\n"
-            "  --seed S              PRNG seed (default 42)\n"
-            "  --spike               plant the cost spike (globex/support/ticket_triage x8-10)\n"
-            "  --regression          plant the quality regression (doc_summarize prompt v3)\n"
-            "  --poison-fraction F   share of poison messages, 0..1 (default 0)\n"
-            "  --start-ms MS         timestamp of the first span (default: so the last is now,\n"
-            "                        or now when --rate is given)\n"
-            "  --spacing-ms MS       ms between spans (default 10, or 1000/rate)\n"
-            "  --partitions P        partitions of the topic the mock creates (default 16)\n"
-            "  --linger-s S          mock: keep the cluster up S seconds after producing, or\n"
-            "                        until SIGINT/SIGTERM if S < 0 (default 0)\n"
-            "  -X prop=value         librdkafka producer property (repeatable)\n",
-            argv0);
+    fprintf(
+        stderr,
+        "usage: %s (--brokers H:P | --mock NBROKERS | --stdout) [options]\n"
+        "  --topic T             topic (default llm-spans)\n"
+        "  --count N             messages (default 100000; 0 with --mock = only run the cluster)\n"
+        "  --rate R              messages/s, 0 = as fast as possible (default 0)\n"
+        "  --seed S              PRNG seed (default 42)\n"
+        "  --spike               plant the cost spike (globex/support/ticket_triage x8-10)\n"
+        "  --regression          plant the quality regression (doc_summarize prompt v3)\n"
+        "  --spike-window S,E    spike between epoch ms S and E (default 60-70%% of the run)\n"
+        "  --regression-from-ms T regression from epoch ms T (default: half of the run)\n"
+        "  --regression-cost-factor F  token multiplier of the regressed prompt (default 0.6)\n"
+        "  --poison-fraction F   share of poison messages, 0..1 (default 0)\n"
+        "  --start-ms MS         timestamp of the first span (default: so the last is now,\n"
+        "                        or now when --rate is given)\n"
+        "  --spacing-ms MS       ms between spans (default 10, or 1000/rate)\n"
+        "  --partitions P        partitions of the topic the mock creates (default 16)\n"
+        "  --linger-s S          mock: keep the cluster up S seconds after producing, or\n"
+        "                        until SIGINT/SIGTERM if S < 0 (default 0)\n"
+        "  -X prop=value         librdkafka producer property (repeatable)\n",
+        argv0);
 }
 
 static int parse_args(int argc, char **argv, loadgen_args_t *a) {
@@ -106,13 +111,13 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
     a->g.spacing_ms = 0; /* decided after parsing */
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV                                                  \
-    do {                                                       \
-        if (!v) {                                              \
-            fprintf(stderr, "%s needs a value\n", o);          \
-            return -1;                                         \
-        }                                                      \
-        i++;                                                   \
+#define NEEDV                                                                                      \
+    do {                                                                                           \
+        if (!v) {                                                                                  \
+            fprintf(stderr, "%s needs a value\n", o);                                              \
+            return -1;                                                                             \
+        }                                                                                          \
+        i++;                                                                                       \
     } while (0)
         if (!strcmp(o, "--brokers")) {
             NEEDV;
@@ -129,14 +134,30 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
         } else if (!strcmp(o, "--seed")) {
             NEEDV;
             a->g.seed = strtoull(v, NULL, 10);
-        } else if (!strcmp(o, "--spike")) a->g.spike = 1;
-        else if (!strcmp(o, "--regression")) a->g.regression = 1;
+        } else if (!strcmp(o, "--spike"))
+            a->g.spike = 1;
+        else if (!strcmp(o, "--regression"))
+            a->g.regression = 1;
+        else if (!strcmp(o, "--spike-window")) {
+            /* START_MS,END_MS: where the planted spike lands (default: 60-70% of the run). */
+            NEEDV;
+            char *end = NULL;
+            a->g.spike_start_ms = strtoll(v, &end, 10);
+            a->g.spike_end_ms = (end && *end == ',') ? strtoll(end + 1, NULL, 10) : 0;
+        } else if (!strcmp(o, "--regression-from-ms")) {
+            NEEDV;
+            a->g.regression_from_ms = strtoll(v, NULL, 10);
+        } else if (!strcmp(o, "--regression-cost-factor")) {
+            NEEDV;
+            a->g.regression_cost_factor = atof(v);
+        }
         else if (!strcmp(o, "--poison-fraction")) {
             NEEDV;
             a->g.poison_fraction = atof(v);
         } else if (!strcmp(o, "--start-ms")) {
             NEEDV;
-            a->g.start_ms = strtoll(v, NULL, 10); a->start_given = 1;
+            a->g.start_ms = strtoll(v, NULL, 10);
+            a->start_given = 1;
         } else if (!strcmp(o, "--spacing-ms")) {
             NEEDV;
             a->g.spacing_ms = (uint32_t)strtoul(v, NULL, 10);
@@ -149,11 +170,13 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
         } else if (!strcmp(o, "--linger-s")) {
             NEEDV;
             a->linger_s = atof(v);
-        } else if (!strcmp(o, "--stdout")) a->to_stdout = 1;
+        } else if (!strcmp(o, "--stdout"))
+            a->to_stdout = 1;
         else if (!strcmp(o, "-X") && a->nx < LOADGEN_MAX_X) {
             NEEDV;
             a->x[a->nx++] = v;
-        } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) return -1;
+        } else if (!strcmp(o, "-h") || !strcmp(o, "--help"))
+            return -1;
         else {
             fprintf(stderr, "unknown option %s\n", o);
             return -1;
@@ -218,7 +241,8 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
                                  {"enable.idempotence", "true"}};
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK)
         goto err;
     for (int i = 0; i < a->nx; i++) {
         char kv[512];
@@ -229,7 +253,8 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
             goto err;
         }
         *eq = '\0';
-        if (rd_kafka_conf_set(conf, kv, eq + 1, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) goto err;
+        if (rd_kafka_conf_set(conf, kv, eq + 1, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+            goto err;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, loadgen_dr_cb);
     rd_kafka_conf_set_opaque(conf, &dr);
@@ -250,10 +275,10 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
             goto err;
         }
         for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(a->topic), RD_KAFKA_V_KEY(key, strlen(key)),
-                RD_KAFKA_V_VALUE(b.data, b.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_END);
+            rd_kafka_resp_err_t e =
+                rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(a->topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                                  RD_KAFKA_V_VALUE(b.data, b.len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || loadgen_stop) {
                 snprintf(errstr, sizeof errstr, "produce: %s", rd_kafka_err2str(e));
@@ -268,18 +293,21 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
         if (a->rate > 0) loadgen_sleep(t0 + n / a->rate - loadgen_now());
     }
     if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        snprintf(errstr, sizeof errstr, "flush timed out with %d messages in flight", rd_kafka_outq_len(rk));
+        snprintf(errstr, sizeof errstr, "flush timed out with %d messages in flight",
+                 rd_kafka_outq_len(rk));
         goto err;
     }
     if (dr.failed) {
-        snprintf(errstr, sizeof errstr, "%" PRIu64 " messages failed: %s", dr.failed, dr.first_error);
+        snprintf(errstr, sizeof errstr, "%" PRIu64 " messages failed: %s", dr.failed,
+                 dr.first_error);
         goto err;
     }
     double el = loadgen_now() - t0;
     printf("PRODUCED %" PRIu64 " POISON %" PRIu64 " BYTES %" PRIu64 " SECONDS %.3f\n", dr.delivered,
            npoison, bytes, el);
     fflush(stdout);
-    fprintf(stderr, "loadgen: %" PRIu64 " messages (%" PRIu64 " poison), %.1f MB, %.2f s, %.0f msg/s\n",
+    fprintf(stderr,
+            "loadgen: %" PRIu64 " messages (%" PRIu64 " poison), %.1f MB, %.2f s, %.0f msg/s\n",
             dr.delivered, npoison, bytes / 1e6, el, el > 0 ? dr.delivered / el : 0);
     rc = 0;
 err:
@@ -330,7 +358,8 @@ int main(int argc, char **argv) {
             return 1;
         }
         mc = rd_kafka_mock_cluster_new(mrk, a.mock_brokers);
-        if (!mc || rd_kafka_mock_topic_create(mc, a.topic, a.partitions, 1) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (!mc || rd_kafka_mock_topic_create(mc, a.topic, a.partitions, 1) !=
+                       RD_KAFKA_RESP_ERR_NO_ERROR) {
             fprintf(stderr, "loadgen: cannot start the mock cluster\n");
             rc = 1;
             goto out;
@@ -348,7 +377,8 @@ int main(int argc, char **argv) {
     if (g) rc = run_kafka(&a, g, bootstrap);
     if (mc && rc == 0) {
         double until = loadgen_now() + a.linger_s;
-        while (!loadgen_stop && (a.linger_s < 0 || loadgen_now() < until)) loadgen_sleep(0.1);
+        while (!loadgen_stop && (a.linger_s < 0 || loadgen_now() < until))
+            loadgen_sleep(0.1);
     }
 out:
     if (mc) rd_kafka_mock_cluster_destroy(mc);

@@ -18,8 +18,10 @@ typedef struct {
     unsigned weight;
 } gen_pick_t;
 
-static const gen_pick_t gen_tenants[] = {{"acme", 40}, {"globex", 30}, {"initech", 20}, {"umbrella", 10}};
-static const gen_pick_t gen_teams[] = {{"search", 30}, {"support", 30}, {"growth", 20}, {"platform", 20}};
+static const gen_pick_t gen_tenants[] = {
+    {"acme", 40}, {"globex", 30}, {"initech", 20}, {"umbrella", 10}};
+static const gen_pick_t gen_teams[] = {
+    {"search", 30}, {"support", 30}, {"growth", 20}, {"platform", 20}};
 
 typedef struct {
     const char *name, *endpoint, *template_name;
@@ -46,36 +48,52 @@ typedef struct {
 } gen_model_t;
 
 static const gen_model_t gen_models[] = {
-    {"gpt-4o", "openai", "openai-python/1.54.3", "gpt-4o-2024-08-06", 20, 2500, 10000, 1250, 2500, 450, 12},
-    {"gpt-4o-mini", "openai", "openai-python/1.54.3", "gpt-4o-mini-2024-07-18", 30, 150, 600, 75, 150, 300, 8},
-    {"claude-sonnet-4", "anthropic", "anthropic-sdk-python/0.40.0", "claude-sonnet-4-20250514", 15, 3000, 15000, 300, 3750, 600, 14},
-    {"claude-3-5-haiku", "anthropic", "anthropic-sdk-python/0.40.0", "claude-3-5-haiku-20241022", 15, 800, 4000, 80, 1000, 350, 9},
-    {"gemini-2.0-flash", "google", "google-genai/0.3.0", "gemini-2.0-flash-001", 12, 100, 400, 25, 100, 250, 5},
-    {"llama-3.1-70b", "together", "together-python/1.3.3", "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", 8, 880, 880, 880, 880, 400, 10},
+    {"gpt-4o", "openai", "openai-python/1.54.3", "gpt-4o-2024-08-06", 20, 2500, 10000, 1250, 2500,
+     450, 12},
+    {"gpt-4o-mini", "openai", "openai-python/1.54.3", "gpt-4o-mini-2024-07-18", 30, 150, 600, 75,
+     150, 300, 8},
+    {"claude-sonnet-4", "anthropic", "anthropic-sdk-python/0.40.0", "claude-sonnet-4-20250514", 15,
+     3000, 15000, 300, 3750, 600, 14},
+    {"claude-3-5-haiku", "anthropic", "anthropic-sdk-python/0.40.0", "claude-3-5-haiku-20241022",
+     15, 800, 4000, 80, 1000, 350, 9},
+    {"gemini-2.0-flash", "google", "google-genai/0.3.0", "gemini-2.0-flash-001", 12, 100, 400, 25,
+     100, 250, 5},
+    {"llama-3.1-70b", "together", "together-python/1.3.3",
+     "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", 8, 880, 880, 880, 880, 400, 10},
 };
 
 static const gen_pick_t gen_errors[] = {
     {"rate_limit", 40}, {"timeout", 25}, {"server_error", 25}, {"context_length", 10}};
-static const gen_pick_t gen_regions[] = {{"us-east-1", 50}, {"eu-west-1", 35}, {"ap-southeast-2", 15}};
-static const gen_pick_t gen_evaluators[] = {{"llm_judge", 70}, {"heuristic", 20}, {"user_feedback", 10}};
+static const gen_pick_t gen_regions[] = {
+    {"us-east-1", 50}, {"eu-west-1", 35}, {"ap-southeast-2", 15}};
+static const gen_pick_t gen_evaluators[] = {
+    {"llm_judge", 70}, {"heuristic", 20}, {"user_feedback", 10}};
 
 #define GEN_N(a) (sizeof(a) / sizeof((a)[0]))
-#define GEN_ERROR_RATE 0.035  /* share of failed calls */
+#define GEN_ERROR_RATE 0.035 /* share of failed calls */
 #define GEN_CACHE_HIT_RATE 0.20
 #define GEN_COST_SENT_RATE 0.30
-#define GEN_QUALITY_RATE 0.60
+#define GEN_QUALITY_RATE 0.45
 #define GEN_STR 64
 /* A rare attribute with escapes and multi-byte UTF-8, so decoders meet them in every run. */
-#define GEN_NOTE "R\xc3\xa9sum\xc3\xa9 du \"Q3\" \xe2\x80\x94 \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x9a\x80\ttab"
+#define GEN_NOTE                                                                                   \
+    "R\xc3\xa9sum\xc3\xa9 du \"Q3\" \xe2\x80\x94 \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x9a\x80\ttab"
 
 /* Optional fields a given producer may or may not send (keeps messages near 500 bytes, as
  * real fleets mix SDKs that send more or less context). */
 enum {
-    GEN_OPT_REQUEST = 1, GEN_OPT_SESSION = 2, GEN_OPT_KEY = 4, GEN_OPT_SERVICE = 8,
-    GEN_OPT_DEPLOY = 16, GEN_OPT_SDK = 32, GEN_OPT_TEMPLATE = 64, GEN_OPT_HTTP = 128,
+    GEN_OPT_REQUEST = 1,
+    GEN_OPT_SESSION = 2,
+    GEN_OPT_KEY = 4,
+    GEN_OPT_SERVICE = 8,
+    GEN_OPT_DEPLOY = 16,
+    GEN_OPT_SDK = 32,
+    GEN_OPT_TEMPLATE = 64,
+    GEN_OPT_HTTP = 128,
+    GEN_OPT_REGION = 256,
 };
-#define GEN_NOPT 8
-static const double gen_opt_rate[GEN_NOPT] = {0.15, 0.3, 0.3, 0.2, 0.2, 0.3, 0.5, 0.3};
+#define GEN_NOPT 9
+static const double gen_opt_rate[GEN_NOPT] = {0.1, 0.2, 0.3, 0.1, 0.1, 0.2, 0.3, 0.2, 0.5};
 
 /* ---- The record being generated. */
 typedef struct {
@@ -86,8 +104,8 @@ typedef struct {
         *finish_reason, *evaluator, *region, *sdk, *response_model;
     char user_id[GEN_STR], session_id[GEN_STR], experiment_id[GEN_STR], api_key_id[GEN_STR],
         service[GEN_STR];
-    uint32_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-        reasoning_tokens, latency_ms, ttft_ms;
+    uint32_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+        latency_ms, ttft_ms;
     int64_t cost_nusd;
     int cost_sent, has_ttft, has_quality, has_note, has_response_model, tenant_sent;
     unsigned opt; /* GEN_OPT_*: which optional fields this producer sends */
@@ -125,7 +143,9 @@ static uint64_t gen_u64(gen_t *g) {
     return r;
 }
 static double gen_u01(gen_t *g) { return (double)(gen_u64(g) >> 11) * 0x1.0p-53; }
-static uint32_t gen_below(gen_t *g, uint32_t n) { return (uint32_t)(((gen_u64(g) >> 32) * n) >> 32); }
+static uint32_t gen_below(gen_t *g, uint32_t n) {
+    return (uint32_t)(((gen_u64(g) >> 32) * n) >> 32);
+}
 static int gen_chance(gen_t *g, double p) { return gen_u01(g) < p; }
 static double gen_normal(gen_t *g) {
     double u1 = gen_u01(g), u2 = gen_u01(g);
@@ -137,7 +157,8 @@ static double gen_lognormal(gen_t *g, double median, double sigma) {
 }
 static size_t gen_pick(gen_t *g, const gen_pick_t *t, size_t n) {
     unsigned total = 0;
-    for (size_t i = 0; i < n; i++) total += t[i].weight;
+    for (size_t i = 0; i < n; i++)
+        total += t[i].weight;
     unsigned r = gen_below(g, total);
     for (size_t i = 0; i < n; i++) {
         if (r < t[i].weight) return i;
@@ -149,7 +170,8 @@ static void gen_hex(gen_t *g, char *dst, size_t nhex) {
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < nhex; i += 16) {
         uint64_t v = gen_u64(g);
-        for (size_t j = i; j < nhex && j < i + 16; j++, v >>= 4) dst[j] = hex[v & 15];
+        for (size_t j = i; j < nhex && j < i + 16; j++, v >>= 4)
+            dst[j] = hex[v & 15];
     }
     dst[nhex] = '\0';
 }
@@ -196,9 +218,12 @@ gen_t *gen_new(const gen_opts_t *o, char *errstr, size_t errstr_size) {
         why = "no options";
         goto err;
     }
-    if (!(o->poison_fraction >= 0 && o->poison_fraction <= 1)) why = "poison_fraction must be in [0, 1]";
-    else if (o->ts_format < GEN_TS_ISO || o->ts_format > GEN_TS_MIXED) why = "bad ts_format";
-    else if (o->start_ms < 0) why = "start_ms must be >= 0";
+    if (!(o->poison_fraction >= 0 && o->poison_fraction <= 1))
+        why = "poison_fraction must be in [0, 1]";
+    else if (o->ts_format < GEN_TS_ISO || o->ts_format > GEN_TS_MIXED)
+        why = "bad ts_format";
+    else if (o->start_ms < 0)
+        why = "start_ms must be >= 0";
     if (why) goto err;
     g = calloc(1, sizeof(*g));
     if (!g) {
@@ -214,7 +239,8 @@ gen_t *gen_new(const gen_opts_t *o, char *errstr, size_t errstr_size) {
             why = "spike_tenant is not one of acme, globex, initech, umbrella";
         else if (!o->spike_team || gen_find(gen_teams, GEN_N(gen_teams), o->spike_team) < 0)
             why = "spike_team is not one of search, support, growth, platform";
-        else if (g->fi_spike < 0) why = "spike_feature is not a known feature";
+        else if (g->fi_spike < 0)
+            why = "spike_feature is not a known feature";
         else if (!(o->spike_factor_min >= 1 && o->spike_factor_max >= o->spike_factor_min &&
                    o->spike_factor_max <= 1000))
             why = "spike factors must satisfy 1 <= min <= max <= 1000";
@@ -230,7 +256,8 @@ gen_t *gen_new(const gen_opts_t *o, char *errstr, size_t errstr_size) {
     }
     if (o->regression) {
         g->fi_reg = gen_find_feature(o->regression_feature);
-        if (g->fi_reg < 0) why = "regression_feature is not a known feature";
+        if (g->fi_reg < 0)
+            why = "regression_feature is not a known feature";
         else if (!o->regression_version || !*o->regression_version ||
                  strlen(o->regression_version) >= GEN_STR)
             why = "regression_version must be a short non-empty string";
@@ -239,10 +266,12 @@ gen_t *gen_new(const gen_opts_t *o, char *errstr, size_t errstr_size) {
         else if (!(o->regression_quality_factor > 0 && o->regression_quality_factor <= 1))
             why = "regression_quality_factor must be in (0, 1]";
         if (why) goto err;
-        if (g->o.regression_from_ms == 0) g->o.regression_from_ms = o->start_ms + (int64_t)(duration / 2);
+        if (g->o.regression_from_ms == 0)
+            g->o.regression_from_ms = o->start_ms + (int64_t)(duration / 2);
     }
     uint64_t x = o->seed;
-    for (int i = 0; i < 4; i++) g->s[i] = gen_splitmix(&x);
+    for (int i = 0; i < 4; i++)
+        g->s[i] = gen_splitmix(&x);
     return g;
 err:
     if (errstr_size) snprintf(errstr, errstr_size, "gen: %s", why);
@@ -258,10 +287,10 @@ uint64_t gen_produced(const gen_t *g) { return g->produced; }
 
 /* API keys of the example tenant table shipped in schema/tenants.csv. */
 static int gen_known_key(const char *key) {
-    static const char *const known[] = {
-        "key_acme_search_1",   "key_acme_search_2",     "key_acme_support_1",
-        "key_globex_growth_1", "key_globex_platform_1", "key_initech_search_1",
-        "key_umbrella_platform_1"};
+    static const char *const known[] = {"key_acme_search_1",      "key_acme_search_2",
+                                        "key_acme_support_1",     "key_globex_growth_1",
+                                        "key_globex_platform_1",  "key_initech_search_1",
+                                        "key_umbrella_platform_1"};
     for (size_t i = 0; i < GEN_N(known); i++)
         if (strcmp(known[i], key) == 0) return 1;
     return 0;
@@ -272,7 +301,7 @@ static int64_t gen_cost(const gen_model_t *m, const gen_rec_t *r) {
     int64_t c = uncached * m->p_in + (int64_t)r->cache_read_tokens * m->p_cached +
                 (int64_t)r->cache_write_tokens * m->p_cache_write +
                 (int64_t)r->output_tokens * m->p_out;
-    return r->is_batch ? c / 2 : c;
+    return r->is_batch ? (c + 1) / 2 : c; /* half price, rounded half up to the nano-USD */
 }
 
 static void gen_draw(gen_t *g) {
@@ -283,24 +312,30 @@ static void gen_draw(gen_t *g) {
                (o->spacing_ms > 1 ? (int64_t)gen_below(g, o->spacing_ms) : 0);
     gen_hex(g, r->trace_id, 32);
     gen_hex(g, r->span_id, 16);
-    if (gen_chance(g, 0.3)) gen_hex(g, r->parent_span_id, 16);
-    else r->parent_span_id[0] = '\0';
+    if (gen_chance(g, 0.3))
+        gen_hex(g, r->parent_span_id, 16);
+    else
+        r->parent_span_id[0] = '\0';
     memcpy(r->request_id, "req_", 4);
     gen_hex(g, r->request_id + 4, 24);
 
     size_t ti = gen_pick(g, gen_tenants, GEN_N(gen_tenants));
     size_t tm = gen_pick(g, gen_teams, GEN_N(gen_teams));
     unsigned fw = 0;
-    for (size_t k = 0; k < GEN_N(gen_features); k++) fw += gen_features[k].weight;
+    for (size_t k = 0; k < GEN_N(gen_features); k++)
+        fw += gen_features[k].weight;
     unsigned fr = gen_below(g, fw);
     size_t fi = 0;
-    while (fr >= gen_features[fi].weight) fr -= gen_features[fi++].weight;
+    while (fr >= gen_features[fi].weight)
+        fr -= gen_features[fi++].weight;
     const gen_feature_t *f = &gen_features[fi];
     unsigned mw = 0;
-    for (size_t k = 0; k < GEN_N(gen_models); k++) mw += gen_models[k].weight;
+    for (size_t k = 0; k < GEN_N(gen_models); k++)
+        mw += gen_models[k].weight;
     unsigned mr = gen_below(g, mw);
     size_t mi = 0;
-    while (mr >= gen_models[mi].weight) mr -= gen_models[mi++].weight;
+    while (mr >= gen_models[mi].weight)
+        mr -= gen_models[mi++].weight;
     const gen_model_t *m = &gen_models[mi];
 
     r->tenant = gen_tenants[ti].name;
@@ -321,8 +356,10 @@ static void gen_draw(gen_t *g) {
     r->region = gen_regions[gen_pick(g, gen_regions, GEN_N(gen_regions))].name;
     snprintf(r->user_id, GEN_STR, "u_%s_%04u", r->tenant, gen_below(g, 500));
     snprintf(r->session_id, GEN_STR, "s_%08x", (unsigned)gen_below(g, 0xFFFFFFFFu));
-    if (gen_chance(g, 0.2)) snprintf(r->experiment_id, GEN_STR, "exp_%u", 40 + gen_below(g, 3));
-    else r->experiment_id[0] = '\0';
+    if (gen_chance(g, 0.2))
+        snprintf(r->experiment_id, GEN_STR, "exp_%u", 40 + gen_below(g, 3));
+    else
+        r->experiment_id[0] = '\0';
     snprintf(r->api_key_id, GEN_STR, "key_%s_%s_%u", r->tenant, r->team, 1 + gen_below(g, 2));
     snprintf(r->service, GEN_STR, "%s-svc", f->name);
 
@@ -338,23 +375,29 @@ static void gen_draw(gen_t *g) {
                   strcmp(r->team, o->spike_team) == 0 && r->ts_ms >= o->spike_start_ms &&
                   r->ts_ms < o->spike_end_ms;
     double spike_draw = gen_u01(g);
-    if (spiking) tok_factor *= o->spike_factor_min + (o->spike_factor_max - o->spike_factor_min) * spike_draw;
+    if (spiking)
+        tok_factor *=
+            o->spike_factor_min + (o->spike_factor_max - o->spike_factor_min) * spike_draw;
     r->input_tokens = gen_clamp_u32(in * tok_factor, 8, 1000000);
     r->output_tokens = gen_clamp_u32(out * tok_factor, 1, 64000);
     r->cache_read_tokens = r->cache_write_tokens = r->reasoning_tokens = 0;
-    if (gen_chance(g, 0.4)) r->cache_read_tokens = (uint32_t)(r->input_tokens * (0.3 + 0.6 * gen_u01(g)));
+    if (gen_chance(g, 0.4))
+        r->cache_read_tokens = (uint32_t)(r->input_tokens * (0.3 + 0.6 * gen_u01(g)));
     if (m->p_cache_write != m->p_in && gen_chance(g, 0.1))
-        r->cache_write_tokens = (uint32_t)((r->input_tokens - r->cache_read_tokens) * gen_u01(g) * 0.8);
+        r->cache_write_tokens =
+            (uint32_t)((r->input_tokens - r->cache_read_tokens) * gen_u01(g) * 0.8);
     if (strcmp(m->name, "claude-sonnet-4") == 0 && gen_chance(g, 0.15))
         r->reasoning_tokens = (uint32_t)(r->output_tokens * (0.2 + 0.5 * gen_u01(g)));
-    r->is_batch = gen_chance(g, 0.05);
+    /* Batch APIs (half price) exist at OpenAI, Anthropic and Google, not at Together. */
+    r->is_batch = gen_chance(g, 0.05) && strcmp(m->provider, "together") != 0;
 
     /* Outcome: errors (with retries) produce no output; response-cache hits skip the model. */
     r->status = "ok";
     r->error_class = "";
     r->http_status = 200;
     r->retry_count = gen_chance(g, 0.04) ? 1 : 0;
-    r->finish_reason = gen_chance(g, 0.85) ? "stop" : (gen_chance(g, 0.66) ? "tool_calls" : "length");
+    r->finish_reason =
+        gen_chance(g, 0.85) ? "stop" : (gen_chance(g, 0.66) ? "tool_calls" : "length");
     r->cache_hit = 0;
     r->streaming = !r->is_batch && gen_chance(g, 0.6);
     double ttft = gen_lognormal(g, m->ttft_median, 0.5);
@@ -381,7 +424,8 @@ static void gen_draw(gen_t *g) {
     r->has_ttft = r->streaming;
     r->ttft_ms = gen_clamp_u32(ttft, 20, 120000);
     r->latency_ms = gen_clamp_u32(lat, 1, 600000);
-    if (r->has_ttft && r->ttft_ms >= r->latency_ms) r->latency_ms = r->ttft_ms + 1 + r->output_tokens;
+    if (r->has_ttft && r->ttft_ms >= r->latency_ms)
+        r->latency_ms = r->ttft_ms + 1 + r->output_tokens;
 
     r->cost_nusd = r->cache_hit ? 0 : gen_cost(m, r);
     r->cost_sent = gen_chance(g, GEN_COST_SENT_RATE);
@@ -389,7 +433,9 @@ static void gen_draw(gen_t *g) {
     r->has_quality = r->status[0] == 'o' && gen_chance(g, GEN_QUALITY_RATE);
     double q = (f->quality + 0.08 * gen_normal(g)) * q_factor;
     r->quality_milli = gen_clamp_u32(q * 1000, 0, 1000);
-    r->evaluator = r->has_quality ? gen_evaluators[gen_pick(g, gen_evaluators, GEN_N(gen_evaluators))].name : "";
+    r->evaluator = r->has_quality
+                       ? gen_evaluators[gen_pick(g, gen_evaluators, GEN_N(gen_evaluators))].name
+                       : "";
     r->has_note = gen_chance(g, 0.01);
     r->opt = 0;
     for (unsigned k = 0; k < GEN_NOPT; k++)
@@ -398,7 +444,8 @@ static void gen_draw(gen_t *g) {
      * for keys the shipped example table (schema/tenants.csv) knows, so that aggregates by
      * tenant stay exact in the demo. */
     r->tenant_sent = 1;
-    if ((r->opt & GEN_OPT_KEY) && gen_known_key(r->api_key_id) && gen_chance(g, 0.5)) r->tenant_sent = 0;
+    if ((r->opt & GEN_OPT_KEY) && gen_known_key(r->api_key_id) && gen_chance(g, 0.5))
+        r->tenant_sent = 0;
 }
 
 /* ---- JSON writer. */
@@ -420,7 +467,8 @@ static void gen_put_jstr(buf_t *b, const char *s) {
         unsigned char c = (unsigned char)*p;
         /* Runs of plain bytes are copied at once. */
         size_t run = 0;
-        while (p[run] && p[run] != '"' && p[run] != '\\' && (unsigned char)p[run] >= 0x20) run++;
+        while (p[run] && p[run] != '"' && p[run] != '\\' && (unsigned char)p[run] >= 0x20)
+            run++;
         if (run) {
             buf_put(b, p, run);
             p += run - 1;
@@ -460,7 +508,8 @@ static void gen_kv_bool(buf_t *b, const char *k, int v) {
 static void gen_kv_fixed(buf_t *b, const char *k, uint64_t v, int digits) {
     char tmp[32];
     uint64_t div = 1;
-    for (int i = 0; i < digits; i++) div *= 10;
+    for (int i = 0; i < digits; i++)
+        div *= 10;
     snprintf(tmp, sizeof tmp, "%llu.%0*llu", (unsigned long long)(v / div), digits,
              (unsigned long long)(v % div));
     buf_put(b, ",\"", 2);
@@ -485,7 +534,8 @@ static void gen_civil(int64_t z, int *y, unsigned *m, unsigned *d) {
 
 static void gen_put_ts(gen_t *g, buf_t *b) {
     const gen_rec_t *r = &g->r;
-    int iso = g->o.ts_format == GEN_TS_ISO || (g->o.ts_format == GEN_TS_MIXED && (g->produced & 1) == 0);
+    int iso =
+        g->o.ts_format == GEN_TS_ISO || (g->o.ts_format == GEN_TS_MIXED && (g->produced & 1) == 0);
     if (!iso) {
         gen_put(b, "\"timestamp\":");
         gen_put_u64(b, (uint64_t)r->ts_ms);
@@ -565,7 +615,8 @@ static void gen_write(gen_t *g, buf_t *b) {
     gen_kv_str(b, "status", r->status);
     if (r->error_class[0]) gen_kv_str(b, "error_class", r->error_class);
     /* Failed calls always say how; many SDKs leave out a plain 200. */
-    if (r->http_status != 200 || (r->opt & GEN_OPT_HTTP)) gen_kv_u(b, "http_status", r->http_status);
+    if (r->http_status != 200 || (r->opt & GEN_OPT_HTTP))
+        gen_kv_u(b, "http_status", r->http_status);
     if (r->retry_count) gen_kv_u(b, "retry_count", r->retry_count);
     if (r->finish_reason[0]) gen_kv_str(b, "finish_reason", r->finish_reason);
     if (r->has_quality) {
@@ -573,11 +624,12 @@ static void gen_write(gen_t *g, buf_t *b) {
         gen_kv_str(b, "evaluator", r->evaluator);
     }
     /* Attributes without a column: they land in the attributes map. */
-    gen_kv_str(b, "region", r->region);
+    if (r->opt & GEN_OPT_REGION) gen_kv_str(b, "region", r->region);
     if (r->opt & GEN_OPT_SDK) gen_kv_str(b, "sdk", r->sdk);
     if (r->has_note) gen_kv_str(b, "prompt_preview", GEN_NOTE);
     gen_put(b, "}");
-    if (g->poison == GEN_POISON_TRUNCATED && !buf_error(b)) buf_truncate(b, start + (b->len - start) / 2);
+    if (g->poison == GEN_POISON_TRUNCATED && !buf_error(b))
+        buf_truncate(b, start + (b->len - start) / 2);
 }
 
 int gen_next(gen_t *g, buf_t *out, char *key, size_t key_size, int *is_poison) {
@@ -647,11 +699,14 @@ void gen_span(const gen_t *g, span_t *s) {
     s->quality_score = r->has_quality ? (float)r->quality_milli / 1000.0f : 0.0f;
     s->evaluator = gen_s(r->evaluator);
     s->n_attrs = 0;
-    s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("region"), gen_s(r->region)};
-    if (r->opt & GEN_OPT_SDK) s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("sdk"), gen_s(r->sdk)};
+    if (r->opt & GEN_OPT_REGION)
+        s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("region"), gen_s(r->region)};
+    if (r->opt & GEN_OPT_SDK)
+        s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("sdk"), gen_s(r->sdk)};
     if (r->has_note)
         s->attrs[s->n_attrs++] = (span_attr_t){SPAN_STR_LIT("prompt_preview"), gen_s(GEN_NOTE)};
     s->present = SPAN_HAS_TS | SPAN_HAS_LATENCY | SPAN_HAS_INPUT_TOKENS | SPAN_HAS_OUTPUT_TOKENS |
-                 (r->tenant_sent ? SPAN_HAS_TENANT | SPAN_HAS_TEAM : 0) | (r->cost_sent ? SPAN_HAS_COST : 0) |
-                 (r->has_ttft ? SPAN_HAS_TTFT : 0) | (r->has_quality ? SPAN_HAS_QUALITY : 0);
+                 (r->tenant_sent ? SPAN_HAS_TENANT | SPAN_HAS_TEAM : 0) |
+                 (r->cost_sent ? SPAN_HAS_COST : 0) | (r->has_ttft ? SPAN_HAS_TTFT : 0) |
+                 (r->has_quality ? SPAN_HAS_QUALITY : 0);
 }

@@ -32,11 +32,11 @@ enum {
 };
 
 typedef struct gen_opts_s {
-    uint64_t seed;       /* PRNG seed; same seed + options = same messages */
-    uint64_t count;      /* messages to produce; 0 = unlimited */
-    int64_t start_ms;    /* timestamp of the first span (epoch ms, UTC) */
-    uint32_t spacing_ms; /* span i starts at start_ms + i*spacing_ms + jitter in [0, spacing) */
-    int ts_format;       /* GEN_TS_* */
+    uint64_t seed;          /* PRNG seed; same seed + options = same messages */
+    uint64_t count;         /* messages to produce; 0 = unlimited */
+    int64_t start_ms;       /* timestamp of the first span (epoch ms, UTC) */
+    uint32_t spacing_ms;    /* span i starts at start_ms + i*spacing_ms + jitter in [0, spacing) */
+    int ts_format;          /* GEN_TS_* */
     double poison_fraction; /* 0..1: share of messages replaced by poison */
 
     /* Planted cost spike: spans of this tenant/team/feature whose timestamp falls in
@@ -70,7 +70,7 @@ gen_t *gen_new(const gen_opts_t *o, char *errstr, size_t errstr_size);
 /* Frees the generator. NULL ok. */
 void gen_destroy(gen_t *g);
 
-/* Appends the next message (one JSON object, no newline, ~500 bytes) to out.
+/* Appends the next message (one JSON object, no newline, ~570 bytes on average) to out.
  * key (if not NULL) receives the NUL-terminated Kafka key, the trace_id (32 hex; key_size
  * >= 33 to hold it whole). is_poison (if not NULL) receives a GEN_POISON_* kind.
  * Returns 1 when a message was appended, 0 when count messages have been produced (nothing

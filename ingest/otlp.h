@@ -25,7 +25,7 @@ typedef struct otlp_map_s {
     const char *prompt_template_key; /* default "gen_ai.prompt.name" */
     const char *prompt_version_key;  /* default "app.prompt_version" */
     const char *endpoint_key;        /* default "app.endpoint" (server.address is the fallback) */
-    int keep_all;     /* 1: emit every span, not only LLM spans */
+    int keep_all;                    /* 1: emit every span, not only LLM spans */
     int keep_content; /* 1: keep prompt/completion text attributes in attrs (default 0) */
 } otlp_map_t;
 
@@ -42,10 +42,10 @@ void otlp_dec_destroy(otlp_dec_t *d);
 
 /* Called once per emitted span. The span and every string in it are valid only during the
  * call: strings point into the input payload or into the decoder's scratch space, which the
- * next span reuses. Return 0 to continue; any other value stops decoding and is returned. */
+ * next decode call reuses. Return 0 to continue; any other value stops decoding and is returned. */
 typedef int (*otlp_span_cb)(void *ctx, span_t *s);
 
-/* Counters, added to (never reset) by the decode functions. */
+/* Counters, added to (never reset) by the decode functions; a record that fails adds nothing. */
 typedef struct otlp_stats_s {
     uint64_t spans_seen;            /* every span in the request */
     uint64_t spans_emitted;         /* passed to the callback */
@@ -68,7 +68,7 @@ int otlp_json_decode(otlp_dec_t *d, const char *p, size_t n, otlp_span_cb cb, vo
                      otlp_stats_t *st, char *detail, size_t detail_size);
 
 /* Bounds on hostile input. */
-#define OTLP_MAX_DEPTH 16   /* nested AnyValue arrays / kvlists (JSON: any nesting) */
+#define OTLP_MAX_DEPTH 16    /* nested AnyValue arrays / kvlists (JSON: any nesting) */
 #define OTLP_MAX_ID_BYTES 32 /* trace/span ids longer than this are malformed */
 
 #endif

@@ -8,6 +8,7 @@
 #define SPANHOUSE_OTLP_INT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "otlp.h"
 #include "span.h"
@@ -21,8 +22,8 @@ typedef struct otlp_arena_s {
         char *data;
         size_t cap, used;
     } b[OTLP_ARENA_BLOCKS];
-    int cur;   /* block being filled */
-    int n;     /* blocks allocated */
+    int cur; /* block being filled */
+    int n;   /* blocks allocated */
 } otlp_arena_t;
 
 typedef struct otlp_mark_s {
@@ -63,12 +64,34 @@ typedef struct otlp_val_s {
 
 /* ---- mapped fields ---- */
 typedef enum {
-    OTLP_F_OPERATION, OTLP_F_PROVIDER, OTLP_F_MODEL, OTLP_F_RESPONSE_MODEL,
-    OTLP_F_IN_TOK, OTLP_F_OUT_TOK, OTLP_F_TOTAL_TOK, OTLP_F_CACHE_READ, OTLP_F_CACHE_WRITE,
-    OTLP_F_REASONING, OTLP_F_FINISH, OTLP_F_ERROR_TYPE, OTLP_F_ENDPOINT, OTLP_F_SESSION,
-    OTLP_F_REQUEST_ID, OTLP_F_SERVICE, OTLP_F_ENV, OTLP_F_VERSION, OTLP_F_TENANT, OTLP_F_TEAM,
-    OTLP_F_FEATURE, OTLP_F_USER, OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER, OTLP_F_STREAM,
-    OTLP_F_HTTP_STATUS, OTLP_F_TTFT_S, OTLP_F_TTFT_MS,
+    OTLP_F_OPERATION,
+    OTLP_F_PROVIDER,
+    OTLP_F_MODEL,
+    OTLP_F_RESPONSE_MODEL,
+    OTLP_F_IN_TOK,
+    OTLP_F_OUT_TOK,
+    OTLP_F_TOTAL_TOK,
+    OTLP_F_CACHE_READ,
+    OTLP_F_CACHE_WRITE,
+    OTLP_F_REASONING,
+    OTLP_F_FINISH,
+    OTLP_F_ERROR_TYPE,
+    OTLP_F_ENDPOINT,
+    OTLP_F_SESSION,
+    OTLP_F_REQUEST_ID,
+    OTLP_F_SERVICE,
+    OTLP_F_ENV,
+    OTLP_F_VERSION,
+    OTLP_F_TENANT,
+    OTLP_F_TEAM,
+    OTLP_F_FEATURE,
+    OTLP_F_USER,
+    OTLP_F_PROMPT_TPL,
+    OTLP_F_PROMPT_VER,
+    OTLP_F_STREAM,
+    OTLP_F_HTTP_STATUS,
+    OTLP_F_TTFT_S,
+    OTLP_F_TTFT_MS,
     OTLP_F_CONTENT, /* prompt / completion text: not a column, kept only with keep_content */
     OTLP_F__N
 } otlp_field_t;
@@ -98,8 +121,18 @@ struct otlp_dec_s {
     otlp_key_t keys[OTLP_KEYTAB_SIZE];
     otlp_arena_t arena;
 
-    /* Per call */
-    int emit; /* 0: checking pass (no mapping, no callback); 1: emit pass */
+    /* Per call. One pass normally does both (check = mapping = 1) and buffers the spans, which
+     * reach the callback only once the whole record is known good. A record too big to
+     * buffer (OTLP_BUF_SPANS / OTLP_BUF_BYTES) turns mapping off mid-way (check only), and a
+     * second pass (check = 0, mapping = 1) then emits straight to the callback. */
+    int check;     /* validate what is read (UTF-8, structure the walk would otherwise trust) */
+    int mapping;   /* map attributes, build spans */
+    int buffering; /* completed spans go to buf[], not to the callback */
+    int overflow;  /* the buffer limit was hit: a second pass will emit */
+    span_t *buf;   /* owned; completed spans of the record being decoded */
+    size_t nbuf, capbuf;
+    otlp_stats_t st_pending; /* counts of the buffered pass, added on success */
+    otlp_stats_t *st_user;
     otlp_span_cb cb;
     void *cb_ctx;
     otlp_stats_t *st;
@@ -116,8 +149,49 @@ struct otlp_dec_s {
     uint64_t start_ns, end_ns, first_chunk_ns;
 };
 
+/* Hash of an attribute key: length and three 8-byte words (head, middle, tail) for keys of
+ * 8 bytes or more, FNV-1a below. Collisions only lengthen a probe; the compare decides.
+ * Inline (with the lookup) because every attribute of every span goes through it. */
+static inline uint32_t otlp_hash(const char *k, size_t n) {
+    if (n >= 8) {
+        uint64_t a, b, c;
+        memcpy(&a, k, 8);
+        memcpy(&b, k + n / 2 - 4, 8);
+        memcpy(&c, k + n - 8, 8);
+        uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^
+                     (c * 0x165667B19E3779F9ull) ^ n;
+        h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9ull; /* mix so the low bits see every byte */
+        return (uint32_t)(h >> 32);
+    }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)k[i]) * 16777619u;
+    return h;
+}
+
+static inline int otlp_key_eq(const char *a, const char *b, size_t n) {
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+        a += 8, b += 8, n -= 8;
+    }
+    while (n--)
+        if (*a++ != *b++) return 0;
+    return 1;
+}
+
 /* Finds the mapping for an attribute key, or NULL (unmapped: goes to attrs). */
-const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k, size_t n);
+static inline const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k, size_t n) {
+    uint32_t h = otlp_hash(k, n);
+    for (uint32_t i = 0; i < OTLP_KEYTAB_SIZE; i++) {
+        const otlp_key_t *e = &d->keys[(h + i) & (OTLP_KEYTAB_SIZE - 1)];
+        if (!e->key) return NULL;
+        if (e->len == n && otlp_key_eq(e->key, k, n)) return e;
+    }
+    return NULL;
+}
 
 /* Applies one attribute to the resource template (is_resource) or the current span.
  * e is what otlp_key_find returned for the key. Returns ERR_OK or ERR_NOMEM. */
@@ -133,12 +207,21 @@ void otlp_span_event(otlp_dec_t *d, span_str_t name, uint64_t time_ns);
  * Returns 0 or the callback's value. */
 int otlp_span_end(otlp_dec_t *d);
 
+/* Record-level buffering (see struct otlp_dec_s). */
+#define OTLP_BUF_SPANS 4096
+#define OTLP_BUF_BYTES (16u << 20) /* scratch arena bytes while buffering */
+void otlp_buffer_begin(otlp_dec_t *d);
+/* After a successful buffered pass: adds the pending counts and hands the buffered spans to
+ * the callback. Returns 0 or the callback's value. */
+int otlp_buffer_flush(otlp_dec_t *d);
+/* After a buffered pass that overflowed: sets up the emit-only second pass. */
+void otlp_second_pass(otlp_dec_t *d);
+
 /* Prepares a decode call (stats, detail, arena). */
-void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st,
-                     char *detail, size_t detail_size);
+void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st, char *detail,
+                     size_t detail_size);
 /* Writes a detail message (printf-style) and returns code. */
-int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Lower-case hex of n bytes into the arena; NULL on no memory. */
 char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n);

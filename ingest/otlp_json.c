@@ -7,8 +7,9 @@
  * (RFC 8259 grammar, UTF-8 checked, escapes decoded only when present, nesting bounded by
  * OTLP_JSON_MAX_NEST) directed by the OTLP schema: strings stay slices of the payload unless
  * they contain escapes. Accepts camelCase and proto field names, int64 as strings or numbers,
- * enums as numbers or names, ids as hex. Two passes (check, then emit) make a record
- * all-or-nothing. Does not do protobuf (otlp_proto.c) or attribute mapping (otlp_map.c). */
+ * enums as numbers or names, ids as hex. All-or-nothing per record: spans are buffered until
+ * the record is known good (over the buffer limits: checked whole, then emitted in a 2nd pass).
+ * Does not do protobuf (otlp_proto.c) or attribute mapping (otlp_map.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,14 @@ static int js_hex4(const char *p, uint32_t *out) {
     for (int i = 0; i < 4; i++) {
         char c = p[i];
         v <<= 4;
-        if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f') v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') v |= (uint32_t)(c - 'A' + 10);
-        else return -1;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return -1;
     }
     *out = v;
     return 0;
@@ -132,11 +137,21 @@ static int js_unescape(js_t *j, span_str_t raw, span_str_t *out) {
         char x = raw.p[i + 1];
         i += 2;
         switch (x) {
-        case 'b': o[n++] = '\b'; break;
-        case 'f': o[n++] = '\f'; break;
-        case 'n': o[n++] = '\n'; break;
-        case 'r': o[n++] = '\r'; break;
-        case 't': o[n++] = '\t'; break;
+        case 'b':
+            o[n++] = '\b';
+            break;
+        case 'f':
+            o[n++] = '\f';
+            break;
+        case 'n':
+            o[n++] = '\n';
+            break;
+        case 'r':
+            o[n++] = '\r';
+            break;
+        case 't':
+            o[n++] = '\t';
+            break;
         case 'u': {
             uint32_t u, u2;
             js_hex4(raw.p + i, &u);
@@ -149,7 +164,9 @@ static int js_unescape(js_t *j, span_str_t raw, span_str_t *out) {
             n += js_put_utf8(o + n, u);
             break;
         }
-        default: o[n++] = x; break; /* " \ / */
+        default:
+            o[n++] = x;
+            break; /* " \ / */
         }
     }
     *out = span_str(o, n);
@@ -161,7 +178,7 @@ static int js_str_val(js_t *j, span_str_t *out) {
     span_str_t raw;
     int esc, rc;
     if ((rc = js_string(j, &raw, &esc)) != ERR_OK) return rc;
-    if (esc && j->d->emit) return js_unescape(j, raw, out);
+    if (esc && j->d->mapping) return js_unescape(j, raw, out);
     *out = raw;
     return ERR_OK;
 }
@@ -176,7 +193,8 @@ static int js_number(js_t *j, span_str_t *tok, int *is_int) {
     if (*j->p == '0') {
         j->p++;
     } else if (*j->p >= '1' && *j->p <= '9') {
-        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
+            j->p++;
     } else {
         return JS_SYNTAX(j, "bad number");
     }
@@ -184,14 +202,16 @@ static int js_number(js_t *j, span_str_t *tok, int *is_int) {
         *is_int = 0;
         j->p++;
         if (j->p >= j->e || *j->p < '0' || *j->p > '9') return JS_SYNTAX(j, "bad number");
-        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
+            j->p++;
     }
     if (j->p < j->e && (*j->p == 'e' || *j->p == 'E')) {
         *is_int = 0;
         j->p++;
         if (j->p < j->e && (*j->p == '+' || *j->p == '-')) j->p++;
         if (j->p >= j->e || *j->p < '0' || *j->p > '9') return JS_SYNTAX(j, "bad number");
-        while (j->p < j->e && *j->p >= '0' && *j->p <= '9') j->p++;
+        while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
+            j->p++;
     }
     *tok = span_str(s, (size_t)(j->p - s));
     return ERR_OK;
@@ -256,8 +276,7 @@ static int js_element(js_t *j, int *first, int *more) {
 }
 
 static int js_open(js_t *j, char ch, int nest) {
-    if (nest > OTLP_JSON_MAX_NEST)
-        return js_fail(j, ERR_TOO_DEEP, "JSON nested too deep");
+    if (nest > OTLP_JSON_MAX_NEST) return js_fail(j, ERR_TOO_DEEP, "JSON nested too deep");
     if (js_peek(j) != ch)
         return js_fail(j, ERR_WRONG_TYPE, ch == '{' ? "expected an object" : "expected an array");
     j->p++;
@@ -282,12 +301,18 @@ static int js_skip(js_t *j, int nest) {
             if (!more) return ERR_OK;
             if ((rc = js_skip(j, nest + 1)) != ERR_OK) return rc;
         }
-    case '"': return js_string(j, &s, &more);
-    case 't': return js_lit(j, "true");
-    case 'f': return js_lit(j, "false");
-    case 'n': return js_lit(j, "null");
-    case -1: return JS_SYNTAX(j, "unexpected end");
-    default: return js_number(j, &s, &is_int);
+    case '"':
+        return js_string(j, &s, &more);
+    case 't':
+        return js_lit(j, "true");
+    case 'f':
+        return js_lit(j, "false");
+    case 'n':
+        return js_lit(j, "null");
+    case -1:
+        return JS_SYNTAX(j, "unexpected end");
+    default:
+        return js_number(j, &s, &is_int);
     }
 }
 
@@ -385,8 +410,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w);
 static int js_values(js_t *j, int nest, int depth, int kv, otlp_val_t *first, wr_t *w) {
     int rc, f1 = 1, more, got = 0;
     span_str_t k;
-    if (depth > OTLP_MAX_DEPTH)
-        return js_fail(j, ERR_TOO_DEEP, "AnyValue nested too deep");
+    if (depth > OTLP_MAX_DEPTH) return js_fail(j, ERR_TOO_DEEP, "AnyValue nested too deep");
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
     if (w) wr_put(w, kv ? "{" : "[", 1);
     for (;;) {
@@ -482,7 +506,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w) {
             if ((rc = js_string(j, &raw, &esc)) != ERR_OK) return rc;
             v->kind = OTLP_V_STR;
             v->str = raw;
-            if (esc && j->d->emit && !w) {
+            if (esc && j->d->mapping && !w) {
                 if ((rc = js_unescape(j, raw, &v->str)) != ERR_OK) return rc;
             }
             if (w) wr_put(w, vstart, (size_t)(j->p - vstart));
@@ -519,7 +543,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w) {
                    js_key(k, "kvlistValue", "kvlist_value")) {
             int kv = k.p[0] == 'k';
             v->kind = kv ? OTLP_V_KVLIST : OTLP_V_ARRAY;
-            if (w || !j->d->emit) {
+            if (w || !j->d->mapping) {
                 otlp_val_t fe = {0};
                 if ((rc = js_values(j, nest + 1, depth, kv, &fe, w)) != ERR_OK) return rc;
             } else {
@@ -538,8 +562,7 @@ static int js_anyvalue(js_t *j, int nest, int depth, otlp_val_t *v, wr_t *w) {
                     /* fe.str is raw (escaped) text: decode it for the column. */
                     int has_esc = memchr(fe.str.p, '\\', fe.str.n) != NULL;
                     v->first = fe.str;
-                    if (has_esc && (rc = js_unescape(j, fe.str, &v->first)) != ERR_OK)
-                        return rc;
+                    if (has_esc && (rc = js_unescape(j, fe.str, &v->first)) != ERR_OK) return rc;
                 }
             }
         } else {
@@ -569,7 +592,7 @@ static int js_keyvalue(js_t *j, int nest, int is_resource) {
             if (valpos) return js_fail(j, ERR_DUP_FIELD, "value twice");
             js_ws(j);
             valpos = j->p;
-            if (got_key || !j->d->emit) {
+            if (got_key || !j->d->mapping) {
                 if ((rc = js_anyvalue(j, nest + 1, 1, &v, NULL)) != ERR_OK) return rc;
             } else if ((rc = js_skip(j, nest + 1)) != ERR_OK) {
                 return rc;
@@ -578,7 +601,7 @@ static int js_keyvalue(js_t *j, int nest, int is_resource) {
             return rc;
         }
     }
-    if (!j->d->emit) return ERR_OK;
+    if (!j->d->mapping) return ERR_OK;
     if (valpos && v.kind == OTLP_V_NONE) {
         /* value came before key: read it now */
         js_t sub = {valpos, j->e, j->start, j->d};
@@ -608,11 +631,12 @@ static int js_hexid(js_t *j, span_str_t *out, const char *what) {
     int upper = 0;
     for (uint32_t i = 0; i < raw.n; i++) {
         char c = raw.p[i];
-        if (c >= 'A' && c <= 'F') upper = 1;
+        if (c >= 'A' && c <= 'F')
+            upper = 1;
         else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return otlp_fail(j->d, ERR_WRONG_TYPE, "%s is not a hex id", what);
     }
-    if (!j->d->emit) return ERR_OK;
+    if (!j->d->mapping) return ERR_OK;
     if (upper) {
         char *o = otlp_arena_alloc(&j->d->arena, raw.n);
         if (!o) return ERR_NOMEM;
@@ -641,7 +665,7 @@ static int js_event(js_t *j, int nest) {
             return rc;
         }
     }
-    if (j->d->emit) otlp_span_event(j->d, name, (uint64_t)t);
+    if (j->d->mapping) otlp_span_event(j->d, name, (uint64_t)t);
     return ERR_OK;
 }
 
@@ -660,14 +684,18 @@ static int js_status(js_t *j, int nest) {
                 span_str_t s;
                 int esc;
                 if ((rc = js_string(j, &s, &esc)) != ERR_OK) return rc;
-                if (span_str_eq(s, "STATUS_CODE_ERROR")) code = 2;
-                else if (span_str_eq(s, "STATUS_CODE_OK")) code = 1;
-                else if (span_str_eq(s, "STATUS_CODE_UNSET")) code = 0;
-                else return js_fail(j, ERR_BAD_ENUM, "unknown status code");
+                if (span_str_eq(s, "STATUS_CODE_ERROR"))
+                    code = 2;
+                else if (span_str_eq(s, "STATUS_CODE_OK"))
+                    code = 1;
+                else if (span_str_eq(s, "STATUS_CODE_UNSET"))
+                    code = 0;
+                else
+                    return js_fail(j, ERR_BAD_ENUM, "unknown status code");
             } else if ((rc = js_int64(j, &code, 0)) != ERR_OK) {
                 return rc;
             }
-            if (j->d->emit) j->d->status_error = (code == 2);
+            if (j->d->mapping) j->d->status_error = (code == 2);
         } else if ((rc = js_skip(j, nest + 1)) != ERR_OK) {
             return rc;
         }
@@ -680,8 +708,8 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
     otlp_dec_t *d = j->d;
     span_t *s = &d->span;
     int64_t t;
-    if (d->emit) {
-        otlp_arena_rewind(&d->arena, mark);
+    if (d->mapping) {
+        if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
@@ -689,8 +717,10 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
         if (!more) break;
         if (js_null(j) == 1) continue;
-        if (js_key(k, "traceId", "trace_id")) rc = js_hexid(j, &s->trace_id, "traceId");
-        else if (js_key(k, "spanId", "span_id")) rc = js_hexid(j, &s->span_id, "spanId");
+        if (js_key(k, "traceId", "trace_id"))
+            rc = js_hexid(j, &s->trace_id, "traceId");
+        else if (js_key(k, "spanId", "span_id"))
+            rc = js_hexid(j, &s->span_id, "spanId");
         else if (js_key(k, "parentSpanId", "parent_span_id"))
             rc = js_hexid(j, &s->parent_span_id, "parentSpanId");
         else if (js_key(k, "startTimeUnixNano", "start_time_unix_nano")) {
@@ -713,7 +743,7 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
         }
         if (rc != ERR_OK) return rc;
     }
-    if (!d->emit) return ERR_OK;
+    if (!d->mapping) return ERR_OK;
     return otlp_span_end(d);
 }
 
@@ -755,8 +785,10 @@ static int js_resource(js_t *j, int nest) {
     for (;;) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
         if (!more) return ERR_OK;
-        if (js_key(k, "attributes", NULL)) rc = js_kv_array(j, nest + 1, 1);
-        else rc = js_skip(j, nest + 1);
+        if (js_key(k, "attributes", NULL))
+            rc = js_kv_array(j, nest + 1, 1);
+        else
+            rc = js_skip(j, nest + 1);
         if (rc != ERR_OK) return rc;
     }
 }
@@ -769,7 +801,7 @@ static int js_resource_spans(js_t *j, int nest) {
     const char *deferred = NULL;
     int got_ss = 0;
     otlp_dec_t *d = j->d;
-    if (d->emit) otlp_resource_begin(d);
+    if (d->mapping) otlp_resource_begin(d);
     otlp_mark_t mark = otlp_arena_mark(&d->arena);
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
     for (;;) {
@@ -804,7 +836,8 @@ static int js_request(js_t *j) {
     int rc, first = 1, more;
     span_str_t k;
     if (js_peek(j) == -1) return otlp_fail(j->d, ERR_EMPTY, "empty OTLP/JSON record");
-    if (js_peek(j) != '{') return otlp_fail(j->d, ERR_NOT_OBJECT, "OTLP/JSON record is not an object");
+    if (js_peek(j) != '{')
+        return otlp_fail(j->d, ERR_NOT_OBJECT, "OTLP/JSON record is not an object");
     j->p++;
     for (;;) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
@@ -831,12 +864,15 @@ int otlp_json_decode(otlp_dec_t *d, const char *p, size_t n, otlp_span_cb cb, vo
     otlp_call_begin(d, cb, ctx, st, detail, detail_size);
     if (!p) n = 0;
     js_t j = {p, p + n, p, d};
-    d->emit = 0;
-    if ((rc = js_request(&j)) != ERR_OK) return rc;
-    otlp_call_begin(d, cb, ctx, st, detail, detail_size); /* drop check-pass scratch */
+    otlp_buffer_begin(d);
+    rc = js_request(&j);
+    if (rc != ERR_OK) {
+        d->st = d->st_user; /* nothing of a bad record is counted or emitted */
+        d->buffering = 0;
+        return rc;
+    }
+    if (!d->overflow) return otlp_buffer_flush(d);
+    otlp_second_pass(d); /* checked already: emit straight to the callback */
     js_t j2 = {p, p + n, p, d};
-    d->emit = 1;
-    rc = js_request(&j2);
-    d->emit = 0;
-    return rc;
+    return js_request(&j2);
 }

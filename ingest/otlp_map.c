@@ -94,23 +94,6 @@ static const struct {
     {"output.value", OTLP_F_CONTENT, 0}, /* OpenInference */
 };
 
-/* Hash of an attribute key: length and three 8-byte words (head, middle, tail) for keys of
- * 8 bytes or more, FNV-1a below. Collisions only lengthen a probe; memcmp decides. */
-static inline uint32_t otlp_hash(const char *k, size_t n) {
-    if (n >= 8) {
-        uint64_t a, b, c;
-        memcpy(&a, k, 8);
-        memcpy(&b, k + n / 2 - 4, 8);
-        memcpy(&c, k + n - 8, 8);
-        uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^
-                     (c * 0x165667B19E3779F9ull) ^ n;
-        return (uint32_t)(h ^ (h >> 29) ^ (h >> 41));
-    }
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)k[i]) * 16777619u;
-    return h;
-}
-
 /* First insertion of a key wins, so configured keys (inserted first) shadow built-ins. */
 static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t prio) {
     size_t n = strlen(k);
@@ -130,16 +113,6 @@ static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t pr
     return -1;
 }
 
-const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k, size_t n) {
-    uint32_t h = otlp_hash(k, n);
-    for (uint32_t i = 0; i < OTLP_KEYTAB_SIZE; i++) {
-        const otlp_key_t *e = &d->keys[(h + i) & (OTLP_KEYTAB_SIZE - 1)];
-        if (!e->key) return NULL;
-        if (e->len == n && memcmp(e->key, k, n) == 0) return e;
-    }
-    return NULL;
-}
-
 otlp_dec_t *otlp_dec_new(const otlp_map_t *m, char *errstr, size_t errstr_size) {
     otlp_dec_t *d = NULL;
     otlp_map_t def;
@@ -150,14 +123,13 @@ otlp_dec_t *otlp_dec_new(const otlp_map_t *m, char *errstr, size_t errstr_size) 
     d = calloc(1, sizeof(*d));
     if (!d) goto nomem;
     d->map = *m;
-    const char *cfg[] = {m->tenant_key,          m->team_key,           m->feature_key,
-                         m->user_key,            m->prompt_template_key, m->prompt_version_key,
-                         m->endpoint_key};
-    const otlp_field_t cfg_f[] = {OTLP_F_TENANT, OTLP_F_TEAM,       OTLP_F_FEATURE,
-                                  OTLP_F_USER,   OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER,
-                                  OTLP_F_ENDPOINT};
+    const char *cfg[] = {m->tenant_key,          m->team_key,           m->feature_key, m->user_key,
+                         m->prompt_template_key, m->prompt_version_key, m->endpoint_key};
+    const otlp_field_t cfg_f[] = {OTLP_F_TENANT,     OTLP_F_TEAM,       OTLP_F_FEATURE, OTLP_F_USER,
+                                  OTLP_F_PROMPT_TPL, OTLP_F_PROMPT_VER, OTLP_F_ENDPOINT};
     size_t total = 0;
-    for (size_t i = 0; i < 7; i++) total += (cfg[i] ? strlen(cfg[i]) : 0) + 1;
+    for (size_t i = 0; i < 7; i++)
+        total += (cfg[i] ? strlen(cfg[i]) : 0) + 1;
     d->keystore = malloc(total);
     if (!d->keystore) goto nomem;
     char *w = d->keystore;
@@ -187,7 +159,9 @@ nomem:
 
 void otlp_dec_destroy(otlp_dec_t *d) {
     if (!d) return;
-    for (int i = 0; i < d->arena.n; i++) free(d->arena.b[i].data);
+    for (int i = 0; i < d->arena.n; i++)
+        free(d->arena.b[i].data);
+    free(d->buf);
     free(d->keystore);
     free(d);
 }
@@ -210,7 +184,8 @@ char *otlp_arena_alloc(otlp_arena_t *a, size_t n) {
         a->b[next].data = malloc(cap);
         if (!a->b[next].data) {
             /* Keep the block list dense: drop this slot and everything after it. */
-            for (int i = next + 1; i < a->n; i++) free(a->b[i].data);
+            for (int i = next + 1; i < a->n; i++)
+                free(a->b[i].data);
             a->n = next;
             return NULL;
         }
@@ -270,10 +245,14 @@ int otlp_utf8_ok(const uint8_t *p, size_t n) {
         }
         size_t len;
         uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-        else return 0;
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            len = 4, cp = c & 0x07;
+        else
+            return 0;
         if (i + len > n) return 0;
         for (size_t k = 1; k < len; k++) {
             if ((p[i + k] & 0xC0) != 0x80) return 0;
@@ -287,11 +266,11 @@ int otlp_utf8_ok(const uint8_t *p, size_t n) {
     return 1;
 }
 
-void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st,
-                     char *detail, size_t detail_size) {
+void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st, char *detail,
+                     size_t detail_size) {
     d->cb = cb;
     d->cb_ctx = ctx;
-    d->st = st ? st : &d->st_dummy;
+    d->st = d->st_user = st ? st : &d->st_dummy;
     d->detail = detail;
     d->detail_size = detail_size;
     if (detail && detail_size) detail[0] = 0;
@@ -330,7 +309,8 @@ static int otlp_fmt_i64(char *buf, int64_t v) {
         u /= 10;
     } while (u);
     if (v < 0) buf[k++] = '-';
-    while (n) buf[k++] = tmp[--n];
+    while (n)
+        buf[k++] = tmp[--n];
     buf[k] = 0;
     return k;
 }
@@ -356,7 +336,8 @@ int otlp_fmt_double(char *buf, size_t size, double v) {
                     fp /= 10;
                 }
                 k += m;
-                while (buf[k - 1] == '0') k--; /* 1.50 -> 1.5 */
+                while (buf[k - 1] == '0')
+                    k--; /* 1.50 -> 1.5 */
             }
             buf[k] = 0;
             return k;
@@ -379,15 +360,20 @@ static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
     case OTLP_V_STR:
     case OTLP_V_BYTES:
     case OTLP_V_ARRAY:
-    case OTLP_V_KVLIST: return v->str;
-    case OTLP_V_BOOL: return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
-    case OTLP_V_INT: n = otlp_fmt_i64(tmp, v->i); break;
+    case OTLP_V_KVLIST:
+        return v->str;
+    case OTLP_V_BOOL:
+        return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
+    case OTLP_V_INT:
+        n = otlp_fmt_i64(tmp, v->i);
+        break;
     case OTLP_V_DBL:
         if (isnan(v->d)) return SPAN_STR_LIT("NaN");
         if (isinf(v->d)) return v->d > 0 ? SPAN_STR_LIT("Infinity") : SPAN_STR_LIT("-Infinity");
         n = otlp_fmt_double(tmp, sizeof(tmp), v->d);
         break;
-    default: return SPAN_STR_LIT("");
+    default:
+        return SPAN_STR_LIT("");
     }
     char *o = otlp_arena_alloc(&d->arena, (size_t)n);
     if (!o) return (span_str_t){NULL, 0};
@@ -418,36 +404,61 @@ static int otlp_val_seconds(const otlp_val_t *v, double *out) {
 
 static span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
     switch (f) {
-    case OTLP_F_OPERATION: return &s->operation;
-    case OTLP_F_PROVIDER: return &s->provider;
-    case OTLP_F_MODEL: return &s->model;
-    case OTLP_F_RESPONSE_MODEL: return &s->response_model;
-    case OTLP_F_ERROR_TYPE: return &s->error_class;
-    case OTLP_F_ENDPOINT: return &s->endpoint;
-    case OTLP_F_SESSION: return &s->session_id;
-    case OTLP_F_REQUEST_ID: return &s->request_id;
-    case OTLP_F_SERVICE: return &s->service;
-    case OTLP_F_ENV: return &s->environment;
-    case OTLP_F_VERSION: return &s->deploy_version;
-    case OTLP_F_TENANT: return &s->tenant_id;
-    case OTLP_F_TEAM: return &s->team_id;
-    case OTLP_F_FEATURE: return &s->feature;
-    case OTLP_F_USER: return &s->user_id;
-    case OTLP_F_PROMPT_TPL: return &s->prompt_template;
-    case OTLP_F_PROMPT_VER: return &s->prompt_version;
-    case OTLP_F_FINISH: return &s->finish_reason;
-    default: return NULL;
+    case OTLP_F_OPERATION:
+        return &s->operation;
+    case OTLP_F_PROVIDER:
+        return &s->provider;
+    case OTLP_F_MODEL:
+        return &s->model;
+    case OTLP_F_RESPONSE_MODEL:
+        return &s->response_model;
+    case OTLP_F_ERROR_TYPE:
+        return &s->error_class;
+    case OTLP_F_ENDPOINT:
+        return &s->endpoint;
+    case OTLP_F_SESSION:
+        return &s->session_id;
+    case OTLP_F_REQUEST_ID:
+        return &s->request_id;
+    case OTLP_F_SERVICE:
+        return &s->service;
+    case OTLP_F_ENV:
+        return &s->environment;
+    case OTLP_F_VERSION:
+        return &s->deploy_version;
+    case OTLP_F_TENANT:
+        return &s->tenant_id;
+    case OTLP_F_TEAM:
+        return &s->team_id;
+    case OTLP_F_FEATURE:
+        return &s->feature;
+    case OTLP_F_USER:
+        return &s->user_id;
+    case OTLP_F_PROMPT_TPL:
+        return &s->prompt_template;
+    case OTLP_F_PROMPT_VER:
+        return &s->prompt_version;
+    case OTLP_F_FINISH:
+        return &s->finish_reason;
+    default:
+        return NULL;
     }
 }
 
 static uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
     switch (f) {
-    case OTLP_F_IN_TOK: return &s->input_tokens;
-    case OTLP_F_OUT_TOK: return &s->output_tokens;
-    case OTLP_F_CACHE_READ: return &s->cache_read_tokens;
-    case OTLP_F_CACHE_WRITE: return &s->cache_write_tokens;
-    case OTLP_F_REASONING: return &s->reasoning_tokens;
-    default: return NULL;
+    case OTLP_F_IN_TOK:
+        return &s->input_tokens;
+    case OTLP_F_OUT_TOK:
+        return &s->output_tokens;
+    case OTLP_F_CACHE_READ:
+        return &s->cache_read_tokens;
+    case OTLP_F_CACHE_WRITE:
+        return &s->cache_write_tokens;
+    case OTLP_F_REASONING:
+        return &s->reasoning_tokens;
+    default:
+        return NULL;
     }
 }
 
@@ -455,7 +466,8 @@ static uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
  * writes gen_ai.system = "OpenAI"). Copies only when there is an upper-case letter. */
 static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
     uint32_t i = 0;
-    while (i < v.n && !(v.p[i] >= 'A' && v.p[i] <= 'Z')) i++;
+    while (i < v.n && !(v.p[i] >= 'A' && v.p[i] <= 'Z'))
+        i++;
     if (i == v.n) return v;
     char *o = otlp_arena_alloc(&d->arena, v.n);
     if (!o) return (span_str_t){NULL, 0};
@@ -467,12 +479,19 @@ static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
 }
 
 static int otlp_is_content_key(span_str_t k) {
-    static const char *const pre[] = {"gen_ai.prompt.", "gen_ai.completion.",
-                                      "llm.input_messages.", "llm.output_messages.",
-                                      "llm.prompts."};
+#define OTLP_PRE_(s)                                                                               \
+    { s, sizeof(s) - 1 }
+    static const struct {
+        const char *s;
+        size_t n;
+    } pre[] = {OTLP_PRE_("gen_ai.prompt."), OTLP_PRE_("gen_ai.completion."),
+               OTLP_PRE_("llm.input_messages."), OTLP_PRE_("llm.output_messages."),
+               OTLP_PRE_("llm.prompts.")};
+#undef OTLP_PRE_
+    if (k.n < 12 || (k.p[0] != 'g' && k.p[0] != 'l')) return 0;
     for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
-        size_t n = strlen(pre[i]);
-        if (k.n > n && memcmp(k.p, pre[i], n) == 0) {
+        size_t n = pre[i].n;
+        if (k.n > n && memcmp(k.p, pre[i].s, n) == 0) {
             /* gen_ai.prompt.0.content, llm.input_messages.0.message.content, … */
             char c = k.p[n];
             if (c >= '0' && c <= '9') return 1;
@@ -531,12 +550,15 @@ int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t k
     double sec;
     if (sf) {
         span_str_t t;
-        if (v->kind == OTLP_V_STR) t = v->str;
-        else if (fld == OTLP_F_FINISH && v->kind == OTLP_V_ARRAY && v->first.p) t = v->first;
+        if (v->kind == OTLP_V_STR)
+            t = v->str;
+        else if (fld == OTLP_F_FINISH && v->kind == OTLP_V_ARRAY && v->first.p)
+            t = v->first;
         else if (v->kind == OTLP_V_INT) {
             t = otlp_val_text(d, v);
             if (!t.p) return ERR_NOMEM;
-        } else goto ignored;
+        } else
+            goto ignored;
         if (fld == OTLP_F_PROVIDER) {
             t = otlp_lower(d, t);
             if (!t.p && v->str.n) return ERR_NOMEM;
@@ -572,7 +594,8 @@ int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t k
             if (!otlp_val_seconds(v, &sec) || sec > 4e9) goto ignored;
             f->ttft_ms = (int64_t)llround(sec);
             break;
-        default: goto ignored;
+        default:
+            goto ignored;
         }
     }
     f->prio[fld] = (uint8_t)prio;
@@ -593,6 +616,8 @@ void otlp_span_event(otlp_dec_t *d, span_str_t name, uint64_t time_ns) {
             d->first_chunk_ns = time_ns;
     }
 }
+
+static int otlp_buffer_push(otlp_dec_t *d);
 
 static uint32_t otlp_clamp_u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
@@ -637,5 +662,75 @@ int otlp_span_end(otlp_dec_t *d) {
     }
     if (s->response_model.n == 0) s->response_model = s->model;
     st->spans_emitted++;
+    if (d->buffering) return otlp_buffer_push(d);
     return d->cb ? d->cb(d->cb_ctx, s) : 0;
+}
+
+void otlp_buffer_begin(otlp_dec_t *d) {
+    d->check = d->mapping = d->buffering = 1;
+    d->overflow = 0;
+    d->nbuf = 0;
+    memset(&d->st_pending, 0, sizeof(d->st_pending));
+    d->st = &d->st_pending;
+}
+
+static size_t otlp_arena_used(const otlp_arena_t *a) {
+    size_t n = 0;
+    for (int i = 0; i < a->cur && i < a->n; i++)
+        n += a->b[i].cap;
+    return a->n ? n + a->b[a->cur].used : 0;
+}
+
+/* Keeps the finished span until the record is known good; on hitting a limit, switches the
+ * rest of this pass to checking only (the second pass will emit). */
+static int otlp_buffer_push(otlp_dec_t *d) {
+    if (d->nbuf == d->capbuf) {
+        size_t cap = d->capbuf ? d->capbuf * 2 : 32;
+        span_t *nb = cap <= OTLP_BUF_SPANS ? realloc(d->buf, cap * sizeof(*nb)) : NULL;
+        if (!nb) goto overflow;
+        d->buf = nb;
+        d->capbuf = cap;
+    }
+    if (otlp_arena_used(&d->arena) > OTLP_BUF_BYTES) goto overflow;
+    span_t *b = &d->buf[d->nbuf++], *s = &d->span;
+    memcpy(b, s, offsetof(span_t, attrs));
+    memcpy(b->attrs, s->attrs, s->n_attrs * sizeof(s->attrs[0]));
+    b->present = s->present;
+    b->kafka_topic = (span_str_t){0};
+    b->kafka_partition = 0;
+    b->kafka_offset = 0;
+    b->ingested_ms = 0;
+    return 0;
+overflow:
+    d->overflow = 1;
+    d->mapping = 0;
+    d->nbuf = 0;
+    return 0;
+}
+
+int otlp_buffer_flush(otlp_dec_t *d) {
+    otlp_stats_t *u = d->st_user, *p = &d->st_pending;
+    u->spans_seen += p->spans_seen;
+    u->spans_emitted += p->spans_emitted;
+    u->spans_skipped_non_llm += p->spans_skipped_non_llm;
+    u->attrs_truncated += p->attrs_truncated;
+    u->attrs_content_skipped += p->attrs_content_skipped;
+    u->values_ignored += p->values_ignored;
+    d->st = u;
+    d->buffering = 0;
+    for (size_t i = 0; i < d->nbuf; i++) {
+        int rc = d->cb ? d->cb(d->cb_ctx, &d->buf[i]) : 0;
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+void otlp_second_pass(otlp_dec_t *d) {
+    d->st = d->st_user;
+    d->buffering = 0;
+    d->check = 0;
+    d->mapping = 1;
+    d->nbuf = 0;
+    d->arena.cur = 0;
+    if (d->arena.n) d->arena.b[0].used = 0;
 }

@@ -10,8 +10,10 @@
  * Only the handful of messages below are understood; unknown fields are skipped.
  * Hostile input: every length is checked against the enclosing message, varints are at most
  * 10 bytes, AnyValue nesting is bounded by OTLP_MAX_DEPTH, ids by OTLP_MAX_ID_BYTES, and
- * strings that reach a column or attribute must be valid UTF-8. Two passes (check, then emit)
- * make a record all-or-nothing. Does not do JSON (otlp_json.c) or attribute mapping. */
+ * strings that reach a column or attribute must be valid UTF-8. All-or-nothing per record:
+ * spans are buffered until the record is known good (a record over the buffer limits is
+ * checked whole first, then emitted in a second pass). Does not do JSON (otlp_json.c) or attribute
+ * mapping. */
 #include <stdio.h>
 #include <string.h>
 
@@ -46,7 +48,7 @@ static inline int pb_varint(pb_t *b, uint64_t *out) {
 
 /* The error path of pb_next, out of line so the hot path stays small. */
 static __attribute__((noinline)) int pb_bad(otlp_dec_t *d, const char *msg, const char *what,
-                                             uint32_t num) {
+                                            uint32_t num) {
     return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: %s (field %u)", msg, what, num);
 }
 
@@ -99,20 +101,21 @@ static inline __attribute__((always_inline)) int pb_next(otlp_dec_t *d, pb_t *b,
         f->sub.e = b->p + len;
         b->p += len;
         return ERR_OK;
-    default: return pb_bad(d, msg, "unsupported wire type", f->num);
+    default:
+        return pb_bad(d, msg, "unsupported wire type", f->num);
     }
 }
 
-#define PB_EXPECT(f, want, msg)                                                               \
-    do {                                                                                      \
-        if ((f).wt != (want))                                                                 \
-            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: field %u has wire type %u, not %u",   \
-                             msg, (f).num, (f).wt, (unsigned)(want));                         \
+#define PB_EXPECT(f, want, msg)                                                                    \
+    do {                                                                                           \
+        if ((f).wt != (want))                                                                      \
+            return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: field %u has wire type %u, not %u", msg,    \
+                             (f).num, (f).wt, (unsigned)(want));                                   \
     } while (0)
 
 static inline span_str_t pb_str(pb_t s) { return span_str((const char *)s.p, (size_t)(s.e - s.p)); }
 
-/* ---- JSON rendering of array / kvlist values (emit pass only; input already checked) ---- */
+/* ---- JSON rendering of array / kvlist values (when mapping; input already checked) ---- */
 
 typedef struct wr_s {
     char *p, *e;
@@ -155,8 +158,8 @@ static void wr_base64(wr_t *w, const uint8_t *s, size_t n) {
         uint32_t v = (uint32_t)s[i] << 16;
         if (i + 1 < n) v |= (uint32_t)s[i + 1] << 8;
         if (i + 2 < n) v |= s[i + 2];
-        char o[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63],
-                     i + 1 < n ? b64[(v >> 6) & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
+        char o[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                     i + 2 < n ? b64[v & 63] : '='};
         wr_put(w, o, 4);
     }
 }
@@ -173,8 +176,12 @@ static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
     int n;
     double dv;
     switch (last.num) {
-    case 1: wr_json_str(w, last.sub.p, (size_t)(last.sub.e - last.sub.p)); break;
-    case 2: last.v ? wr_put(w, "true", 4) : wr_put(w, "false", 5); break;
+    case 1:
+        wr_json_str(w, last.sub.p, (size_t)(last.sub.e - last.sub.p));
+        break;
+    case 2:
+        last.v ? wr_put(w, "true", 4) : wr_put(w, "false", 5);
+        break;
     case 3:
         n = snprintf(tmp, sizeof(tmp), "%lld", (long long)(int64_t)last.v);
         wr_put(w, tmp, (size_t)n);
@@ -188,14 +195,19 @@ static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
         n = otlp_fmt_double(tmp, sizeof(tmp), dv);
         wr_put(w, tmp, (size_t)n);
         break;
-    case 5: pb_render_array(d, last.sub, w); break;
-    case 6: pb_render_kvlist(d, last.sub, w); break;
+    case 5:
+        pb_render_array(d, last.sub, w);
+        break;
+    case 6:
+        pb_render_kvlist(d, last.sub, w);
+        break;
     case 7:
         wr_put(w, "\"", 1);
         wr_base64(w, last.sub.p, (size_t)(last.sub.e - last.sub.p));
         wr_put(w, "\"", 1);
         break;
-    default: wr_put(w, "null", 4);
+    default:
+        wr_put(w, "null", 4);
     }
 }
 
@@ -236,7 +248,7 @@ static void pb_render_kvlist(otlp_dec_t *d, pb_t b, wr_t *w) {
 
 static int pb_kvlist(otlp_dec_t *d, pb_t b, int depth);
 
-/* Checks an AnyValue (check pass) or fills v from it (emit pass). */
+/* Checks an AnyValue (d->check) and/or fills v from it (d->mapping). */
 static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
     pbf_t f = {0};
     int rc;
@@ -247,7 +259,7 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
         switch (f.num) {
         case 1:
             PB_EXPECT(f, PB_LEN, "AnyValue");
-            if (!d->emit && !otlp_utf8_ok(f.sub.p, (size_t)(f.sub.e - f.sub.p)))
+            if (d->check && !otlp_utf8_ok(f.sub.p, (size_t)(f.sub.e - f.sub.p)))
                 return otlp_fail(d, ERR_BAD_UTF8, "attribute string value is not UTF-8");
             v->kind = OTLP_V_STR;
             v->str = pb_str(f.sub);
@@ -272,8 +284,8 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
         case 7:
             PB_EXPECT(f, PB_LEN, "AnyValue");
             v->kind = f.num == 5 ? OTLP_V_ARRAY : f.num == 6 ? OTLP_V_KVLIST : OTLP_V_BYTES;
-            v->str = pb_str(f.sub); /* raw for now; rendered below in the emit pass */
-            if (!d->emit && f.num == 5) {
+            v->str = pb_str(f.sub); /* raw for now; rendered below when mapping */
+            if (d->check && f.num == 5) {
                 pbf_t g = {0};
                 pb_t a = f.sub;
                 otlp_val_t ev;
@@ -283,14 +295,15 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
                     if ((rc = pb_anyvalue(d, g.sub, depth + 1, &ev)) != ERR_OK) return rc;
                 }
                 if (rc != ERR_OK) return rc;
-            } else if (!d->emit && f.num == 6) {
+            } else if (d->check && f.num == 6) {
                 if ((rc = pb_kvlist(d, f.sub, depth + 1)) != ERR_OK) return rc;
             }
             break;
-        default: break; /* unknown field: skipped */
+        default:
+            break; /* unknown field: skipped */
         }
     }
-    if (rc != ERR_OK || !d->emit) return rc;
+    if (rc != ERR_OK || !d->mapping) return rc;
 
     if (v->kind == OTLP_V_ARRAY || v->kind == OTLP_V_KVLIST || v->kind == OTLP_V_BYTES) {
         pb_t raw = {(const uint8_t *)v->str.p, (const uint8_t *)v->str.p + v->str.n};
@@ -309,8 +322,10 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
                 pbf_t h = {0};
                 ev.kind = OTLP_V_NONE;
                 while (pb_next(d, &el, &h, "AnyValue") == ERR_OK && h.num)
-                    if (h.num == 1 && h.wt == PB_LEN) ev.kind = OTLP_V_STR, ev.str = pb_str(h.sub);
-                    else if (h.num >= 2 && h.num <= 7) ev.kind = OTLP_V_NONE;
+                    if (h.num == 1 && h.wt == PB_LEN)
+                        ev.kind = OTLP_V_STR, ev.str = pb_str(h.sub);
+                    else if (h.num >= 2 && h.num <= 7)
+                        ev.kind = OTLP_V_NONE;
                 if (ev.kind == OTLP_V_STR) v->first = ev.str;
             }
             pb_render_array(d, raw, &w);
@@ -325,12 +340,23 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
 }
 
 /* KeyValue: key (1), value (2). */
+static inline int otlp_ascii(const uint8_t *p, size_t n) {
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= p[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
 /* Fast path for the common encoding of a scalar attribute, as the SDKs and the Collector
  * write it: key (tag 0x0a, 1-byte length), value (tag 0x12, 1-byte length) holding exactly one
  * string (0x0a, 1-byte length), bool (0x10), int (0x18) or double (0x21) field. Returns 1
  * with key and v filled, 0 when the general path must decide (never an error). */
-static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key,
-                             otlp_val_t *v) {
+static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key, otlp_val_t *v) {
     if (e - p < 4 || p[0] != 0x0a || p[1] >= 0x80) return 0;
     size_t kl = p[1];
     const uint8_t *q = p + 2 + kl;
@@ -361,7 +387,8 @@ static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key
         v->kind = OTLP_V_DBL;
         memcpy(&v->d, q + 1, 8);
         return 1;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -382,32 +409,29 @@ static __attribute__((noinline)) int pb_keyvalue_slow(otlp_dec_t *d, pb_t b, int
     }
     if (rc != ERR_OK) return rc;
     otlp_val_t v;
-    if (!d->emit) {
-        if (!otlp_utf8_ok(key.p, (size_t)(key.e - key.p)))
-            return otlp_fail(d, ERR_BAD_UTF8, "attribute key is not UTF-8");
-        return pb_anyvalue(d, val, depth, &v);
-    }
-    if (!apply) return ERR_OK;
+    if (d->check && !otlp_utf8_ok(key.p, (size_t)(key.e - key.p)))
+        return otlp_fail(d, ERR_BAD_UTF8, "attribute key is not UTF-8");
+    if (!d->mapping || !apply) return d->check ? pb_anyvalue(d, val, depth, &v) : ERR_OK;
     span_str_t k = pb_str(key);
     const otlp_key_t *e = otlp_key_find(d, k.p, k.n);
     if ((rc = pb_anyvalue(d, val, depth, &v)) != ERR_OK) return rc;
     return otlp_apply(d, is_resource, e, k, &v);
 }
 
-/* KeyValue (key 1, value 2): checked in the check pass, mapped in the emit pass. Takes the
+/* KeyValue (key 1, value 2): checked (d->check) and/or mapped (d->mapping). Takes the
  * bounds as two pointers (not a struct) to keep the hot path in registers. */
 static inline int pb_keyvalue(otlp_dec_t *d, const uint8_t *p, const uint8_t *e, int depth,
                               int is_resource, int apply) {
     span_str_t k;
     otlp_val_t v;
     if (pb_kv_fast(p, e, &k, &v)) {
-        if (!d->emit) {
-            if (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
-                (v.kind == OTLP_V_STR && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n)))
-                return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
-            return ERR_OK;
-        }
-        if (!apply) return ERR_OK;
+        /* In this layout tags and lengths are below 0x80: if the whole KeyValue is ASCII,
+         * so are the key and a string value. */
+        if (d->check && !(v.kind == OTLP_V_STR && otlp_ascii(p, (size_t)(e - p))) &&
+            (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
+             (v.kind == OTLP_V_STR && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n))))
+            return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
+        if (!d->mapping || !apply) return ERR_OK;
         return otlp_apply(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
     }
     pb_t b = {p, e};
@@ -432,7 +456,7 @@ static int pb_id(otlp_dec_t *d, pb_t s, span_str_t *out, const char *what) {
     if (n > OTLP_MAX_ID_BYTES)
         return otlp_fail(d, ERR_BAD_PROTOBUF, "%s is %zu bytes (at most %d)", what, n,
                          OTLP_MAX_ID_BYTES);
-    if (!d->emit) return ERR_OK;
+    if (!d->mapping) return ERR_OK;
     char *h = otlp_hex(d, s.p, n);
     if (!h) return ERR_NOMEM;
     *out = span_str(h, 2 * n);
@@ -454,7 +478,7 @@ static int pb_event(otlp_dec_t *d, pb_t b) {
             name = pb_str(f.sub);
         }
     }
-    if (rc == ERR_OK && d->emit) otlp_span_event(d, name, t);
+    if (rc == ERR_OK && d->mapping) otlp_span_event(d, name, t);
     return rc;
 }
 
@@ -465,7 +489,7 @@ static int pb_status(otlp_dec_t *d, pb_t b) {
     while ((rc = pb_next(d, &b, &f, "Status")) == ERR_OK && f.num) {
         if (f.num == 3) {
             PB_EXPECT(f, PB_VARINT, "Status");
-            if (d->emit) d->status_error = (f.v == 2);
+            if (d->mapping) d->status_error = (f.v == 2);
         }
     }
     return rc;
@@ -475,8 +499,8 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
     pbf_t f = {0};
     int rc;
     span_t *s = &d->span;
-    if (d->emit) {
-        otlp_arena_rewind(&d->arena, mark);
+    if (d->mapping) {
+        if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
     while ((rc = pb_next(d, &b, &f, "Span")) == ERR_OK && f.num) {
@@ -491,8 +515,7 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             break;
         case 4:
             PB_EXPECT(f, PB_LEN, "Span");
-            if ((rc = pb_id(d, f.sub, &s->parent_span_id, "parent_span_id")) != ERR_OK)
-                return rc;
+            if ((rc = pb_id(d, f.sub, &s->parent_span_id, "parent_span_id")) != ERR_OK) return rc;
             break;
         case 7:
             PB_EXPECT(f, PB_I64, "Span");
@@ -514,10 +537,11 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             PB_EXPECT(f, PB_LEN, "Span");
             if ((rc = pb_status(d, f.sub)) != ERR_OK) return rc;
             break;
-        default: break;
+        default:
+            break;
         }
     }
-    if (rc != ERR_OK || !d->emit) return rc;
+    if (rc != ERR_OK || !d->mapping) return rc;
     return otlp_span_end(d);
 }
 
@@ -540,7 +564,7 @@ static int pb_resource_spans(otlp_dec_t *d, pb_t b) {
     pbf_t f = {0}, g = {0};
     int rc;
     pb_t it = b;
-    if (d->emit) otlp_resource_begin(d);
+    if (d->mapping) otlp_resource_begin(d);
     while ((rc = pb_next(d, &it, &f, "ResourceSpans")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
         PB_EXPECT(f, PB_LEN, "ResourceSpans");
@@ -580,10 +604,14 @@ int otlp_proto_decode(otlp_dec_t *d, const uint8_t *p, size_t n, otlp_span_cb cb
     otlp_call_begin(d, cb, ctx, st, detail, detail_size);
     if (!p || n == 0) return otlp_fail(d, ERR_EMPTY, "empty OTLP protobuf record");
     pb_t b = {p, p + n};
-    d->emit = 0;
-    if ((rc = pb_request(d, b)) != ERR_OK) return rc;
-    d->emit = 1;
+    otlp_buffer_begin(d);
     rc = pb_request(d, b);
-    d->emit = 0;
-    return rc;
+    if (rc != ERR_OK) {
+        d->st = d->st_user; /* nothing of a bad record is counted or emitted */
+        d->buffering = 0;
+        return rc;
+    }
+    if (!d->overflow) return otlp_buffer_flush(d);
+    otlp_second_pass(d); /* checked already: emit straight to the callback */
+    return pb_request(d, b);
 }

@@ -248,6 +248,11 @@ int price_apply(const price_table_t *pt, span_t *s) {
     s->pricing_status = SPAN_STR_LIT("ok");
     if (producer) {
         s->cost_source = SPAN_STR_LIT("producer");
+    } else if (s->cache_hit) {
+        /* A response-cache hit made no provider call: nothing was spent. The computed cost
+         * stays beside it as the list price of the avoided call. */
+        s->cost_nusd = 0;
+        s->cost_source = SPAN_STR_LIT("cache_hit");
     } else {
         s->cost_nusd = s->cost_computed_nusd;
         s->cost_source = SPAN_STR_LIT("computed");

@@ -58,7 +58,7 @@ int64_t price_cost_nusd(const price_row_t *r, const span_t *s);
 /* Enriches one span: sets cost_computed_nusd from its tokens with the price in force at
  * s->ts_ms (tries response_model, then model). If the producer sent no cost
  * (!(s->present & SPAN_HAS_COST)) sets cost_nusd = computed and cost_source = "computed",
- * else keeps cost_nusd and sets cost_source = "producer". pricing_status = "ok", or
+ * else keeps cost_nusd and sets cost_source = "producer"; a response-cache hit (cache_hit) without a producer cost gets cost_nusd = 0 and cost_source = "cache_hit" (cost_computed_nusd = the avoided list price). pricing_status = "ok", or
  * "unknown_model" (then cost_computed_nusd = 0 and, without a producer cost, cost_nusd = 0
  * and cost_source = "none"). Never rejects a span. pt may be NULL (every model unknown).
  * Returns 1 if priced, 0 if the model is unknown. */

@@ -57,7 +57,8 @@ static inline void rb_copy(uint8_t *dst, const char *src, uint32_t n) {
     } else if (n > 32) {
         memcpy(dst, src, n);
     } else {
-        for (uint32_t i = 0; i < n; i++) dst[i] = (uint8_t)src[i];
+        for (uint32_t i = 0; i < n; i++)
+            dst[i] = (uint8_t)src[i];
     }
 }
 static inline uint8_t *rb_wstr(uint8_t *p, span_str_t s) {
@@ -109,25 +110,25 @@ static inline size_t rb_map_bound(const span_t *s) {
 #define RB_W_U16(p, s, f) p = rb_w16(p, (s)->f)
 #define RB_W_U8(p, s, f) p = rb_w8(p, (s)->f)
 #define RB_W_STR(p, s, f) p = rb_wstr(p, (s)->f)
-#define RB_W_NU32_TTFT(p, s, f)                  \
-    do {                                         \
-        if ((s)->present & SPAN_HAS_TTFT) {      \
-            p = rb_w8(p, 0);                     \
-            p = rb_w32(p, (s)->f);               \
-        } else {                                 \
-            p = rb_w8(p, 1);                     \
-        }                                        \
+#define RB_W_NU32_TTFT(p, s, f)                                                                    \
+    do {                                                                                           \
+        if ((s)->present & SPAN_HAS_TTFT) {                                                        \
+            p = rb_w8(p, 0);                                                                       \
+            p = rb_w32(p, (s)->f);                                                                 \
+        } else {                                                                                   \
+            p = rb_w8(p, 1);                                                                       \
+        }                                                                                          \
     } while (0)
-#define RB_W_NF32_QUALITY(p, s, f)               \
-    do {                                         \
-        if ((s)->present & SPAN_HAS_QUALITY) {   \
-            uint32_t bits_;                      \
-            memcpy(&bits_, &(s)->f, 4);          \
-            p = rb_w8(p, 0);                     \
-            p = rb_w32(p, bits_);                \
-        } else {                                 \
-            p = rb_w8(p, 1);                     \
-        }                                        \
+#define RB_W_NF32_QUALITY(p, s, f)                                                                 \
+    do {                                                                                           \
+        if ((s)->present & SPAN_HAS_QUALITY) {                                                     \
+            uint32_t bits_;                                                                        \
+            memcpy(&bits_, &(s)->f, 4);                                                            \
+            p = rb_w8(p, 0);                                                                       \
+            p = rb_w32(p, bits_);                                                                  \
+        } else {                                                                                   \
+            p = rb_w8(p, 1);                                                                       \
+        }                                                                                          \
     } while (0)
 #define RB_W_MAP(p, s, f) p = rb_wmap(p, s)
 
@@ -195,8 +196,10 @@ const char *rowbin_structure(int legacy) {
 
 void rowbin_names_types_header(buf_t *b, int legacy) {
     rowbin_put_varuint(b, rb_ncols);
-    for (size_t i = 0; i < rb_ncols; i++) rowbin_put_cstr(b, rb_names[i]);
-    for (size_t i = 0; i < rb_ncols; i++) rowbin_put_cstr(b, rb_types[legacy ? 1 : 0][i]);
+    for (size_t i = 0; i < rb_ncols; i++)
+        rowbin_put_cstr(b, rb_names[i]);
+    for (size_t i = 0; i < rb_ncols; i++)
+        rowbin_put_cstr(b, rb_types[legacy ? 1 : 0][i]);
 }
 
 /* ---- DESCRIBE check. DESCRIBE's TSV is parsed by hand: it is a fixed, tiny subset of
@@ -206,15 +209,16 @@ void rowbin_names_types_header(buf_t *b, int legacy) {
 
 /* Unescapes one TSV field [p, end) into dst (size dstsz), dropping blanks if drop_blanks
  * (so that "Decimal(18, 9)" and "Decimal(18,9)" compare equal). Returns 0, or -1 if too long. */
-static int rb_norm_field(const char *p, const char *end, char *dst, size_t dstsz,
-                         int drop_blanks) {
+static int rb_norm_field(const char *p, const char *end, char *dst, size_t dstsz, int drop_blanks) {
     size_t n = 0;
     for (; p < end; p++) {
         char c = *p;
         if (c == '\\' && p + 1 < end) {
             c = *++p;
-            if (c == 't') c = '\t';
-            else if (c == 'n') c = '\n';
+            if (c == 't')
+                c = '\t';
+            else if (c == 'n')
+                c = '\n';
         }
         if (drop_blanks && (c == ' ' || c == '\t' || c == '\n')) continue;
         if (n + 1 >= dstsz) return -1;
@@ -229,8 +233,7 @@ static void rb_canon_type(char *t) {
     if (strncmp(t, "DateTime64(3,", 13) == 0 && t[strlen(t) - 1] == ')') strcpy(t, "DateTime64(3)");
 }
 
-int rowbin_check_describe(const char *describe_tsv, int legacy, char *errstr,
-                          size_t errstr_size) {
+int rowbin_check_describe(const char *describe_tsv, int legacy, char *errstr, size_t errstr_size) {
     if (!describe_tsv) {
         if (errstr_size) snprintf(errstr, errstr_size, "no DESCRIBE output");
         return ERR_INVAL;
@@ -240,8 +243,8 @@ int rowbin_check_describe(const char *describe_tsv, int legacy, char *errstr,
         const char *name = rb_names[i];
         size_t nlen = strlen(name);
         char want[RB_TYPE_MAX], got[RB_TYPE_MAX];
-        rb_norm_field(rb_types[t][i], rb_types[t][i] + strlen(rb_types[t][i]), want,
-                      sizeof(want), 1);
+        rb_norm_field(rb_types[t][i], rb_types[t][i] + strlen(rb_types[t][i]), want, sizeof(want),
+                      1);
         rb_canon_type(want);
         int found = 0;
         for (const char *line = describe_tsv; *line;) {
@@ -260,8 +263,7 @@ int rowbin_check_describe(const char *describe_tsv, int legacy, char *errstr,
                     if (errstr_size)
                         snprintf(errstr, errstr_size,
                                  "column %s has type %s, spanhouse writes %s (%s schema)", name,
-                                 shown, rb_types[t][i],
-                                 legacy ? "legacy 18.16" : "modern");
+                                 shown, rb_types[t][i], legacy ? "legacy 18.16" : "modern");
                     return ERR_SERVER_FATAL;
                 }
                 found = 1;

@@ -112,7 +112,6 @@ void rowbin_names_types_header(buf_t *b, int legacy);
  * names its columns; they take their defaults). Returns ERR_OK, or ERR_SERVER_FATAL with
  * a message naming the first offending column in errstr (may be NULL if errstr_size is 0),
  * or ERR_INVAL if describe_tsv is NULL. */
-int rowbin_check_describe(const char *describe_tsv, int legacy, char *errstr,
-                          size_t errstr_size);
+int rowbin_check_describe(const char *describe_tsv, int legacy, char *errstr, size_t errstr_size);
 
 #endif

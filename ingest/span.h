@@ -79,7 +79,7 @@ typedef struct span_s {
     /* Money in nano-USD (1e-9 USD), exact integers: ClickHouse Decimal(18,9). */
     int64_t cost_nusd;          /* as sent by the producer, else = cost_computed_nusd */
     int64_t cost_computed_nusd; /* from the pricing table; 0 when the model is unknown */
-    span_str_t cost_source;     /* "producer" | "computed" | "none" */
+    span_str_t cost_source;     /* "producer" | "computed" | "cache_hit" | "none" */
     span_str_t pricing_status;  /* "ok" | "unknown_model" */
 
     /* Timing */

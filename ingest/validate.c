@@ -13,6 +13,7 @@ void validate_opts_default(validate_opts_t *o) {
     o->max_attr_len = 4096;
 }
 
+/* clang-format off */
 #define V_IDS(X)                                                                                   \
     X(trace_id) X(span_id) X(parent_span_id) X(request_id) X(user_id) X(session_id) X(api_key_id)
 #define V_DIMS(X)                                                                                  \
@@ -20,6 +21,7 @@ void validate_opts_default(validate_opts_t *o) {
     X(prompt_version) X(tenant_id) X(team_id) X(cost_center) X(plan_tier) X(experiment_id)         \
     X(service) X(environment) X(deploy_version) X(status) X(error_class) X(finish_reason)          \
     X(evaluator)
+/* clang-format on */
 
 static int fail(const char **field, const char *name, int code) {
     if (field) *field = name;
@@ -51,7 +53,7 @@ int validate_span(const validate_opts_t *o, span_t *s, int64_t now_ms, const cha
     if (!span_str_eq(s->status, "ok") && !span_str_eq(s->status, "error"))
         return fail(field, "status", ERR_BAD_ENUM);
 
-    /* String lengths. */
+        /* String lengths. */
 #define V_ID_(f)                                                                                   \
     if (s->f.n > o->max_id_len) return fail(field, #f, ERR_STRING_TOO_LONG);
 #define V_DIM_(f)                                                                                  \
@@ -63,8 +65,9 @@ int validate_span(const validate_opts_t *o, span_t *s, int64_t now_ms, const cha
 
     /* Tokens: cache reads and writes are part of input_tokens; reasoning is part of output. */
     if ((uint64_t)s->cache_read_tokens + s->cache_write_tokens > s->input_tokens)
-        return fail(field, s->cache_read_tokens > s->input_tokens ? "cache_read_tokens"
-                                                                  : "cache_write_tokens",
+        return fail(field,
+                    s->cache_read_tokens > s->input_tokens ? "cache_read_tokens"
+                                                           : "cache_write_tokens",
                     ERR_TOKENS_INCONSISTENT);
     if (s->reasoning_tokens > s->output_tokens)
         return fail(field, "reasoning_tokens", ERR_TOKENS_INCONSISTENT);

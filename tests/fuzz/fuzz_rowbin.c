@@ -18,7 +18,8 @@ typedef struct {
 static uint64_t rd_le(rd_t *r, int n) {
     if (r->end - r->p < n) abort();
     uint64_t v = 0;
-    for (int i = 0; i < n; i++) v |= (uint64_t)r->p[i] << (8 * i);
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)r->p[i] << (8 * i);
     r->p += n;
     return v;
 }
@@ -38,29 +39,34 @@ static void rd_str(rd_t *r, span_str_t want) {
     r->p += n;
 }
 
-#define CHK_TS(r, s, f) if ((int64_t)rd_le(r, 8) != (s)->f) abort();
+#define CHK_TS(r, s, f)                                                                            \
+    if ((int64_t)rd_le(r, 8) != (s)->f) abort();
 #define CHK_DEC CHK_TS
 #define CHK_I64 CHK_TS
-#define CHK_U32(r, s, f) if ((uint32_t)rd_le(r, 4) != (s)->f) abort();
-#define CHK_I32(r, s, f) if ((int32_t)(uint32_t)rd_le(r, 4) != (s)->f) abort();
-#define CHK_U16(r, s, f) if ((uint16_t)rd_le(r, 2) != (s)->f) abort();
-#define CHK_U8(r, s, f) if ((uint8_t)rd_le(r, 1) != (s)->f) abort();
+#define CHK_U32(r, s, f)                                                                           \
+    if ((uint32_t)rd_le(r, 4) != (s)->f) abort();
+#define CHK_I32(r, s, f)                                                                           \
+    if ((int32_t)(uint32_t)rd_le(r, 4) != (s)->f) abort();
+#define CHK_U16(r, s, f)                                                                           \
+    if ((uint16_t)rd_le(r, 2) != (s)->f) abort();
+#define CHK_U8(r, s, f)                                                                            \
+    if ((uint8_t)rd_le(r, 1) != (s)->f) abort();
 #define CHK_STR(r, s, f) rd_str(r, (s)->f);
-#define CHK_NU32_TTFT(r, s, f)                                          \
-    if (rd_le(r, 1) != !((s)->present & SPAN_HAS_TTFT)) abort();        \
+#define CHK_NU32_TTFT(r, s, f)                                                                     \
+    if (rd_le(r, 1) != !((s)->present & SPAN_HAS_TTFT)) abort();                                   \
     if (((s)->present & SPAN_HAS_TTFT) && rd_le(r, 4) != (s)->f) abort();
-#define CHK_NF32_QUALITY(r, s, f)                                       \
-    if (rd_le(r, 1) != !((s)->present & SPAN_HAS_QUALITY)) abort();     \
-    if ((s)->present & SPAN_HAS_QUALITY) {                              \
-        uint32_t bits;                                                  \
-        memcpy(&bits, &(s)->f, 4);                                      \
-        if (rd_le(r, 4) != bits) abort();                               \
+#define CHK_NF32_QUALITY(r, s, f)                                                                  \
+    if (rd_le(r, 1) != !((s)->present & SPAN_HAS_QUALITY)) abort();                                \
+    if ((s)->present & SPAN_HAS_QUALITY) {                                                         \
+        uint32_t bits;                                                                             \
+        memcpy(&bits, &(s)->f, 4);                                                                 \
+        if (rd_le(r, 4) != bits) abort();                                                          \
     }
-#define CHK_MAP(r, s, f)                                                \
-    if (rd_varuint(r) != (s)->n_attrs) abort();                         \
-    for (uint32_t k = 0; k < (s)->n_attrs; k++) {                       \
-        rd_str(r, (s)->attrs[k].key);                                   \
-        rd_str(r, (s)->attrs[k].val);                                   \
+#define CHK_MAP(r, s, f)                                                                           \
+    if (rd_varuint(r) != (s)->n_attrs) abort();                                                    \
+    for (uint32_t k = 0; k < (s)->n_attrs; k++) {                                                  \
+        rd_str(r, (s)->attrs[k].key);                                                              \
+        rd_str(r, (s)->attrs[k].val);                                                              \
     }
 
 /* Takes the next string from the input: one length byte (scaled), then that many bytes. */
@@ -75,7 +81,8 @@ static span_str_t take(const uint8_t **p, const uint8_t *end) {
 }
 static uint64_t take_num(const uint8_t **p, const uint8_t *end) {
     uint64_t v = 0;
-    for (int i = 0; i < 8 && *p < end; i++, (*p)++) v = (v << 8) | **p;
+    for (int i = 0; i < 8 && *p < end; i++, (*p)++)
+        v = (v << 8) | **p;
     return v;
 }
 
@@ -95,9 +102,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     span_reset(&s);
     const uint8_t *p = data, *end = data + size;
     s.ts_ms = (int64_t)take_num(&p, end);
-    span_str_t *strs[] = {&s.trace_id, &s.span_id, &s.model, &s.user_id, &s.feature,
-                          &s.tenant_id, &s.status, &s.kafka_topic, &s.evaluator, &s.api_key_id};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) *strs[i] = take(&p, end);
+    span_str_t *strs[] = {&s.trace_id,  &s.span_id, &s.model,       &s.user_id,   &s.feature,
+                          &s.tenant_id, &s.status,  &s.kafka_topic, &s.evaluator, &s.api_key_id};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        *strs[i] = take(&p, end);
     uint64_t v = take_num(&p, end);
     s.input_tokens = (uint32_t)v;
     s.output_tokens = (uint32_t)(v >> 32);

@@ -446,6 +446,19 @@ static void test_quality(void **state) {
     assert_true(S.quality_score == 1.0f && (S.present & SPAN_HAS_QUALITY));
     assert_int_equal(DEC(*state, "{\"quality_score\":\"good\"}"), ERR_WRONG_TYPE);
     assert_int_equal(DEC(*state, "{\"quality_score\":2.5}"), ERR_OK); /* range is validate's */
+    static const struct {
+        const char *txt;
+        float want;
+    } t[] = {{"0.75", 0.75f}, {"0.957", 0.957f}, {"0", 0.0f}, {"-0.25", -0.25f},
+             {"7.5e-1", 0.75f}, {"1e-12", 0.0f}, {"0.333333333333", 0.333333333f}};
+    char msg[64];
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        int n = snprintf(msg, sizeof(msg), "{\"quality_score\":%s}", t[i].txt);
+        assert_int_equal(jspan_decode(*state, msg, (size_t)n, &S, &EI), ERR_OK);
+        if (S.quality_score != t[i].want) fail_msg("%s: got %.9g", t[i].txt, S.quality_score);
+    }
+    assert_int_equal(DEC(*state, "{\"quality_score\":1e300}"), ERR_OK);
+    assert_true(S.quality_score > 1.0f);
 }
 
 /* ---- timestamps ---- */
@@ -728,6 +741,52 @@ static void test_scratch_reuse(void **state) {
     assert_int_equal(jspan_decode(d, NULL, 0, &S, NULL), ERR_EMPTY); /* ei may be NULL */
 }
 
+/* The decoder predicts each member from the previous message's order; changing the order,
+ * lengths or inserting unknown members must never change what is decoded. */
+static void test_member_order_prediction(void **state) {
+    jspan_dec_t *d = *state;
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(DEC(d, "{\"model\":\"a\",\"trace_id\":\"t\",\"input_tokens\":1}"), ERR_OK);
+        assert_str(S.model, "a");
+        assert_str(S.trace_id, "t");
+        assert_int_equal(S.input_tokens, 1);
+        assert_int_equal(DEC(d, "{\"trace_id\":\"u\",\"model\":\"b\",\"x\":2,\"output_tokens\":3}"),
+                         ERR_OK);
+        assert_str(S.model, "b");
+        assert_str(S.trace_id, "u");
+        assert_int_equal(S.output_tokens, 3);
+        assert_int_equal(S.input_tokens, 0);
+        assert_int_equal(DEC(d, "{\"model\":\"c\",\"modem\":\"z\",\"trace_id\":\"v\"}"), ERR_OK);
+        assert_str(S.model, "c");
+        assert_int_equal(S.n_attrs, 1);
+        assert_str(S.attrs[0].key, "modem");
+        assert_int_equal(DEC(d, "{\"model\":\"c\",\"trace_id\":\"v\",\"model\":\"d\"}"),
+                         ERR_DUP_FIELD);
+    }
+    /* Learn model -> trace_id, then offer near misses of the predicted name. */
+    static const char learn[] = "{\"model\":\"m\",\"trace_id\":\"t\",\"x\":\"................\"}";
+    static const char longer[] = "{\"model\":\"m\",\"trace_idx\":\"t\",\"x\":\"................\"}";
+    static const char shorter[] = "{\"model\":\"m\",\"trace_i\":\"t\",\"x\":\"................\"}";
+    static const char escaped[] =
+        "{\"model\":\"m\",\"trace\\u005fid\":\"t\",\"x\":\"................\"}";
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_str(S.trace_id, "t");
+    assert_int_equal(DEC(d, longer), ERR_OK);
+    assert_int_equal(S.trace_id.n, 0);
+    assert_str(S.attrs[0].key, "trace_idx");
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, shorter), ERR_OK);
+    assert_int_equal(S.trace_id.n, 0);
+    assert_str(S.attrs[0].key, "trace_i");
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, escaped), ERR_OK);
+    assert_str(S.trace_id, "t");
+    assert_int_equal(DEC(d, learn), ERR_OK);
+    assert_int_equal(DEC(d, "{\"model\":\"m\",\"trace_id\":\"t\"}"), ERR_OK); /* short tail */
+    assert_str(S.trace_id, "t");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_message),
@@ -760,6 +819,7 @@ int main(void) {
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_opts_and_oversize),
         cmocka_unit_test(test_scratch_reuse),
+        cmocka_unit_test(test_member_order_prediction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -348,6 +348,77 @@ static void test_proto_hostile(void **state) {
     otlp_dec_destroy(d);
 }
 
+/* More spans than the decoder buffers (OTLP_BUF_SPANS = 4096): the record is checked whole,
+ * then emitted in a second pass; counts are not doubled; a bad last span still emits nothing. */
+static int count_cb(void *ctx, span_t *s) {
+    int *n = ctx;
+    if (s->input_tokens != 7 || s->trace_id.n != 32) return 99;
+    (*n)++;
+    return 0;
+}
+static void big_record(int json, int bad_last) {
+    buf_t req, span, ss, rs;
+    buf_init(&req, 0);
+    buf_init(&span, 0);
+    buf_init(&ss, 0);
+    buf_init(&rs, 0);
+    const int nspans = 5000;
+    if (json) buf_append(&req, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[", 43);
+    for (int i = 0; i < nspans; i++) {
+        const char *model = (bad_last && i == nspans - 1) ? "g\xff" : "gpt-4o";
+        if (json) {
+            char one[512];
+            int k = snprintf(one, sizeof(one),
+                             "%s{\"traceId\":\"%032x\",\"attributes\":[{\"key\":\"gen_ai.usage."
+                             "input_tokens\",\"value\":{\"intValue\":7}},{\"key\":\"gen_ai.request."
+                             "model\",\"value\":{\"stringValue\":\"%s\"}}]}",
+                             i ? "," : "", i, model);
+            buf_append(&req, one, (size_t)k);
+        } else {
+            char id[16] = {0};
+            memcpy(id, &i, sizeof(i));
+            pw_bytes(&span, 1, id, 16);
+            pw_kv_int(&span, 9, "gen_ai.usage.input_tokens", 7);
+            pw_kv_str(&span, 9, "gen_ai.request.model", model);
+            pw_msg(&ss, 2, &span);
+        }
+    }
+    if (json) {
+        buf_append(&req, "]}]}]}", 6);
+    } else {
+        pw_msg(&rs, 2, &ss);
+        pw_msg(&req, 1, &rs);
+    }
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    otlp_stats_t st = {0};
+    int n = 0;
+    char detail[256];
+    int rc = json ? otlp_json_decode(d, (char *)req.data, req.len, count_cb, &n, &st, detail, 256)
+                  : otlp_proto_decode(d, req.data, req.len, count_cb, &n, &st, detail, 256);
+    if (bad_last) {
+        assert_int_equal(rc, ERR_BAD_UTF8);
+        assert_int_equal(n, 0);
+        assert_int_equal(st.spans_seen, 0);
+    } else {
+        if (rc != ERR_OK) fail_msg("%s %s", err_name(rc), detail);
+        assert_int_equal(n, nspans);
+        assert_int_equal(st.spans_seen, nspans);
+        assert_int_equal(st.spans_emitted, nspans);
+    }
+    otlp_dec_destroy(d);
+    buf_deinit(&req);
+    buf_deinit(&span);
+    buf_deinit(&ss);
+    buf_deinit(&rs);
+}
+static void test_big_record(void **state) {
+    (void)state;
+    big_record(0, 0);
+    big_record(0, 1);
+    big_record(1, 0);
+    big_record(1, 1);
+}
+
 static void test_callback_stop(void **state) {
     (void)state;
     size_t n;
@@ -459,6 +530,7 @@ int main(void) {
         cmocka_unit_test(test_proto_attr_bounds),
         cmocka_unit_test(test_proto_hostile),
         cmocka_unit_test(test_callback_stop),
+        cmocka_unit_test(test_big_record),
         cmocka_unit_test(test_json_forms),
         cmocka_unit_test(test_json_errors),
     };

@@ -287,6 +287,16 @@ static void test_apply_sources(void **state) {
     assert_int_equal(s.cost_computed_nusd, 7500000);
     assert_true(span_str_eq(s.cost_source, "producer"));
     assert_true(span_str_eq(s.pricing_status, "ok"));
+    /* A response-cache hit without producer cost: nothing spent, the avoided list price
+     * beside it (same tokens as above: 1000 x $2.50 + 500 x $10 = 7,500,000 nUSD). */
+    span_init(&s, "openai", "gpt-4o", MS_2024_10_02);
+    s.input_tokens = 1000;
+    s.output_tokens = 500;
+    s.cache_hit = 1;
+    assert_int_equal(price_apply(pt, &s), 1);
+    assert_int_equal(s.cost_nusd, 0);
+    assert_int_equal(s.cost_computed_nusd, 7500000);
+    assert_true(span_str_eq(s.cost_source, "cache_hit"));
     /* response_model is tried first. */
     span_init(&s, "", "gpt-4o", MS_2025_01_01);
     s.response_model = SPAN_STR_LIT("claude-3-5-sonnet-20241022");

@@ -1,0 +1,86 @@
+/* batch: per-partition offset bookkeeping for exactly-one-copy inserts.
+ *
+ * Tracks the batches (contiguous offset ranges) of one Kafka partition from the first message
+ * to the commit: where a batch is cut, what it still waits for (the insert ack, dead-letter
+ * deliveries), the contiguous prefix that may be committed, the dedup token of each range,
+ * and the commit metadata that makes a cut survive a restart ("sh1:first-last,…").
+ * Pure logic: no I/O, no Kafka, no allocation. The rows themselves live in the worker. */
+#ifndef SPANHOUSE_BATCH_H
+#define SPANHOUSE_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BATCH_MAX_SEGS 16   /* batches of one partition not yet committed (open + in flight) */
+#define BATCH_MAX_PLANNED 8 /* cuts restored from commit metadata */
+#define BATCH_META_MAX 1024 /* metadata string bound; brokers allow 4096 by default */
+
+typedef struct batch_range_s {
+    int64_t first, last; /* inclusive Kafka offsets */
+} batch_range_t;
+
+typedef struct batch_seg_s {
+    int64_t first, last;
+    int32_t outstanding; /* insert (once sealed) + dead letters not yet confirmed */
+    int32_t sealed;
+} batch_seg_t;
+
+typedef struct batch_part_s {
+    int64_t next;      /* one past the last offset appended; the start position before any */
+    int64_t committed; /* last position handed out by batch_part_commit_pos() as changed */
+    batch_seg_t segs[BATCH_MAX_SEGS]; /* in offset order; only the last may be open */
+    int n_segs;
+    batch_range_t planned[BATCH_MAX_PLANNED]; /* cuts a previous owner announced */
+    int n_planned;
+} batch_part_t;
+
+/* What batch_part_place() asks of the caller. */
+enum {
+    BATCH_SEAL_BEFORE = 1, /* seal (and send) the open batch before appending this offset */
+    BATCH_SEAL_AFTER = 2,  /* seal right after appending it: it ends a planned range */
+    BATCH_PLANNED = 4,     /* the offset falls in a planned range: no size/age cuts */
+};
+
+/* Starts tracking from position start (the committed offset, or the first offset read). */
+void batch_part_init(batch_part_t *p, int64_t start);
+/* Reads the cuts a previous owner left in the commit metadata of position committed.
+ * Ranges entirely below committed are ignored. Unparseable or foreign metadata is ignored
+ * (returns -1); returns the number of planned ranges kept otherwise. meta may be NULL. */
+int batch_part_restore(batch_part_t *p, int64_t committed, const char *meta, size_t meta_len);
+
+/* Decides how offset joins the partition's batches; see BATCH_SEAL_*. Call before append. */
+int batch_part_place(batch_part_t *p, int64_t offset);
+/* Appends offset to the open batch, opening one if needed. Offsets must increase: returns -1
+ * for an offset at or below the last one (a redelivery: the caller skips it), -2 when
+ * BATCH_MAX_SEGS batches are already pending (caller must wait for acks), 0 otherwise. */
+int batch_part_append(batch_part_t *p, int64_t offset);
+/* True when a batch is open (has offsets, not sealed). */
+int batch_part_has_open(const batch_part_t *p);
+/* Seals the open batch: no more offsets join it; it now waits for its insert ack.
+ * Returns 0 and its range in *r, or -1 if no batch is open. */
+int batch_part_seal(batch_part_t *p, batch_range_t *r);
+
+/* A dead letter for offset is on its way: the batch holding offset waits for it. -1 if no
+ * pending batch holds offset. */
+int batch_part_hold(batch_part_t *p, int64_t offset);
+/* The dead letter for offset is confirmed. -1 if no pending batch holds offset. */
+int batch_part_release(batch_part_t *p, int64_t offset);
+/* The insert of the sealed batch starting at first is acknowledged. -1 if unknown. */
+int batch_part_ack(batch_part_t *p, int64_t first);
+
+/* The position that may be committed now: every offset below it is stored or dead-lettered
+ * and confirmed. Never passes a pending batch. */
+int64_t batch_part_commit_pos(batch_part_t *p);
+/* Number of batches sealed but not yet done. */
+int batch_part_inflight(const batch_part_t *p);
+/* True when nothing is pending (no open or in-flight batch). */
+int batch_part_idle(const batch_part_t *p);
+/* Writes the commit metadata naming the sealed, uncommitted ranges: "sh1:100-199,200-299" ("sh1:"
+ * alone when none). Returns the length, or -1 if it would not fit in n bytes. */
+int batch_part_metadata(const batch_part_t *p, char *out, size_t n);
+
+/* The dedup token of a range: "<topic>-<partition>-<first>-<last>". Returns its length, or
+ * -1 if it does not fit. */
+int batch_token(char *out, size_t n, const char *topic, int32_t partition, batch_range_t r);
+
+#endif

@@ -1,0 +1,718 @@
+/* config: the option table and everything derived from it (help, docs, INI, env, flags).
+ *
+ * The table below is the only place an option is declared. Values pass through one setter
+ * whatever their source, so the file, the environment and the flags accept the same syntax
+ * and fail with the same messages. Does not connect to anything. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+typedef enum {
+    OPT_STR,   /* free string */
+    OPT_ENUM,  /* one of choices, '|'-separated */
+    OPT_INT,   /* plain integer */
+    OPT_SIZE,  /* bytes: 123, 64KiB, 16MiB, 1GiB (also k/M/G = powers of 1024) */
+    OPT_DUR,   /* milliseconds: 250, 250ms, 5s, 10m, 2h, 7d */
+    OPT_BOOL,  /* true/false, 1/0, yes/no, on/off; a bare --flag means true */
+    OPT_TOPIC, /* repeatable NAME[:FORMAT] */
+} opt_type_t;
+
+typedef struct opt_s {
+    const char *name;
+    opt_type_t type;
+    size_t off;
+    const char *def; /* default, parsed by the same setter; NULL = "" / 0 */
+    int64_t min, max;
+    const char *choices; /* OPT_ENUM only */
+    const char *help;
+} opt_t;
+
+#define F(field) offsetof(config_t, field)
+#define I64MAX INT64_MAX
+static const opt_t config_opts[] = {
+    {"config", OPT_STR, F(config), NULL, 0, 0, NULL, "INI file to load (sections allowed; [kafka] keys pass to librdkafka)"},
+    {"brokers", OPT_STR, F(brokers), NULL, 0, 0, NULL, "Kafka bootstrap servers, host:port[,host:port]"},
+    {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL, "topic to consume, NAME or NAME:FORMAT (FORMAT json; otlp_proto, otlp_json, eval, outcome reserved); repeatable"},
+    {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL, "Kafka consumer group id (replay uses <group>-replay)"},
+    {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL, "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123"},
+    {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database"},
+    {"table", OPT_STR, F(table), "llm_spans", 0, 0, NULL, "table for spans"},
+    {"rejected-table", OPT_STR, F(rejected_table), NULL, 0, 0, NULL, "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only"},
+    {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user"},
+    {"password", OPT_STR, F(password), NULL, 0, 0, NULL, "ClickHouse password"},
+    {"compression", OPT_ENUM, F(compression), "auto", 0, 0, "auto|none|gzip|zstd|lz4", "HTTP request compression"},
+    {"timeout", OPT_DUR, F(timeout_ms), "30s", 100, 3600000, NULL, "per-request ClickHouse timeout"},
+    {"connect-timeout", OPT_DUR, F(connect_timeout_ms), "5s", 10, 600000, NULL, "ClickHouse connect timeout"},
+    {"metrics-addr", OPT_STR, F(metrics_addr), NULL, 0, 0, NULL, "host:port for /metrics /healthz /readyz; empty = off"},
+    {"dlq-topic", OPT_STR, F(dlq_topic), NULL, 0, 0, NULL, "Kafka topic for dead letters (original key and bytes, reason headers)"},
+    {"pricing", OPT_STR, F(pricing), NULL, 0, 0, NULL, "model pricing file (reloaded on SIGHUP)"},
+    {"tenants", OPT_STR, F(tenants), NULL, 0, 0, NULL, "api key -> tenant file (reloaded on SIGHUP)"},
+    {"tenant-policy", OPT_ENUM, F(tenant_policy), "fill", 0, 0, "fill|override", "fill: table fills missing tenant fields; override: table wins"},
+    {"batch-max-rows", OPT_INT, F(batch_max_rows), "100000", 1, 10000000, NULL, "flush a partition's batch at this many rows"},
+    {"batch-max-bytes", OPT_SIZE, F(batch_max_bytes), "16MiB", 1024, (int64_t)1 << 32, NULL, "flush a partition's batch at this many RowBinary bytes"},
+    {"batch-max-age-ms", OPT_DUR, F(batch_max_age_ms), "1000", 1, 3600000, NULL, "flush a batch this long after its first row"},
+    {"max-inflight-bytes", OPT_SIZE, F(max_inflight_bytes), "256MiB", 1 << 20, (int64_t)1 << 40, NULL, "worker byte budget for buffered batches; above it partitions pause"},
+    {"partition-max-bytes", OPT_SIZE, F(partition_max_bytes), "32MiB", 1024, (int64_t)1 << 36, NULL, "per-partition byte budget; above it the partition pauses"},
+    {"retry-max-ms", OPT_DUR, F(retry_max_ms), "5m", 0, 86400000, NULL, "give up on a retryable insert error after this long (exit 1, nothing committed)"},
+    {"sink", OPT_ENUM, F(sink), "http", 0, 0, "http|chdb", "where rows go: ClickHouse over HTTP, or the embedded engine (libchdb)"},
+    {"chdb-path", OPT_STR, F(chdb_path), NULL, 0, 0, NULL, "data directory of the embedded engine (sink=chdb)"},
+    {"legacy", OPT_BOOL, F(legacy), "false", 0, 1, NULL, "server is ClickHouse 18.16: legacy column types, no dedup token"},
+    {"exit-at-eof", OPT_BOOL, F(exit_at_eof), "false", 0, 1, NULL, "stop once every assigned partition is drained and committed"},
+    {"log-format", OPT_ENUM, F(log_format), "kv", 0, 0, "kv|json", "log line format on stderr"},
+    {"log-level", OPT_ENUM, F(log_level), "info", 0, 0, "debug|info|warn|error", "least severe log level written"},
+    {"max-message-bytes", OPT_SIZE, F(max_message_bytes), "1MiB", 64, (int64_t)1 << 30, NULL, "larger messages are dead-lettered as oversized_message"},
+    {"ts-future-tolerance", OPT_DUR, F(ts_future_tolerance_ms), "5m", 0, (int64_t)3650 * 86400000, NULL, "reject spans stamped further in the future"},
+    {"ts-past-tolerance", OPT_DUR, F(ts_past_tolerance_ms), "400d", 0, (int64_t)36500 * 86400000, NULL, "reject spans older than this"},
+    {"from", OPT_STR, F(from), NULL, 0, 0, NULL, "replay: start time (RFC 3339 or epoch ms)"},
+    {"to", OPT_STR, F(to), NULL, 0, 0, NULL, "replay: end time (RFC 3339 or epoch ms)"},
+    {"rate", OPT_INT, F(rate), "0", 0, 100000000, NULL, "replay/ingest-file: max spans per second, 0 = unthrottled"},
+    {"schema-dir", OPT_STR, F(schema_dir), "schema", 0, 0, NULL, "schema apply: directory of NNN_*.sql files"},
+    {"views-dir", OPT_STR, F(views_dir), NULL, 0, 0, NULL, "schema apply: directory of view .sql files (optional)"},
+    {"ingest-topic", OPT_STR, F(ingest_topic), "file", 0, 0, NULL, "ingest-file: value stored in kafka_topic for file rows"},
+};
+#undef F
+#define CONFIG_N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
+_Static_assert(CONFIG_N_OPTS <= 64, "grow config_t.src_");
+
+static void set_err(char *errstr, size_t n, const char *fmt, ...) {
+    if (!errstr || !n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, n, fmt, ap);
+    va_end(ap);
+}
+
+const char *config_fmt_name(config_fmt_t f) {
+    switch (f) {
+    case CONFIG_FMT_JSON: return "json";
+    case CONFIG_FMT_OTLP_PROTO: return "otlp_proto";
+    case CONFIG_FMT_OTLP_JSON: return "otlp_json";
+    case CONFIG_FMT_EVAL: return "eval";
+    case CONFIG_FMT_OUTCOME: return "outcome";
+    }
+    return "?";
+}
+
+/* Option names compare with '_' and '-' equal and case-insensitively, so env and INI
+ * spellings (batch_max_rows) find the same entry. */
+static int name_eq(const char *a, const char *b) {
+    for (; *a && *b; a++, b++) {
+        char x = *a == '_' ? '-' : (char)tolower((unsigned char)*a);
+        char y = *b == '_' ? '-' : (char)tolower((unsigned char)*b);
+        if (x != y) return 0;
+    }
+    return *a == *b;
+}
+
+static int find_opt(const char *name) {
+    for (size_t i = 0; i < CONFIG_N_OPTS; i++)
+        if (name_eq(config_opts[i].name, name)) return (int)i;
+    return -1;
+}
+
+static int parse_int(const char *v, int64_t *out) {
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v) return -1;
+    *out = x;
+    return (int)(end - v);
+}
+
+static int parse_value(const opt_t *o, const char *v, int64_t *out, char *errstr, size_t n) {
+    int64_t x = 0;
+    if (o->type == OPT_BOOL) {
+        if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
+            x = 1;
+        else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no") ||
+                 !strcasecmp(v, "off"))
+            x = 0;
+        else {
+            set_err(errstr, n, "%s: '%s' is not a boolean (true/false)", o->name, v);
+            return ERR_CONFIG;
+        }
+        *out = x;
+        return ERR_OK;
+    }
+    while (isspace((unsigned char)*v)) v++;
+    int used = parse_int(v, &x);
+    if (used < 0) {
+        set_err(errstr, n, "%s: '%s' is not a number", o->name, v);
+        return ERR_CONFIG;
+    }
+    const char *suf = v + used;
+    int64_t mul = 1;
+    if (o->type == OPT_SIZE) {
+        if (!*suf || !strcasecmp(suf, "b")) mul = 1;
+        else if (!strcasecmp(suf, "k") || !strcasecmp(suf, "kib") || !strcasecmp(suf, "kb")) mul = 1024;
+        else if (!strcasecmp(suf, "m") || !strcasecmp(suf, "mib") || !strcasecmp(suf, "mb")) mul = 1 << 20;
+        else if (!strcasecmp(suf, "g") || !strcasecmp(suf, "gib") || !strcasecmp(suf, "gb")) mul = 1 << 30;
+        else {
+            set_err(errstr, n, "%s: unknown size unit in '%s' (use B, KiB, MiB, GiB)", o->name, v);
+            return ERR_CONFIG;
+        }
+    } else if (o->type == OPT_DUR) {
+        if (!*suf || !strcmp(suf, "ms")) mul = 1;
+        else if (!strcmp(suf, "s")) mul = 1000;
+        else if (!strcmp(suf, "m")) mul = 60000;
+        else if (!strcmp(suf, "h")) mul = 3600000;
+        else if (!strcmp(suf, "d")) mul = 86400000;
+        else {
+            set_err(errstr, n, "%s: unknown duration unit in '%s' (use ms, s, m, h, d)", o->name, v);
+            return ERR_CONFIG;
+        }
+    } else if (*suf) {
+        set_err(errstr, n, "%s: '%s' is not an integer", o->name, v);
+        return ERR_CONFIG;
+    }
+    if (x < 0 || (mul > 1 && x > INT64_MAX / mul)) {
+        set_err(errstr, n, "%s: '%s' is out of range [%" PRId64 ", %" PRId64 "]", o->name, v,
+                o->min, o->max);
+        return ERR_CONFIG;
+    }
+    x *= mul;
+    if (x < o->min || x > o->max) {
+        set_err(errstr, n, "%s: '%s' is out of range [%" PRId64 ", %" PRId64 "]", o->name, v,
+                o->min, o->max);
+        return ERR_CONFIG;
+    }
+    *out = x;
+    return ERR_OK;
+}
+
+static int choice_ok(const char *choices, const char *v) {
+    size_t vl = strlen(v);
+    const char *p = choices;
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t l = bar ? (size_t)(bar - p) : strlen(p);
+        if (l == vl && !strncmp(p, v, l)) return 1;
+        p += l + (bar ? 1 : 0);
+    }
+    return 0;
+}
+
+static int set_str(char **slot, const char *v) {
+    char *c = strdup(v);
+    if (!c) return ERR_NOMEM;
+    free(*slot);
+    *slot = c;
+    return ERR_OK;
+}
+
+static int add_topic(config_t *cfg, const char *v, char *errstr, size_t n) {
+    const char *colon = strchr(v, ':');
+    size_t nl = colon ? (size_t)(colon - v) : strlen(v);
+    config_fmt_t fmt = CONFIG_FMT_JSON;
+    if (nl == 0) {
+        set_err(errstr, n, "topic: empty topic name in '%s'", v);
+        return ERR_CONFIG;
+    }
+    for (size_t i = 0; i < nl; i++) {
+        char c = v[i];
+        if (!(isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-') || nl > 249) {
+            set_err(errstr, n, "topic: '%.*s' is not a valid Kafka topic name", (int)nl, v);
+            return ERR_CONFIG;
+        }
+    }
+    if (colon) {
+        const char *f = colon + 1;
+        if (!strcmp(f, "json")) fmt = CONFIG_FMT_JSON;
+        else if (!strcmp(f, "otlp_proto")) fmt = CONFIG_FMT_OTLP_PROTO;
+        else if (!strcmp(f, "otlp_json")) fmt = CONFIG_FMT_OTLP_JSON;
+        else if (!strcmp(f, "eval")) fmt = CONFIG_FMT_EVAL;
+        else if (!strcmp(f, "outcome")) fmt = CONFIG_FMT_OUTCOME;
+        else {
+            set_err(errstr, n, "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, outcome)", f, v);
+            return ERR_CONFIG;
+        }
+    }
+    if (cfg->n_topics >= CONFIG_MAX_TOPICS) {
+        set_err(errstr, n, "topic: more than %d topics", CONFIG_MAX_TOPICS);
+        return ERR_CONFIG;
+    }
+    for (int i = 0; i < cfg->n_topics; i++)
+        if (strlen(cfg->topics[i].name) == nl && !strncmp(cfg->topics[i].name, v, nl)) {
+            set_err(errstr, n, "topic: '%.*s' given twice", (int)nl, v);
+            return ERR_CONFIG;
+        }
+    char *name = strndup(v, nl);
+    if (!name) return ERR_NOMEM;
+    cfg->topics[cfg->n_topics].name = name;
+    cfg->topics[cfg->n_topics].format = fmt;
+    cfg->n_topics++;
+    return ERR_OK;
+}
+
+static int set_kafka(config_t *cfg, const char *key, const char *v, char *errstr, size_t n) {
+    if (!*key) {
+        set_err(errstr, n, "kafka.: empty librdkafka property name");
+        return ERR_CONFIG;
+    }
+    for (int i = 0; i < cfg->n_kafka; i++)
+        if (!strcmp(cfg->kafka[i].key, key)) return set_str(&cfg->kafka[i].val, v);
+    if (cfg->n_kafka >= CONFIG_MAX_KAFKA) {
+        set_err(errstr, n, "kafka.%s: more than %d kafka.* properties", key, CONFIG_MAX_KAFKA);
+        return ERR_CONFIG;
+    }
+    config_kv_t *kv = &cfg->kafka[cfg->n_kafka];
+    kv->key = strdup(key);
+    kv->val = strdup(v);
+    if (!kv->key || !kv->val) {
+        free(kv->key);
+        free(kv->val);
+        kv->key = kv->val = NULL;
+        return ERR_NOMEM;
+    }
+    cfg->n_kafka++;
+    return ERR_OK;
+}
+
+int config_set(config_t *cfg, const char *name, const char *value, int source, char *errstr,
+               size_t errstr_size) {
+    if (!strncasecmp(name, "kafka.", 6)) return set_kafka(cfg, name + 6, value, errstr, errstr_size);
+    int i = find_opt(name);
+    if (i < 0) {
+        set_err(errstr, errstr_size, "unknown option '%s' (see spanhouse --help)", name);
+        return ERR_CONFIG;
+    }
+    const opt_t *o = &config_opts[i];
+    /* A lower-precedence source never overrides a higher one. For the repeatable topic the
+     * first value from a higher source replaces the whole list. */
+    if (source < cfg->src_[i]) return ERR_OK;
+    if (o->type == OPT_TOPIC) {
+        if (source > cfg->src_[i]) {
+            for (int t = 0; t < cfg->n_topics; t++) free(cfg->topics[t].name);
+            cfg->n_topics = 0;
+        }
+        cfg->src_[i] = (unsigned char)source;
+        /* A comma-separated list is accepted too (handy in env vars). */
+        char *dup = strdup(value), *save = NULL;
+        if (!dup) return ERR_NOMEM;
+        int rc = ERR_OK, any = 0;
+        for (char *tok = strtok_r(dup, ",", &save); tok && rc == ERR_OK; tok = strtok_r(NULL, ",", &save)) {
+            while (isspace((unsigned char)*tok)) tok++;
+            rc = add_topic(cfg, tok, errstr, errstr_size);
+            any = 1;
+        }
+        free(dup);
+        if (rc == ERR_OK && !any) {
+            set_err(errstr, errstr_size, "topic: empty value");
+            rc = ERR_CONFIG;
+        }
+        return rc;
+    }
+    int rc = ERR_OK;
+    if (o->type == OPT_STR || o->type == OPT_ENUM) {
+        if (o->type == OPT_ENUM && !choice_ok(o->choices, value)) {
+            set_err(errstr, errstr_size, "%s: '%s' is not one of %s", o->name, value, o->choices);
+            return ERR_CONFIG;
+        }
+        rc = set_str((char **)((char *)cfg + o->off), value);
+    } else {
+        int64_t x;
+        rc = parse_value(o, value, &x, errstr, errstr_size);
+        if (rc == ERR_OK) *(int64_t *)((char *)cfg + o->off) = x;
+    }
+    if (rc == ERR_OK) cfg->src_[i] = (unsigned char)source;
+    return rc;
+}
+
+config_t *config_new(void) {
+    config_t *cfg = calloc(1, sizeof(*cfg));
+    if (!cfg) return NULL;
+    for (size_t i = 0; i < CONFIG_N_OPTS; i++) {
+        const opt_t *o = &config_opts[i];
+        if (o->type == OPT_TOPIC) continue;
+        const char *def = o->def ? o->def : (o->type == OPT_STR ? "" : "0");
+        char e[256];
+        if (config_set(cfg, o->name, def, 0, e, sizeof(e)) != ERR_OK) {
+            /* A bad default is a programming error caught by the unit test. */
+            config_destroy(cfg);
+            return NULL;
+        }
+    }
+    return cfg;
+}
+
+void config_destroy(config_t *cfg) {
+    if (!cfg) return;
+    for (size_t i = 0; i < CONFIG_N_OPTS; i++) {
+        const opt_t *o = &config_opts[i];
+        if (o->type == OPT_STR || o->type == OPT_ENUM) free(*(char **)((char *)cfg + o->off));
+    }
+    for (int t = 0; t < cfg->n_topics; t++) free(cfg->topics[t].name);
+    for (int k = 0; k < cfg->n_kafka; k++) {
+        free(cfg->kafka[k].key);
+        free(cfg->kafka[k].val);
+    }
+    free(cfg);
+}
+
+/* ---- INI file */
+typedef struct ini_ctx_s {
+    config_t *cfg;
+    char *errstr;
+    size_t n;
+    int rc;
+    const char *path;
+} ini_ctx_t;
+
+static int ini_cb(void *user, const char *section, const char *name, const char *value) {
+    ini_ctx_t *c = user;
+    char full[512];
+    /* [kafka] keys pass to librdkafka; any other section prefixes its keys:
+     * [batch] max-rows = 5  is  batch-max-rows = 5. */
+    if (section && *section) {
+        if (!strcasecmp(section, "kafka")) snprintf(full, sizeof(full), "kafka.%s", name);
+        else snprintf(full, sizeof(full), "%s-%s", section, name);
+    } else {
+        snprintf(full, sizeof(full), "%s", name);
+    }
+    if (find_opt(full) < 0 && strncasecmp(full, "kafka.", 6) && find_opt(name) >= 0 && section && *section)
+        snprintf(full, sizeof(full), "%s", name); /* [clickhouse] user = x also works */
+    char e[384];
+    int rc = config_set(c->cfg, full, value, 1, e, sizeof(e));
+    if (rc != ERR_OK) {
+        /* inih (built without INI_HANDLER_LINENO) reports the line as its return value. */
+        set_err(c->errstr, c->n, "%s", e);
+        c->rc = rc;
+        return 0;
+    }
+    return 1;
+}
+
+static int load_file(config_t *cfg, const char *path, char *errstr, size_t n) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        set_err(errstr, n, "config: cannot open '%s': %s", path, strerror(errno));
+        return ERR_CONFIG;
+    }
+    ini_ctx_t c = {cfg, errstr, n, ERR_OK, path};
+    int line = ini_parse_file(f, ini_cb, &c);
+    fclose(f);
+    if (c.rc != ERR_OK) {
+        char e[512];
+        snprintf(e, sizeof(e), "%s:%d: %s", path, line, errstr ? errstr : "");
+        set_err(errstr, n, "%s", e);
+        return c.rc;
+    }
+    if (line != 0) {
+        set_err(errstr, n, "%s:%d: syntax error", path, line);
+        return ERR_CONFIG;
+    }
+    return ERR_OK;
+}
+
+/* ---- Environment: SPANHOUSE_BATCH_MAX_ROWS, SPANHOUSE_KAFKA_SECURITY_PROTOCOL (. for _). */
+static int load_env(config_t *cfg, char **envp, char *errstr, size_t n) {
+    if (!envp) return ERR_OK;
+    for (char **e = envp; *e; e++) {
+        if (strncmp(*e, "SPANHOUSE_", 10)) continue;
+        const char *eq = strchr(*e, '=');
+        if (!eq) continue;
+        char name[256];
+        size_t l = (size_t)(eq - (*e + 10));
+        if (l >= sizeof(name)) continue;
+        memcpy(name, *e + 10, l);
+        name[l] = 0;
+        /* The test harness and libchdb locator use a few SPANHOUSE_ variables that are not options. */
+        if (!strcmp(name, "CHDB_LIB") || !strncmp(name, "TEST_", 5)) continue;
+        if (!strncmp(name, "KAFKA_", 6)) {
+            char key[256];
+            size_t k = 0;
+            for (const char *p = name + 6; *p && k + 1 < sizeof(key); p++)
+                key[k++] = *p == '_' ? '.' : (char)tolower((unsigned char)*p);
+            key[k] = 0;
+            char full[300];
+            snprintf(full, sizeof(full), "kafka.%s", key);
+            char err[384];
+            if (config_set(cfg, full, eq + 1, 2, err, sizeof(err)) != ERR_OK) {
+                set_err(errstr, n, "env SPANHOUSE_%s: %s", name, err);
+                return ERR_CONFIG;
+            }
+            continue;
+        }
+        char err[384];
+        int rc = config_set(cfg, name, eq + 1, 2, err, sizeof(err));
+        if (rc != ERR_OK) {
+            set_err(errstr, n, "env SPANHOUSE_%s: %s", name, err);
+            return ERR_CONFIG;
+        }
+    }
+    return ERR_OK;
+}
+
+/* ---- Flags: --name value, --name=value, bare --bool-flag, --kafka.x=y, -h/--help. */
+static int load_flags(config_t *cfg, int argc, char **argv, int apply, char *errstr, size_t n) {
+    cfg->n_args = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            cfg->help = 1;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            for (i++; i < argc; i++) {
+                if (cfg->n_args >= CONFIG_MAX_ARGS) goto too_many;
+                cfg->args[cfg->n_args++] = argv[i];
+            }
+            break;
+        }
+        if (strncmp(a, "--", 2)) {
+            if (a[0] == '-' && a[1]) {
+                set_err(errstr, n, "unknown flag '%s' (options are --name value)", a);
+                return ERR_CONFIG;
+            }
+            if (cfg->n_args >= CONFIG_MAX_ARGS) goto too_many;
+            cfg->args[cfg->n_args++] = a;
+            continue;
+        }
+        char name[256];
+        const char *eq = strchr(a + 2, '=');
+        size_t l = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+        if (l >= sizeof(name)) {
+            set_err(errstr, n, "flag too long: '%.40s…'", a);
+            return ERR_CONFIG;
+        }
+        memcpy(name, a + 2, l);
+        name[l] = 0;
+        const char *val = eq ? eq + 1 : NULL;
+        int oi = find_opt(name);
+        int is_kafka = !strncasecmp(name, "kafka.", 6);
+        if (oi < 0 && !is_kafka) {
+            set_err(errstr, n, "unknown option '--%s' (see spanhouse --help)", name);
+            return ERR_CONFIG;
+        }
+        if (!val) {
+            /* A bare boolean flag means true; give a value with --flag=false. */
+            if (oi >= 0 && config_opts[oi].type == OPT_BOOL) {
+                val = "true";
+            } else if (i + 1 < argc) {
+                val = argv[++i];
+            } else {
+                set_err(errstr, n, "--%s needs a value", name);
+                return ERR_CONFIG;
+            }
+        }
+        /* The first pass only looks for --config, so the file can be loaded first. */
+        if (!apply) {
+            if (oi >= 0 && !strcmp(config_opts[oi].name, "config")) {
+                int rc = config_set(cfg, "config", val, 3, errstr, n);
+                if (rc != ERR_OK) return rc;
+            }
+            continue;
+        }
+        char err[384];
+        int rc = config_set(cfg, name, val, 3, err, sizeof(err));
+        if (rc != ERR_OK) {
+            set_err(errstr, n, "--%s: %s", name, err);
+            return ERR_CONFIG;
+        }
+    }
+    return ERR_OK;
+too_many:
+    set_err(errstr, n, "more than %d positional arguments", CONFIG_MAX_ARGS);
+    return ERR_CONFIG;
+}
+
+int config_load(config_t *cfg, int argc, char **argv, char **envp, char *errstr,
+                size_t errstr_size) {
+    int rc = load_flags(cfg, argc, argv, 0, errstr, errstr_size);
+    if (rc != ERR_OK) return rc;
+    if (!*cfg->config && envp) {
+        for (char **e = envp; *e; e++)
+            if (!strncmp(*e, "SPANHOUSE_CONFIG=", 17)) {
+                rc = config_set(cfg, "config", *e + 17, 2, errstr, errstr_size);
+                if (rc != ERR_OK) return rc;
+            }
+    }
+    if (*cfg->config) {
+        rc = load_file(cfg, cfg->config, errstr, errstr_size);
+        if (rc != ERR_OK) return rc;
+    }
+    rc = load_env(cfg, envp, errstr, errstr_size);
+    if (rc != ERR_OK) return rc;
+    return load_flags(cfg, argc, argv, 1, errstr, errstr_size);
+}
+
+int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t errstr_size) {
+    int needs_kafka = mode == CONFIG_MODE_RUN || mode == CONFIG_MODE_REPLAY;
+    int needs_sink = mode != CONFIG_MODE_ANY;
+    if (needs_kafka) {
+        if (!*cfg->brokers) {
+            set_err(errstr, errstr_size, "brokers: required (--brokers host:port)");
+            return ERR_CONFIG;
+        }
+        if (cfg->n_topics == 0) {
+            set_err(errstr, errstr_size, "topic: at least one --topic is required");
+            return ERR_CONFIG;
+        }
+        if (!*cfg->group) {
+            set_err(errstr, errstr_size, "group: must not be empty");
+            return ERR_CONFIG;
+        }
+    }
+    for (int t = 0; t < cfg->n_topics; t++)
+        if (cfg->topics[t].format != CONFIG_FMT_JSON) {
+            set_err(errstr, errstr_size,
+                    "topic: format '%s' of topic '%s' is not supported by this build yet (only json)",
+                    config_fmt_name(cfg->topics[t].format), cfg->topics[t].name);
+            return ERR_CONFIG;
+        }
+    if (needs_sink) {
+        if (!strcmp(cfg->sink, "http") && !*cfg->clickhouse_url) {
+            set_err(errstr, errstr_size, "clickhouse-url: required with sink=http");
+            return ERR_CONFIG;
+        }
+        if (!strcmp(cfg->sink, "http") && strncmp(cfg->clickhouse_url, "http://", 7) &&
+            strncmp(cfg->clickhouse_url, "https://", 8)) {
+            set_err(errstr, errstr_size, "clickhouse-url: '%s' must start with http:// or https://",
+                    cfg->clickhouse_url);
+            return ERR_CONFIG;
+        }
+        if (!strcmp(cfg->sink, "chdb") && !*cfg->chdb_path) {
+            set_err(errstr, errstr_size, "chdb-path: required with sink=chdb");
+            return ERR_CONFIG;
+        }
+    }
+    if (needs_kafka && !*cfg->dlq_topic && !*cfg->rejected_table) {
+        set_err(errstr, errstr_size,
+                "dlq-topic: required (or rejected-table): poison messages are never dropped");
+        return ERR_CONFIG;
+    }
+    if (mode == CONFIG_MODE_FILE && !*cfg->rejected_table && !*cfg->dlq_topic) {
+        set_err(errstr, errstr_size, "rejected-table: ingest-file needs a rejected-table or a dlq-topic for bad lines");
+        return ERR_CONFIG;
+    }
+    if (mode == CONFIG_MODE_REPLAY && (!*cfg->from || !*cfg->to)) {
+        set_err(errstr, errstr_size, "from/to: replay needs --from and --to");
+        return ERR_CONFIG;
+    }
+    if (cfg->partition_max_bytes < cfg->batch_max_bytes) {
+        set_err(errstr, errstr_size, "partition-max-bytes (%" PRId64 ") must be >= batch-max-bytes (%" PRId64 ")",
+                cfg->partition_max_bytes, cfg->batch_max_bytes);
+        return ERR_CONFIG;
+    }
+    if (cfg->max_inflight_bytes < cfg->partition_max_bytes) {
+        set_err(errstr, errstr_size, "max-inflight-bytes (%" PRId64 ") must be >= partition-max-bytes (%" PRId64 ")",
+                cfg->max_inflight_bytes, cfg->partition_max_bytes);
+        return ERR_CONFIG;
+    }
+    if (*cfg->database) {
+        for (const char *p = cfg->database; *p; p++)
+            if (!(isalnum((unsigned char)*p) || *p == '_')) {
+                set_err(errstr, errstr_size, "database: '%s' must match [A-Za-z0-9_]+", cfg->database);
+                return ERR_CONFIG;
+            }
+    }
+    const char *tables[2] = {cfg->table, cfg->rejected_table};
+    for (int t = 0; t < 2; t++)
+        for (const char *p = tables[t]; *p; p++)
+            if (!(isalnum((unsigned char)*p) || *p == '_')) {
+                set_err(errstr, errstr_size, "%s: '%s' must match [A-Za-z0-9_]+",
+                        t ? "rejected-table" : "table", tables[t]);
+                return ERR_CONFIG;
+            }
+    if (!*cfg->table) {
+        set_err(errstr, errstr_size, "table: must not be empty");
+        return ERR_CONFIG;
+    }
+    return ERR_OK;
+}
+
+static const char *type_name(const opt_t *o) {
+    switch (o->type) {
+    case OPT_STR: return "string";
+    case OPT_ENUM: return o->choices;
+    case OPT_INT: return "integer";
+    case OPT_SIZE: return "size";
+    case OPT_DUR: return "duration";
+    case OPT_BOOL: return "bool";
+    case OPT_TOPIC: return "NAME[:FORMAT]";
+    }
+    return "?";
+}
+
+static void bprintf(buf_t *out, const char *fmt, ...) {
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int l = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (l > 0) buf_append(out, tmp, (size_t)l < sizeof(tmp) ? (size_t)l : sizeof(tmp) - 1);
+}
+
+static void env_name(const char *name, char *out, size_t n) {
+    size_t k = 0;
+    k += (size_t)snprintf(out, n, "SPANHOUSE_");
+    for (const char *p = name; *p && k + 1 < n; p++) out[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+    out[k] = 0;
+}
+
+void config_help(buf_t *out) {
+    for (size_t i = 0; i < CONFIG_N_OPTS; i++) {
+        const opt_t *o = &config_opts[i];
+        char flag[96];
+        snprintf(flag, sizeof(flag), "--%s %s", o->name, o->type == OPT_BOOL ? "" : type_name(o));
+        bprintf(out, "  %-38s %s", flag, o->help);
+        if (o->def && *o->def) bprintf(out, " [%s]", o->def);
+        bprintf(out, "\n");
+    }
+    bprintf(out, "  %-38s %s\n", "--kafka.<property> value", "any librdkafka property, passed through");
+}
+
+void config_markdown(buf_t *out) {
+    bprintf(out, "# Configuration reference\n\n"
+                 "Generated from the option table in `ingest/config.c` (`spanhouse help-config`); "
+                 "`tests/unit/test_config.c` fails when this file is out of date.\n\n"
+                 "Every option can be given as a command-line flag `--name value`, an environment variable "
+                 "`SPANHOUSE_NAME` (upper case, `-` as `_`) or a key in the INI file named by `--config` "
+                 "(`name = value`; in a `[section]` the key `k` means `section-k`, so `[batch]` `max-rows` is "
+                 "`batch-max-rows`). Precedence: flag > environment > file > default. Unknown keys are an error. "
+                 "librdkafka properties pass through as `kafka.<property>` (flag `--kafka.fetch.max.bytes=…`, "
+                 "INI section `[kafka]`, environment `SPANHOUSE_KAFKA_FETCH_MAX_BYTES`).\n\n"
+                 "Sizes accept `B`, `KiB`, `MiB`, `GiB`; durations accept `ms` (default), `s`, `m`, `h`, `d`.\n\n"
+                 "| option | environment | type | default | range | description |\n"
+                 "| --- | --- | --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < CONFIG_N_OPTS; i++) {
+        const opt_t *o = &config_opts[i];
+        char env[128], range[96] = "";
+        env_name(o->name, env, sizeof(env));
+        if (o->type == OPT_INT || o->type == OPT_SIZE || o->type == OPT_DUR)
+            snprintf(range, sizeof(range), "%" PRId64 " – %" PRId64, o->min, o->max);
+        bprintf(out, "| `%s` | `%s` | %s | %s | %s | %s |\n", o->name, env,
+                o->type == OPT_ENUM ? o->choices : type_name(o), o->def && *o->def ? o->def : "",
+                range, o->help);
+    }
+}
+
+void config_dump(const config_t *cfg, buf_t *out) {
+    for (size_t i = 0; i < CONFIG_N_OPTS; i++) {
+        const opt_t *o = &config_opts[i];
+        if (o->type == OPT_TOPIC) {
+            for (int t = 0; t < cfg->n_topics; t++)
+                bprintf(out, "topic = %s:%s\n", cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));
+        } else if (o->type == OPT_STR || o->type == OPT_ENUM) {
+            const char *v = *(char *const *)((const char *)cfg + o->off);
+            if (!strcmp(o->name, "password") && *v) v = "***";
+            bprintf(out, "%s = %s\n", o->name, v);
+        } else {
+            bprintf(out, "%s = %" PRId64 "\n", o->name, *(const int64_t *)((const char *)cfg + o->off));
+        }
+    }
+    for (int k = 0; k < cfg->n_kafka; k++) {
+        const char *v = cfg->kafka[k].val;
+        if (strstr(cfg->kafka[k].key, "password") || strstr(cfg->kafka[k].key, "secret")) v = "***";
+        bprintf(out, "kafka.%s = %s\n", cfg->kafka[k].key, v);
+    }
+}

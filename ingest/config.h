@@ -1,0 +1,131 @@
+/* config: the worker's settings, from ONE option table.
+ *
+ * Each option is declared once (name, type, field, default, min, max, help); --help, the
+ * docs/configuration.md table, validation, INI loading (libinih), SPANHOUSE_<NAME> environment
+ * variables and --name command-line flags are all derived from it. kafka.* keys are kept as
+ * pass-through pairs for librdkafka. Precedence: flag > environment > file > default.
+ * Does no I/O besides reading the config file; never connects anywhere. */
+#ifndef SPANHOUSE_CONFIG_H
+#define SPANHOUSE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define CONFIG_MAX_TOPICS 32
+#define CONFIG_MAX_KAFKA 64
+#define CONFIG_MAX_ARGS 16
+
+typedef enum {
+    CONFIG_FMT_JSON = 0,
+    CONFIG_FMT_OTLP_PROTO,
+    CONFIG_FMT_OTLP_JSON,
+    CONFIG_FMT_EVAL,
+    CONFIG_FMT_OUTCOME,
+} config_fmt_t;
+
+typedef struct config_topic_s {
+    char *name; /* owned */
+    config_fmt_t format;
+} config_topic_t;
+
+typedef struct config_kv_s {
+    char *key; /* without the "kafka." prefix; owned */
+    char *val; /* owned */
+} config_kv_t;
+
+/* All settings. Strings are owned by the config (freed by config_destroy); "" when unset. */
+typedef struct config_s {
+    char *brokers;
+    char *group;
+    char *clickhouse_url;
+    char *database;
+    char *table;
+    char *rejected_table;
+    char *user;
+    char *password;
+    char *compression;
+    int64_t timeout_ms;
+    int64_t connect_timeout_ms;
+    char *config;
+    char *metrics_addr;
+    char *dlq_topic;
+    char *pricing;
+    char *tenants;
+    char *tenant_policy;
+    int64_t batch_max_rows;
+    int64_t batch_max_bytes;
+    int64_t batch_max_age_ms;
+    int64_t max_inflight_bytes;
+    int64_t partition_max_bytes;
+    int64_t retry_max_ms;
+    char *sink;
+    char *chdb_path;
+    int64_t legacy;
+    int64_t exit_at_eof;
+    char *log_format;
+    char *log_level;
+    int64_t max_message_bytes;
+    int64_t ts_future_tolerance_ms;
+    int64_t ts_past_tolerance_ms;
+    char *from;
+    char *to;
+    int64_t rate;
+    char *schema_dir;
+    char *views_dir;
+    char *ingest_topic;
+
+    /* Repeatable --topic NAME[:FORMAT]. */
+    config_topic_t topics[CONFIG_MAX_TOPICS];
+    int n_topics;
+    /* kafka.* pass-through, in the order given (later wins inside librdkafka). */
+    config_kv_t kafka[CONFIG_MAX_KAFKA];
+    int n_kafka;
+    /* Positional command-line arguments (e.g. the file of ingest-file); borrowed from argv. */
+    const char *args[CONFIG_MAX_ARGS];
+    int n_args;
+    int help; /* --help / -h seen */
+
+    /* Internal: which source set each option (0 default, 1 file, 2 env, 3 flag). */
+    unsigned char src_[64];
+} config_t;
+
+/* What the configuration will be used for: decides which options are required. */
+typedef enum {
+    CONFIG_MODE_ANY = 0, /* only value checks */
+    CONFIG_MODE_RUN,     /* consume from Kafka and write */
+    CONFIG_MODE_REPLAY,  /* run + from/to */
+    CONFIG_MODE_FILE,    /* ingest-file: no Kafka needed */
+    CONFIG_MODE_SCHEMA,  /* schema apply: only the sink */
+} config_mode_t;
+
+/* Returns a config holding every default, or NULL (out of memory). */
+config_t *config_new(void);
+/* Frees everything. NULL ok. */
+void config_destroy(config_t *cfg);
+
+/* Loads the configuration: the file named by --config (or SPANHOUSE_CONFIG), then env
+ * (envp, NULL-terminated "K=V" strings; NULL = none), then the flags in argv[0..argc-1]
+ * (argv holds only options and positionals: no program name or subcommand). argv strings must
+ * outlive cfg (positionals are borrowed). Returns ERR_OK, or ERR_CONFIG with errstr naming the
+ * option and the problem. */
+int config_load(config_t *cfg, int argc, char **argv, char **envp, char *errstr,
+                size_t errstr_size);
+/* Sets one option by name ("batch-max-rows", "kafka.x", "topic", underscores allowed), as
+ * the given source (1 file, 2 env, 3 flag). Returns ERR_OK or ERR_CONFIG with errstr. */
+int config_set(config_t *cfg, const char *name, const char *value, int source, char *errstr,
+               size_t errstr_size);
+/* Checks cross-option rules and required options for mode. ERR_OK or ERR_CONFIG + errstr. */
+int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t errstr_size);
+
+/* Appends the --help option list (plain text) to out. */
+void config_help(buf_t *out);
+/* Appends the Markdown reference (docs/configuration.md) to out. */
+void config_markdown(buf_t *out);
+/* Appends the effective configuration as key = value lines, password masked. */
+void config_dump(const config_t *cfg, buf_t *out);
+/* Name of a topic format ("json", "otlp_proto", …). */
+const char *config_fmt_name(config_fmt_t f);
+
+#endif

@@ -1,0 +1,293 @@
+/* main: the spanhouse command line: parses the subcommand, loads the configuration and hands
+ * over to the worker (run, replay, ingest-file) or to schema apply.
+ *
+ * Exit codes: 0 clean stop, 2 bad configuration, 1 anything else. Only this file prints
+ * usage and exits; the modules return errors. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "worker.h"
+#ifdef SPANHOUSE_HAVE_PIPELINE
+#include "chdb.h"
+#include "metrics.h"
+#if __has_include("schema_apply.h")
+#include "schema_apply.h"
+#define MAIN_HAVE_SCHEMA 1
+#endif
+#include "sink.h"
+#include "sink_chdb.h"
+#include "sink_http.h"
+#endif
+
+#ifndef SPANHOUSE_VERSION
+#define SPANHOUSE_VERSION "0.1.0"
+#endif
+
+extern char **environ;
+
+static void usage(FILE *out) {
+    buf_t b;
+    buf_init(&b, 0);
+    config_help(&b);
+    fprintf(out,
+            "spanhouse %s: LLM-call telemetry from Kafka into ClickHouse\n\n"
+            "usage: spanhouse <command> [options]\n\n"
+            "commands:\n"
+            "  run                  consume --topic from --brokers and insert into ClickHouse\n"
+            "  check-config         validate the configuration without connecting, print it\n"
+            "  schema apply         create the database, tables and views\n"
+            "  replay --from T --to T   re-read a time range under <group>-replay, then stop\n"
+            "  ingest-file FILE     load a spans.jsonl file through the same path (no Kafka)\n"
+            "  help-config [--markdown]  the option reference (docs/configuration.md)\n"
+            "  version\n\n"
+            "options (also SPANHOUSE_<NAME> environment variables and INI keys):\n%.*s",
+            SPANHOUSE_VERSION, (int)b.len, b.data ? (const char *)b.data : "");
+    buf_deinit(&b);
+}
+
+static int load(config_t *cfg, int argc, char **argv, config_mode_t mode) {
+    char e[1024];
+    if (config_load(cfg, argc, argv, environ, e, sizeof(e)) != ERR_OK ||
+        config_check(cfg, mode, e, sizeof(e)) != ERR_OK) {
+        fprintf(stderr, "spanhouse: bad configuration: %s\n", e);
+        return 2;
+    }
+    return 0;
+}
+
+#ifdef SPANHOUSE_HAVE_PIPELINE
+/* The only process-wide state: flags set by signal handlers, read by the worker loop. */
+static volatile sig_atomic_t main_stop, main_reload;
+
+static void on_signal(int sig) {
+    if (sig == SIGHUP) main_reload = 1;
+    else main_stop = main_stop + 1; /* a second SIGTERM also abandons retries */
+}
+
+static void install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+typedef struct sinks_s {
+    sink_t *sink;
+    chdb_t *db;
+} sinks_t;
+
+static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
+    if (!strcmp(cfg->sink, "chdb")) {
+        if (!(s->db = chdb_open(cfg->chdb_path, e, n))) return ERR_IO;
+        if (!(s->sink = sink_chdb_new(s->db, cfg->database, e, n))) return ERR_IO;
+        return ERR_OK;
+    }
+    const char *comp = cfg->compression;
+    /* auto: gzip works on every server version (zstd/lz4 need >= 20); legacy servers get none
+     * so the 18.16 tests measure the raw path. */
+    if (!strcmp(comp, "auto")) comp = cfg->legacy ? "none" : "gzip";
+    sink_http_conf_t hc = {.url = cfg->clickhouse_url,
+                           .database = cfg->database,
+                           .user = cfg->user,
+                           .password = cfg->password,
+                           .connect_timeout_ms = (long)cfg->connect_timeout_ms,
+                           .timeout_ms = (long)cfg->timeout_ms,
+                           .compression = comp,
+                           .tls_verify = 1,
+                           .ca_file = NULL,
+                           .legacy = cfg->legacy ? 1 : 0};
+    if (!(s->sink = sink_http_new(&hc, e, n))) return ERR_CONFIG;
+    return ERR_OK;
+}
+
+static void close_sink(sinks_t *s) {
+    sink_destroy(s->sink);
+    chdb_close(s->db);
+}
+
+#ifdef MAIN_HAVE_SCHEMA
+static int schema_exec(void *ctx, const char *sql, char *errstr, size_t n) {
+    sink_result_t res;
+    if (sink_exec(ctx, sql, NULL, &res) != ERR_OK) {
+        snprintf(errstr, n, "%s", res.msg);
+        return -1;
+    }
+    return 0;
+}
+
+#endif
+
+static void describe_metrics(metrics_t *m) {
+    metrics_describe(m, "spanhouse_consumed_total", "counter", "Kafka messages (or file lines) read");
+    metrics_describe(m, "spanhouse_inserted_rows_total", "counter", "rows acknowledged by ClickHouse");
+    metrics_describe(m, "spanhouse_rejected_total", "counter", "dead letters by reason");
+    metrics_describe(m, "spanhouse_insert_retries_total", "counter", "insert attempts retried");
+    metrics_describe(m, "spanhouse_batch_rows", "histogram", "rows per batch");
+    metrics_describe(m, "spanhouse_batch_bytes", "histogram", "RowBinary bytes per batch");
+    metrics_describe(m, "spanhouse_insert_seconds", "histogram", "insert request latency");
+    metrics_describe(m, "spanhouse_consumer_lag", "gauge", "high watermark minus committed offset");
+    metrics_describe(m, "spanhouse_paused_partitions", "gauge", "partitions paused by backpressure");
+}
+
+/* run, replay, ingest-file. */
+static int cmd_work(int argc, char **argv, worker_mode_t mode) {
+    config_mode_t cm = mode == WORKER_MODE_REPLAY ? CONFIG_MODE_REPLAY
+                       : mode == WORKER_MODE_FILE ? CONFIG_MODE_FILE
+                                                  : CONFIG_MODE_RUN;
+    config_t *cfg = config_new();
+    sinks_t sk = {0};
+    metrics_t *m = NULL;
+    worker_t *w = NULL;
+    char e[1024];
+    int rc = 1;
+    if (!cfg) return 1;
+    if ((rc = load(cfg, argc, argv, cm)) != 0) goto done;
+    rc = 1;
+    if (mode == WORKER_MODE_FILE && cfg->n_args != 1) {
+        fprintf(stderr, "spanhouse: bad configuration: ingest-file needs exactly one FILE\n");
+        rc = 2;
+        goto done;
+    }
+    log_t lg;
+    log_init(&lg, cfg->log_format, 2);
+    log_set_level(&lg, cfg->log_level);
+    install_signals();
+    int err = open_sink(cfg, &sk, e, sizeof(e));
+    if (err != ERR_OK) {
+        log_msg(&lg, LOG_ERROR, "sink_failed", e);
+        rc = err == ERR_CONFIG ? 2 : 1;
+        goto done;
+    }
+    if (*cfg->metrics_addr) {
+        int port = 0;
+        if (!(m = metrics_new(e, sizeof(e))) || metrics_serve(m, cfg->metrics_addr, &port, e, sizeof(e)) != 0) {
+            log_msg(&lg, LOG_ERROR, "metrics_failed", e);
+            goto done;
+        }
+        describe_metrics(m);
+        log_line_t l;
+        log_begin(&lg, &l, LOG_INFO, "metrics_listening");
+        log_int(&l, "port", port);
+        log_end(&l);
+    }
+    worker_hooks_t hooks = {&main_stop, &main_reload};
+    int cfg_err = 0;
+    if (!(w = worker_new(cfg, mode, sk.sink, m, &lg, &hooks, &cfg_err, e, sizeof(e)))) {
+        log_msg(&lg, LOG_ERROR, "start_failed", e);
+        rc = cfg_err ? 2 : 1;
+        goto done;
+    }
+    log_line_t l;
+    log_begin(&lg, &l, LOG_INFO, "started");
+    log_str(&l, "version", SPANHOUSE_VERSION);
+    log_str(&l, "mode", mode == WORKER_MODE_RUN ? "run" : mode == WORKER_MODE_REPLAY ? "replay" : "ingest-file");
+    log_str(&l, "sink", cfg->sink);
+    log_end(&l);
+    err = mode == WORKER_MODE_FILE ? worker_ingest_file(w, cfg->args[0]) : worker_run(w);
+    rc = err == ERR_OK ? 0 : err == ERR_CONFIG ? 2 : 1;
+done:
+    worker_destroy(w);
+    metrics_destroy(m);
+    close_sink(&sk);
+    config_destroy(cfg);
+    return rc;
+}
+
+#ifdef MAIN_HAVE_SCHEMA
+static int cmd_schema(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "apply")) {
+        fprintf(stderr, "spanhouse: usage: spanhouse schema apply [options]\n");
+        return 2;
+    }
+    config_t *cfg = config_new();
+    sinks_t sk = {0};
+    char e[1024];
+    int rc;
+    if (!cfg) return 1;
+    if ((rc = load(cfg, argc - 1, argv + 1, CONFIG_MODE_SCHEMA)) != 0) goto done;
+    rc = 1;
+    if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK) {
+        fprintf(stderr, "spanhouse: %s\n", e);
+        goto done;
+    }
+    int n = schema_apply(schema_exec, sk.sink, cfg->schema_dir, *cfg->views_dir ? cfg->views_dir : NULL,
+                         cfg->database, e, sizeof(e));
+    if (n < 0) {
+        fprintf(stderr, "spanhouse: schema apply: %s\n", e);
+        goto done;
+    }
+    printf("schema apply: %d statements applied to %s\n", n, cfg->database);
+    rc = 0;
+done:
+    close_sink(&sk);
+    config_destroy(cfg);
+    return rc;
+}
+
+#endif /* MAIN_HAVE_SCHEMA */
+#endif /* SPANHOUSE_HAVE_PIPELINE */
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("spanhouse %s\n", SPANHOUSE_VERSION);
+        return 0;
+    }
+    config_t *cfg = config_new();
+    if (!cfg) {
+        fprintf(stderr, "spanhouse: out of memory\n");
+        return 1;
+    }
+    int rc = 1;
+    if (!strcmp(cmd, "help-config")) {
+        buf_t b;
+        buf_init(&b, 0);
+        if (argc > 2 && !strcmp(argv[2], "--markdown")) config_markdown(&b);
+        else config_help(&b);
+        fwrite(b.data, 1, b.len, stdout);
+        buf_deinit(&b);
+        rc = 0;
+    } else if (!strcmp(cmd, "check-config")) {
+        /* Validates for `run` unless the options say otherwise (--sink/--chdb-path etc.). */
+        rc = load(cfg, argc - 2, argv + 2, CONFIG_MODE_RUN);
+        if (rc == 0) {
+            buf_t b;
+            buf_init(&b, 0);
+            config_dump(cfg, &b);
+            fwrite(b.data, 1, b.len, stdout);
+            buf_deinit(&b);
+            printf("configuration ok\n");
+        }
+#ifdef SPANHOUSE_HAVE_PIPELINE
+    } else if (!strcmp(cmd, "run")) {
+        rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_RUN);
+    } else if (!strcmp(cmd, "replay")) {
+        rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_REPLAY);
+    } else if (!strcmp(cmd, "ingest-file")) {
+        rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
+#ifdef MAIN_HAVE_SCHEMA
+    } else if (!strcmp(cmd, "schema")) {
+        rc = cmd_schema(argc - 2, argv + 2);
+#endif
+#endif
+    } else {
+        fprintf(stderr, "spanhouse: unknown command '%s' (see spanhouse --help)\n", cmd);
+        rc = 2;
+    }
+    config_destroy(cfg);
+    return rc;
+}

@@ -1,0 +1,59 @@
+/* worker: the ingestion loop. Kafka messages (or lines of a file) go through decode,
+ * validate, enrich and RowBinary encoding into their partition's batch; batches are cut by
+ * rows/bytes/age (or exactly where a previous owner announced them), inserted with retries,
+ * split on data errors, and only then is the contiguous prefix of offsets committed.
+ *
+ * One thread does everything (consume, encode, insert synchronously): see docs/design.md
+ * "Worker threads" for why and what it costs. Signals only set the flags the caller passes. */
+#ifndef SPANHOUSE_WORKER_H
+#define SPANHOUSE_WORKER_H
+
+/* Transitional: the pipeline modules land from other branches; until they are all present
+ * the binary builds without run/replay/ingest-file (remove once merged). */
+#if __has_include("json_span.h") && __has_include("validate.h") && __has_include("price.h") && __has_include("tenant.h") && __has_include("rowbin.h") && __has_include("sink.h") && __has_include("sink_http.h") && __has_include("sink_chdb.h") && __has_include("metrics.h")
+#define SPANHOUSE_HAVE_PIPELINE 1
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "sink.h"
+
+typedef struct worker_s worker_t;
+
+typedef enum {
+    WORKER_MODE_RUN = 0, /* consumer group, until stopped (or --exit-at-eof) */
+    WORKER_MODE_REPLAY,  /* own group <group>-replay, assigned by time, stops at --to */
+    WORKER_MODE_FILE,    /* ingest-file: lines of a file, no consumer */
+} worker_mode_t;
+
+typedef struct worker_hooks_s {
+    volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT: flush, commit, return */
+    volatile sig_atomic_t *reload; /* set by SIGHUP: reload pricing and tenants between batches */
+} worker_hooks_t;
+
+/* Borrowed: cfg, sink, m (may be NULL), lg; they must outlive the worker. Loads the pricing
+ * and tenant files, creates the decoder, the consumer (not in FILE mode) and the DLQ producer
+ * (when dlq-topic is set). Returns NULL with errstr; *fatal_cfg (may be NULL) is set to 1 when
+ * the failure is a configuration problem (exit 2). */
+worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metrics_t *m,
+                     const log_t *lg, const worker_hooks_t *hooks, int *fatal_cfg, char *errstr,
+                     size_t errstr_size);
+/* Runs until stopped, drained (exit-at-eof / replay end) or a fatal error. Returns ERR_OK for
+ * a clean stop (everything stored is committed), else the error (logged). */
+int worker_run(worker_t *w);
+/* FILE mode: reads path (one JSON span per line) through the same path. ERR_OK or error. */
+int worker_ingest_file(worker_t *w, const char *path);
+void worker_destroy(worker_t *w);
+
+typedef struct worker_stats_s {
+    uint64_t consumed, inserted, rejected, retries, batches;
+} worker_stats_t;
+void worker_stats(const worker_t *w, worker_stats_t *st);
+
+#endif /* SPANHOUSE_HAVE_PIPELINE */
+
+#endif

@@ -1,0 +1,82 @@
+-- 110_llm_kpi_1h: hourly rollup of llm_kpi_1m (same columns, key `hour`), fed by a
+-- materialized view on llm_kpi_1m that merges the minute states (-MergeState), so totals are
+-- identical to the minute table and quantiles merge exactly. Retention: 400 days.
+CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1h
+(
+    hour                 DateTime('UTC'),
+    tenant_id            LowCardinality(String),
+    team_id              LowCardinality(String),
+    feature              LowCardinality(String),
+    endpoint             LowCardinality(String),
+    model                LowCardinality(String),
+    prompt_template      LowCardinality(String),
+    prompt_version       LowCardinality(String),
+    provider             LowCardinality(String),
+    requests             SimpleAggregateFunction(sum, UInt64),
+    errors               SimpleAggregateFunction(sum, UInt64),
+    errors_by_class      SimpleAggregateFunction(sumMap, Map(String, UInt64)),
+    error_cost_by_class  SimpleAggregateFunction(sumMap, Map(String, Decimal(38, 9))),
+    retries              SimpleAggregateFunction(sum, UInt64),
+    retried_requests     SimpleAggregateFunction(sum, UInt64),
+    cache_hits           SimpleAggregateFunction(sum, UInt64),
+    uncached_cost_usd    SimpleAggregateFunction(sum, Decimal(38, 9)),
+    slow_requests        SimpleAggregateFunction(sum, UInt64),
+    truncated            SimpleAggregateFunction(sum, UInt64),
+    input_tokens         SimpleAggregateFunction(sum, UInt64),
+    output_tokens        SimpleAggregateFunction(sum, UInt64),
+    cache_read_tokens    SimpleAggregateFunction(sum, UInt64),
+    cache_write_tokens   SimpleAggregateFunction(sum, UInt64),
+    reasoning_tokens     SimpleAggregateFunction(sum, UInt64),
+    cost_usd             SimpleAggregateFunction(sum, Decimal(38, 9)),
+    latency_sum_ms       SimpleAggregateFunction(sum, UInt64),
+    ttft_count           SimpleAggregateFunction(sum, UInt64),
+    quality_count        SimpleAggregateFunction(sum, UInt64),
+    quality_sum          SimpleAggregateFunction(sum, Float64),
+    latency_q            AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), UInt32),
+    ttft_q               AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), UInt32),
+    cost_q               AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), Float64),
+    quality_q            AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), Float32)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYear(hour)
+ORDER BY (hour, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider)
+TTL hour + INTERVAL 400 DAY DELETE
+SETTINGS non_replicated_deduplication_window = 1000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_kpi_1h_mv TO spanhouse.llm_kpi_1h AS
+SELECT
+    toStartOfHour(minute) AS hour,
+    tenant_id,
+    team_id,
+    feature,
+    endpoint,
+    model,
+    prompt_template,
+    prompt_version,
+    provider,
+    sum(requests) AS requests,
+    sum(errors) AS errors,
+    sumMap(errors_by_class) AS errors_by_class,
+    sumMap(error_cost_by_class) AS error_cost_by_class,
+    sum(retries) AS retries,
+    sum(retried_requests) AS retried_requests,
+    sum(cache_hits) AS cache_hits,
+    sum(uncached_cost_usd) AS uncached_cost_usd,
+    sum(slow_requests) AS slow_requests,
+    sum(truncated) AS truncated,
+    sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(cache_read_tokens) AS cache_read_tokens,
+    sum(cache_write_tokens) AS cache_write_tokens,
+    sum(reasoning_tokens) AS reasoning_tokens,
+    sum(cost_usd) AS cost_usd,
+    sum(latency_sum_ms) AS latency_sum_ms,
+    sum(ttft_count) AS ttft_count,
+    sum(quality_count) AS quality_count,
+    sum(quality_sum) AS quality_sum,
+    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(latency_q) AS latency_q,
+    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(ttft_q) AS ttft_q,
+    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(cost_q) AS cost_q,
+    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(quality_q) AS quality_q
+FROM spanhouse.llm_kpi_1m
+GROUP BY hour, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider;

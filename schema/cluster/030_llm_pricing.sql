@@ -1,0 +1,20 @@
+-- cluster/030_llm_pricing.sql: the ClickHouse-cluster variant of schema/030_llm_pricing.sql (read that file for the meaning).
+-- Replicated tables named <table>_local on every node (ON CLUSTER '{cluster}'), and a
+-- Distributed table under the single-node name, so the worker, the views and analysts use
+-- the same names. Macros {cluster}, {shard}, {replica} come from the server config.
+CREATE TABLE IF NOT EXISTS spanhouse.llm_pricing ON CLUSTER '{cluster}'
+(
+    provider            LowCardinality(String),
+    model               LowCardinality(String),
+    effective_from      Date,
+    input_per_1m        Decimal(18, 9),
+    output_per_1m       Decimal(18, 9),
+    cache_read_per_1m   Nullable(Decimal(18, 9)),   -- NULL = input_per_1m
+    cache_write_per_1m  Nullable(Decimal(18, 9)),   -- NULL = input_per_1m
+    reasoning_per_1m    Nullable(Decimal(18, 9)),   -- NULL = output_per_1m
+    batch_discount      Nullable(Decimal(9, 6)),    -- fraction off for batch calls, e.g. 0.5; NULL = 0
+    aliases             String,                     -- other model names with these prices, '|'-separated
+    notes               String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/llm_pricing', '{replica}')
+ORDER BY (provider, model, effective_from);

@@ -1,0 +1,3 @@
+SELECT 'a;b', "c""d", `e` /* ; */ -- x
+; # y
+SELECT spanhouse.t;

@@ -1,0 +1,281 @@
+/* Unit tests for config: defaults, precedence flag > env > file > default, every bad value,
+ * and docs/configuration.md kept in sync with the option table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+
+static char ini_path[] = "/tmp/spanhouse_test_config_XXXXXX";
+
+static void write_ini(const char *text) {
+    int fd = mkstemp(ini_path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_defaults(void **st) {
+    (void)st;
+    config_t *c = config_new();
+    assert_non_null(c);
+    assert_string_equal(c->database, "spanhouse");
+    assert_string_equal(c->table, "llm_spans");
+    assert_string_equal(c->sink, "http");
+    assert_int_equal(c->batch_max_rows, 100000);
+    assert_int_equal(c->batch_max_bytes, 16 << 20);
+    assert_int_equal(c->batch_max_age_ms, 1000);
+    assert_int_equal(c->timeout_ms, 30000);
+    assert_int_equal(c->legacy, 0);
+    assert_int_equal(c->n_topics, 0);
+    char e[256];
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+    config_destroy(NULL);
+}
+
+static void test_precedence(void **st) {
+    (void)st;
+    strcpy(ini_path, "/tmp/spanhouse_test_config_XXXXXX");
+    write_ini("brokers = file:9092\n"
+              "group = g-file\n"
+              "table = t_file\n"
+              "topic = a\n"
+              "[batch]\n"
+              "max-rows = 10\n"
+              "max-age-ms = 2s\n"
+              "[kafka]\n"
+              "fetch.max.bytes = 1000\n"
+              "[clickhouse]\n"
+              "user = bob\n");
+    char cfgarg[128];
+    snprintf(cfgarg, sizeof(cfgarg), "--config=%s", ini_path);
+    char *argv[] = {cfgarg, "--group", "g-flag", "--batch-max-rows=30", "--legacy", "pos1", "--kafka.client.id=x"};
+    char *envp[] = {"SPANHOUSE_GROUP=g-env", "SPANHOUSE_TABLE=t_env", "SPANHOUSE_BATCH_MAX_ROWS=20",
+                    "SPANHOUSE_TOPIC=b,c:json", "SPANHOUSE_KAFKA_FETCH_MAX_BYTES=2000", "PATH=/bin", NULL};
+    config_t *c = config_new();
+    char e[512] = "";
+    int rc = config_load(c, 7, argv, envp, e, sizeof(e));
+    assert_string_equal(e, "");
+    assert_int_equal(rc, ERR_OK);
+    assert_string_equal(c->brokers, "file:9092"); /* file > default */
+    assert_string_equal(c->table, "t_env");       /* env > file */
+    assert_string_equal(c->group, "g-flag");      /* flag > env > file */
+    assert_int_equal(c->batch_max_rows, 30);
+    assert_int_equal(c->batch_max_age_ms, 2000);
+    assert_string_equal(c->user, "bob");
+    assert_int_equal(c->legacy, 1);
+    assert_int_equal(c->n_topics, 2); /* env list replaced the file's */
+    assert_string_equal(c->topics[0].name, "b");
+    assert_string_equal(c->topics[1].name, "c");
+    assert_int_equal(c->n_args, 1);
+    assert_string_equal(c->args[0], "pos1");
+    int found = 0;
+    for (int i = 0; i < c->n_kafka; i++) {
+        if (!strcmp(c->kafka[i].key, "fetch.max.bytes")) {
+            assert_string_equal(c->kafka[i].val, "2000");
+            found++;
+        }
+        if (!strcmp(c->kafka[i].key, "client.id")) found++;
+    }
+    assert_int_equal(found, 2);
+    config_destroy(c);
+    unlink(ini_path);
+}
+
+static void test_topics(void **st) {
+    (void)st;
+    config_t *c = config_new();
+    char e[256];
+    char *argv[] = {"--topic", "a", "--topic", "b:otlp_proto", "--topic=c:json"};
+    assert_int_equal(config_load(c, 5, argv, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->n_topics, 3);
+    assert_int_equal(c->topics[1].format, CONFIG_FMT_OTLP_PROTO);
+    /* Reserved formats parse but are refused clearly until their decoder exists. */
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "otlp_proto"));
+    assert_non_null(strstr(e, "not supported"));
+    config_destroy(c);
+}
+
+typedef struct bad_s {
+    const char *flag, *value, *needle;
+} bad_t;
+
+static void test_bad_values(void **st) {
+    (void)st;
+    const bad_t bad[] = {
+        {"--batch-max-rows", "0", "out of range"},
+        {"--batch-max-rows", "ten", "not a number"},
+        {"--batch-max-rows", "10x", "not an integer"},
+        {"--batch-max-rows", "-5", "out of range"},
+        {"--batch-max-bytes", "16TB", "unknown size unit"},
+        {"--batch-max-bytes", "10", "out of range"},
+        {"--timeout", "5years", "unknown duration unit"},
+        {"--timeout", "1", "out of range"},
+        {"--legacy=maybe", "x", "not a boolean"},
+        {"--sink", "kafka", "not one of http|chdb"},
+        {"--compression", "brotli", "not one of"},
+        {"--log-format", "xml", "not one of"},
+        {"--tenant-policy", "merge", "not one of"},
+        {"--topic", "bad topic", "not a valid Kafka topic name"},
+        {"--topic", ":json", "empty topic name"},
+        {"--topic", "t:avro", "unknown format"},
+        {"--no-such-option", "1", "unknown option"},
+        {"--max-message-bytes", "99999999999999999999", "not a number"},
+        {"--retry-max-ms", "9999999999999d", "out of range"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        config_t *c = config_new();
+        char e[256] = "";
+        char *argv[] = {(char *)bad[i].flag, (char *)bad[i].value};
+        int rc = config_load(c, 2, argv, NULL, e, sizeof(e));
+        if (rc != ERR_CONFIG || !strstr(e, bad[i].needle))
+            fail_msg("%s %s: rc=%d err='%s' (wanted '%s')", bad[i].flag, bad[i].value, rc, e, bad[i].needle);
+        config_destroy(c);
+    }
+    /* Same rules from the environment, named by variable. */
+    config_t *c = config_new();
+    char e[256];
+    char *envp[] = {"SPANHOUSE_BATCH_MAX_ROWS=abc", NULL};
+    assert_int_equal(config_load(c, 0, NULL, envp, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "SPANHOUSE_BATCH_MAX_ROWS"));
+    config_destroy(c);
+    c = config_new();
+    char *envp2[] = {"SPANHOUSE_BOGUS=1", NULL};
+    assert_int_equal(config_load(c, 0, NULL, envp2, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "unknown option"));
+    config_destroy(c);
+    /* A flag without its value. */
+    c = config_new();
+    char *argv[] = {"--brokers"};
+    assert_int_equal(config_load(c, 1, argv, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "needs a value"));
+    config_destroy(c);
+    c = config_new();
+    char *argv2[] = {"-x"};
+    assert_int_equal(config_load(c, 1, argv2, NULL, e, sizeof(e)), ERR_CONFIG);
+    config_destroy(c);
+}
+
+static void test_bad_file(void **st) {
+    (void)st;
+    const char *files[][2] = {
+        {"brokers = x\nbogus = 1\n", ":2: unknown option 'bogus'"},
+        {"[batch]\nmax-rows = zero\n", ":2: batch-max-rows: 'zero' is not a number"},
+        {"brokers = x\nthis line is not ini\n", ":2:"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        strcpy(ini_path, "/tmp/spanhouse_test_config_XXXXXX");
+        write_ini(files[i][0]);
+        config_t *c = config_new();
+        char e[512] = "";
+        char arg[128];
+        snprintf(arg, sizeof(arg), "--config=%s", ini_path);
+        char *argv[] = {arg};
+        assert_int_equal(config_load(c, 1, argv, NULL, e, sizeof(e)), ERR_CONFIG);
+        if (!strstr(e, files[i][1])) fail_msg("file %zu: '%s' lacks '%s'", i, e, files[i][1]);
+        config_destroy(c);
+        unlink(ini_path);
+    }
+    config_t *c = config_new();
+    char e[256];
+    char *argv[] = {"--config", "/nonexistent/spanhouse.ini"};
+    assert_int_equal(config_load(c, 2, argv, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "cannot open"));
+    config_destroy(c);
+}
+
+static void check_mode(const char **argv_c, int argc, config_mode_t mode, const char *needle) {
+    config_t *c = config_new();
+    char e[256] = "";
+    assert_int_equal(config_load(c, argc, (char **)argv_c, NULL, e, sizeof(e)), ERR_OK);
+    int rc = config_check(c, mode, e, sizeof(e));
+    if (needle) {
+        if (rc != ERR_CONFIG || !strstr(e, needle)) fail_msg("check: rc=%d '%s' lacks '%s'", rc, e, needle);
+    } else if (rc != ERR_OK) {
+        fail_msg("check failed: %s", e);
+    }
+    config_destroy(c);
+}
+
+static void test_check_modes(void **st) {
+    (void)st;
+    const char *ok[] = {"--brokers", "b:1", "--topic", "t", "--clickhouse-url", "http://x:8123", "--dlq-topic", "d"};
+    check_mode(ok, 8, CONFIG_MODE_RUN, NULL);
+    check_mode(ok, 6, CONFIG_MODE_RUN, "dlq-topic");
+    check_mode(ok + 2, 6, CONFIG_MODE_RUN, "brokers");
+    const char *no_topic[] = {"--brokers", "b:1", "--clickhouse-url", "http://x", "--dlq-topic", "d"};
+    check_mode(no_topic, 6, CONFIG_MODE_RUN, "topic");
+    const char *no_url[] = {"--brokers", "b:1", "--topic", "t", "--dlq-topic", "d"};
+    check_mode(no_url, 6, CONFIG_MODE_RUN, "clickhouse-url");
+    const char *bad_url[] = {"--clickhouse-url", "ftp://x"};
+    check_mode(bad_url, 2, CONFIG_MODE_SCHEMA, "http://");
+    const char *chdb[] = {"--sink", "chdb"};
+    check_mode(chdb, 2, CONFIG_MODE_SCHEMA, "chdb-path");
+    const char *replay[] = {"--brokers", "b:1", "--topic", "t", "--clickhouse-url", "http://x", "--dlq-topic", "d", "--from", "0"};
+    check_mode(replay, 10, CONFIG_MODE_REPLAY, "--to");
+    const char *budget[] = {"--batch-max-bytes", "64MiB"};
+    check_mode(budget, 2, CONFIG_MODE_ANY, "partition-max-bytes");
+    const char *budget2[] = {"--max-inflight-bytes", "1MiB"};
+    check_mode(budget2, 2, CONFIG_MODE_ANY, "max-inflight-bytes");
+    const char *db[] = {"--database", "x;drop"};
+    check_mode(db, 2, CONFIG_MODE_ANY, "database");
+    const char *tb[] = {"--table", "a b"};
+    check_mode(tb, 2, CONFIG_MODE_ANY, "table");
+    const char *file[] = {"--clickhouse-url", "http://x"};
+    check_mode(file, 2, CONFIG_MODE_FILE, "rejected-table");
+}
+
+static void test_docs_in_sync(void **st) {
+    (void)st;
+    buf_t b;
+    buf_init(&b, 0);
+    config_markdown(&b);
+    assert_int_equal(buf_error(&b), 0);
+    FILE *f = fopen("docs/configuration.md", "rb");
+    if (!f) fail_msg("docs/configuration.md missing: run build/spanhouse help-config --markdown > docs/configuration.md");
+    static char disk[1 << 16];
+    size_t n = fread(disk, 1, sizeof(disk), f);
+    fclose(f);
+    if (n != b.len || memcmp(disk, b.data, n))
+        fail_msg("docs/configuration.md is out of date: run build/spanhouse help-config --markdown > docs/configuration.md");
+    buf_reset(&b);
+    config_help(&b);
+    assert_true(b.len > 1000);
+    buf_deinit(&b);
+}
+
+static void test_dump_masks_password(void **st) {
+    (void)st;
+    config_t *c = config_new();
+    char e[256];
+    char *argv[] = {"--password", "hunter2", "--kafka.sasl.password=s3cret"};
+    assert_int_equal(config_load(c, 3, argv, NULL, e, sizeof(e)), ERR_OK);
+    buf_t b;
+    buf_init(&b, 0);
+    config_dump(c, &b);
+    buf_put(&b, "", 1);
+    assert_null(strstr((char *)b.data, "hunter2"));
+    assert_null(strstr((char *)b.data, "s3cret"));
+    assert_non_null(strstr((char *)b.data, "batch-max-rows = 100000"));
+    buf_deinit(&b);
+    config_destroy(c);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_topics),       cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_bad_file),     cmocka_unit_test(test_check_modes),
+        cmocka_unit_test(test_docs_in_sync), cmocka_unit_test(test_dump_masks_password),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
