@@ -70,39 +70,40 @@ static const char *const ef_names[] = {
 
 typedef struct efield_s {
     const char *name;
-    uint8_t kind, canon;
+    uint8_t len, kind, canon;
     uint16_t off; /* offset of the span_str_t for EK_STR */
 } efield_t;
 
 #define EO(f) ((uint16_t)offsetof(eval_t, f))
 static const efield_t efields[] = {
-    {"timestamp", EK_TS, EF_TS, 0},
-    {"ts", EK_TS, EF_TS, 0},
-    {"time", EK_TS, EF_TS, 0},
-    {"timestamp_ms", EK_TS, EF_TS, 0},
-    {"trace_id", EK_STR, EF_TRACE, EO(trace_id)},
-    {"traceId", EK_STR, EF_TRACE, EO(trace_id)},
-    {"span_id", EK_STR, EF_SPAN, EO(span_id)},
-    {"spanId", EK_STR, EF_SPAN, EO(span_id)},
-    {"evaluator", EK_STR, EF_EVALUATOR, EO(evaluator)},
-    {"evaluator_name", EK_STR, EF_EVALUATOR, EO(evaluator)},
-    {"evaluator_version", EK_STR, EF_EVERSION, EO(evaluator_version)},
-    {"metric", EK_STR, EF_METRIC, EO(metric)},
-    {"gen_ai.evaluation.name", EK_STR, EF_METRIC, EO(metric)},
-    {"score", EK_SCORE, EF_SCORE, 0},
-    {"gen_ai.evaluation.score.value", EK_SCORE, EF_SCORE, 0},
-    {"label", EK_STR, EF_LABEL, EO(label)},
-    {"gen_ai.evaluation.score.label", EK_STR, EF_LABEL, EO(label)},
-    {"confidence", EK_CONF, EF_CONF, 0},
-    {"source", EK_SOURCE, EF_SOURCE, EO(source)},
-    {"sample_rate", EK_RATE, EF_RATE, 0},
-    {"explanation", EK_EXPL, EF_EXPL, 0},
-    {"gen_ai.evaluation.explanation", EK_EXPL, EF_EXPL, 0},
+    {"timestamp", 9, EK_TS, EF_TS, 0},
+    {"ts", 2, EK_TS, EF_TS, 0},
+    {"time", 4, EK_TS, EF_TS, 0},
+    {"timestamp_ms", 12, EK_TS, EF_TS, 0},
+    {"trace_id", 8, EK_STR, EF_TRACE, EO(trace_id)},
+    {"traceId", 7, EK_STR, EF_TRACE, EO(trace_id)},
+    {"span_id", 7, EK_STR, EF_SPAN, EO(span_id)},
+    {"spanId", 6, EK_STR, EF_SPAN, EO(span_id)},
+    {"evaluator", 9, EK_STR, EF_EVALUATOR, EO(evaluator)},
+    {"evaluator_name", 14, EK_STR, EF_EVALUATOR, EO(evaluator)},
+    {"evaluator_version", 17, EK_STR, EF_EVERSION, EO(evaluator_version)},
+    {"metric", 6, EK_STR, EF_METRIC, EO(metric)},
+    {"gen_ai.evaluation.name", 22, EK_STR, EF_METRIC, EO(metric)},
+    {"score", 5, EK_SCORE, EF_SCORE, 0},
+    {"gen_ai.evaluation.score.value", 29, EK_SCORE, EF_SCORE, 0},
+    {"label", 5, EK_STR, EF_LABEL, EO(label)},
+    {"gen_ai.evaluation.score.label", 29, EK_STR, EF_LABEL, EO(label)},
+    {"confidence", 10, EK_CONF, EF_CONF, 0},
+    {"source", 6, EK_SOURCE, EF_SOURCE, EO(source)},
+    {"sample_rate", 11, EK_RATE, EF_RATE, 0},
+    {"explanation", 11, EK_EXPL, EF_EXPL, 0},
+    {"gen_ai.evaluation.explanation", 29, EK_EXPL, EF_EXPL, 0},
 };
 
 static const efield_t *efield_find(span_str_t key) {
     for (size_t i = 0; i < sizeof(efields) / sizeof(efields[0]); i++)
-        if (span_str_eq(key, efields[i].name)) return &efields[i];
+        if (key.n == efields[i].len && memcmp(key.p, efields[i].name, key.n) == 0)
+            return &efields[i];
     return NULL;
 }
 

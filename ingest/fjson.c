@@ -53,22 +53,49 @@ static int read_u4(const char *q, const char *end, unsigned *out) {
     return 1;
 }
 
-/* j->p at the opening quote. Unescapes into scratch only when there is a backslash. */
+/* High bit set in each byte of x that is '"', '\\', a control character or >= 0x80 (SWAR;
+ * the lowest flagged byte is exact). The same trick as json_span.c's scanner. */
+#define FJ_ONES 0x0101010101010101ull
+#define FJ_HIGHS 0x8080808080808080ull
+static inline uint64_t special_bytes(uint64_t x) {
+    uint64_t q = x ^ (FJ_ONES * '"'), b = x ^ (FJ_ONES * '\\');
+    return (((q - FJ_ONES) & ~q) | ((b - FJ_ONES) & ~b) | ((x - FJ_ONES * 0x20) & ~x) | x) &
+           FJ_HIGHS;
+}
+
+/* j->p at the opening quote. Unescapes into scratch only when there is a backslash; checks
+ * UTF-8 only when a byte >= 0x80 was seen. */
 static int scan_str(fjson_t *j, span_str_t *out) {
     const char *start = j->p + 1, *q = start, *end = j->end;
-    int esc = 0;
-    while (q < end && *q != '"') {
+    int esc = 0, high = 0;
+    for (;;) {
+        while (end - q >= 8) {
+            uint64_t x;
+            memcpy(&x, q, 8);
+            uint64_t m = special_bytes(x);
+            if (m) {
+                q += __builtin_ctzll(m) >> 3;
+                break;
+            }
+            q += 8;
+        }
+        if (q >= end) break;
         unsigned char ch = (unsigned char)*q;
+        if (ch == '"') break;
         if (ch < 0x20) {
             j->p = q;
             return ERR_JSON_SYNTAX;
         }
         if (ch == '\\') {
             esc = 1;
-            if (end - q < 2) break;
+            if (end - q < 2) {
+                q = end;
+                break;
+            }
             q += 2;
             continue;
         }
+        if (ch >= 0x80) high = 1;
         q++;
     }
     if (q >= end) {
@@ -77,7 +104,7 @@ static int scan_str(fjson_t *j, span_str_t *out) {
     }
     j->p = q + 1;
     if (!esc) {
-        if (!jspan_utf8_valid(start, (size_t)(q - start))) return ERR_BAD_UTF8;
+        if (high && !jspan_utf8_valid(start, (size_t)(q - start))) return ERR_BAD_UTF8;
         *out = span_str(start, (size_t)(q - start));
         return ERR_OK;
     }
@@ -306,8 +333,34 @@ int fjson_timestamp(const fjson_member_t *m, int64_t *ms) {
 }
 
 int fjson_double(const fjson_member_t *m, double *v) {
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     char tmp[64];
     if (m->type != FJSON_NUM) return ERR_WRONG_TYPE;
+    /* Fast path (Clinger): at most 15 significant digits and no exponent. The digits form an
+     * integer < 2^53 and 10^k is exact, so one IEEE division is correctly rounded: the same
+     * double strtod returns. Anything else goes to strtod. */
+    {
+        const char *p = m->val.p, *e = p + m->val.n;
+        int neg = p < e && *p == '-', nd = 0, nf = 0, dot = 0;
+        uint64_t iv = 0;
+        for (p += neg; p < e; p++) {
+            if (*p >= '0' && *p <= '9') {
+                iv = iv * 10 + (uint64_t)(*p - '0');
+                nd++;
+                nf += dot;
+            } else if (*p == '.' && !dot) {
+                dot = 1;
+            } else {
+                break;
+            }
+        }
+        if (p == e && nd <= 15) {
+            double d = (double)iv / pow10[nf];
+            *v = neg ? -d : d;
+            return ERR_OK;
+        }
+    }
     if (m->val.n >= sizeof tmp) return ERR_OUT_OF_RANGE;
     memcpy(tmp, m->val.p, m->val.n);
     tmp[m->val.n] = '\0';

@@ -67,26 +67,26 @@ static const char *const of_names[] = {
 
 typedef struct ofield_s {
     const char *name;
-    uint8_t kind, canon;
+    uint8_t len, kind, canon;
     uint16_t off;
 } ofield_t;
 
 #define OO(f) ((uint16_t)offsetof(outcome_t, f))
 static const ofield_t ofields[] = {
-    {"timestamp", OK_TS, OF_TS, 0},
-    {"ts", OK_TS, OF_TS, 0},
-    {"time", OK_TS, OF_TS, 0},
-    {"timestamp_ms", OK_TS, OF_TS, 0},
-    {"trace_id", OK_STR, OF_TRACE, OO(trace_id)},
-    {"traceId", OK_STR, OF_TRACE, OO(trace_id)},
-    {"span_id", OK_STR, OF_SPAN, OO(span_id)},
-    {"spanId", OK_STR, OF_SPAN, OO(span_id)},
-    {"event", OK_STR, OF_EVENT, OO(event)},
-    {"event_name", OK_STR, OF_EVENT, OO(event)},
-    {"outcome", OK_STR, OF_EVENT, OO(event)},
-    {"value", OK_VALUE, OF_VALUE, 0},
-    {"amount", OK_VALUE, OF_VALUE, 0},
-    {"currency", OK_CURRENCY, OF_CURRENCY, OO(currency)},
+    {"timestamp", 9, OK_TS, OF_TS, 0},
+    {"ts", 2, OK_TS, OF_TS, 0},
+    {"time", 4, OK_TS, OF_TS, 0},
+    {"timestamp_ms", 12, OK_TS, OF_TS, 0},
+    {"trace_id", 8, OK_STR, OF_TRACE, OO(trace_id)},
+    {"traceId", 7, OK_STR, OF_TRACE, OO(trace_id)},
+    {"span_id", 7, OK_STR, OF_SPAN, OO(span_id)},
+    {"spanId", 6, OK_STR, OF_SPAN, OO(span_id)},
+    {"event", 5, OK_STR, OF_EVENT, OO(event)},
+    {"event_name", 10, OK_STR, OF_EVENT, OO(event)},
+    {"outcome", 7, OK_STR, OF_EVENT, OO(event)},
+    {"value", 5, OK_VALUE, OF_VALUE, 0},
+    {"amount", 6, OK_VALUE, OF_VALUE, 0},
+    {"currency", 8, OK_CURRENCY, OF_CURRENCY, OO(currency)},
 };
 
 static int ofail(const char **field, const char *name, int code) {
@@ -119,7 +119,7 @@ int outcome_decode(outcome_dec_t *d, const char *payload, size_t len, outcome_t 
         if (done) break;
         const ofield_t *f = NULL;
         for (size_t i = 0; i < sizeof(ofields) / sizeof(ofields[0]); i++)
-            if (span_str_eq(m.key, ofields[i].name)) {
+            if (m.key.n == ofields[i].len && memcmp(m.key.p, ofields[i].name, m.key.n) == 0) {
                 f = &ofields[i];
                 break;
             }
