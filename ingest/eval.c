@@ -102,7 +102,8 @@ static const efield_t efields[] = {
 
 static const efield_t *efield_find(span_str_t key) {
     for (size_t i = 0; i < sizeof(efields) / sizeof(efields[0]); i++)
-        if (key.n == efields[i].len && memcmp(key.p, efields[i].name, key.n) == 0)
+        if (key.n == efields[i].len && key.p[0] == efields[i].name[0] &&
+            memcmp(key.p, efields[i].name, key.n) == 0)
             return &efields[i];
     return NULL;
 }

@@ -160,7 +160,9 @@ static int scan_str(fjson_t *j, span_str_t *out) {
         }
         r += 2;
     }
-    if (!jspan_utf8_valid(w0, (size_t)(w - w0))) return ERR_BAD_UTF8;
+    /* \u escapes always produce valid UTF-8 (surrogates were checked): only raw bytes >= 0x80
+     * need the check. */
+    if (high && !jspan_utf8_valid(w0, (size_t)(w - w0))) return ERR_BAD_UTF8;
     j->sp = w;
     *out = span_str(w0, (size_t)(w - w0));
     return ERR_OK;

@@ -119,7 +119,8 @@ int outcome_decode(outcome_dec_t *d, const char *payload, size_t len, outcome_t 
         if (done) break;
         const ofield_t *f = NULL;
         for (size_t i = 0; i < sizeof(ofields) / sizeof(ofields[0]); i++)
-            if (m.key.n == ofields[i].len && memcmp(m.key.p, ofields[i].name, m.key.n) == 0) {
+            if (m.key.n == ofields[i].len && m.key.p[0] == ofields[i].name[0] &&
+                memcmp(m.key.p, ofields[i].name, m.key.n) == 0) {
                 f = &ofields[i];
                 break;
             }

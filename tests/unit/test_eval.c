@@ -141,6 +141,8 @@ static void test_rejections(void **st) {
         {"{\"trace_id\":\"\xff\"}", ERR_BAD_UTF8, NULL},
         {"{\"trace_id\":\"\xc0\xaf\"}", ERR_BAD_UTF8, NULL},
         {"{\"trace_id\":\"\\ud800\"}", ERR_BAD_UTF8, NULL},
+        {"{\"trace_id\":\"a\\n\xe2\x82\"}", ERR_BAD_UTF8, NULL}, /* escape + truncated sequence */
+        {"{\"trace_id\":\"\\u00e9\xe2\x82\xac\\ud83d\\ude80\",\"metric\":\"m\",\"ts\":1763999940}", ERR_OK, NULL},
         {"{\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}", ERR_TOO_DEEP, NULL},
         {"{\"trace_id\":\"a\",\"traceId\":\"b\"}", ERR_DUP_FIELD, "trace_id"},
         {"{\"trace_id\":1}", ERR_WRONG_TYPE, "trace_id"},
