@@ -45,16 +45,19 @@ void eval_dec_destroy(eval_dec_t *d) {
 
 int eval_dec_owns(const eval_dec_t *d, const void *p, size_t n) {
     const char *c = p;
-    return c >= d->scratch && n <= d->scratch_size && c - d->scratch <= (ptrdiff_t)(d->scratch_size - n);
+    return c >= d->scratch && n <= d->scratch_size &&
+           c - d->scratch <= (ptrdiff_t)(d->scratch_size - n);
 }
 
 typedef enum { EK_STR, EK_TS, EK_SCORE, EK_CONF, EK_RATE, EK_SOURCE, EK_EXPL } ekind_t;
 
 /* Canonical fields (index = duplicate bit and error name). */
 #define EF_MAP(X)                                                                                  \
-    X(TS, "timestamp") X(TRACE, "trace_id") X(SPAN, "span_id") X(EVALUATOR, "evaluator")          \
-    X(EVERSION, "evaluator_version") X(METRIC, "metric") X(SCORE, "score") X(LABEL, "label")      \
-    X(CONF, "confidence") X(SOURCE, "source") X(RATE, "sample_rate") X(EXPL, "explanation")
+    X(TS, "timestamp")                                                                             \
+    X(TRACE, "trace_id") X(SPAN, "span_id") X(EVALUATOR, "evaluator")                              \
+        X(EVERSION, "evaluator_version") X(METRIC, "metric") X(SCORE, "score") X(LABEL, "label")   \
+            X(CONF, "confidence") X(SOURCE, "source") X(RATE, "sample_rate")                       \
+                X(EXPL, "explanation")
 
 enum {
 #define EF_ENUM_(id, name) EF_##id,

@@ -29,20 +29,20 @@ enum {
 };
 
 typedef struct eval_s {
-    int64_t ts_ms;              /* when the evaluation was made, Unix epoch ms UTC */
-    span_str_t trace_id;        /* required */
-    span_str_t span_id;         /* optional: empty = the evaluation scores the whole trace */
-    span_str_t evaluator;       /* e.g. gpt-4o-judge, regex_json, reviewer-pool-a */
+    int64_t ts_ms;        /* when the evaluation was made, Unix epoch ms UTC */
+    span_str_t trace_id;  /* required */
+    span_str_t span_id;   /* optional: empty = the evaluation scores the whole trace */
+    span_str_t evaluator; /* e.g. gpt-4o-judge, regex_json, reviewer-pool-a */
     span_str_t evaluator_version;
-    span_str_t metric;          /* required: groundedness, helpfulness, json_valid, … */
-    double score;               /* meaningful only with EVAL_HAS_SCORE */
-    span_str_t label;           /* pass, fail, relevant, … (free text, lower case by convention) */
-    float confidence;           /* 0..1, meaningful only with EVAL_HAS_CONFIDENCE */
-    span_str_t source;          /* llm_judge | heuristic | human | user_feedback | "" */
-    double sample_rate;         /* (0, 1]; 1 when absent */
-    span_str_t explanation;     /* at most EVAL_EXPLANATION_MAX bytes, valid UTF-8 */
+    span_str_t metric;      /* required: groundedness, helpfulness, json_valid, … */
+    double score;           /* meaningful only with EVAL_HAS_SCORE */
+    span_str_t label;       /* pass, fail, relevant, … (free text, lower case by convention) */
+    float confidence;       /* 0..1, meaningful only with EVAL_HAS_CONFIDENCE */
+    span_str_t source;      /* llm_judge | heuristic | human | user_feedback | "" */
+    double sample_rate;     /* (0, 1]; 1 when absent */
+    span_str_t explanation; /* at most EVAL_EXPLANATION_MAX bytes, valid UTF-8 */
     uint8_t explanation_truncated;
-    uint32_t present;           /* EVAL_HAS_* */
+    uint32_t present; /* EVAL_HAS_* */
 
     /* Where the record came from; set by the worker, not by the decoder. */
     span_str_t kafka_topic;

@@ -16,35 +16,35 @@
  *                NF64_SCORE / NF32_CONF (Nullable, presence from .present) */
 
 /* X(name, type, kind, field) */
-#define EVAL_COLUMNS_MAP(X)                                                      \
-    X(timestamp, "DateTime64(3, 'UTC')", TS, ts_ms)                              \
-    X(trace_id, "String", STR, trace_id)                                         \
-    X(span_id, "String", STR, span_id)                                           \
-    X(evaluator, "LowCardinality(String)", STR, evaluator)                       \
-    X(evaluator_version, "LowCardinality(String)", STR, evaluator_version)       \
-    X(metric, "LowCardinality(String)", STR, metric)                             \
-    X(score, "Nullable(Float64)", NF64_SCORE, score)                             \
-    X(label, "LowCardinality(String)", STR, label)                               \
-    X(confidence, "Nullable(Float32)", NF32_CONF, confidence)                    \
-    X(source, "LowCardinality(String)", STR, source)                             \
-    X(sample_rate, "Float64", F64, sample_rate)                                  \
-    X(explanation, "String", STR, explanation)                                   \
-    X(explanation_truncated, "UInt8", U8, explanation_truncated)                 \
-    X(kafka_topic, "LowCardinality(String)", STR, kafka_topic)                   \
-    X(kafka_partition, "Int32", I32, kafka_partition)                            \
-    X(kafka_offset, "Int64", I64, kafka_offset)                                  \
+#define EVAL_COLUMNS_MAP(X)                                                                        \
+    X(timestamp, "DateTime64(3, 'UTC')", TS, ts_ms)                                                \
+    X(trace_id, "String", STR, trace_id)                                                           \
+    X(span_id, "String", STR, span_id)                                                             \
+    X(evaluator, "LowCardinality(String)", STR, evaluator)                                         \
+    X(evaluator_version, "LowCardinality(String)", STR, evaluator_version)                         \
+    X(metric, "LowCardinality(String)", STR, metric)                                               \
+    X(score, "Nullable(Float64)", NF64_SCORE, score)                                               \
+    X(label, "LowCardinality(String)", STR, label)                                                 \
+    X(confidence, "Nullable(Float32)", NF32_CONF, confidence)                                      \
+    X(source, "LowCardinality(String)", STR, source)                                               \
+    X(sample_rate, "Float64", F64, sample_rate)                                                    \
+    X(explanation, "String", STR, explanation)                                                     \
+    X(explanation_truncated, "UInt8", U8, explanation_truncated)                                   \
+    X(kafka_topic, "LowCardinality(String)", STR, kafka_topic)                                     \
+    X(kafka_partition, "Int32", I32, kafka_partition)                                              \
+    X(kafka_offset, "Int64", I64, kafka_offset)                                                    \
     X(ingested_at, "DateTime64(3, 'UTC')", TS, ingested_ms)
 
-#define OUTCOME_COLUMNS_MAP(X)                                                   \
-    X(timestamp, "DateTime64(3, 'UTC')", TS, ts_ms)                              \
-    X(trace_id, "String", STR, trace_id)                                         \
-    X(span_id, "String", STR, span_id)                                           \
-    X(event, "LowCardinality(String)", STR, event)                               \
-    X(value, "Decimal(18, 9)", DEC, value_nano)                                  \
-    X(currency, "LowCardinality(String)", STR, currency)                         \
-    X(kafka_topic, "LowCardinality(String)", STR, kafka_topic)                   \
-    X(kafka_partition, "Int32", I32, kafka_partition)                            \
-    X(kafka_offset, "Int64", I64, kafka_offset)                                  \
+#define OUTCOME_COLUMNS_MAP(X)                                                                     \
+    X(timestamp, "DateTime64(3, 'UTC')", TS, ts_ms)                                                \
+    X(trace_id, "String", STR, trace_id)                                                           \
+    X(span_id, "String", STR, span_id)                                                             \
+    X(event, "LowCardinality(String)", STR, event)                                                 \
+    X(value, "Decimal(18, 9)", DEC, value_nano)                                                    \
+    X(currency, "LowCardinality(String)", STR, currency)                                           \
+    X(kafka_topic, "LowCardinality(String)", STR, kafka_topic)                                     \
+    X(kafka_partition, "Int32", I32, kafka_partition)                                              \
+    X(kafka_offset, "Int64", I64, kafka_offset)                                                    \
     X(ingested_at, "DateTime64(3, 'UTC')", TS, ingested_ms)
 
 /* "timestamp, trace_id, …": INSERT column list. Static, never NULL. */

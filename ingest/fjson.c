@@ -118,14 +118,30 @@ static int scan_str(fjson_t *j, span_str_t *out) {
             continue;
         }
         switch (r[1]) {
-        case '"': *w++ = '"'; break;
-        case '\\': *w++ = '\\'; break;
-        case '/': *w++ = '/'; break;
-        case 'b': *w++ = '\b'; break;
-        case 'f': *w++ = '\f'; break;
-        case 'n': *w++ = '\n'; break;
-        case 'r': *w++ = '\r'; break;
-        case 't': *w++ = '\t'; break;
+        case '"':
+            *w++ = '"';
+            break;
+        case '\\':
+            *w++ = '\\';
+            break;
+        case '/':
+            *w++ = '/';
+            break;
+        case 'b':
+            *w++ = '\b';
+            break;
+        case 'f':
+            *w++ = '\f';
+            break;
+        case 'n':
+            *w++ = '\n';
+            break;
+        case 'r':
+            *w++ = '\r';
+            break;
+        case 't':
+            *w++ = '\t';
+            break;
         case 'u': {
             unsigned u, lo;
             if (!read_u4(r + 2, q, &u)) return ERR_JSON_SYNTAX;
@@ -156,7 +172,8 @@ static int scan_str(fjson_t *j, span_str_t *out) {
             }
             continue;
         }
-        default: return ERR_JSON_SYNTAX;
+        default:
+            return ERR_JSON_SYNTAX;
         }
         r += 2;
     }
@@ -176,20 +193,23 @@ static int scan_num(fjson_t *j) {
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
-        while (p < end && *p >= '0' && *p <= '9') p++;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
     } else {
         return ERR_JSON_SYNTAX;
     }
     if (p < end && *p == '.') {
         const char *f = ++p;
-        while (p < end && *p >= '0' && *p <= '9') p++;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
         if (p == f) return ERR_JSON_SYNTAX;
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         p++;
         if (p < end && (*p == '+' || *p == '-')) p++;
         const char *d = p;
-        while (p < end && *p >= '0' && *p <= '9') p++;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
         if (p == d) return ERR_JSON_SYNTAX;
     }
     j->p = p;
@@ -305,7 +325,8 @@ size_t fjson_utf8_prefix(const char *s, size_t n, size_t max) {
     if (n <= max) return n;
     size_t k = max;
     /* Back up over continuation bytes: the byte at k starts the first cut-off character. */
-    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
     return k;
 }
 
@@ -324,7 +345,8 @@ int fjson_timestamp(const fjson_member_t *m, int64_t *ms) {
         for (p++; p < e && *p >= '0' && *p <= '9'; p++)
             if (nd < 3) frac = frac * 10 + (uint64_t)(*p - '0'), nd++;
     if (p != e) return ERR_BAD_TIMESTAMP; /* exponent */
-    for (; nd < 3; nd++) frac *= 10;
+    for (; nd < 3; nd++)
+        frac *= 10;
     uint64_t v = ip < 100000000000ull         ? ip * 1000 + frac
                  : ip < 100000000000000ull    ? ip
                  : ip < 100000000000000000ull ? ip / 1000

@@ -50,8 +50,9 @@ int outcome_dec_owns(const outcome_dec_t *d, const void *p, size_t n) {
 typedef enum { OK_STR, OK_TS, OK_VALUE, OK_CURRENCY } okind_t;
 
 #define OF_MAP(X)                                                                                  \
-    X(TS, "timestamp") X(TRACE, "trace_id") X(SPAN, "span_id") X(EVENT, "event")                  \
-    X(VALUE, "value") X(CURRENCY, "currency")
+    X(TS, "timestamp")                                                                             \
+    X(TRACE, "trace_id") X(SPAN, "span_id") X(EVENT, "event") X(VALUE, "value")                    \
+        X(CURRENCY, "currency")
 
 enum {
 #define OF_ENUM_(id, name) OF_##id,

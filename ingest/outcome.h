@@ -26,7 +26,8 @@ typedef struct outcome_s {
     span_str_t trace_id; /* required */
     span_str_t span_id;  /* optional */
     span_str_t event;    /* required: conversion, ticket_escalated, thumbs_up, … */
-    int64_t value_nano;  /* exact value x 1e9 (Decimal(18,9)); may be negative (refunds); 0 if absent */
+    int64_t
+        value_nano; /* exact value x 1e9 (Decimal(18,9)); may be negative (refunds); 0 if absent */
     span_str_t currency; /* USD, EUR, … or "" when the value is not money */
     uint32_t present;    /* OUTCOME_HAS_* */
 

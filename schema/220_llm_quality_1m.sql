@@ -177,7 +177,7 @@ FROM (
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
     FROM spanhouse.llm_spans
-    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans))
+    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
     GROUP BY trace_id
 ) AS s
 ALL INNER JOIN
@@ -220,7 +220,7 @@ FROM (
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
     FROM spanhouse.llm_spans
-    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans))
+    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
     GROUP BY trace_id
 ) AS s
 ALL INNER JOIN
