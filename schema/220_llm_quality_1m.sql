@@ -1,0 +1,232 @@
+-- 220_llm_quality_1m: 1-minute quality aggregate keyed by the SPAN's minute and dimensions
+-- (tenant, team, feature, model, prompt template/version, provider) x metric (evals) or event
+-- (outcomes). Evals and outcomes carry only trace_id (+ span_id): their span is found by
+-- four materialized views, so that a late eval counts in the minute of the span it scores
+-- and nothing is counted twice (docs/evals.md gives the argument and the limits):
+--   (a) llm_quality_1m_evals_mv / _outcomes_mv fire on an insert into llm_evals/llm_outcomes
+--       and join the inserted block to spans ALREADY STORED whose timestamp lies in
+--       [record time - 7 days, record time + 1 hour] (bloom-filter lookup by trace_id);
+--   (b) llm_quality_1m_spans_evals_mv / _spans_outcomes_mv fire on an insert into llm_spans
+--       and join the inserted spans to evals/outcomes ALREADY STORED (orphans that arrived
+--       before their span) in the same window, read through the *_committed views (inside
+--       a materialized view every reference to the source table means the inserted block;
+--       a plain view is not rewritten, so it reads the stored rows).
+-- A record with span_id = '' scores the whole trace and is attached to the trace's earliest
+-- span present when the join happens; (b) attaches it only if no span of the trace was stored.
+-- Reading: sum() the SimpleAggregateFunction columns; mean score = score_wsum / score_weight
+-- (each eval weighted 1 / sample_rate), pass rate = pass_weight / label_weight,
+-- quantilesBFloat16Merge(0.5, 0.9, 0.99)(score_q) (unweighted, within 0.4%).
+-- Pass labels: pass, passed, true, yes, relevant, correct, good, grounded, thumbs_up,
+-- positive, 1 (case-insensitive). Retention: 90 days like llm_kpi_1m.
+CREATE TABLE IF NOT EXISTS spanhouse.llm_quality_1m
+(
+    minute          DateTime('UTC'),
+    tenant_id       LowCardinality(String),
+    team_id         LowCardinality(String),
+    feature         LowCardinality(String),
+    model           LowCardinality(String),
+    prompt_template LowCardinality(String),
+    prompt_version  LowCardinality(String),
+    provider        LowCardinality(String),
+    metric          LowCardinality(String),
+    event           LowCardinality(String),
+    evals           SimpleAggregateFunction(sum, UInt64),
+    evals_weighted  SimpleAggregateFunction(sum, Float64),
+    scored          SimpleAggregateFunction(sum, UInt64),
+    score_weight    SimpleAggregateFunction(sum, Float64),
+    score_wsum      SimpleAggregateFunction(sum, Float64),
+    score_q         AggregateFunction(quantilesBFloat16(0.5, 0.9, 0.99), Nullable(Float64)),
+    labeled         SimpleAggregateFunction(sum, UInt64),
+    passed          SimpleAggregateFunction(sum, UInt64),
+    label_weight    SimpleAggregateFunction(sum, Float64),
+    pass_weight     SimpleAggregateFunction(sum, Float64),
+    outcomes        SimpleAggregateFunction(sum, UInt64),
+    outcome_value   SimpleAggregateFunction(sum, Decimal(38, 9))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(minute)
+ORDER BY (minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event)
+TTL minute + INTERVAL 90 DAY DELETE
+SETTINGS non_replicated_deduplication_window = 1000;
+
+-- Stored rows, seen from inside a materialized view on the same table (see above).
+CREATE VIEW IF NOT EXISTS spanhouse.llm_spans_committed AS
+SELECT trace_id, span_id, timestamp FROM spanhouse.llm_spans;
+CREATE VIEW IF NOT EXISTS spanhouse.llm_evals_committed AS
+SELECT * FROM spanhouse.llm_evals;
+CREATE VIEW IF NOT EXISTS spanhouse.llm_outcomes_committed AS
+SELECT * FROM spanhouse.llm_outcomes;
+
+-- (a) evals arriving after their span.
+CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_quality_1m_evals_mv TO spanhouse.llm_quality_1m AS
+SELECT
+    s.minute AS minute,
+    s.tenant_id AS tenant_id,
+    s.team_id AS team_id,
+    s.feature AS feature,
+    s.model AS model,
+    s.prompt_template AS prompt_template,
+    s.prompt_version AS prompt_version,
+    s.provider AS provider,
+    e.metric AS metric,
+    '' AS event,
+    count() AS evals,
+    sum(1 / e.sample_rate) AS evals_weighted,
+    count(e.score) AS scored,
+    sumIf(1 / e.sample_rate, e.score IS NOT NULL) AS score_weight,
+    sum(ifNull(e.score, 0) / e.sample_rate) AS score_wsum,
+    quantilesBFloat16State(0.5, 0.9, 0.99)(e.score) AS score_q,
+    countIf(e.label != '') AS labeled,
+    countIf(lower(e.label) IN ('pass', 'passed', 'true', 'yes', 'relevant', 'correct', 'good', 'grounded', 'thumbs_up', 'positive', '1')) AS passed,
+    sumIf(1 / e.sample_rate, e.label != '') AS label_weight,
+    sumIf(1 / e.sample_rate, lower(e.label) IN ('pass', 'passed', 'true', 'yes', 'relevant', 'correct', 'good', 'grounded', 'thumbs_up', 'positive', '1')) AS pass_weight,
+    toUInt64(0) AS outcomes,
+    toDecimal128(0, 9) AS outcome_value
+FROM spanhouse.llm_evals AS e
+ANY INNER JOIN
+(
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    FROM spanhouse.llm_spans
+    WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_evals)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals) - INTERVAL 7 DAY
+      AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals) + INTERVAL 1 HOUR
+    UNION ALL
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    FROM spanhouse.llm_spans
+    WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_evals)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals) - INTERVAL 7 DAY
+      AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals) + INTERVAL 1 HOUR
+    GROUP BY trace_id
+) AS s ON e.trace_id = s.trace_id AND e.span_id = s.span_id
+WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+
+-- (a) outcomes arriving after their span.
+CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_quality_1m_outcomes_mv TO spanhouse.llm_quality_1m AS
+SELECT
+    s.minute AS minute,
+    s.tenant_id AS tenant_id,
+    s.team_id AS team_id,
+    s.feature AS feature,
+    s.model AS model,
+    s.prompt_template AS prompt_template,
+    s.prompt_version AS prompt_version,
+    s.provider AS provider,
+    '' AS metric,
+    o.event AS event,
+    toUInt64(0) AS evals,
+    toFloat64(0) AS evals_weighted,
+    toUInt64(0) AS scored,
+    toFloat64(0) AS score_weight,
+    toFloat64(0) AS score_wsum,
+    quantilesBFloat16State(0.5, 0.9, 0.99)(CAST(NULL, 'Nullable(Float64)')) AS score_q,
+    toUInt64(0) AS labeled,
+    toUInt64(0) AS passed,
+    toFloat64(0) AS label_weight,
+    toFloat64(0) AS pass_weight,
+    count() AS outcomes,
+    sum(toDecimal128(o.value, 9)) AS outcome_value
+FROM spanhouse.llm_outcomes AS o
+ANY INNER JOIN
+(
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    FROM spanhouse.llm_spans
+    WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_outcomes)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes) - INTERVAL 7 DAY
+      AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes) + INTERVAL 1 HOUR
+    UNION ALL
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    FROM spanhouse.llm_spans
+    WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_outcomes)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes) - INTERVAL 7 DAY
+      AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes) + INTERVAL 1 HOUR
+    GROUP BY trace_id
+) AS s ON o.trace_id = s.trace_id AND o.span_id = s.span_id
+WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+
+-- (b) spans arriving after their evals.
+CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_quality_1m_spans_evals_mv TO spanhouse.llm_quality_1m AS
+SELECT
+    s.minute AS minute,
+    s.tenant_id AS tenant_id,
+    s.team_id AS team_id,
+    s.feature AS feature,
+    s.model AS model,
+    s.prompt_template AS prompt_template,
+    s.prompt_version AS prompt_version,
+    s.provider AS provider,
+    e.metric AS metric,
+    '' AS event,
+    count() AS evals,
+    sum(1 / e.sample_rate) AS evals_weighted,
+    count(e.score) AS scored,
+    sumIf(1 / e.sample_rate, e.score IS NOT NULL) AS score_weight,
+    sum(ifNull(e.score, 0) / e.sample_rate) AS score_wsum,
+    quantilesBFloat16State(0.5, 0.9, 0.99)(e.score) AS score_q,
+    countIf(e.label != '') AS labeled,
+    countIf(lower(e.label) IN ('pass', 'passed', 'true', 'yes', 'relevant', 'correct', 'good', 'grounded', 'thumbs_up', 'positive', '1')) AS passed,
+    sumIf(1 / e.sample_rate, e.label != '') AS label_weight,
+    sumIf(1 / e.sample_rate, lower(e.label) IN ('pass', 'passed', 'true', 'yes', 'relevant', 'correct', 'good', 'grounded', 'thumbs_up', 'positive', '1')) AS pass_weight,
+    toUInt64(0) AS outcomes,
+    toDecimal128(0, 9) AS outcome_value
+FROM (
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    FROM spanhouse.llm_spans
+    WHERE 1
+    UNION ALL
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    FROM spanhouse.llm_spans
+    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
+    GROUP BY trace_id
+) AS s
+ALL INNER JOIN
+(
+    SELECT * FROM spanhouse.llm_evals_committed
+    WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans)
+) AS e ON s.trace_id = e.trace_id AND s.span_id = e.span_id
+WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+
+-- (b) spans arriving after their outcomes.
+CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_quality_1m_spans_outcomes_mv TO spanhouse.llm_quality_1m AS
+SELECT
+    s.minute AS minute,
+    s.tenant_id AS tenant_id,
+    s.team_id AS team_id,
+    s.feature AS feature,
+    s.model AS model,
+    s.prompt_template AS prompt_template,
+    s.prompt_version AS prompt_version,
+    s.provider AS provider,
+    '' AS metric,
+    o.event AS event,
+    toUInt64(0) AS evals,
+    toFloat64(0) AS evals_weighted,
+    toUInt64(0) AS scored,
+    toFloat64(0) AS score_weight,
+    toFloat64(0) AS score_wsum,
+    quantilesBFloat16State(0.5, 0.9, 0.99)(CAST(NULL, 'Nullable(Float64)')) AS score_q,
+    toUInt64(0) AS labeled,
+    toUInt64(0) AS passed,
+    toFloat64(0) AS label_weight,
+    toFloat64(0) AS pass_weight,
+    count() AS outcomes,
+    sum(toDecimal128(o.value, 9)) AS outcome_value
+FROM (
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    FROM spanhouse.llm_spans
+    WHERE 1
+    UNION ALL
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    FROM spanhouse.llm_spans
+    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
+    GROUP BY trace_id
+) AS s
+ALL INNER JOIN
+(
+    SELECT * FROM spanhouse.llm_outcomes_committed
+    WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans)
+) AS o ON s.trace_id = o.trace_id AND s.span_id = o.span_id
+WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
