@@ -2,7 +2,8 @@
  *
  * Per partition a batch tracker (batch.h) decides the cuts and the committable prefix; the
  * rows of the open batch sit in that partition's RowBinary buffer with their offsets, so a
- * batch the server rejects can be bisected down to the bad rows. A sealed batch becomes a
+ * batch the server rejects can be bisected down to the bad rows (each row also keeps its
+ * original key and bytes, for its dead letter). A sealed batch becomes a
  * job for a small pool of sender threads (one sink each, insert-concurrency); the consumer
  * thread alone touches librdkafka, the batch bookkeeping, the DLQ and commits, and handles
  * each job's result when it comes back. It does not parse config, own the sinks or print usage. */
@@ -46,6 +47,11 @@ typedef struct wbatch_s {
     buf_t rej; /* llm_spans_rejected rows */
     int64_t *rej_off;
     size_t n_rej, cap_rej;
+    /* The original Kafka key and payload of each row, so a row the server refuses is
+     * dead-lettered with its original bytes: row i is orig[orig_end[i-1] .. orig_end[i]),
+     * its first key_len[i] bytes the key. Counted in the byte budget. */
+    buf_t orig;
+    size_t *orig_end, *key_len;
 } wbatch_t;
 
 typedef struct wpart_s {
@@ -163,6 +169,7 @@ static void sleep_ms(int64_t ms) {
 /* ---- batches */
 
 static void wbatch_clear(wbatch_t *b) {
+    buf_reset(&b->orig);
     buf_reset(&b->rows);
     buf_reset(&b->rej);
     b->n_rows = 0;
@@ -172,13 +179,17 @@ static void wbatch_clear(wbatch_t *b) {
 static void wbatch_deinit(wbatch_t *b) {
     buf_deinit(&b->rows);
     buf_deinit(&b->rej);
+    buf_deinit(&b->orig);
     free(b->row_off);
     free(b->row_end);
     free(b->rej_off);
+    free(b->orig_end);
+    free(b->key_len);
     memset(b, 0, sizeof(*b));
 }
 
-static int push_row(wbatch_t *b, int64_t off) {
+static int push_row(wbatch_t *b, int64_t off, const void *key, size_t key_len, const void *payload,
+                    size_t len) {
     if (b->n_rows == b->cap_rows) {
         size_t nc = b->cap_rows ? b->cap_rows * 2 : 1024;
         int64_t *o = realloc(b->row_off, nc * sizeof(*o));
@@ -187,10 +198,21 @@ static int push_row(wbatch_t *b, int64_t off) {
         size_t *e = realloc(b->row_end, nc * sizeof(*e));
         if (!e) return ERR_NOMEM;
         b->row_end = e;
+        e = realloc(b->orig_end, nc * sizeof(*e));
+        if (!e) return ERR_NOMEM;
+        b->orig_end = e;
+        e = realloc(b->key_len, nc * sizeof(*e));
+        if (!e) return ERR_NOMEM;
+        b->key_len = e;
         b->cap_rows = nc;
     }
+    if (key_len) buf_put(&b->orig, key, key_len);
+    if (len) buf_put(&b->orig, payload, len);
+    if (buf_error(&b->orig)) return buf_error(&b->orig);
     b->row_off[b->n_rows] = off;
     b->row_end[b->n_rows] = b->rows.len;
+    b->orig_end[b->n_rows] = b->orig.len;
+    b->key_len[b->n_rows] = key_len;
     b->n_rows++;
     return ERR_OK;
 }
@@ -236,6 +258,7 @@ static wpart_t *part_get(worker_t *w, const char *topic, int32_t partition) {
     p->committed = -1;
     buf_init(&p->b.rows, (size_t)w->cfg->partition_max_bytes);
     buf_init(&p->b.rej, 0);
+    buf_init(&p->b.orig, 0);
     w->parts[w->n_parts++] = p;
     return p;
 }
@@ -578,11 +601,13 @@ static int job_done(worker_t *w, wjob_t *j) {
     }
     w->st.inserted += j->inserted;
     for (size_t i = 0; i < j->n_bad && rc == ERR_OK; i++) {
-        size_t row = j->bad[i].row, b0 = row ? j->b.row_end[row - 1] : 0;
+        /* Dead-lettered with the original key and bytes, not the encoded row. */
+        size_t row = j->bad[i].row, o0 = row ? j->b.orig_end[row - 1] : 0, kl = j->b.key_len[row];
+        const uint8_t *o = j->b.orig.data ? j->b.orig.data + o0 : (const uint8_t *)"";
         dlq_letter_t lt = {.reason = err_name(ERR_SERVER_REJECTED), .field = "", .detail = j->bad[i].msg,
                            .topic = p->topic, .partition = p->partition, .offset = j->b.row_off[row],
-                           .payload = j->b.rows.data + b0, .len = j->b.row_end[row] - b0,
-                           .payload_format = "rowbinary"};
+                           .key = kl ? o : NULL, .key_len = kl, .payload = (const char *)o + kl,
+                           .len = j->b.orig_end[row] - o0 - kl, .payload_format = "original"};
         rc = dead_letter(w, p, &j->b, &lt);
     }
     if (rc == ERR_OK) rc = insert_rejected(w, p, &j->b, j->r);
@@ -812,11 +837,12 @@ static int flush(worker_t *w, wpart_t *p) {
     p->b = empty;
     if (!p->b.rows.max) buf_init(&p->b.rows, (size_t)w->cfg->partition_max_bytes);
     if (!p->b.rej.max) buf_init(&p->b.rej, 0);
+    if (!p->b.orig.max) buf_init(&p->b.orig, 0);
     p->opened_ms = 0;
     j->p = p;
     j->gen = p->gen;
     j->r = r;
-    j->bytes = j->b.rows.len + j->b.rej.len;
+    j->bytes = j->b.rows.len + j->b.rej.len + j->b.orig.len;
     int rc = pool_submit(w, j);
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
     return rc;
@@ -868,7 +894,7 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
         s->ingested_ms = now;
         rowbin_encode_span(&p->b.rows, s);
         if (buf_error(&p->b.rows)) return buf_error(&p->b.rows);
-        if ((rc = push_row(&p->b, off)) != ERR_OK) return rc;
+        if ((rc = push_row(&p->b, off, key, key_len, payload, payload ? len : 0)) != ERR_OK) return rc;
     }
     if (fl & BATCH_SEAL_AFTER) return flush(w, p);
     if (!(fl & BATCH_PLANNED) && ((int64_t)p->b.n_rows >= w->cfg->batch_max_rows ||
@@ -995,6 +1021,7 @@ void worker_destroy(worker_t *w) {
     if (!w) return;
     if (w->fatal) atomic_store(&w->pool.abort, 1);
     if (w->kc) kafka_consumer_destroy(w->kc); /* revokes: on_revoked needs the parts and senders */
+    w->kc = NULL;
     pool_drain(w);
     pool_stop(w);
     while (w->pool.spare) {
@@ -1122,14 +1149,14 @@ int worker_run(worker_t *w) {
         dlq_poll(w->dlq);
         /* Age and worker-budget cuts. */
         int64_t total = 0;
-        for (int i = 0; i < w->n_parts; i++) total += (int64_t)w->parts[i]->b.rows.len;
+        for (int i = 0; i < w->n_parts; i++) total += (int64_t)(w->parts[i]->b.rows.len + w->parts[i]->b.orig.len);
         for (int i = 0; i < w->n_parts && rc == ERR_OK; i++) {
             wpart_t *p = w->parts[i];
             if (!p->active || !batch_part_has_open(&p->bp)) continue;
             int planned = p->bp.n_planned > 0 && p->bp.segs[p->bp.n_segs - 1].first >= p->bp.planned[0].first;
             if (planned && !p->eof) continue;
             if (p->eof || now - p->opened_ms >= cfg->batch_max_age_ms || total > cfg->max_inflight_bytes) {
-                total -= (int64_t)p->b.rows.len;
+                total -= (int64_t)(p->b.rows.len + p->b.orig.len);
                 rc = flush(w, p);
             }
         }
