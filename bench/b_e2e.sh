@@ -34,7 +34,7 @@ rm -f "$W/spans.tsv"
 got=$(chserver_query "SELECT count(), sum(input_tokens + output_tokens), sum(cost_usd) FROM spanhouse.llm_spans")
 [ "$got" = "$GOOD	$TOK	$COST" ] || { echo "stored '$got', want '$GOOD	$TOK	$COST'" >&2; exit 1; }
 read -r U S MAXKB < "$W/rusage"
-ts() { grep "\"event\":\"$1\"" "$W/worker.log" | head -n 1 | sed 's/.*"ts":"\([^"]*\)".*/\1/' | xargs -I{} date -d {} +%s.%N; }
+ts() { grep -m1 "\"event\":\"$1\"" "$W/worker.log" | sed 's/.*"ts":"\([^"]*\)".*/\1/' | xargs -I{} date -d {} +%s.%N; }
 ta=$(ts partition_assigned); td=$(ts drained); tstart=$(ts started)
 awk -v n="$N" -v ta="$ta" -v td="$td" -v ts0="$tstart" -v u="$U" -v s="$S" -v kb="$MAXKB" -v p0="$t0" -v p1="$t1" 'BEGIN {
   e = td - ta; rate = n / e; cpu = (u + s) * 1e6 / n

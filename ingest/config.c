@@ -63,6 +63,7 @@ static const opt_t config_opts[] = {
     {"max-inflight-bytes", OPT_SIZE, F(max_inflight_bytes), "256MiB", 1 << 20, (int64_t)1 << 40, NULL, "worker byte budget for buffered batches; above it partitions pause"},
     {"partition-max-bytes", OPT_SIZE, F(partition_max_bytes), "32MiB", 1024, (int64_t)1 << 36, NULL, "per-partition byte budget; above it the partition pauses"},
     {"retry-max-ms", OPT_DUR, F(retry_max_ms), "5m", 0, 86400000, NULL, "give up on a retryable insert error after this long (exit 1, nothing committed)"},
+    {"insert-concurrency", OPT_INT, F(insert_concurrency), "2", 1, 64, NULL, "inserts in flight at once (sender threads, one connection each); sink=chdb always uses 1"},
     {"sink", OPT_ENUM, F(sink), "http", 0, 0, "http|chdb", "where rows go: ClickHouse over HTTP, or the embedded engine (libchdb)"},
     {"chdb-path", OPT_STR, F(chdb_path), NULL, 0, 0, NULL, "data directory of the embedded engine (sink=chdb)"},
     {"legacy", OPT_BOOL, F(legacy), "false", 0, 1, NULL, "server is ClickHouse 18.16: legacy column types, no dedup token"},

@@ -60,6 +60,7 @@ typedef struct config_s {
     int64_t max_inflight_bytes;
     int64_t partition_max_bytes;
     int64_t retry_max_ms;
+    int64_t insert_concurrency;
     char *sink;
     char *chdb_path;
     int64_t legacy;

@@ -28,7 +28,7 @@ typedef struct dlq_letter_s {
     size_t key_len;
     const void *payload;
     size_t len;
-    const char *payload_format; /* "original" (the message bytes) or "rowbinary" */
+    const char *payload_format; /* "original" (the message bytes; the worker always sends these) */
 } dlq_letter_t;
 
 /* Called once per letter with ERR_OK (stored by the broker) or ERR_KAFKA. */

@@ -84,6 +84,8 @@ static void install_signals(void) {
 typedef struct sinks_s {
     sink_t *sink;
     chdb_t *db;
+    sink_t *senders[64]; /* one per insert sender thread (http only) */
+    int n_senders;
 } sinks_t;
 
 static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
@@ -107,10 +109,18 @@ static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
                            .ca_file = NULL,
                            .legacy = cfg->legacy ? 1 : 0};
     if (!(s->sink = sink_http_new(&hc, e, n))) return ERR_CONFIG;
+    /* The embedded engine keeps concurrency 1 (one chdb connection, driven from one thread);
+     * over HTTP each sender thread gets its own connection. */
+    for (int64_t i = 0; i < cfg->insert_concurrency && i < 64; i++) {
+        if (!(s->senders[i] = sink_http_new(&hc, e, n))) return ERR_CONFIG;
+        s->n_senders++;
+    }
     return ERR_OK;
 }
 
 static void close_sink(sinks_t *s) {
+    for (int i = 0; i < s->n_senders; i++) sink_destroy(s->senders[i]);
+    s->n_senders = 0;
     sink_destroy(s->sink);
     chdb_close(s->db);
 }
@@ -187,11 +197,13 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
         rc = cfg_err ? 2 : 1;
         goto done;
     }
+    for (int i = 0; i < sk.n_senders; i++) worker_add_sink(w, sk.senders[i]);
     log_line_t l;
     log_begin(&lg, &l, LOG_INFO, "started");
     log_str(&l, "version", SPANHOUSE_VERSION);
     log_str(&l, "mode", mode == WORKER_MODE_RUN ? "run" : mode == WORKER_MODE_REPLAY ? "replay" : "ingest-file");
     log_str(&l, "sink", cfg->sink);
+    log_int(&l, "insert_concurrency", sk.n_senders ? sk.n_senders : 1);
     log_end(&l);
     err = mode == WORKER_MODE_FILE ? worker_ingest_file(w, cfg->args[0]) : worker_run(w);
     rc = err == ERR_OK ? 0 : err == ERR_CONFIG ? 2 : 1;

@@ -2,15 +2,19 @@
  *
  * Per partition a batch tracker (batch.h) decides the cuts and the committable prefix; the
  * rows of the open batch sit in that partition's RowBinary buffer with their offsets, so a
- * batch the server rejects can be bisected down to the bad rows. The insert is synchronous:
- * while it runs (and retries) nothing is consumed and the partitions are paused, which is the
- * backpressure. It does not parse config, own the sink or print usage. */
+ * batch the server rejects can be bisected down to the bad rows (each row also keeps its
+ * original key and bytes, for its dead letter). A sealed batch becomes a
+ * job for a small pool of sender threads (one sink each, insert-concurrency); the consumer
+ * thread alone touches librdkafka, the batch bookkeeping, the DLQ and commits, and handles
+ * each job's result when it comes back. It does not parse config, own the sinks or print usage. */
 #include "worker.h"
 #ifdef SPANHOUSE_HAVE_PIPELINE
 
 #include <errno.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +36,27 @@
 
 #define WORKER_MAX_PARTS 1024
 #define WORKER_POLL_BATCH 4096
+#define WORKER_MAX_SENDERS 64
+
+/* The rows of one batch: RowBinary bytes with each row's offset and end, plus the rows for
+ * llm_spans_rejected. Owned by the partition while open, by a job once sealed. */
+typedef struct wbatch_s {
+    buf_t rows;       /* RowBinary rows */
+    int64_t *row_off; /* offset of row i */
+    size_t *row_end;  /* end byte of row i in rows */
+    size_t n_rows, cap_rows;
+    buf_t rej; /* llm_spans_rejected rows */
+    int64_t *rej_off;
+    size_t n_rej, cap_rej;
+    /* The original Kafka key and payload of each row, so a row the server refuses is
+     * dead-lettered with its original bytes: row i is orig[orig_end[i-1] .. orig_end[i]),
+     * its first key_len[i] bytes the key. Counted in the byte budget. */
+    buf_t orig;
+    size_t *orig_end, *key_len;
+} wbatch_t;
 
 typedef struct wpart_s {
-    char *topic; /* owned */
+    char *topic; /* owned; lives until worker_destroy (senders read it) */
     int32_t partition;
     int active; /* assigned and not lost */
     int eof;    /* reached the end (or the replay stop offset) and nothing new since */
@@ -42,20 +64,65 @@ typedef struct wpart_s {
     int64_t stop_at; /* replay: first offset not to read; -1 = none */
     int64_t opened_ms;
     int64_t committed; /* last position committed by us, -1 none */
+    uint64_t gen;      /* bumped on assign/revoke: results of an older generation are dropped */
+    int n_jobs;        /* jobs of this partition not yet handled back */
     batch_part_t bp;
-    buf_t rows;       /* RowBinary rows of the open batch */
-    int64_t *row_off; /* offset of row i */
-    size_t *row_end;  /* end byte of row i in rows */
-    size_t n_rows, cap_rows;
-    buf_t rej;        /* llm_spans_rejected rows of the open batch */
-    int64_t *rej_off;
-    size_t n_rej, cap_rej;
+    wbatch_t b; /* the open batch */
 } wpart_t;
+
+/* A rejected single row found by bisection (sender side), dead-lettered by the consumer. */
+typedef struct wbad_s {
+    size_t row;
+    char *msg; /* owned */
+} wbad_t;
+
+/* One sealed batch on its way to ClickHouse. Sender threads read b and write the results;
+ * the consumer thread owns it before submission and after it comes back. */
+typedef struct wjob_s {
+    struct wjob_s *next;
+    wpart_t *p;
+    uint64_t gen;
+    batch_range_t r;
+    wbatch_t b;
+    size_t bytes; /* counted in the in-flight byte budget */
+    /* results */
+    int rc;
+    wbad_t *bad;
+    size_t n_bad, cap_bad;
+    uint64_t inserted, retries;
+    double seconds;
+} wjob_t;
+
+struct worker_s;
+typedef struct wsender_s {
+    struct worker_s *w;
+    sink_t *sink; /* borrowed; used by this sender only */
+    pthread_t th;
+    int started;
+    sink_backoff_t backoff;
+} wsender_t;
+
+/* Bounded queue of jobs to the senders and of results back. */
+typedef struct wpool_s {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    wjob_t *todo, *todo_tail, *fin;
+    int n_jobs;            /* submitted and not yet taken back by the consumer */
+    size_t bytes;          /* RowBinary bytes of those jobs */
+    int n_retrying;        /* senders sleeping between retries */
+    int stopping;          /* senders exit when the queue is empty */
+    atomic_int abort;      /* fatal error: senders give up retrying, skip queued jobs */
+    wsender_t snd[WORKER_MAX_SENDERS];
+    int n_snd;
+    int running;
+    wjob_t *spare; /* recycled jobs (their buffers keep their capacity) */
+    int n_spare;
+} wpool_t;
 
 struct worker_s {
     const config_t *cfg;
     worker_mode_t mode;
-    sink_t *sink;
+    sink_t *sink; /* consumer thread: llm_spans_rejected inserts, and the rows when no senders */
     metrics_t *m;
     const log_t *lg;
     worker_hooks_t hooks;
@@ -76,9 +143,11 @@ struct worker_s {
     int fatal;     /* an unrecoverable error happened: stop without committing more */
     int any_assigned;
     sink_backoff_t backoff;
+    wsender_t inline_snd; /* runs jobs on the consumer thread when there are no senders */
+    wpool_t pool;
     worker_stats_t st;
     uint64_t pub_consumed, pub_inserted; /* already published to metrics */
-    int crash_after, crash_count;        /* test hook, see flush() */
+    int crash_after, crash_count;        /* test hook, see job_done() */
 };
 
 static int64_t now_ms(void) {
@@ -99,6 +168,69 @@ static void sleep_ms(int64_t ms) {
     }
 }
 
+/* ---- batches */
+
+static void wbatch_clear(wbatch_t *b) {
+    buf_reset(&b->orig);
+    buf_reset(&b->rows);
+    buf_reset(&b->rej);
+    b->n_rows = 0;
+    b->n_rej = 0;
+}
+
+static void wbatch_deinit(wbatch_t *b) {
+    buf_deinit(&b->rows);
+    buf_deinit(&b->rej);
+    buf_deinit(&b->orig);
+    free(b->row_off);
+    free(b->row_end);
+    free(b->rej_off);
+    free(b->orig_end);
+    free(b->key_len);
+    memset(b, 0, sizeof(*b));
+}
+
+static int push_row(wbatch_t *b, int64_t off, const void *key, size_t key_len, const void *payload,
+                    size_t len) {
+    if (b->n_rows == b->cap_rows) {
+        size_t nc = b->cap_rows ? b->cap_rows * 2 : 1024;
+        int64_t *o = realloc(b->row_off, nc * sizeof(*o));
+        if (!o) return ERR_NOMEM;
+        b->row_off = o;
+        size_t *e = realloc(b->row_end, nc * sizeof(*e));
+        if (!e) return ERR_NOMEM;
+        b->row_end = e;
+        e = realloc(b->orig_end, nc * sizeof(*e));
+        if (!e) return ERR_NOMEM;
+        b->orig_end = e;
+        e = realloc(b->key_len, nc * sizeof(*e));
+        if (!e) return ERR_NOMEM;
+        b->key_len = e;
+        b->cap_rows = nc;
+    }
+    if (key_len) buf_put(&b->orig, key, key_len);
+    if (len) buf_put(&b->orig, payload, len);
+    if (buf_error(&b->orig)) return buf_error(&b->orig);
+    b->row_off[b->n_rows] = off;
+    b->row_end[b->n_rows] = b->rows.len;
+    b->orig_end[b->n_rows] = b->orig.len;
+    b->key_len[b->n_rows] = key_len;
+    b->n_rows++;
+    return ERR_OK;
+}
+
+static int push_rej(wbatch_t *b, int64_t off) {
+    if (b->n_rej == b->cap_rej) {
+        size_t nc = b->cap_rej ? b->cap_rej * 2 : 64;
+        int64_t *o = realloc(b->rej_off, nc * sizeof(*o));
+        if (!o) return ERR_NOMEM;
+        b->rej_off = o;
+        b->cap_rej = nc;
+    }
+    b->rej_off[b->n_rej++] = off;
+    return ERR_OK;
+}
+
 /* ---- partitions */
 
 static wpart_t *part_find(worker_t *w, const char *topic, int32_t partition) {
@@ -110,10 +242,7 @@ static wpart_t *part_find(worker_t *w, const char *topic, int32_t partition) {
 }
 
 static void part_clear_batch(wpart_t *p) {
-    buf_reset(&p->rows);
-    buf_reset(&p->rej);
-    p->n_rows = 0;
-    p->n_rej = 0;
+    wbatch_clear(&p->b);
     p->opened_ms = 0;
 }
 
@@ -129,53 +258,174 @@ static wpart_t *part_get(worker_t *w, const char *topic, int32_t partition) {
     p->partition = partition;
     p->stop_at = -1;
     p->committed = -1;
-    buf_init(&p->rows, (size_t)w->cfg->partition_max_bytes);
-    buf_init(&p->rej, 0);
+    buf_init(&p->b.rows, (size_t)w->cfg->partition_max_bytes);
+    buf_init(&p->b.rej, 0);
+    buf_init(&p->b.orig, 0);
     w->parts[w->n_parts++] = p;
     return p;
 }
 
 static void part_free(wpart_t *p) {
     if (!p) return;
-    buf_deinit(&p->rows);
-    buf_deinit(&p->rej);
-    free(p->row_off);
-    free(p->row_end);
-    free(p->rej_off);
+    wbatch_deinit(&p->b);
     free(p->topic);
     free(p);
 }
 
-static int push_row(wpart_t *p, int64_t off) {
-    if (p->n_rows == p->cap_rows) {
-        size_t nc = p->cap_rows ? p->cap_rows * 2 : 1024;
-        int64_t *o = realloc(p->row_off, nc * sizeof(*o));
-        if (!o) return ERR_NOMEM;
-        p->row_off = o;
-        size_t *e = realloc(p->row_end, nc * sizeof(*e));
-        if (!e) return ERR_NOMEM;
-        p->row_end = e;
-        p->cap_rows = nc;
-    }
-    p->row_off[p->n_rows] = off;
-    p->row_end[p->n_rows] = p->rows.len;
-    p->n_rows++;
-    return ERR_OK;
+static void pause_all(worker_t *w) {
+    if (!w->kc) return;
+    for (int i = 0; i < w->n_parts; i++)
+        if (w->parts[i]->active && !w->parts[i]->paused) {
+            kafka_pause(w->kc, w->parts[i]->topic, w->parts[i]->partition, 1, -1);
+            w->parts[i]->paused = 1;
+        }
+    if (w->m) metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, w->n_parts);
 }
 
-static int push_rej(wpart_t *p, int64_t off) {
-    if (p->n_rej == p->cap_rej) {
-        size_t nc = p->cap_rej ? p->cap_rej * 2 : 64;
-        int64_t *o = realloc(p->rej_off, nc * sizeof(*o));
-        if (!o) return ERR_NOMEM;
-        p->rej_off = o;
-        p->cap_rej = nc;
+/* Inserts work again: resume what backpressure paused, from where we are. */
+static void resume_all(worker_t *w) {
+    if (!w->kc) return;
+    int any = 0;
+    for (int i = 0; i < w->n_parts; i++)
+        if (w->parts[i]->paused && w->parts[i]->active) {
+            kafka_pause(w->kc, w->parts[i]->topic, w->parts[i]->partition, 0, w->parts[i]->bp.next);
+            w->parts[i]->paused = 0;
+            any = 1;
+        }
+    if (any && w->m) metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, 0);
+}
+
+/* ---- sender side (any thread): only the job, the sender's sink, cfg, metrics and logs */
+
+/* Inserts rows [lo, hi) of the job with the token of their offset range, retrying retryable
+ * errors with backoff until retry-max-ms. Returns ERR_OK, ERR_SERVER_REJECTED (res filled),
+ * ERR_SERVER_FATAL, or a retry-class error when the time ran out. */
+static int insert_rows(wsender_t *s, wjob_t *j, size_t lo, size_t hi, sink_result_t *res) {
+    worker_t *w = s->w;
+    wbatch_t *b = &j->b;
+    size_t b0 = lo ? b->row_end[lo - 1] : 0, b1 = b->row_end[hi - 1];
+    char token[512];
+    batch_token(token, sizeof(token), j->p->topic, j->p->partition,
+                (batch_range_t){b->row_off[lo], b->row_off[hi - 1]});
+    double t0 = mono_s();
+    for (;;) {
+        double a = mono_s();
+        int rc = sink_insert(s->sink, w->table, w->columns, w->structure, b->rows.data + b0, b1 - b0,
+                             w->cfg->legacy ? NULL : token, res);
+        if (w->m) metrics_histogram_observe(w->m, "spanhouse_insert_seconds", NULL, mono_s() - a);
+        if (rc == ERR_OK) {
+            sink_backoff_reset(&s->backoff);
+            return ERR_OK;
+        }
+        if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return rc;
+        double spent_ms = (mono_s() - t0) * 1000;
+        log_line_t l;
+        log_begin(w->lg, &l, LOG_WARN, "insert_retry");
+        log_str(&l, "token", token);
+        log_str(&l, "error", err_name(rc));
+        log_int(&l, "ch_code", res->ch_code);
+        log_int(&l, "http_status", res->http_status);
+        log_str(&l, "msg", res->msg);
+        log_int(&l, "spent_ms", (int64_t)spent_ms);
+        log_end(&l);
+        if (spent_ms >= (double)w->cfg->retry_max_ms || (w->hooks.stop && *w->hooks.stop > 1) ||
+            atomic_load(&w->pool.abort))
+            return rc;
+        j->retries++;
+        if (w->m) metrics_counter_add(w->m, "spanhouse_insert_retries_total", NULL, 1);
+        int64_t d = (int64_t)sink_backoff_next(&s->backoff);
+        int64_t left = w->cfg->retry_max_ms - (int64_t)spent_ms;
+        if (s != &w->inline_snd) {
+            /* Tell the consumer thread: it pauses fetching while ClickHouse is unwell. */
+            pthread_mutex_lock(&w->pool.mu);
+            w->pool.n_retrying++;
+            pthread_cond_broadcast(&w->pool.done);
+            pthread_mutex_unlock(&w->pool.mu);
+        } else {
+            pause_all(w);
+        }
+        sleep_ms(d < left ? d : left);
+        if (s != &w->inline_snd) {
+            pthread_mutex_lock(&w->pool.mu);
+            w->pool.n_retrying--;
+            pthread_mutex_unlock(&w->pool.mu);
+        } else {
+            dlq_poll(w->dlq);
+        }
     }
-    p->rej_off[p->n_rej++] = off;
-    return ERR_OK;
+}
+
+/* Bisects [lo, hi) until the rows the server refuses are isolated; records those in j->bad
+ * (each sub-range carries the token of its own offset range, so a retry is deterministic). */
+static int insert_split(wsender_t *s, wjob_t *j, size_t lo, size_t hi) {
+    worker_t *w = s->w;
+    sink_result_t res;
+    int rc = insert_rows(s, j, lo, hi, &res);
+    if (rc != ERR_SERVER_REJECTED) {
+        if (rc == ERR_OK) j->inserted += hi - lo;
+        else {
+            log_line_t l;
+            log_begin(w->lg, &l, LOG_ERROR, "insert_failed");
+            log_str(&l, "topic", j->p->topic);
+            log_int(&l, "partition", j->p->partition);
+            log_int(&l, "first", j->b.row_off[lo]);
+            log_int(&l, "last", j->b.row_off[hi - 1]);
+            log_str(&l, "error", err_name(rc));
+            log_int(&l, "ch_code", res.ch_code);
+            log_str(&l, "msg", res.msg);
+            log_end(&l);
+        }
+        return rc;
+    }
+    if (hi - lo == 1) {
+        if (j->n_bad == j->cap_bad) {
+            size_t nc = j->cap_bad ? j->cap_bad * 2 : 8;
+            wbad_t *nb = realloc(j->bad, nc * sizeof(*nb));
+            if (!nb) return ERR_NOMEM;
+            j->bad = nb;
+            j->cap_bad = nc;
+        }
+        if (!(j->bad[j->n_bad].msg = strdup(res.msg))) return ERR_NOMEM;
+        j->bad[j->n_bad++].row = lo;
+        return ERR_OK;
+    }
+    size_t mid = lo + (hi - lo) / 2;
+    rc = insert_split(s, j, lo, mid);
+    if (rc != ERR_OK) return rc;
+    return insert_split(s, j, mid, hi);
+}
+
+static void job_run(wsender_t *s, wjob_t *j) {
+    double t0 = mono_s();
+    if (atomic_load(&s->w->pool.abort)) j->rc = ERR_SERVER_FATAL;
+    else j->rc = j->b.n_rows ? insert_split(s, j, 0, j->b.n_rows) : ERR_OK;
+    j->seconds = mono_s() - t0;
+}
+
+static void *sender_main(void *arg) {
+    wsender_t *s = arg;
+    wpool_t *pl = &s->w->pool;
+    pthread_mutex_lock(&pl->mu);
+    for (;;) {
+        while (!pl->todo && !pl->stopping) pthread_cond_wait(&pl->work, &pl->mu);
+        wjob_t *j = pl->todo;
+        if (!j) break; /* stopping and nothing left */
+        pl->todo = j->next;
+        if (!pl->todo) pl->todo_tail = NULL;
+        pthread_mutex_unlock(&pl->mu);
+        job_run(s, j);
+        pthread_mutex_lock(&pl->mu);
+        j->next = pl->fin;
+        pl->fin = j;
+        pthread_cond_broadcast(&pl->done);
+    }
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
 }
 
 /* ---- Kafka events */
+
+static void pool_wait_part(worker_t *w, wpart_t *p);
 
 static void on_assigned(void *opaque, const char *topic, int32_t partition, int64_t committed,
                         const char *meta, size_t meta_len) {
@@ -192,6 +442,7 @@ static void on_assigned(void *opaque, const char *topic, int32_t partition, int6
     p->active = 1;
     p->eof = 0;
     p->paused = 0;
+    p->gen++;
     p->committed = committed >= 0 ? committed : -1;
     w->any_assigned = 1;
     log_line_t l;
@@ -208,17 +459,20 @@ static void on_revoked(void *opaque, const char *topic, int32_t partition) {
     worker_t *w = opaque;
     wpart_t *p = part_find(w, topic, partition);
     if (!p) return;
-    /* Nothing is in flight here (inserts are synchronous): the open batch is dropped
-     * uncommitted, and the next owner re-reads it from the committed offset. */
+    /* Batches in flight finish first (and are committed if stored), so nothing of this
+     * partition is sent after we let it go; the open batch is dropped uncommitted, and the
+     * next owner re-reads it from the committed offset. */
+    pool_wait_part(w, p);
     log_line_t l;
     log_begin(w->lg, &l, LOG_INFO, "partition_revoked");
     log_str(&l, "topic", topic);
     log_int(&l, "partition", partition);
-    log_int(&l, "dropped_rows", (int64_t)p->n_rows);
+    log_int(&l, "dropped_rows", (int64_t)p->b.n_rows);
     log_end(&l);
     part_clear_batch(p);
     batch_part_init(&p->bp, 0);
     p->active = 0;
+    p->gen++;
 }
 
 static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int64_t offset, int err) {
@@ -237,9 +491,9 @@ static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int6
     if (p && p->active) batch_part_release(&p->bp, offset);
 }
 
-/* ---- dead letters */
+/* ---- dead letters (consumer thread) */
 
-static int dead_letter(worker_t *w, wpart_t *p, dlq_letter_t *lt) {
+static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, dlq_letter_t *lt) {
     char e[512];
     if (w->dlq) {
         if (batch_part_hold(&p->bp, lt->offset) != 0) return ERR_INVAL;
@@ -251,8 +505,8 @@ static int dead_letter(worker_t *w, wpart_t *p, dlq_letter_t *lt) {
     }
     if (*w->rejected) {
         if (batch_part_hold(&p->bp, lt->offset) != 0) return ERR_INVAL;
-        dlq_encode_rejected(&p->rej, now_ms(), "span", lt);
-        if (buf_error(&p->rej) || push_rej(p, lt->offset) != ERR_OK) return ERR_NOMEM;
+        dlq_encode_rejected(&b->rej, now_ms(), "span", lt);
+        if (buf_error(&b->rej) || push_rej(b, lt->offset) != ERR_OK) return ERR_NOMEM;
     }
     w->st.rejected++;
     if (w->m) {
@@ -272,91 +526,8 @@ static int dead_letter(worker_t *w, wpart_t *p, dlq_letter_t *lt) {
     return ERR_OK;
 }
 
-/* ---- inserts */
-
-/* Inserts rows [lo, hi) of p with the token of their offset range, retrying retryable
- * errors with backoff until retry-max-ms. Returns ERR_OK, ERR_SERVER_REJECTED (res filled),
- * ERR_SERVER_FATAL, or a retry-class error when the time ran out. */
-static int insert_rows(worker_t *w, wpart_t *p, size_t lo, size_t hi, sink_result_t *res) {
-    size_t b0 = lo ? p->row_end[lo - 1] : 0, b1 = p->row_end[hi - 1];
-    char token[512];
-    batch_token(token, sizeof(token), p->topic, p->partition,
-                (batch_range_t){p->row_off[lo], p->row_off[hi - 1]});
-    double t0 = mono_s();
-    for (;;) {
-        double a = mono_s();
-        int rc = sink_insert(w->sink, w->table, w->columns, w->structure, p->rows.data + b0,
-                             b1 - b0, w->cfg->legacy ? NULL : token, res);
-        if (w->m) metrics_histogram_observe(w->m, "spanhouse_insert_seconds", NULL, mono_s() - a);
-        if (rc == ERR_OK) {
-            sink_backoff_reset(&w->backoff);
-            return ERR_OK;
-        }
-        if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return rc;
-        double spent_ms = (mono_s() - t0) * 1000;
-        log_line_t l;
-        log_begin(w->lg, &l, LOG_WARN, "insert_retry");
-        log_str(&l, "token", token);
-        log_str(&l, "error", err_name(rc));
-        log_int(&l, "ch_code", res->ch_code);
-        log_int(&l, "http_status", res->http_status);
-        log_str(&l, "msg", res->msg);
-        log_int(&l, "spent_ms", (int64_t)spent_ms);
-        log_end(&l);
-        if (spent_ms >= (double)w->cfg->retry_max_ms || (w->hooks.stop && *w->hooks.stop > 1)) return rc;
-        w->st.retries++;
-        if (w->m) metrics_counter_add(w->m, "spanhouse_insert_retries_total", NULL, 1);
-        /* Stop fetching while ClickHouse is unwell: memory stays flat. */
-        if (w->kc)
-            for (int i = 0; i < w->n_parts; i++)
-                if (w->parts[i]->active && !w->parts[i]->paused) {
-                    kafka_pause(w->kc, w->parts[i]->topic, w->parts[i]->partition, 1, -1);
-                    w->parts[i]->paused = 1;
-                }
-        if (w->m) metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, w->n_parts);
-        int64_t d = (int64_t)sink_backoff_next(&w->backoff);
-        int64_t left = w->cfg->retry_max_ms - (int64_t)spent_ms;
-        sleep_ms(d < left ? d : left);
-        dlq_poll(w->dlq);
-    }
-}
-
-/* Bisects [lo, hi) until the rows the server refuses are isolated; dead-letters those. */
-static int insert_split(worker_t *w, wpart_t *p, size_t lo, size_t hi) {
-    sink_result_t res;
-    int rc = insert_rows(w, p, lo, hi, &res);
-    if (rc != ERR_SERVER_REJECTED) {
-        if (rc == ERR_OK) w->st.inserted += hi - lo;
-        else {
-            log_line_t l;
-            log_begin(w->lg, &l, LOG_ERROR, "insert_failed");
-            log_str(&l, "topic", p->topic);
-            log_int(&l, "partition", p->partition);
-            log_int(&l, "first", p->row_off[lo]);
-            log_int(&l, "last", p->row_off[hi - 1]);
-            log_str(&l, "error", err_name(rc));
-            log_int(&l, "ch_code", res.ch_code);
-            log_str(&l, "msg", res.msg);
-            log_end(&l);
-        }
-        return rc;
-    }
-    if (hi - lo == 1) {
-        size_t b0 = lo ? p->row_end[lo - 1] : 0;
-        dlq_letter_t lt = {.reason = err_name(ERR_SERVER_REJECTED), .field = "", .detail = res.msg,
-                           .topic = p->topic, .partition = p->partition, .offset = p->row_off[lo],
-                           .payload = p->rows.data + b0, .len = p->row_end[lo] - b0,
-                           .payload_format = "rowbinary"};
-        return dead_letter(w, p, &lt);
-    }
-    size_t mid = lo + (hi - lo) / 2;
-    rc = insert_split(w, p, lo, mid);
-    if (rc != ERR_OK) return rc;
-    return insert_split(w, p, mid, hi);
-}
-
-static int insert_rejected(worker_t *w, wpart_t *p, batch_range_t r) {
-    if (!p->n_rej) return ERR_OK;
+static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r) {
+    if (!b->n_rej) return ERR_OK;
     char token[512];
     int n = batch_token(token, sizeof(token), p->topic, p->partition, r);
     snprintf(token + n, sizeof(token) - (size_t)n, "-rejected");
@@ -364,7 +535,7 @@ static int insert_rejected(worker_t *w, wpart_t *p, batch_range_t r) {
     for (;;) {
         sink_result_t res;
         int rc = sink_insert(w->sink, w->rejected, dlq_rejected_columns(),
-                             dlq_rejected_structure((int)w->cfg->legacy), p->rej.data, p->rej.len,
+                             dlq_rejected_structure((int)w->cfg->legacy), b->rej.data, b->rej.len,
                              w->cfg->legacy ? NULL : token, &res);
         if (rc == ERR_OK) break;
         log_line_t l;
@@ -377,12 +548,258 @@ static int insert_rejected(worker_t *w, wpart_t *p, batch_range_t r) {
         if ((mono_s() - t0) * 1000 >= (double)w->cfg->retry_max_ms) return rc;
         sleep_ms((int64_t)sink_backoff_next(&w->backoff));
     }
-    for (size_t i = 0; i < p->n_rej; i++) batch_part_release(&p->bp, p->rej_off[i]);
+    for (size_t i = 0; i < b->n_rej; i++) batch_part_release(&p->bp, b->rej_off[i]);
     return ERR_OK;
 }
 
-/* Seals the open batch of p, announces the cut in the commit metadata, inserts (splitting on
- * data errors), waits for its dead letters and commits the contiguous prefix. */
+/* ---- jobs (consumer thread) */
+
+static wjob_t *job_get(worker_t *w) {
+    wjob_t *j = w->pool.spare;
+    if (j) {
+        w->pool.spare = j->next;
+        w->pool.n_spare--;
+    } else if (!(j = calloc(1, sizeof(*j)))) {
+        return NULL;
+    }
+    j->next = NULL;
+    return j;
+}
+
+static void job_put(worker_t *w, wjob_t *j) {
+    for (size_t i = 0; i < j->n_bad; i++) free(j->bad[i].msg);
+    j->n_bad = 0;
+    j->inserted = j->retries = 0;
+    j->rc = ERR_OK;
+    j->p = NULL;
+    wbatch_clear(&j->b);
+    if (w->pool.n_spare < 2 * w->pool.n_snd + 2) {
+        j->next = w->pool.spare;
+        w->pool.spare = j;
+        w->pool.n_spare++;
+        return;
+    }
+    wbatch_deinit(&j->b);
+    free(j->bad);
+    free(j);
+}
+
+/* A job came back: dead-letter the rows the server refused, store the batch's rejected rows,
+ * wait for the dead letters, then ack and commit the contiguous prefix. */
+static int job_done(worker_t *w, wjob_t *j) {
+    wpart_t *p = j->p;
+    int rc = j->rc;
+    p->n_jobs--;
+    w->st.retries += j->retries;
+    if (rc != ERR_OK) {
+        if (!w->fatal) w->fatal = rc;
+        atomic_store(&w->pool.abort, 1);
+        job_put(w, j);
+        return rc;
+    }
+    if (!p->active || p->gen != j->gen) { /* lost meanwhile: the next owner re-reads it */
+        job_put(w, j);
+        return ERR_OK;
+    }
+    w->st.inserted += j->inserted;
+    for (size_t i = 0; i < j->n_bad && rc == ERR_OK; i++) {
+        /* Dead-lettered with the original key and bytes, not the encoded row. */
+        size_t row = j->bad[i].row, o0 = row ? j->b.orig_end[row - 1] : 0, kl = j->b.key_len[row];
+        const uint8_t *o = j->b.orig.data ? j->b.orig.data + o0 : (const uint8_t *)"";
+        dlq_letter_t lt = {.reason = err_name(ERR_SERVER_REJECTED), .field = "", .detail = j->bad[i].msg,
+                           .topic = p->topic, .partition = p->partition, .offset = j->b.row_off[row],
+                           .key = kl ? o : NULL, .key_len = kl, .payload = (const char *)o + kl,
+                           .len = j->b.orig_end[row] - o0 - kl, .payload_format = "original"};
+        rc = dead_letter(w, p, &j->b, &lt);
+    }
+    if (rc == ERR_OK) rc = insert_rejected(w, p, &j->b, j->r);
+    if (rc == ERR_OK && w->dlq && dlq_flush(w->dlq, 30000) > 0) {
+        log_msg(w->lg, LOG_ERROR, "dlq_not_confirmed", "dead letters not confirmed within 30 s");
+        rc = ERR_KAFKA;
+    }
+    if (rc == ERR_OK && w->fatal) rc = w->fatal;
+    if (rc != ERR_OK) {
+        if (!w->fatal) w->fatal = rc;
+        atomic_store(&w->pool.abort, 1);
+        job_put(w, j);
+        return rc;
+    }
+    if (w->crash_after && ++w->crash_count >= w->crash_after) {
+        /* Test hook (SPANHOUSE_TEST_CRASH_AFTER_INSERTS): die between the insert and the
+         * commit, the window where only the announced cut + dedup token prevent a duplicate. */
+        log_msg(w->lg, LOG_WARN, "test_crash", "exiting between insert and commit");
+        _exit(9);
+    }
+    batch_part_ack(&p->bp, j->r.first);
+    int64_t pos = batch_part_commit_pos(&p->bp);
+    w->st.batches++;
+    if (w->m) {
+        metrics_histogram_observe(w->m, "spanhouse_batch_rows", NULL, (double)j->b.n_rows);
+        metrics_histogram_observe(w->m, "spanhouse_batch_bytes", NULL, (double)j->bytes);
+    }
+    log_line_t l;
+    log_begin(w->lg, &l, LOG_DEBUG, "batch_stored");
+    log_str(&l, "topic", p->topic);
+    log_int(&l, "partition", p->partition);
+    log_int(&l, "first", j->r.first);
+    log_int(&l, "last", j->r.last);
+    log_int(&l, "rows", (int64_t)j->b.n_rows);
+    log_int(&l, "bytes", (int64_t)j->bytes);
+    log_dbl(&l, "seconds", j->seconds);
+    log_end(&l);
+    job_put(w, j);
+    if (w->kc && pos != p->committed) {
+        char meta[BATCH_META_MAX], e[512];
+        int ml = batch_part_metadata(&p->bp, meta, sizeof(meta));
+        int crc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, ml > 0 ? (size_t)ml : 0, 1, NULL, e, sizeof(e));
+        if (crc != ERR_OK) log_msg(w->lg, LOG_WARN, "commit_failed", e); /* re-read, same cut */
+        else p->committed = pos;
+        if (w->m) {
+            int64_t hwm = kafka_high_watermark(w->kc, p->topic, p->partition);
+            if (hwm >= 0) {
+                char lab[320];
+                snprintf(lab, sizeof(lab), "topic=\"%s\",partition=\"%d\"", p->topic, (int)p->partition);
+                metrics_gauge_set(w->m, "spanhouse_consumer_lag", lab, (double)(hwm - pos));
+            }
+        }
+    }
+    resume_all(w);
+    return ERR_OK;
+}
+
+/* Takes back finished jobs and handles them. Waits up to wait_ms (-1: until at least one
+ * comes back, if any is out) when none is ready. Returns the first error, or ERR_OK. */
+static int pool_reap(worker_t *w, int wait_ms) {
+    wpool_t *pl = &w->pool;
+    if (!pl->running) return ERR_OK;
+    struct timespec dl;
+    if (wait_ms > 0) {
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += wait_ms / 1000;
+        dl.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+            dl.tv_sec++;
+            dl.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&pl->mu);
+    while (!pl->fin && pl->n_jobs > 0 && wait_ms != 0) {
+        if (pl->n_retrying > 0) {
+            /* ClickHouse is unwell: stop fetching, memory stays flat. */
+            pthread_mutex_unlock(&pl->mu);
+            pause_all(w);
+            pthread_mutex_lock(&pl->mu);
+            if (pl->fin) break;
+        }
+        if (wait_ms < 0) pthread_cond_wait(&pl->done, &pl->mu);
+        else if (pthread_cond_timedwait(&pl->done, &pl->mu, &dl) == ETIMEDOUT) break;
+    }
+    wjob_t *fin = pl->fin;
+    pl->fin = NULL;
+    for (wjob_t *j = fin; j; j = j->next) {
+        pl->n_jobs--;
+        pl->bytes -= j->bytes;
+    }
+    pthread_mutex_unlock(&pl->mu);
+    /* Handle in submission order where possible: the list is newest first. */
+    wjob_t *rev = NULL;
+    while (fin) {
+        wjob_t *n = fin->next;
+        fin->next = rev;
+        rev = fin;
+        fin = n;
+    }
+    int rc = ERR_OK;
+    while (rev) {
+        wjob_t *n = rev->next;
+        int r = job_done(w, rev);
+        if (rc == ERR_OK) rc = r;
+        rev = n;
+    }
+    return rc;
+}
+
+static int pool_outstanding(worker_t *w) {
+    pthread_mutex_lock(&w->pool.mu);
+    int n = w->pool.n_jobs;
+    pthread_mutex_unlock(&w->pool.mu);
+    return n;
+}
+
+/* Waits until every job of p has come back and been handled. */
+static void pool_wait_part(worker_t *w, wpart_t *p) {
+    while (p->n_jobs > 0 && pool_outstanding(w) > 0) pool_reap(w, -1);
+}
+
+/* Waits until every job has come back and been handled. Returns the first error. */
+static int pool_drain(worker_t *w) {
+    int rc = ERR_OK;
+    while (pool_outstanding(w) > 0) {
+        int r = pool_reap(w, -1);
+        if (rc == ERR_OK) rc = r;
+    }
+    return rc;
+}
+
+/* Hands a sealed batch to the senders, waiting (and handling results) while the queue or the
+ * in-flight byte budget is full. Without senders the job runs here and now. */
+static int pool_submit(worker_t *w, wjob_t *j) {
+    wpool_t *pl = &w->pool;
+    j->p->n_jobs++;
+    if (!pl->running) {
+        job_run(&w->inline_snd, j);
+        return job_done(w, j);
+    }
+    int rc = ERR_OK;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        int full = pl->n_jobs >= 2 * pl->n_snd ||
+                   (pl->n_jobs > 0 && (int64_t)(pl->bytes + j->bytes) > w->cfg->max_inflight_bytes);
+        if (!full) break;
+        pthread_mutex_unlock(&pl->mu);
+        int r = pool_reap(w, -1);
+        if (rc == ERR_OK) rc = r;
+    }
+    j->next = NULL;
+    if (pl->todo_tail) pl->todo_tail->next = j;
+    else pl->todo = j;
+    pl->todo_tail = j;
+    pl->n_jobs++;
+    pl->bytes += j->bytes;
+    pthread_cond_signal(&pl->work);
+    pthread_mutex_unlock(&pl->mu);
+    return rc;
+}
+
+static int pool_start(worker_t *w, char *errstr, size_t errstr_size) {
+    wpool_t *pl = &w->pool;
+    for (int i = 0; i < pl->n_snd; i++) {
+        if (pthread_create(&pl->snd[i].th, NULL, sender_main, &pl->snd[i]) != 0) {
+            snprintf(errstr, errstr_size, "cannot start sender thread %d", i);
+            return ERR_NOMEM;
+        }
+        pl->snd[i].started = 1;
+        pl->running = 1;
+    }
+    return ERR_OK;
+}
+
+static void pool_stop(worker_t *w) {
+    wpool_t *pl = &w->pool;
+    pthread_mutex_lock(&pl->mu);
+    pl->stopping = 1;
+    pthread_cond_broadcast(&pl->work);
+    pthread_mutex_unlock(&pl->mu);
+    for (int i = 0; i < pl->n_snd; i++)
+        if (pl->snd[i].started) {
+            pthread_join(pl->snd[i].th, NULL);
+            pl->snd[i].started = 0;
+        }
+    pl->running = 0;
+}
+
+/* Seals the open batch of p, announces the cut in the commit metadata and hands it to the
+ * senders; its result is handled (dead letters, ack, commit) when it comes back. */
 static int flush(worker_t *w, wpart_t *p) {
     if (!batch_part_has_open(&p->bp)) return ERR_OK;
     batch_range_t r;
@@ -411,72 +828,32 @@ static int flush(worker_t *w, wpart_t *p) {
             return rc;
         }
     }
-    double t0 = mono_s();
-    size_t bytes = p->rows.len;
-    int rc = p->n_rows ? insert_split(w, p, 0, p->n_rows) : ERR_OK;
-    if (rc == ERR_OK) rc = insert_rejected(w, p, r);
-    if (rc != ERR_OK) {
-        w->fatal = rc;
-        return rc;
+    wjob_t *j = job_get(w);
+    if (!j) {
+        w->fatal = ERR_NOMEM;
+        return ERR_NOMEM;
     }
-    if (w->dlq && dlq_flush(w->dlq, 30000) > 0) {
-        log_msg(w->lg, LOG_ERROR, "dlq_not_confirmed", "dead letters not confirmed within 30 s");
-        w->fatal = ERR_KAFKA;
-        return ERR_KAFKA;
-    }
-    if (w->fatal) return w->fatal;
-    if (w->crash_after && ++w->crash_count >= w->crash_after) {
-        /* Test hook (SPANHOUSE_TEST_CRASH_AFTER_INSERTS): die between the insert and the
-         * commit, the window where only the announced cut + dedup token prevent a duplicate. */
-        log_msg(w->lg, LOG_WARN, "test_crash", "exiting between insert and commit");
-        _exit(9);
-    }
-    batch_part_ack(&p->bp, r.first);
-    int64_t pos = batch_part_commit_pos(&p->bp);
-    w->st.batches++;
-    if (w->m) {
-        metrics_histogram_observe(w->m, "spanhouse_batch_rows", NULL, (double)p->n_rows);
-        metrics_histogram_observe(w->m, "spanhouse_batch_bytes", NULL, (double)bytes);
-    }
-    log_line_t l;
-    log_begin(w->lg, &l, LOG_DEBUG, "batch_stored");
-    log_str(&l, "topic", p->topic);
-    log_int(&l, "partition", p->partition);
-    log_int(&l, "first", r.first);
-    log_int(&l, "last", r.last);
-    log_int(&l, "rows", (int64_t)p->n_rows);
-    log_int(&l, "bytes", (int64_t)bytes);
-    log_dbl(&l, "seconds", mono_s() - t0);
-    log_end(&l);
-    part_clear_batch(p);
-    if (w->kc && pos != p->committed) {
-        ml = batch_part_metadata(&p->bp, meta, sizeof(meta));
-        rc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, ml > 0 ? (size_t)ml : 0, 1, NULL, e, sizeof(e));
-        if (rc != ERR_OK) log_msg(w->lg, LOG_WARN, "commit_failed", e); /* re-read, same cut */
-        else p->committed = pos;
-        if (w->m) {
-            int64_t hwm = kafka_high_watermark(w->kc, p->topic, p->partition);
-            if (hwm >= 0) {
-                char lab[320];
-                snprintf(lab, sizeof(lab), "topic=\"%s\",partition=\"%d\"", p->topic, (int)p->partition);
-                metrics_gauge_set(w->m, "spanhouse_consumer_lag", lab, (double)(hwm - pos));
-            }
-        }
-    }
-    /* Inserts work again: resume what a retry paused, from where we are. */
-    if (w->kc)
-        for (int i = 0; i < w->n_parts; i++)
-            if (w->parts[i]->paused && w->parts[i]->active) {
-                kafka_pause(w->kc, w->parts[i]->topic, w->parts[i]->partition, 0, w->parts[i]->bp.next);
-                w->parts[i]->paused = 0;
-            }
-    if (w->m) metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, 0);
-    return ERR_OK;
+    /* The job takes the batch; the partition gets the job's old (empty) buffers. */
+    wbatch_t empty = j->b;
+    j->b = p->b;
+    p->b = empty;
+    if (!p->b.rows.max) buf_init(&p->b.rows, (size_t)w->cfg->partition_max_bytes);
+    if (!p->b.rej.max) buf_init(&p->b.rej, 0);
+    if (!p->b.orig.max) buf_init(&p->b.orig, 0);
+    p->opened_ms = 0;
+    j->p = p;
+    j->gen = p->gen;
+    j->r = r;
+    j->bytes = j->b.rows.len + j->b.rej.len + j->b.orig.len;
+    int rc = pool_submit(w, j);
+    if (rc == ERR_OK && w->fatal) rc = w->fatal;
+    return rc;
 }
 
 /* ---- one message */
 
 static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
+                       const void *key, size_t key_len, const char *payload, size_t len,
                        int64_t now);
 /* Flat JSON: one span per message; a rejected message is dead-lettered with its bytes. */
 static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
@@ -495,13 +872,15 @@ static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off,
                            .detail = ei.detail[0] ? ei.detail : err2str(rc), .topic = topic,
                            .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
                            .payload = payload, .len = len, .payload_format = "original"};
-        return dead_letter(w, p, &lt);
+        return dead_letter(w, p, &p->b, &lt);
     }
-    return encode_span(w, p, s, topic, off, now);
+    return encode_span(w, p, s, topic, off, key, key_len, payload, len, now);
 }
 
-/* Encodes one enriched span of partition p into its batch. */
+/* Enriches one span and encodes it into partition p's open batch, with the original message
+ * kept beside it (a row the server refuses is dead-lettered with those bytes). */
 static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
+                       const void *key, size_t key_len, const char *payload, size_t len,
                        int64_t now) {
     price_apply(w->prices, s);
     tenant_apply(w->tenants, w->tpolicy, s);
@@ -509,9 +888,9 @@ static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, in
     s->kafka_partition = p->partition;
     s->kafka_offset = off;
     s->ingested_ms = now;
-    rowbin_encode_span(&p->rows, s);
-    if (buf_error(&p->rows)) return buf_error(&p->rows);
-    return push_row(p, off);
+    rowbin_encode_span(&p->b.rows, s);
+    if (buf_error(&p->b.rows)) return buf_error(&p->b.rows);
+    return push_row(&p->b, off, key, key_len, payload, payload ? len : 0);
 }
 
 typedef struct otlp_ctx_s {
@@ -519,6 +898,10 @@ typedef struct otlp_ctx_s {
     wpart_t *p;
     const char *topic;
     int64_t off, now;
+    const void *key;
+    size_t key_len;
+    const char *payload;
+    size_t len;
     int rc;            /* first encode error */
     int bad;           /* validation error of the first bad span */
     const char *field; /* its field */
@@ -535,7 +918,8 @@ static int otlp_row_cb(void *ctx, span_t *s) {
         c->field = field;
         return 1; /* stop: the whole record goes to the DLQ */
     }
-    if ((rc = encode_span(c->w, c->p, s, c->topic, c->off, c->now)) != ERR_OK) {
+    if ((rc = encode_span(c->w, c->p, s, c->topic, c->off, c->key, c->key_len, c->payload, c->len,
+                          c->now)) != ERR_OK) {
         c->rc = rc;
         return 1;
     }
@@ -549,11 +933,12 @@ static int otlp_row_cb(void *ctx, span_t *s) {
 static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *topic, int64_t off,
                         const void *key, size_t key_len, const char *payload, size_t len,
                         int64_t now) {
-    otlp_ctx_t c = {.w = w, .p = p, .topic = topic, .off = off, .now = now};
+    otlp_ctx_t c = {.w = w, .p = p, .topic = topic, .off = off, .now = now,
+                    .key = key, .key_len = key_len, .payload = payload, .len = len};
     otlp_stats_t st;
     memset(&st, 0, sizeof(st));
     char detail[256] = "";
-    size_t rows_len = p->rows.len, n_rows = p->n_rows;
+    size_t rows_len = p->b.rows.len, orig_len = p->b.orig.len, n_rows = p->b.n_rows;
     int rc = fmt == CONFIG_FMT_OTLP_PROTO
                  ? otlp_proto_decode(w->otlp, (const uint8_t *)(payload ? payload : ""),
                                      payload ? len : 0, otlp_row_cb, &c, &st, detail, sizeof(detail))
@@ -563,8 +948,9 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
     if (w->m && st.spans_skipped_non_llm)
         metrics_counter_add(w->m, "spanhouse_otlp_spans_skipped_total", NULL, st.spans_skipped_non_llm);
     if (rc == ERR_OK && !c.bad) return ERR_OK;
-    buf_truncate(&p->rows, rows_len);
-    p->n_rows = n_rows;
+    buf_truncate(&p->b.rows, rows_len);
+    buf_truncate(&p->b.orig, orig_len);
+    p->b.n_rows = n_rows;
     if (c.bad) {
         rc = c.bad;
         snprintf(detail, sizeof(detail), "span %llu of the record: %s%s%s",
@@ -575,7 +961,7 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
                        .detail = detail[0] ? detail : err2str(rc), .topic = topic,
                        .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
                        .payload = payload, .len = len, .payload_format = "original"};
-    return dead_letter(w, p, &lt);
+    return dead_letter(w, p, &p->b, &lt);
 }
 
 static config_fmt_t topic_format(const worker_t *w, const char *topic) {
@@ -593,10 +979,16 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
     if (!p->active) return ERR_OK; /* the flush lost the partition */
     int ar = batch_part_append(&p->bp, off);
     if (ar == -1) return ERR_OK; /* a redelivery of something we have */
-    if (ar == -2) {
+    while (ar == -2) { /* BATCH_MAX_SEGS batches of p pending: wait for one to come back */
         if ((rc = flush(w, p)) != ERR_OK) return rc;
-        if (batch_part_append(&p->bp, off) != 0) return ERR_INVAL;
+        if (!p->active) return ERR_OK;
+        if ((ar = batch_part_append(&p->bp, off)) != -2) break;
+        if (p->n_jobs == 0) return ERR_INVAL; /* held by dead letters only: cannot happen */
+        if ((rc = pool_reap(w, -1)) != ERR_OK) return rc;
+        if (!p->active) return ERR_OK;
+        ar = batch_part_append(&p->bp, off);
     }
+    if (ar != 0) return ar == -1 ? ERR_OK : ERR_INVAL;
     if (!p->opened_ms) p->opened_ms = now;
     w->st.consumed++;
     config_fmt_t fmt = topic_format(w, topic);
@@ -608,8 +1000,8 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
         if (rc != ERR_OK) return rc;
     }
     if (fl & BATCH_SEAL_AFTER) return flush(w, p);
-    if (!(fl & BATCH_PLANNED) && ((int64_t)p->n_rows >= w->cfg->batch_max_rows ||
-                                  (int64_t)p->rows.len >= w->cfg->batch_max_bytes))
+    if (!(fl & BATCH_PLANNED) && ((int64_t)p->b.n_rows >= w->cfg->batch_max_rows ||
+                                  (int64_t)p->b.rows.len >= w->cfg->batch_max_bytes))
         return flush(w, p);
     return ERR_OK;
 }
@@ -671,6 +1063,9 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
         cfg_err = 0;
         goto err;
     }
+    pthread_mutex_init(&w->pool.mu, NULL); /* before any goto err: destroy uses them */
+    pthread_cond_init(&w->pool.work, NULL);
+    pthread_cond_init(&w->pool.done, NULL);
     w->cfg = cfg;
     w->mode = mode;
     w->sink = sink;
@@ -697,6 +1092,10 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     if (*cfg->pricing && !(w->prices = price_load(cfg->pricing, errstr, errstr_size))) goto err;
     if (*cfg->tenants && !(w->tenants = tenant_load(cfg->tenants, errstr, errstr_size))) goto err;
     sink_backoff_init(&w->backoff, 100, 10000, (uint64_t)getpid() * 2654435761u + (uint64_t)now_ms());
+    w->inline_snd.w = w;
+    w->inline_snd.sink = sink;
+    w->inline_snd.backoff = w->backoff;
+    atomic_init(&w->pool.abort, 0);
     if (*cfg->dlq_topic && *cfg->brokers &&
         !(w->dlq = dlq_new(cfg, on_dlq_done, w, errstr, errstr_size)))
         goto err;
@@ -714,9 +1113,33 @@ err:
     return NULL;
 }
 
+int worker_add_sink(worker_t *w, sink_t *sink) {
+    if (w->pool.running || w->pool.n_snd == WORKER_MAX_SENDERS) return ERR_INVAL;
+    wsender_t *s = &w->pool.snd[w->pool.n_snd++];
+    s->w = w;
+    s->sink = sink;
+    sink_backoff_init(&s->backoff, 100, 10000,
+                      (uint64_t)getpid() * 2654435761u + (uint64_t)now_ms() + (uint64_t)w->pool.n_snd * 7919u);
+    return ERR_OK;
+}
+
 void worker_destroy(worker_t *w) {
     if (!w) return;
-    if (w->kc) kafka_consumer_destroy(w->kc); /* revokes: on_revoked needs the parts */
+    if (w->fatal) atomic_store(&w->pool.abort, 1);
+    if (w->kc) kafka_consumer_destroy(w->kc); /* revokes: on_revoked needs the parts and senders */
+    w->kc = NULL;
+    pool_drain(w);
+    pool_stop(w);
+    while (w->pool.spare) {
+        wjob_t *j = w->pool.spare;
+        w->pool.spare = j->next;
+        wbatch_deinit(&j->b);
+        free(j->bad);
+        free(j);
+    }
+    pthread_mutex_destroy(&w->pool.mu);
+    pthread_cond_destroy(&w->pool.work);
+    pthread_cond_destroy(&w->pool.done);
     dlq_destroy(w->dlq);
     for (int i = 0; i < w->n_parts; i++) part_free(w->parts[i]);
     jspan_dec_destroy(w->dec);
@@ -779,6 +1202,13 @@ int worker_run(worker_t *w) {
             }
         }
     }
+    {
+        char e[256];
+        if (!w->pool.running && pool_start(w, e, sizeof(e)) != ERR_OK) {
+            log_msg(w->lg, LOG_ERROR, "sender_start_failed", e);
+            return ERR_NOMEM;
+        }
+    }
     if (w->m) metrics_set_ready(w->m, 1);
     static rd_kafka_message_t *msgs[WORKER_POLL_BATCH];
     while (!w->fatal) {
@@ -787,7 +1217,9 @@ int worker_run(worker_t *w) {
             *w->hooks.reload = 0;
             reload(w);
         }
-        size_t n = kafka_consume(w->kc, msgs, WORKER_POLL_BATCH, 100);
+        /* With batches out, do not sleep in the consumer: wait on their results instead. */
+        int out = w->pool.running && pool_outstanding(w) > 0;
+        size_t n = kafka_consume(w->kc, msgs, WORKER_POLL_BATCH, out ? 0 : 100);
         int64_t now = now_ms();
         for (size_t i = 0; i < n; i++) {
             rd_kafka_message_t *rkm = msgs[i];
@@ -820,17 +1252,18 @@ int worker_run(worker_t *w) {
             rd_kafka_message_destroy(rkm);
         }
         if (rc != ERR_OK || w->fatal) break;
+        if ((rc = pool_reap(w, n == 0 && out ? 20 : 0)) != ERR_OK) break;
         dlq_poll(w->dlq);
         /* Age and worker-budget cuts. */
         int64_t total = 0;
-        for (int i = 0; i < w->n_parts; i++) total += (int64_t)w->parts[i]->rows.len;
+        for (int i = 0; i < w->n_parts; i++) total += (int64_t)(w->parts[i]->b.rows.len + w->parts[i]->b.orig.len);
         for (int i = 0; i < w->n_parts && rc == ERR_OK; i++) {
             wpart_t *p = w->parts[i];
             if (!p->active || !batch_part_has_open(&p->bp)) continue;
             int planned = p->bp.n_planned > 0 && p->bp.segs[p->bp.n_segs - 1].first >= p->bp.planned[0].first;
             if (planned && !p->eof) continue;
             if (p->eof || now - p->opened_ms >= cfg->batch_max_age_ms || total > cfg->max_inflight_bytes) {
-                total -= (int64_t)p->rows.len;
+                total -= (int64_t)(p->b.rows.len + p->b.orig.len);
                 rc = flush(w, p);
             }
         }
@@ -847,10 +1280,13 @@ int worker_run(worker_t *w) {
     }
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
     if (rc == ERR_OK) {
-        /* Graceful stop: store and commit what we hold. */
+        /* Graceful stop: store and commit what we hold, and what is in flight. */
         rc = flush_all(w);
-        if (rc == ERR_OK && w->fatal) rc = w->fatal;
     }
+    if (rc != ERR_OK) atomic_store(&w->pool.abort, 1);
+    int drc = pool_drain(w);
+    if (rc == ERR_OK) rc = drc;
+    if (rc == ERR_OK && w->fatal) rc = w->fatal;
     publish(w);
     log_line_t l;
     log_begin(w->lg, &l, rc == ERR_OK ? LOG_INFO : LOG_ERROR, "stopped");
@@ -880,6 +1316,12 @@ int worker_ingest_file(worker_t *w, const char *path) {
     }
     batch_part_init(&p->bp, 0);
     p->active = 1;
+    char e[256];
+    if (!w->pool.running && pool_start(w, e, sizeof(e)) != ERR_OK) {
+        log_msg(w->lg, LOG_ERROR, "sender_start_failed", e);
+        fclose(f);
+        return ERR_NOMEM;
+    }
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -897,10 +1339,14 @@ int worker_ingest_file(worker_t *w, const char *path) {
             if (ahead > 0.001) sleep_ms((int64_t)(ahead * 1000));
         }
         dlq_poll(w->dlq);
+        if (rc == ERR_OK && !(off & 1023)) rc = pool_reap(w, 0);
     }
     free(line);
     fclose(f);
     if (rc == ERR_OK) rc = flush(w, p);
+    if (rc != ERR_OK) atomic_store(&w->pool.abort, 1);
+    int drc = pool_drain(w);
+    if (rc == ERR_OK) rc = drc;
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
     publish(w);
     log_line_t l;

@@ -3,8 +3,8 @@
  * rows/bytes/age (or exactly where a previous owner announced them), inserted with retries,
  * split on data errors, and only then is the contiguous prefix of offsets committed.
  *
- * One thread does everything (consume, encode, insert synchronously): see docs/design.md
- * "Worker threads" for why and what it costs. Signals only set the flags the caller passes. */
+ * One consumer thread does consume, encode, bookkeeping and commits; up to insert-concurrency
+ * sender threads run the inserts (see docs/design.md "Worker threads"). Signals only set the flags the caller passes. */
 #ifndef SPANHOUSE_WORKER_H
 #define SPANHOUSE_WORKER_H
 
@@ -42,6 +42,12 @@ typedef struct worker_hooks_s {
 worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metrics_t *m,
                      const log_t *lg, const worker_hooks_t *hooks, int *fatal_cfg, char *errstr,
                      size_t errstr_size);
+/* Adds one sender thread that inserts through sink (borrowed, must outlive the worker, used
+ * by that thread only; a libcurl handle cannot be shared between threads). Call before
+ * worker_run/worker_ingest_file, once per wanted concurrent insert. With no sender the
+ * inserts run on the calling thread through the worker's own sink (sink=chdb does that).
+ * Returns ERR_OK, or ERR_INVAL when running or full (64). */
+int worker_add_sink(worker_t *w, sink_t *sink);
 /* Runs until stopped, drained (exit-at-eof / replay end) or a fatal error. Returns ERR_OK for
  * a clean stop (everything stored is committed), else the error (logged). */
 int worker_run(worker_t *w);

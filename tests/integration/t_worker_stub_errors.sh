@@ -2,7 +2,8 @@
 # Retries and bisection by error class, against ch_stub (a fault-injecting ClickHouse HTTP
 # stand-in): a 500 and a TOO_MANY_PARTS (252) are retried with the SAME dedup token; a
 # CANNOT_PARSE_INPUT (27) data error splits the batch down to the one row the stub keeps
-# refusing, which goes to the DLQ with reason server_rejected and the server's message;
+# refusing, which goes to the DLQ with reason server_rejected, the server's message and its
+# ORIGINAL key and bytes (payload_format=original);
 # the other rows are stored and the offsets committed. Checked on the stub's request log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,5 +40,8 @@ grep -q 'event=stopped result=ok consumed=4 inserted=3 rejected=1 retries=2' "$D
 timeout 30 kcat -C -b "$MOCK_BOOT" -t dlq -e -q -f '%h\n' > "$D/dlq.txt" 2>/dev/null || fail kcat
 [ "$(wc -l < "$D/dlq.txt")" = 1 ] || fail "DLQ: $(cat "$D/dlq.txt")"
 grep -q 'reason=server_rejected' "$D/dlq.txt" && grep -q 'Cannot parse input' "$D/dlq.txt" &&
-  grep -q 'source_offset=1,' "$D/dlq.txt" && grep -q 'payload_format=rowbinary' "$D/dlq.txt" || fail "letter: $(cat "$D/dlq.txt")"
+  grep -q 'source_offset=1,' "$D/dlq.txt" && grep -q 'payload_format=original' "$D/dlq.txt" || fail "letter: $(cat "$D/dlq.txt")"
+# The letter carries the ORIGINAL key and bytes of offset 1 (line 2 of what was produced).
+timeout 30 kcat -C -b "$MOCK_BOOT" -t dlq -e -q -f '%k\t%s\n' > "$D/dlq_body.txt" 2>/dev/null || fail kcat
+[ "$(cat "$D/dlq_body.txt")" = "$(sed -n 2p "$D/spans.tsv")" ] || fail "letter body '$(cat "$D/dlq_body.txt")', want '$(sed -n 2p "$D/spans.tsv")'"
 echo "ok: 2 retries with one token, bisected to offset 1, 3 rows stored, 1 dead letter"
