@@ -1051,6 +1051,19 @@ static void publish(worker_t *w) {
     w->pub_inserted = w->st.inserted;
 }
 
+/* The end of run and ingest-file alike: on an error tell the senders to stop retrying, wait
+ * for every batch in flight, surface a sender's fatal error, publish the last counters.
+ * Returns the first error. */
+static int finish(worker_t *w, int rc) {
+    if (rc != ERR_OK) atomic_store(&w->pool.abort, 1);
+    int drc = pool_drain(w);
+    if (rc == ERR_OK) rc = drc;
+    if (rc == ERR_OK && w->fatal) rc = w->fatal;
+    publish(w);
+    return rc;
+}
+
+
 /* ---- lifecycle */
 
 worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metrics_t *m,
@@ -1283,11 +1296,7 @@ int worker_run(worker_t *w) {
         /* Graceful stop: store and commit what we hold, and what is in flight. */
         rc = flush_all(w);
     }
-    if (rc != ERR_OK) atomic_store(&w->pool.abort, 1);
-    int drc = pool_drain(w);
-    if (rc == ERR_OK) rc = drc;
-    if (rc == ERR_OK && w->fatal) rc = w->fatal;
-    publish(w);
+    rc = finish(w, rc);
     log_line_t l;
     log_begin(w->lg, &l, rc == ERR_OK ? LOG_INFO : LOG_ERROR, "stopped");
     log_str(&l, "result", err_name(rc));
@@ -1344,11 +1353,7 @@ int worker_ingest_file(worker_t *w, const char *path) {
     free(line);
     fclose(f);
     if (rc == ERR_OK) rc = flush(w, p);
-    if (rc != ERR_OK) atomic_store(&w->pool.abort, 1);
-    int drc = pool_drain(w);
-    if (rc == ERR_OK) rc = drc;
-    if (rc == ERR_OK && w->fatal) rc = w->fatal;
-    publish(w);
+    rc = finish(w, rc);
     log_line_t l;
     log_begin(w->lg, &l, rc == ERR_OK ? LOG_INFO : LOG_ERROR, "file_done");
     log_str(&l, "file", path);
