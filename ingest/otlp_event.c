@@ -118,8 +118,16 @@ otlp_eval_t *otlp_evq_add(otlp_evq_t *q) {
 
 /* Mapped attributes (bit = duplicate detection). */
 enum {
-    EA_METRIC, EA_SCORE, EA_LABEL, EA_EXPL, EA_RESPONSE, EA_EVALUATOR, EA_EVERSION, EA_SOURCE,
-    EA_RATE, EA_CONF,
+    EA_METRIC,
+    EA_SCORE,
+    EA_LABEL,
+    EA_EXPL,
+    EA_RESPONSE,
+    EA_EVALUATOR,
+    EA_EVERSION,
+    EA_SOURCE,
+    EA_RATE,
+    EA_CONF,
 };
 typedef struct ea_key_s {
     const char *key;
@@ -190,13 +198,15 @@ int otlp_event_attr(otlp_eval_t *ev, span_str_t key, const otlp_evval_t *v) {
         return 0;
     case EA_RATE:
         if (!ev_number(ev, v, 0, "sample_rate", &x)) return 0;
-        if (!(x > 0.0 && x <= 1.0)) return otlp_event_reject(ev, ERR_OUT_OF_RANGE, "sample_rate"), 0;
+        if (!(x > 0.0 && x <= 1.0))
+            return otlp_event_reject(ev, ERR_OUT_OF_RANGE, "sample_rate"), 0;
         ev->e.sample_rate = x;
         ev->e.present |= EVAL_HAS_SAMPLE_RATE;
         return 0;
     case EA_CONF:
         if (!ev_number(ev, v, 0, "confidence", &x)) return 0;
-        if (!(x >= 0.0 && x <= 1.0)) return otlp_event_reject(ev, ERR_OUT_OF_RANGE, "confidence"), 0;
+        if (!(x >= 0.0 && x <= 1.0))
+            return otlp_event_reject(ev, ERR_OUT_OF_RANGE, "confidence"), 0;
         ev->e.confidence = (float)x;
         ev->e.present |= EVAL_HAS_CONFIDENCE;
         return 0;
@@ -216,11 +226,21 @@ int otlp_event_attr(otlp_eval_t *ev, span_str_t key, const otlp_evval_t *v) {
         return otlp_event_reject(ev, ERR_BAD_UTF8, name), 0;
     span_str_t s = v->str;
     switch (k->id) {
-    case EA_METRIC: ev->e.metric = s; break;
-    case EA_LABEL: ev->e.label = s; break;
-    case EA_RESPONSE: ev->response_id = s; break;
-    case EA_EVALUATOR: ev->e.evaluator = s; break;
-    case EA_EVERSION: ev->e.evaluator_version = s; break;
+    case EA_METRIC:
+        ev->e.metric = s;
+        break;
+    case EA_LABEL:
+        ev->e.label = s;
+        break;
+    case EA_RESPONSE:
+        ev->response_id = s;
+        break;
+    case EA_EVALUATOR:
+        ev->e.evaluator = s;
+        break;
+    case EA_EVERSION:
+        ev->e.evaluator_version = s;
+        break;
     case EA_EXPL: {
         size_t n = fjson_utf8_prefix(s.p, s.n, EVAL_EXPLANATION_MAX);
         ev->e.explanation_truncated = n < s.n;

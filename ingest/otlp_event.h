@@ -23,20 +23,20 @@
 
 /* One evaluation event of the record. */
 typedef struct otlp_eval_s {
-    eval_t e;                /* valid row when rc == ERR_OK (strings: see otlp_evq_get) */
-    span_str_t response_id;  /* gen_ai.response.id; llm_evals has no column for it yet */
-    int rc;                  /* ERR_OK, or the POISON code that rejects this event */
-    const char *field;       /* the offending field/attribute for rc != ERR_OK, or NULL */
+    eval_t e;               /* valid row when rc == ERR_OK (strings: see otlp_evq_get) */
+    span_str_t response_id; /* gen_ai.response.id; llm_evals has no column for it yet */
+    int rc;                 /* ERR_OK, or the POISON code that rejects this event */
+    const char *field;      /* the offending field/attribute for rc != ERR_OK, or NULL */
     char trace_hex[2 * OTLP_MAX_ID_BYTES]; /* storage of e.trace_id / e.span_id */
     char span_hex[2 * OTLP_MAX_ID_BYTES];
 } otlp_eval_t;
 
 /* Counters, added to (never reset) by otlp_evq_end(); a record that fails adds nothing. */
 typedef struct otlp_evq_stats_s {
-    uint64_t events_seen;  /* span events / log records looked at */
-    uint64_t evals_ok;     /* evaluation events that became a valid row */
+    uint64_t events_seen;    /* span events / log records looked at */
+    uint64_t evals_ok;       /* evaluation events that became a valid row */
     uint64_t evals_rejected; /* evaluation events with rc != ERR_OK (incl. overflow) */
-    uint64_t events_other; /* events / log records that are not evaluation results */
+    uint64_t events_other;   /* events / log records that are not evaluation results */
 } otlp_evq_stats_t;
 
 typedef struct otlp_evq_s otlp_evq_t;
@@ -70,8 +70,14 @@ size_t otlp_evq_overflow(const otlp_evq_t *q);
 /* ---- for the decoders (otlp_logs.c): building one event ---- */
 
 /* A scalar attribute value as the decoders present it. */
-typedef enum { OTLP_EV_NONE = 0, OTLP_EV_STR, OTLP_EV_BOOL, OTLP_EV_INT, OTLP_EV_DBL,
-               OTLP_EV_OTHER /* array, kvlist, bytes */ } otlp_evkind_t;
+typedef enum {
+    OTLP_EV_NONE = 0,
+    OTLP_EV_STR,
+    OTLP_EV_BOOL,
+    OTLP_EV_INT,
+    OTLP_EV_DBL,
+    OTLP_EV_OTHER /* array, kvlist, bytes */
+} otlp_evkind_t;
 typedef struct otlp_evval_s {
     otlp_evkind_t kind;
     span_str_t str; /* OTLP_EV_STR: the text (unescaped, UTF-8 not yet checked) */

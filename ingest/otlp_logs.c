@@ -27,8 +27,7 @@ typedef struct lx_s {
     size_t detail_size;
 } lx_t;
 
-static __attribute__((format(printf, 3, 4))) int lx_fail(lx_t *x, int code, const char *fmt,
-                                                          ...) {
+static __attribute__((format(printf, 3, 4))) int lx_fail(lx_t *x, int code, const char *fmt, ...) {
     if (x->detail && x->detail_size) {
         va_list ap;
         va_start(ap, fmt);
@@ -110,7 +109,7 @@ static int lp_next(lx_t *x, lp_t *b, lpf_t *f, const char *msg) {
 #define LP_WANT(f, want, msg)                                                                      \
     do {                                                                                           \
         if ((f).wt != (want))                                                                      \
-            return lx_fail(x, ERR_BAD_PROTOBUF, "%s: field %u has wire type %u", msg, (f).num,    \
+            return lx_fail(x, ERR_BAD_PROTOBUF, "%s: field %u has wire type %u", msg, (f).num,     \
                            (f).wt);                                                                \
     } while (0)
 
@@ -351,8 +350,7 @@ static void lp_span_events(otlp_evq_t *q, const uint8_t *p, size_t n) {
         int is_eval = span_str_eq(name, OTLP_EVENT_EVAL_NAME);
         if (is_eval) {
             if (rc != ERR_OK) otlp_event_reject(ev, rc, what);
-            otlp_event_ids(ev, tid.p, (size_t)(tid.e - tid.p), sid.p, (size_t)(sid.e - sid.p),
-                           0);
+            otlp_event_ids(ev, tid.p, (size_t)(tid.e - tid.p), sid.p, (size_t)(sid.e - sid.p), 0);
         }
         otlp_evq_finish(q, ev, is_eval, t, no_str, no_str);
     }
@@ -383,7 +381,7 @@ static int jx_hex4(const char *p, uint32_t *out) {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
         char c = p[i];
-        int h = (c >= '0' && c <= '9') ? c - '0'
+        int h = (c >= '0' && c <= '9')   ? c - '0'
                 : (c >= 'a' && c <= 'f') ? c - 'a' + 10
                 : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                          : -1;
@@ -449,8 +447,12 @@ static int jx_unescape(jx_t *j, span_str_t raw, span_str_t *out) {
         }
         char c = p[1];
         if (c != 'u') {
-            *w++ = c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n' : c == 'r' ? '\r'
-                 : c == 't' ? '\t' : c;
+            *w++ = c == 'b'   ? '\b'
+                   : c == 'f' ? '\f'
+                   : c == 'n' ? '\n'
+                   : c == 'r' ? '\r'
+                   : c == 't' ? '\t'
+                              : c;
             p += 2;
             continue;
         }
@@ -502,17 +504,20 @@ static int jx_number(jx_t *j, span_str_t *out) {
     if (*p == '0')
         p++;
     else
-        while (p < e && *p >= '0' && *p <= '9') p++;
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
     if (p < e && *p == '.') {
         p++;
         if (p >= e || *p < '0' || *p > '9') return JX_SYNTAX(j, "bad number");
-        while (p < e && *p >= '0' && *p <= '9') p++;
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
     }
     if (p < e && (*p == 'e' || *p == 'E')) {
         p++;
         if (p < e && (*p == '+' || *p == '-')) p++;
         if (p >= e || *p < '0' || *p > '9') return JX_SYNTAX(j, "bad number");
-        while (p < e && *p >= '0' && *p <= '9') p++;
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
     }
     j->p = p;
     *out = span_str(s, (size_t)(p - s));
@@ -990,8 +995,7 @@ static void jx_span_events(otlp_evq_t *q, const char *p, size_t n) {
             int is_eval = span_str_eq(name, OTLP_EVENT_EVAL_NAME);
             if (is_eval) {
                 if (rc != ERR_OK) otlp_event_reject(ev, rc, what);
-                otlp_event_ids(ev, (const uint8_t *)tid.p, tid.n, (const uint8_t *)sid.p, sid.n,
-                               1);
+                otlp_event_ids(ev, (const uint8_t *)tid.p, tid.n, (const uint8_t *)sid.p, sid.n, 1);
             }
             otlp_evq_finish(q, ev, is_eval, (uint64_t)t, no_str, no_str);
         }
