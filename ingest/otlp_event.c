@@ -131,20 +131,21 @@ enum {
 };
 typedef struct ea_key_s {
     const char *key;
-    uint8_t id;
+    uint8_t id, len;
 } ea_key_t;
+#define EA_(k, id) {k, id, sizeof(k) - 1}
 static const ea_key_t ea_keys[] = {
-    {"gen_ai.evaluation.name", EA_METRIC},
-    {"gen_ai.evaluation.score.value", EA_SCORE},
-    {"gen_ai.evaluation.score.label", EA_LABEL},
-    {"gen_ai.evaluation.explanation", EA_EXPL},
-    {"gen_ai.response.id", EA_RESPONSE},
+    EA_("gen_ai.evaluation.name", EA_METRIC),
+    EA_("gen_ai.evaluation.score.value", EA_SCORE),
+    EA_("gen_ai.evaluation.score.label", EA_LABEL),
+    EA_("gen_ai.evaluation.explanation", EA_EXPL),
+    EA_("gen_ai.response.id", EA_RESPONSE),
     /* spanhouse extensions (not in the semantic conventions): docs/otel-mapping.md */
-    {"spanhouse.eval.evaluator", EA_EVALUATOR},
-    {"spanhouse.eval.evaluator_version", EA_EVERSION},
-    {"spanhouse.eval.source", EA_SOURCE},
-    {"spanhouse.eval.sample_rate", EA_RATE},
-    {"spanhouse.eval.confidence", EA_CONF},
+    EA_("spanhouse.eval.evaluator", EA_EVALUATOR),
+    EA_("spanhouse.eval.evaluator_version", EA_EVERSION),
+    EA_("spanhouse.eval.source", EA_SOURCE),
+    EA_("spanhouse.eval.sample_rate", EA_RATE),
+    EA_("spanhouse.eval.confidence", EA_CONF),
 };
 
 void otlp_event_reject(otlp_eval_t *ev, int rc, const char *field) {
@@ -174,7 +175,7 @@ int otlp_event_attr(otlp_eval_t *ev, span_str_t key, const otlp_evval_t *v) {
     if (key.n < 18 || (key.p[0] != 'g' && key.p[0] != 's')) return 0;
     const ea_key_t *k = NULL;
     for (size_t i = 0; i < sizeof(ea_keys) / sizeof(ea_keys[0]); i++)
-        if (span_str_eq(key, ea_keys[i].key)) {
+        if (key.n == ea_keys[i].len && memcmp(key.p, ea_keys[i].key, key.n) == 0) {
             k = &ea_keys[i];
             break;
         }

@@ -525,9 +525,9 @@ static int jx_number(jx_t *j, span_str_t *out) {
 }
 
 /* 1 if the next token is the literal lit (consumed), 0 if not. */
-static int jx_lit(jx_t *j, const char *lit) {
-    size_t n = strlen(lit);
-    jx_peek(j);
+#define jx_lit(j, lit) jx_lit_n((j), (lit), sizeof(lit) - 1)
+static inline int jx_lit_n(jx_t *j, const char *lit, size_t n) {
+    if (jx_peek(j) != (unsigned char)lit[0]) return 0;
     if ((size_t)(j->e - j->p) >= n && memcmp(j->p, lit, n) == 0) {
         j->p += n;
         return 1;
@@ -611,8 +611,11 @@ static int jx_skip(jx_t *j, int nest) {
     }
 }
 
-static int jx_key(span_str_t k, const char *camel, const char *snake) {
-    return span_str_eq(k, camel) || (snake && span_str_eq(k, snake));
+/* Key k is the camelCase or the proto (snake_case) name; snake may be NULL. */
+#define jx_key(k, camel, snake) jx_key_n((k), camel, sizeof(camel) - 1, snake)
+static inline int jx_key_n(span_str_t k, const char *camel, size_t cn, const char *snake) {
+    if (k.n == cn && memcmp(k.p, camel, cn) == 0) return 1;
+    return snake && span_str_eq(k, snake);
 }
 
 /* An integer: JSON number without fraction/exponent, or the same as a string (proto3 JSON
@@ -824,7 +827,7 @@ static int jx_records(jx_t *j, int nest, span_str_t evaluator, span_str_t ev_ver
 /* ScopeLogs: the scope is needed before the records; records that come first in the text are
  * skipped (checked) and read again afterwards. */
 static int jx_scope_logs(jx_t *j, int nest, span_str_t service) {
-    int rc, first = 1, more, got_scope = 0;
+    int rc, first = 1, more, got_scope = 0, got_records = 0;
     span_str_t k, name = no_str, version = no_str;
     const char *deferred = NULL;
     if ((rc = jx_open(j, '{', nest)) != ERR_OK) return rc;
@@ -835,10 +838,14 @@ static int jx_scope_logs(jx_t *j, int nest, span_str_t service) {
             if (got_scope++) return jx_fail(j, ERR_DUP_FIELD, "scope twice");
             rc = jx_scope(j, nest + 1, &name, &version);
         } else if (jx_key(k, "logRecords", "log_records")) {
-            if (deferred) return jx_fail(j, ERR_DUP_FIELD, "logRecords twice");
-            jx_ws(j);
-            deferred = j->p;
-            rc = jx_skip(j, nest + 1);
+            if (deferred || got_records++) return jx_fail(j, ERR_DUP_FIELD, "logRecords twice");
+            if (got_scope) { /* the usual order: no second reading */
+                rc = jx_records(j, nest + 1, name.n ? name : service, name.n ? version : no_str);
+            } else {
+                jx_ws(j);
+                deferred = j->p;
+                rc = jx_skip(j, nest + 1);
+            }
         } else {
             rc = jx_skip(j, nest + 1);
         }
@@ -851,8 +858,18 @@ static int jx_scope_logs(jx_t *j, int nest, span_str_t service) {
 }
 
 /* ResourceLogs: resource first (service.name), then scopeLogs (deferred the same way). */
+static int jx_scope_logs_array(jx_t *j, int nest, span_str_t service) {
+    int rc, first = 1, more;
+    if (jx_lit(j, "null")) return ERR_OK;
+    if ((rc = jx_open(j, '[', nest)) != ERR_OK) return rc;
+    for (;;) {
+        if ((rc = jx_element(j, &first, &more)) != ERR_OK || !more) return rc;
+        if ((rc = jx_scope_logs(j, nest + 1, service)) != ERR_OK) return rc;
+    }
+}
+
 static int jx_resource_logs(jx_t *j, int nest) {
-    int rc, first = 1, more, got_res = 0;
+    int rc, first = 1, more, got_res = 0, got_sl = 0;
     span_str_t k, service = no_str;
     const char *deferred = NULL;
     if ((rc = jx_open(j, '{', nest)) != ERR_OK) return rc;
@@ -872,10 +889,14 @@ static int jx_resource_logs(jx_t *j, int nest) {
                 if (rc != ERR_OK) break;
             }
         } else if (jx_key(k, "scopeLogs", "scope_logs")) {
-            if (deferred) return jx_fail(j, ERR_DUP_FIELD, "scopeLogs twice");
+            if (deferred || got_sl++) return jx_fail(j, ERR_DUP_FIELD, "scopeLogs twice");
             jx_ws(j);
-            deferred = j->p;
-            rc = jx_skip(j, nest + 1);
+            if (got_res) { /* the usual order: no second reading */
+                rc = jx_scope_logs_array(j, nest + 1, service);
+            } else {
+                deferred = j->p;
+                rc = jx_skip(j, nest + 1);
+            }
         } else {
             rc = jx_skip(j, nest + 1);
         }
@@ -883,13 +904,7 @@ static int jx_resource_logs(jx_t *j, int nest) {
     }
     if (!deferred) return ERR_OK;
     jx_t sub = {deferred, j->e, j->start, j->x};
-    if (jx_lit(&sub, "null")) return ERR_OK;
-    int f2 = 1, m2;
-    if ((rc = jx_open(&sub, '[', nest + 1)) != ERR_OK) return rc;
-    for (;;) {
-        if ((rc = jx_element(&sub, &f2, &m2)) != ERR_OK || !m2) return rc;
-        if ((rc = jx_scope_logs(&sub, nest + 2, service)) != ERR_OK) return rc;
-    }
+    return jx_scope_logs_array(&sub, nest + 1, service);
 }
 
 int otlp_logs_json_decode(otlp_evq_t *q, const char *p, size_t n, int64_t now_ms,

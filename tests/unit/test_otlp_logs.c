@@ -415,6 +415,17 @@ static void test_other_and_marker(void **state) {
     assert_int_equal(ev->rc, ERR_OK);
     assert_true(span_str_eq(ev->e.evaluator, "svc"));
     assert_true(span_str_eq(ev->e.metric, "a\xc3\xa9\xf0\x9f\x98\x80")); /* escapes decoded */
+    /* The scope after the records (read again once the scope is known). */
+    const char *j3 =
+        "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"eventName\":"
+        "\"gen_ai.evaluation.result\",\"timeUnixNano\":1763990000000000000,\"traceId\":"
+        "\"0af7651916cd43dd8448eb211c803101\",\"attributes\":[{\"key\":\"gen_ai.evaluation.name\","
+        "\"value\":{\"stringValue\":\"m\"}}]}],\"scope\":{\"version\":\"9\",\"name\":\"late\"}}]}]}";
+    assert_int_equal(otlp_logs_json_decode(q, j3, strlen(j3), NOW, NULL, NULL, 0), ERR_OK);
+    assert_int_equal(otlp_evq_count(q), 1);
+    ev = otlp_evq_get(q, 0);
+    assert_true(span_str_eq(ev->e.evaluator, "late"));
+    assert_true(span_str_eq(ev->e.evaluator_version, "9"));
     otlp_evq_destroy(q);
 }
 
