@@ -50,9 +50,10 @@ otlp_evq_t *otlp_evq_new(size_t max_evals, const eval_limits_t *lim, char *errst
 /* Frees q. Accepts NULL. Detach it from any trace decoder first (otlp_logs.h, otlp_evq_attach). */
 void otlp_evq_destroy(otlp_evq_t *q);
 
-/* Starts a record: empties q and makes room for the strings of a payload of payload_len
- * bytes; now_ms is the clock for eval_validate. Call before each decode call that may add
- * to q (otlp_logs_*_decode call it themselves). Returns ERR_OK or ERR_NOMEM. */
+/* Starts a record: empties q and makes room for the unescaped strings of a JSON payload of
+ * payload_len bytes (pass 0 for protobuf, whose strings are slices of the payload: no scratch
+ * is then needed); now_ms is the clock for eval_validate. Call before each decode call that may
+ * add to q (otlp_logs_*_decode call it themselves). Returns ERR_OK or ERR_NOMEM. */
 int otlp_evq_begin(otlp_evq_t *q, size_t payload_len, int64_t now_ms);
 /* Ends a record whose decode returned ERR_OK: adds the record's counts to st (may be NULL).
  * Not calling it (decode failed) discards the record's counts; call otlp_evq_begin next. */

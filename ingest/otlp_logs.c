@@ -302,7 +302,8 @@ int otlp_logs_proto_decode(otlp_evq_t *q, const uint8_t *p, size_t n, int64_t no
     lpf_t f;
     int rc;
     if (detail && detail_size) detail[0] = 0;
-    if ((rc = otlp_evq_begin(q, n, now_ms)) != ERR_OK) return rc;
+    /* Protobuf strings are slices of the payload: no scratch needed. */
+    if ((rc = otlp_evq_begin(q, 0, now_ms)) != ERR_OK) return rc;
     if (!p || n == 0) return lx_fail(&x, ERR_EMPTY, "empty OTLP logs record");
     lp_t b = {p, p + n};
     while ((rc = lp_next(&x, &b, &f, "ExportLogsServiceRequest")) == ERR_OK && f.num) {

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         int n_hook = 0, n_plain = 0;
         char d2[128];
-        if (otlp_evq_begin(q, size, now) != ERR_OK) abort();
+        if (otlp_evq_begin(q, mode == 3 ? size : 0, now) != ERR_OK) abort();
         rc = mode == 2 ? otlp_proto_decode(d, p, size, fz_span, &n_hook, NULL, detail, sizeof(detail))
                        : otlp_json_decode(d, (const char *)p, size, fz_span, &n_hook, NULL, detail,
                                           sizeof(detail));

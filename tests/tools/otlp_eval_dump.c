@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
         rc = otlp_logs_json_decode(q, buf, n, now_ms, &st, detail, sizeof(detail));
     } else {
         otlp_evq_attach(q, d);
-        rc = otlp_evq_begin(q, n, now_ms);
+        rc = otlp_evq_begin(q, strcmp(mode, "trace-json") == 0 ? n : 0, now_ms);
         if (rc == ERR_OK)
             rc = strcmp(mode, "trace-json") == 0
                      ? otlp_json_decode(d, buf, n, no_span, NULL, NULL, detail, sizeof(detail))

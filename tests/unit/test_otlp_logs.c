@@ -58,7 +58,7 @@ static int run(otlp_evq_t *q, mode_t_ m, const void *p, size_t n, otlp_evq_stats
     otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
     assert_non_null(d);
     otlp_evq_attach(q, d);
-    assert_int_equal(otlp_evq_begin(q, n, NOW), ERR_OK);
+    assert_int_equal(otlp_evq_begin(q, m == M_TRACE_JSON ? n : 0, NOW), ERR_OK);
     rc = m == M_TRACE_JSON ? otlp_json_decode(d, p, n, count_spans, &spans, NULL, detail, 256)
                            : otlp_proto_decode(d, p, n, count_spans, &spans, NULL, detail, 256);
     if (rc == ERR_OK) otlp_evq_end(q, st);
@@ -473,6 +473,19 @@ static void test_span_event_never_fails_trace(void **state) {
     assert_int_equal(otlp_evq_get(q, 1)->rc, ERR_OK);
     assert_true(span_str_eq(otlp_evq_get(q, 1)->e.span_id, "b7ad6b7169203302"));
     assert_int_equal(otlp_evq_get(q, 1)->e.ts_ms, T0_MS + 3000);
+
+    /* Events before the ids in the span object: the ids still reach the eval. */
+    const char *j2 =
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"events\":[{\"name\":"
+        "\"gen_ai.evaluation.result\",\"timeUnixNano\":1763990003000000000,\"attributes\":[{\"key\":"
+        "\"gen_ai.evaluation.name\",\"value\":{\"stringValue\":\"late_ids\"}}]}],\"spanId\":"
+        "\"B7AD6B7169203302\",\"traceId\":\"0af7651916cd43dd8448eb211c803101\",\"attributes\":[{"
+        "\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}}]}]}]}]}";
+    assert_int_equal(run(q, M_TRACE_JSON, j2, strlen(j2), NULL, &spans), ERR_OK);
+    assert_int_equal(otlp_evq_count(q), 1);
+    assert_int_equal(otlp_evq_get(q, 0)->rc, ERR_OK);
+    assert_true(span_str_eq(otlp_evq_get(q, 0)->e.span_id, "b7ad6b7169203302"));
+    assert_true(span_str_eq(otlp_evq_get(q, 0)->e.metric, "late_ids"));
 
     /* Protobuf: an event whose attribute has a bad wire type. */
     pbw_t ev = {.n = 0}, bad = {.n = 0}, sp = {.n = 0}, ss = {.n = 0}, rs = {.n = 0},
