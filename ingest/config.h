@@ -42,6 +42,8 @@ typedef struct config_s {
     char *clickhouse_url;
     char *database;
     char *table;
+    char *eval_table;    /* topics NAME:eval */
+    char *outcome_table; /* topics NAME:outcome */
     char *rejected_table;
     char *user;
     char *password;
