@@ -7,15 +7,17 @@
 #     error bisects the batch down to the one eval row the stub keeps refusing, dead-lettered
 #     with reason server_rejected and its ORIGINAL key and bytes; the rest stored, committed.
 #  2. spans, evals and outcomes consumed by one worker: every insert goes to the table of its
-#     topic's kind with that table's column list, and a second run consumes nothing.
+#     topic's kind with that table's column list, /metrics counts consumed and inserted by
+#     kind exactly, and a second run consumes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-evhttp.XXXXXX")
 STUB=
+WPID=
 stub_stop() { [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null; wait "$STUB" 2>/dev/null || true; }; STUB=; }
-trap 'mock_stop; stub_stop; rm -rf "$D"' EXIT
+trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; mock_stop; stub_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$D"/stub*.log >&2 2>/dev/null; grep -hv '^$' "$D"/run*.log | tail -n 20 >&2; exit 1; }
 stub_start() { # SCRIPT LOG
   rm -f "$D/port"
@@ -77,7 +79,28 @@ for t in spans evals2 outcomes; do
 done
 : > "$D/script2"
 stub_start "$D/script2" "$D/stub2.log"
-run "$D/run2.log" gmix spans evals2:eval outcomes:outcome || fail "worker exit $?"
+# This run stays up (no --exit-at-eof) so that /metrics can be read, then stops on SIGTERM.
+build/spanhouse run --brokers "$MOCK_BOOT" --topic spans --topic evals2:eval --topic outcomes:outcome \
+  --group gmix --clickhouse-url "http://127.0.0.1:$PORT" --dlq-topic dlq --batch-max-age-ms 200 \
+  --insert-concurrency 2 --kafka.session.timeout.ms=6000 --metrics-addr 127.0.0.1:0 2> "$D/run2.log" & WPID=$!
+want_m='spanhouse_consumed_total{kind="eval"} 250
+spanhouse_consumed_total{kind="outcome"} 120
+spanhouse_consumed_total{kind="span"} 300
+spanhouse_inserted_rows_total{kind="eval"} 250
+spanhouse_inserted_rows_total{kind="outcome"} 120
+spanhouse_inserted_rows_total{kind="span"} 300'
+got_m=
+for i in $(seq 1 300); do
+  mport=$(sed -n 's/.*event=metrics_listening port=\([0-9]*\).*/\1/p' "$D/run2.log")
+  if [ -n "$mport" ]; then
+    got_m=$(curl -s "http://127.0.0.1:$mport/metrics" | grep -E '^spanhouse_(consumed|inserted_rows)_total' | sort || true)
+    [ "$got_m" = "$want_m" ] && break
+  fi
+  sleep 0.1
+done
+kill -TERM $WPID; wait $WPID || { WPID=; fail "worker exit $? after SIGTERM"; }
+WPID=
+[ "$got_m" = "$want_m" ] || fail "metrics by kind: '$got_m', want '$want_m'"
 # token topic -> table of the query, with rows counted per topic from the token ranges
 # (no poison here: a range's size is its row count).
 awk '/^REQ / { q = $0; sub(/.* query=INSERT INTO /, "", q); split(q, a, " "); tok = $0; sub(/.* token=/, "", tok); sub(/ .*/, "", tok)
@@ -90,4 +113,4 @@ grep -q 'query=INSERT INTO spanhouse.llm_outcomes (timestamp, trace_id, span_id,
 grep -q 'event=stopped result=ok consumed=670 inserted=670 rejected=0' "$D/run2.log" || fail "stats: $(grep stopped "$D/run2.log")"
 run "$D/run2b.log" gmix spans evals2:eval outcomes:outcome || fail "rerun exit $?"
 grep -q 'event=stopped result=ok consumed=0' "$D/run2b.log" || fail "not committed: $(grep stopped "$D/run2b.log")"
-echo "2 ok: one worker, 3 topics over HTTP: each insert in its kind's table with its columns, all committed"
+echo "2 ok: one worker, 3 topics over HTTP: each insert in its kind's table with its columns, metrics by kind exact, all committed"
