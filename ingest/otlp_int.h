@@ -33,6 +33,19 @@ typedef struct otlp_mark_s {
 
 /* Returns n bytes that stay put until the arena is rewound past them, or NULL (no memory). */
 char *otlp_arena_alloc(otlp_arena_t *a, size_t n);
+/* Same, with the common case (room in the current block) inline. */
+static inline char *otlp_arena_get(otlp_arena_t *a, size_t n) {
+    if (a->n && n && a->b[a->cur].cap - a->b[a->cur].used >= n) {
+        char *p = a->b[a->cur].data + a->b[a->cur].used;
+        a->b[a->cur].used += n;
+        return p;
+    }
+    return otlp_arena_alloc(a, n);
+}
+/* Gives back the last n bytes of the most recent allocation (an over-estimate). */
+static inline void otlp_arena_unget(otlp_arena_t *a, size_t n) {
+    if (a->n) a->b[a->cur].used -= n;
+}
 static inline otlp_mark_t otlp_arena_mark(const otlp_arena_t *a) {
     otlp_mark_t m = {a->cur, a->n ? a->b[a->cur].used : 0};
     return m;
@@ -170,12 +183,18 @@ static inline uint32_t otlp_hash(const char *k, size_t n) {
 }
 
 static inline int otlp_key_eq(const char *a, const char *b, size_t n) {
-    while (n >= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y) return 0;
-        a += 8, b += 8, n -= 8;
+    uint64_t x, y;
+    if (n >= 8) {
+        /* Whole words, then one last word that overlaps the previous one: no byte loop. */
+        size_t i = 0;
+        for (; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return 0;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
     }
     while (n--)
         if (*a++ != *b++) return 0;

@@ -217,13 +217,20 @@ int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...) {
 }
 
 char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n) {
-    static const char hx[] = "0123456789abcdef";
-    char *o = otlp_arena_alloc(&d->arena, 2 * n);
+    /* Two output characters per table entry: one load and one 2-byte store per input byte. */
+    static const char hx2[513] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    char *o = otlp_arena_get(&d->arena, 2 * n);
     if (!o) return NULL;
-    for (size_t i = 0; i < n; i++) {
-        o[2 * i] = hx[p[i] >> 4];
-        o[2 * i + 1] = hx[p[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(o + 2 * i, hx2 + 2 * p[i], 2);
     return o;
 }
 
@@ -354,7 +361,7 @@ int otlp_fmt_double(char *buf, size_t size, double v) {
 
 /* Renders a scalar as text into the arena (for attrs and string columns given numbers). */
 static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
-    char tmp[48];
+    char *o;
     int n;
     switch (v->kind) {
     case OTLP_V_STR:
@@ -365,20 +372,21 @@ static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
     case OTLP_V_BOOL:
         return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
     case OTLP_V_INT:
-        n = otlp_fmt_i64(tmp, v->i);
-        break;
+        /* Straight into the arena (at most 20 characters), the unused tail given back. */
+        if (!(o = otlp_arena_get(&d->arena, 24))) return (span_str_t){NULL, 0};
+        n = otlp_fmt_i64(o, v->i);
+        otlp_arena_unget(&d->arena, (size_t)(24 - n));
+        return span_str(o, (size_t)n);
     case OTLP_V_DBL:
         if (isnan(v->d)) return SPAN_STR_LIT("NaN");
         if (isinf(v->d)) return v->d > 0 ? SPAN_STR_LIT("Infinity") : SPAN_STR_LIT("-Infinity");
-        n = otlp_fmt_double(tmp, sizeof(tmp), v->d);
-        break;
+        if (!(o = otlp_arena_get(&d->arena, 48))) return (span_str_t){NULL, 0};
+        n = otlp_fmt_double(o, 48, v->d);
+        otlp_arena_unget(&d->arena, (size_t)(48 - n));
+        return span_str(o, (size_t)n);
     default:
         return SPAN_STR_LIT("");
     }
-    char *o = otlp_arena_alloc(&d->arena, (size_t)n);
-    if (!o) return (span_str_t){NULL, 0};
-    memcpy(o, tmp, (size_t)n);
-    return span_str(o, (size_t)n);
 }
 
 /* Non-negative integer that fits the column; doubles only if integral. */
@@ -402,64 +410,33 @@ static int otlp_val_seconds(const otlp_val_t *v, double *out) {
     return 0;
 }
 
-static span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
-    switch (f) {
-    case OTLP_F_OPERATION:
-        return &s->operation;
-    case OTLP_F_PROVIDER:
-        return &s->provider;
-    case OTLP_F_MODEL:
-        return &s->model;
-    case OTLP_F_RESPONSE_MODEL:
-        return &s->response_model;
-    case OTLP_F_ERROR_TYPE:
-        return &s->error_class;
-    case OTLP_F_ENDPOINT:
-        return &s->endpoint;
-    case OTLP_F_SESSION:
-        return &s->session_id;
-    case OTLP_F_REQUEST_ID:
-        return &s->request_id;
-    case OTLP_F_SERVICE:
-        return &s->service;
-    case OTLP_F_ENV:
-        return &s->environment;
-    case OTLP_F_VERSION:
-        return &s->deploy_version;
-    case OTLP_F_TENANT:
-        return &s->tenant_id;
-    case OTLP_F_TEAM:
-        return &s->team_id;
-    case OTLP_F_FEATURE:
-        return &s->feature;
-    case OTLP_F_USER:
-        return &s->user_id;
-    case OTLP_F_PROMPT_TPL:
-        return &s->prompt_template;
-    case OTLP_F_PROMPT_VER:
-        return &s->prompt_version;
-    case OTLP_F_FINISH:
-        return &s->finish_reason;
-    default:
-        return NULL;
-    }
+/* Where each field lands in span_t: a string column, a uint32 count, or neither (0: handled
+ * in otlp_apply). Offset 0 is ts_ms, never a string or count, so 0 can mean "none". */
+#define OTLP_S_(f, m) [f] = offsetof(span_t, m)
+static const uint16_t otlp_str_off[OTLP_F__N] = {
+    OTLP_S_(OTLP_F_OPERATION, operation),     OTLP_S_(OTLP_F_PROVIDER, provider),
+    OTLP_S_(OTLP_F_MODEL, model),             OTLP_S_(OTLP_F_RESPONSE_MODEL, response_model),
+    OTLP_S_(OTLP_F_ERROR_TYPE, error_class),  OTLP_S_(OTLP_F_ENDPOINT, endpoint),
+    OTLP_S_(OTLP_F_SESSION, session_id),      OTLP_S_(OTLP_F_REQUEST_ID, request_id),
+    OTLP_S_(OTLP_F_SERVICE, service),         OTLP_S_(OTLP_F_ENV, environment),
+    OTLP_S_(OTLP_F_VERSION, deploy_version),  OTLP_S_(OTLP_F_TENANT, tenant_id),
+    OTLP_S_(OTLP_F_TEAM, team_id),            OTLP_S_(OTLP_F_FEATURE, feature),
+    OTLP_S_(OTLP_F_USER, user_id),            OTLP_S_(OTLP_F_PROMPT_TPL, prompt_template),
+    OTLP_S_(OTLP_F_PROMPT_VER, prompt_version), OTLP_S_(OTLP_F_FINISH, finish_reason),
+};
+static const uint16_t otlp_u32_off[OTLP_F__N] = {
+    OTLP_S_(OTLP_F_IN_TOK, input_tokens),           OTLP_S_(OTLP_F_OUT_TOK, output_tokens),
+    OTLP_S_(OTLP_F_CACHE_READ, cache_read_tokens),  OTLP_S_(OTLP_F_CACHE_WRITE, cache_write_tokens),
+    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),
+};
+#undef OTLP_S_
+
+static inline span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
+    return otlp_str_off[f] ? (span_str_t *)(void *)((char *)s + otlp_str_off[f]) : NULL;
 }
 
-static uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
-    switch (f) {
-    case OTLP_F_IN_TOK:
-        return &s->input_tokens;
-    case OTLP_F_OUT_TOK:
-        return &s->output_tokens;
-    case OTLP_F_CACHE_READ:
-        return &s->cache_read_tokens;
-    case OTLP_F_CACHE_WRITE:
-        return &s->cache_write_tokens;
-    case OTLP_F_REASONING:
-        return &s->reasoning_tokens;
-    default:
-        return NULL;
-    }
+static inline uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
+    return otlp_u32_off[f] ? (uint32_t *)(void *)((char *)s + otlp_u32_off[f]) : NULL;
 }
 
 /* Provider names are compared case-sensitively downstream: lower-case them (OpenLLMetry
@@ -478,6 +455,12 @@ static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
     return span_str(o, v.n);
 }
 
+static inline uint64_t otlp_w8(const char *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
 static int otlp_is_content_key(span_str_t k) {
 #define OTLP_PRE_(s)                                                                               \
     { s, sizeof(s) - 1 }
@@ -488,10 +471,12 @@ static int otlp_is_content_key(span_str_t k) {
                OTLP_PRE_("llm.input_messages."), OTLP_PRE_("llm.output_messages."),
                OTLP_PRE_("llm.prompts.")};
 #undef OTLP_PRE_
-    if (k.n < 12 || (k.p[0] != 'g' && k.p[0] != 'l')) return 0;
+    if (k.n < 13) return 0; /* the shortest, "llm.prompts.0", is 13 bytes */
+    /* Most keys differ from every prefix in their first 8 bytes: one word compare each. */
+    uint64_t w = otlp_w8(k.p);
     for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
         size_t n = pre[i].n;
-        if (k.n > n && memcmp(k.p, pre[i].s, n) == 0) {
+        if (w == otlp_w8(pre[i].s) && k.n > n && memcmp(k.p, pre[i].s, n) == 0) {
             /* gen_ai.prompt.0.content, llm.input_messages.0.message.content, … */
             char c = k.p[n];
             if (c >= '0' && c <= '9') return 1;

@@ -343,13 +343,17 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
 static inline int otlp_ascii(const uint8_t *p, size_t n) {
     uint64_t acc = 0, w;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
+    if (n < 8) {
+        for (; i < n; i++)
+            acc |= p[i];
+        return (acc & 0x80) == 0;
+    }
+    for (; i + 8 < n; i += 8) {
         memcpy(&w, p + i, 8);
         acc |= w;
     }
-    for (; i < n; i++)
-        acc |= p[i];
-    return (acc & 0x8080808080808080ull) == 0;
+    memcpy(&w, p + n - 8, 8); /* the last word, overlapping the previous one */
+    return ((acc | w) & 0x8080808080808080ull) == 0;
 }
 
 /* Fast path for the common encoding of a scalar attribute, as the SDKs and the Collector
@@ -387,9 +391,43 @@ static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key
         v->kind = OTLP_V_DBL;
         memcpy(&v->d, q + 1, 8);
         return 1;
+    case 0x2a: {
+        /* An array of strings (gen_ai.response.finish_reasons): each element 0x0a len
+         * (0x0a len string), all lengths one byte. Returns 2 with v->str = the raw elements;
+         * the caller renders them. */
+        if (e - q < 2 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+        for (const uint8_t *a = q + 2; a < e; a += 2 + a[1])
+            if (e - a < 4 || a[0] != 0x0a || a[1] >= 0x80 || a[2] != 0x0a || a[3] != a[1] - 2 ||
+                a + 2 + a[1] > e)
+                return 0;
+        v->kind = OTLP_V_ARRAY;
+        v->str = span_str((const char *)q + 2, (size_t)(e - q - 2));
+        return 2;
+    }
     default:
         return 0;
     }
+}
+
+/* Renders what pb_kv_fast returned 2 for as JSON (["stop"]), the same text as pb_render_array,
+ * and sets v->first to the first string. ERR_NOMEM on no memory. */
+static __attribute__((noinline)) int pb_str_array(otlp_dec_t *d, otlp_val_t *v) {
+    const uint8_t *a = (const uint8_t *)v->str.p, *e = a + v->str.n;
+    size_t cap = 6 * (size_t)v->str.n + 16;
+    char *o = otlp_arena_get(&d->arena, cap);
+    if (!o) return ERR_NOMEM;
+    wr_t w = {o, o + cap};
+    v->first = (span_str_t){NULL, 0};
+    wr_put(&w, "[", 1);
+    for (; a < e; a += 2 + a[1]) {
+        if (!v->first.p) v->first = span_str((const char *)a + 4, a[3]);
+        else wr_put(&w, ",", 1);
+        wr_json_str(&w, a + 4, a[3]);
+    }
+    wr_put(&w, "]", 1);
+    otlp_arena_unget(&d->arena, (size_t)(w.e - w.p));
+    v->str = span_str(o, (size_t)(w.p - o));
+    return ERR_OK;
 }
 
 /* KeyValue, general path: fields in any order, repeated, any value type. */
@@ -424,16 +462,25 @@ static inline int pb_keyvalue(otlp_dec_t *d, const uint8_t *p, const uint8_t *e,
                               int is_resource, int apply) {
     span_str_t k;
     otlp_val_t v;
-    if (pb_kv_fast(p, e, &k, &v)) {
-        /* In this layout tags and lengths are below 0x80: if the whole KeyValue is ASCII,
-         * so are the key and a string value. */
-        if (d->check && !(v.kind == OTLP_V_STR && otlp_ascii(p, (size_t)(e - p))) &&
-            (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
-             (v.kind == OTLP_V_STR && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n))))
-            return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
+    int fast = pb_kv_fast(p, e, &k, &v);
+    if (fast) {
+        /* In this layout tags and lengths are below 0x80: if the key (and, for strings, the
+         * rest of the KeyValue) is ASCII, it is UTF-8. Non-string values are not looked at. */
+        if (d->check) {
+            int hasstr = v.kind == OTLP_V_STR || fast == 2;
+            size_t n = hasstr ? (size_t)(e - (const uint8_t *)k.p) : k.n;
+            if (!otlp_ascii((const uint8_t *)k.p, n)) {
+                if (fast == 2) goto slow; /* arrays with non-ASCII strings: the general path */
+                if (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
+                    (hasstr && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n)))
+                    return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
+            }
+        }
         if (!d->mapping || !apply) return ERR_OK;
+        if (fast == 2 && pb_str_array(d, &v) != ERR_OK) return ERR_NOMEM;
         return otlp_apply(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
     }
+slow:;
     pb_t b = {p, e};
     return pb_keyvalue_slow(d, b, depth, is_resource, apply);
 }
@@ -503,7 +550,14 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
         if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
-    while ((rc = pb_next(d, &b, &f, "Span")) == ERR_OK && f.num) {
+    for (;;) {
+        /* Attributes (field 9) in the common layout (one-byte tag and length) skip pb_next. */
+        while (b.e - b.p >= 2 && b.p[0] == 0x4a && b.p[1] < 0x80 && b.p[1] <= b.e - b.p - 2) {
+            const uint8_t *kv = b.p + 2;
+            b.p = kv + kv[-1];
+            if ((rc = pb_keyvalue(d, kv, b.p, 1, 0, 1)) != ERR_OK) return rc;
+        }
+        if ((rc = pb_next(d, &b, &f, "Span")) != ERR_OK || !f.num) break;
         switch (f.num) {
         case 1:
             PB_EXPECT(f, PB_LEN, "Span");
