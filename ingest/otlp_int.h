@@ -109,11 +109,22 @@ typedef enum {
     OTLP_F__N
 } otlp_field_t;
 
+/* How otlp_apply_fast may store a span attribute's value without calling otlp_apply. */
+enum {
+    OTLP_K_OTHER = 0, /* otlp_apply decides */
+    OTLP_K_STR,       /* a string value goes to the span_str_t at off as is */
+    OTLP_K_COUNT,     /* an int value in 0..UINT32_MAX goes to the uint32_t at off */
+};
+
 typedef struct otlp_key_s {
     const char *key;
     uint32_t len;
     uint8_t field; /* otlp_field_t */
     uint8_t prio;  /* 0 = preferred name; larger = fallback */
+    uint8_t kind;  /* OTLP_K_* */
+    uint8_t llm;   /* the key marks an LLM span (gen_ai.* or llm.*) */
+    uint16_t off;  /* offset in span_t for OTLP_K_STR / OTLP_K_COUNT */
+    uint16_t present; /* SPAN_HAS_* bit set with the value */
 } otlp_key_t;
 
 /* Open-addressing table of mapped keys, built once in otlp_dec_new. */
@@ -216,6 +227,30 @@ static inline const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k
  * e is what otlp_key_find returned for the key. Returns ERR_OK or ERR_NOMEM. */
 int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t key,
                const otlp_val_t *v);
+
+/* otlp_apply with the common case inline: a span (not resource) attribute whose key maps to
+ * a plain string or count column and whose value has the right type. Same result. */
+static inline int otlp_apply_fast(otlp_dec_t *d, int is_resource, const otlp_key_t *e,
+                                  span_str_t key, const otlp_val_t *v) {
+    if (!is_resource && e && e->prio < d->f.prio[e->field]) {
+        if (e->kind == OTLP_K_STR && v->kind == OTLP_V_STR) {
+            memcpy((char *)&d->span + e->off, &v->str, sizeof(v->str));
+            goto stored;
+        }
+        if (e->kind == OTLP_K_COUNT && v->kind == OTLP_V_INT && v->i >= 0 &&
+            v->i <= (int64_t)UINT32_MAX) {
+            uint32_t u = (uint32_t)v->i;
+            memcpy((char *)&d->span + e->off, &u, sizeof(u));
+            goto stored;
+        }
+    }
+    return otlp_apply(d, is_resource, e, key, v);
+stored:
+    d->f.prio[e->field] = e->prio;
+    d->f.is_llm |= e->llm;
+    d->span.present |= e->present;
+    return 0;
+}
 
 /* Starts a resource (clears the template) / a span (copies the template). */
 void otlp_resource_begin(otlp_dec_t *d);

@@ -94,6 +94,27 @@ static const struct {
     {"output.value", OTLP_F_CONTENT, 0}, /* OpenInference */
 };
 
+/* Where each field lands in span_t: a string column, a uint32 count, or neither (0: handled
+ * in otlp_apply). Offset 0 is ts_ms, never a string or count, so 0 can mean "none". */
+#define OTLP_S_(f, m) [f] = offsetof(span_t, m)
+static const uint16_t otlp_str_off[OTLP_F__N] = {
+    OTLP_S_(OTLP_F_OPERATION, operation),     OTLP_S_(OTLP_F_PROVIDER, provider),
+    OTLP_S_(OTLP_F_MODEL, model),             OTLP_S_(OTLP_F_RESPONSE_MODEL, response_model),
+    OTLP_S_(OTLP_F_ERROR_TYPE, error_class),  OTLP_S_(OTLP_F_ENDPOINT, endpoint),
+    OTLP_S_(OTLP_F_SESSION, session_id),      OTLP_S_(OTLP_F_REQUEST_ID, request_id),
+    OTLP_S_(OTLP_F_SERVICE, service),         OTLP_S_(OTLP_F_ENV, environment),
+    OTLP_S_(OTLP_F_VERSION, deploy_version),  OTLP_S_(OTLP_F_TENANT, tenant_id),
+    OTLP_S_(OTLP_F_TEAM, team_id),            OTLP_S_(OTLP_F_FEATURE, feature),
+    OTLP_S_(OTLP_F_USER, user_id),            OTLP_S_(OTLP_F_PROMPT_TPL, prompt_template),
+    OTLP_S_(OTLP_F_PROMPT_VER, prompt_version), OTLP_S_(OTLP_F_FINISH, finish_reason),
+};
+static const uint16_t otlp_u32_off[OTLP_F__N] = {
+    OTLP_S_(OTLP_F_IN_TOK, input_tokens),           OTLP_S_(OTLP_F_OUT_TOK, output_tokens),
+    OTLP_S_(OTLP_F_CACHE_READ, cache_read_tokens),  OTLP_S_(OTLP_F_CACHE_WRITE, cache_write_tokens),
+    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),
+};
+#undef OTLP_S_
+
 /* First insertion of a key wins, so configured keys (inserted first) shadow built-ins. */
 static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t prio) {
     size_t n = strlen(k);
@@ -106,6 +127,20 @@ static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t pr
             e->len = (uint32_t)n;
             e->field = (uint8_t)f;
             e->prio = prio;
+            e->llm = (n > 7 && memcmp(k, "gen_ai.", 7) == 0) || (n >= 4 && memcmp(k, "llm.", 4) == 0);
+            /* What otlp_apply would do without special cases (lower-casing, error flag). */
+            if (otlp_str_off[f] && f != OTLP_F_PROVIDER && f != OTLP_F_ERROR_TYPE) {
+                e->kind = OTLP_K_STR;
+                e->off = otlp_str_off[f];
+            } else if (otlp_u32_off[f]) {
+                e->kind = OTLP_K_COUNT;
+                e->off = otlp_u32_off[f];
+            }
+            e->present = f == OTLP_F_TENANT     ? SPAN_HAS_TENANT
+                         : f == OTLP_F_TEAM     ? SPAN_HAS_TEAM
+                         : f == OTLP_F_IN_TOK   ? SPAN_HAS_INPUT_TOKENS
+                         : f == OTLP_F_OUT_TOK  ? SPAN_HAS_OUTPUT_TOKENS
+                                                : 0;
             return 0;
         }
         if (e->len == n && memcmp(e->key, k, n) == 0) return 0;
@@ -409,27 +444,6 @@ static int otlp_val_seconds(const otlp_val_t *v, double *out) {
     if (v->kind == OTLP_V_INT && v->i >= 0 && v->i < 4000000) return *out = (double)v->i, 1;
     return 0;
 }
-
-/* Where each field lands in span_t: a string column, a uint32 count, or neither (0: handled
- * in otlp_apply). Offset 0 is ts_ms, never a string or count, so 0 can mean "none". */
-#define OTLP_S_(f, m) [f] = offsetof(span_t, m)
-static const uint16_t otlp_str_off[OTLP_F__N] = {
-    OTLP_S_(OTLP_F_OPERATION, operation),     OTLP_S_(OTLP_F_PROVIDER, provider),
-    OTLP_S_(OTLP_F_MODEL, model),             OTLP_S_(OTLP_F_RESPONSE_MODEL, response_model),
-    OTLP_S_(OTLP_F_ERROR_TYPE, error_class),  OTLP_S_(OTLP_F_ENDPOINT, endpoint),
-    OTLP_S_(OTLP_F_SESSION, session_id),      OTLP_S_(OTLP_F_REQUEST_ID, request_id),
-    OTLP_S_(OTLP_F_SERVICE, service),         OTLP_S_(OTLP_F_ENV, environment),
-    OTLP_S_(OTLP_F_VERSION, deploy_version),  OTLP_S_(OTLP_F_TENANT, tenant_id),
-    OTLP_S_(OTLP_F_TEAM, team_id),            OTLP_S_(OTLP_F_FEATURE, feature),
-    OTLP_S_(OTLP_F_USER, user_id),            OTLP_S_(OTLP_F_PROMPT_TPL, prompt_template),
-    OTLP_S_(OTLP_F_PROMPT_VER, prompt_version), OTLP_S_(OTLP_F_FINISH, finish_reason),
-};
-static const uint16_t otlp_u32_off[OTLP_F__N] = {
-    OTLP_S_(OTLP_F_IN_TOK, input_tokens),           OTLP_S_(OTLP_F_OUT_TOK, output_tokens),
-    OTLP_S_(OTLP_F_CACHE_READ, cache_read_tokens),  OTLP_S_(OTLP_F_CACHE_WRITE, cache_write_tokens),
-    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),
-};
-#undef OTLP_S_
 
 static inline span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
     return otlp_str_off[f] ? (span_str_t *)(void *)((char *)s + otlp_str_off[f]) : NULL;

@@ -478,7 +478,7 @@ static inline int pb_keyvalue(otlp_dec_t *d, const uint8_t *p, const uint8_t *e,
         }
         if (!d->mapping || !apply) return ERR_OK;
         if (fast == 2 && pb_str_array(d, &v) != ERR_OK) return ERR_NOMEM;
-        return otlp_apply(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
+        return otlp_apply_fast(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
     }
 slow:;
     pb_t b = {p, e};
