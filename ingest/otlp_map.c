@@ -659,6 +659,9 @@ int otlp_span_end(otlp_dec_t *d) {
     } else {
         s->status = SPAN_STR_LIT("ok");
     }
+    /* A non-LLM span kept by keep_all has no model, which validation requires of every row:
+     * it gets the marker "_none" so it is stored instead of dead-lettering its whole record. */
+    if (!f->is_llm && s->model.n == 0) s->model = SPAN_STR_LIT(OTLP_NO_MODEL);
     if (s->response_model.n == 0) s->response_model = s->model;
     st->spans_emitted++;
     if (d->buffering) return otlp_buffer_push(d);

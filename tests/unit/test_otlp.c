@@ -122,6 +122,16 @@ static void check_vector(const char *file, int json) {
     assert_int_equal(decode(d2, json, data, n, &r, &st3, detail), ERR_OK);
     assert_int_equal(r.n, (int)seen);
     assert_int_equal(st3.spans_skipped_non_llm, 0);
+    /* The non-LLM spans it keeps carry the "_none" model, so they pass validation. */
+    int none = 0;
+    for (int i = 0; i < r.n; i++) {
+        char *f[64], row[8192];
+        strcpy(row, r.row[i]);
+        assert_int_equal(split(row, '\t', f, 64), 33);
+        none += strcmp(f[7], OTLP_NO_MODEL) == 0;
+        assert_true(f[7][0] != 0);
+    }
+    assert_int_equal(none, (int)(seen - emitted));
     otlp_dec_destroy(d2);
     otlp_dec_destroy(d);
     free(data);
