@@ -343,16 +343,26 @@ void otlp_span_begin(otlp_dec_t *d) {
 }
 
 static int otlp_fmt_i64(char *buf, int64_t v) {
-    char tmp[24];
-    int n = 0, k = 0;
+    static const char d2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536"
+                             "37383940414243444546474849505152535455565758596061626364656667686970717273"
+                             "7475767778798081828384858687888990919293949596979899";
+    char tmp[44]; /* digits end at tmp[24]; the fixed-size copy below reads up to tmp[43] */
+    int i = 24, k = 0;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) { /* two digits per division, from the right */
+        i -= 2;
+        memcpy(tmp + i, d2 + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        i -= 2;
+        memcpy(tmp + i, d2 + 2 * u, 2);
+    } else {
+        tmp[--i] = (char)('0' + u);
+    }
     if (v < 0) buf[k++] = '-';
-    while (n)
-        buf[k++] = tmp[--n];
+    memcpy(buf + k, tmp + i, 20); /* fixed size (callers give >= 22 bytes); 24 - i are digits */
+    k += 24 - i;
     buf[k] = 0;
     return k;
 }

@@ -348,7 +348,13 @@ static inline int otlp_ascii(const uint8_t *p, size_t n) {
             acc |= p[i];
         return (acc & 0x80) == 0;
     }
-    for (; i + 8 < n; i += 8) {
+    for (; i + 16 < n; i += 16) {
+        uint64_t w2;
+        memcpy(&w, p + i, 8);
+        memcpy(&w2, p + i + 8, 8);
+        acc |= w | w2;
+    }
+    if (i + 8 < n) {
         memcpy(&w, p + i, 8);
         acc |= w;
     }
@@ -458,8 +464,9 @@ static __attribute__((noinline)) int pb_keyvalue_slow(otlp_dec_t *d, pb_t b, int
 
 /* KeyValue (key 1, value 2): checked (d->check) and/or mapped (d->mapping). Takes the
  * bounds as two pointers (not a struct) to keep the hot path in registers. */
-static inline int pb_keyvalue(otlp_dec_t *d, const uint8_t *p, const uint8_t *e, int depth,
-                              int is_resource, int apply) {
+static inline __attribute__((always_inline)) int pb_keyvalue(otlp_dec_t *d, const uint8_t *p,
+                                                             const uint8_t *e, int depth,
+                                                             int is_resource, int apply) {
     span_str_t k;
     otlp_val_t v;
     int fast = pb_kv_fast(p, e, &k, &v);
