@@ -366,28 +366,42 @@ static inline int otlp_ascii(const uint8_t *p, size_t n) {
  * write it: key (tag 0x0a, 1-byte length), value (tag 0x12, 1-byte length) holding exactly one
  * string (0x0a, 1-byte length), bool (0x10), int (0x18) or double (0x21) field. Returns 1
  * with key and v filled, 0 when the general path must decide (never an error). */
-static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key, otlp_val_t *v) {
-    if (e - p < 4 || p[0] != 0x0a || p[1] >= 0x80) return 0;
+/* A one-byte tag t followed by a one-byte length (below 0x80), as a 16-bit compare. */
+static inline int pb_tag_len1(const uint8_t *p, uint8_t t) {
+    uint16_t w;
+    memcpy(&w, p, 2); /* little-endian host: p[0] is the low byte */
+    return (w & 0x80ff) == t;
+}
+
+static inline __attribute__((always_inline)) int pb_kv_fast(const uint8_t *p, const uint8_t *e,
+                                                            span_str_t *key, otlp_val_t *v) {
+    size_t n = (size_t)(e - p);
+    if (n < 4 || !pb_tag_len1(p, 0x0a)) return 0;
     size_t kl = p[1];
+    if (kl + 4 > n) return 0;
     const uint8_t *q = p + 2 + kl;
-    if (e - q < 2 || q[0] != 0x12 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+    if (!pb_tag_len1(q, 0x12) || kl + 4 + q[1] != n) return 0;
     *key = span_str((const char *)p + 2, kl);
     q += 2;
     if (q == e) {
         v->kind = OTLP_V_NONE;
         return 1;
     }
-    switch (q[0]) {
-    case 0x0a:
-        if (e - q < 2 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+    /* Strings, by far the most common, before the switch. */
+    if (e - q >= 2 && pb_tag_len1(q, 0x0a) && (size_t)q[1] + 2 == (size_t)(e - q)) {
         v->kind = OTLP_V_STR;
         v->str = span_str((const char *)q + 2, q[1]);
         return 1;
+    }
+    switch (q[0]) {
     case 0x10:
     case 0x18: {
         pb_t b = {q + 1, e};
         uint64_t x;
-        if (pb_varint(&b, &x) || b.p != e) return 0;
+        if (e - q == 3 && q[1] >= 0x80 && q[2] < 0x80) /* two-byte varint: 128..16383 */
+            x = (uint64_t)(q[1] & 0x7f) | (uint64_t)q[2] << 7, b.p = e;
+        else if (pb_varint(&b, &x) || b.p != e)
+            return 0;
         v->kind = q[0] == 0x10 ? OTLP_V_BOOL : OTLP_V_INT;
         v->i = q[0] == 0x10 ? (x != 0) : (int64_t)x;
         return 1;
@@ -559,7 +573,7 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
     }
     for (;;) {
         /* Attributes (field 9) in the common layout (one-byte tag and length) skip pb_next. */
-        while (b.e - b.p >= 2 && b.p[0] == 0x4a && b.p[1] < 0x80 && b.p[1] <= b.e - b.p - 2) {
+        while (b.e - b.p >= 2 && pb_tag_len1(b.p, 0x4a) && b.p[1] <= b.e - b.p - 2) {
             const uint8_t *kv = b.p + 2;
             b.p = kv + kv[-1];
             if ((rc = pb_keyvalue(d, kv, b.p, 1, 0, 1)) != ERR_OK) return rc;
