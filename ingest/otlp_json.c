@@ -607,7 +607,7 @@ static int js_keyvalue(js_t *j, int nest, int is_resource) {
         js_t sub = {valpos, j->e, j->start, j->d};
         if ((rc = js_anyvalue(&sub, nest + 1, 1, &v, NULL)) != ERR_OK) return rc;
     }
-    return otlp_apply(j->d, is_resource, otlp_key_find(j->d, key.p, key.n), key, &v);
+    return otlp_apply_fast(j->d, is_resource, otlp_key_find(j->d, key.p, key.n), key, &v);
 }
 
 static int js_kv_array(js_t *j, int nest, int is_resource) {

@@ -1285,6 +1285,15 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     if (!(w->dec = jspan_dec_new(&jo, errstr, errstr_size))) goto err;
     otlp_map_t om;
     otlp_map_default(&om);
+    om.tenant_key = cfg->otlp_tenant_attr;
+    om.team_key = cfg->otlp_team_attr;
+    om.feature_key = cfg->otlp_feature_attr;
+    om.user_key = cfg->otlp_user_attr;
+    om.prompt_template_key = cfg->otlp_prompt_template_attr;
+    om.prompt_version_key = cfg->otlp_prompt_version_attr;
+    om.endpoint_key = cfg->otlp_endpoint_attr;
+    om.keep_all = cfg->otlp_keep_all != 0;
+    om.keep_content = cfg->otlp_keep_content != 0;
     if (!(w->otlp = otlp_dec_new(&om, errstr, errstr_size))) goto err;
     if (*cfg->pricing && !(w->prices = price_load(cfg->pricing, errstr, errstr_size))) goto err;
     if (*cfg->tenants && !(w->tenants = tenant_load(cfg->tenants, errstr, errstr_size))) goto err;
