@@ -400,8 +400,7 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
     const wtarget_t *tg = &w->tgt[t];
     size_t b0 = lo ? b->row_end[lo - 1] : 0, b1 = b->row_end[hi - 1];
     char token[512];
-    batch_token(token, sizeof(token), j->p->topic, j->p->partition,
-                (batch_range_t){b->row_off[lo], b->row_off[hi - 1]});
+    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo, hi);
     double t0 = mono_s();
     for (;;) {
         double a = mono_s();
