@@ -81,6 +81,15 @@ static const opt_t config_opts[] = {
     {"schema-dir", OPT_STR, F(schema_dir), "schema", 0, 0, NULL, "schema apply: directory of NNN_*.sql files"},
     {"views-dir", OPT_STR, F(views_dir), NULL, 0, 0, NULL, "schema apply: directory of view .sql files (optional)"},
     {"ingest-topic", OPT_STR, F(ingest_topic), "file", 0, 0, NULL, "ingest-file: value stored in kafka_topic for file rows"},
+    {"otlp-tenant-attr", OPT_STR, F(otlp_tenant_attr), "app.tenant_id", 0, 0, NULL, "OTLP topics: span or resource attribute holding tenant_id; empty = not mapped"},
+    {"otlp-team-attr", OPT_STR, F(otlp_team_attr), "app.team_id", 0, 0, NULL, "OTLP topics: attribute holding team_id; empty = not mapped"},
+    {"otlp-feature-attr", OPT_STR, F(otlp_feature_attr), "app.feature", 0, 0, NULL, "OTLP topics: attribute holding feature; empty = not mapped"},
+    {"otlp-user-attr", OPT_STR, F(otlp_user_attr), "user.id", 0, 0, NULL, "OTLP topics: attribute holding user_id (enduser.id is the fallback); empty = fallback only"},
+    {"otlp-prompt-template-attr", OPT_STR, F(otlp_prompt_template_attr), "gen_ai.prompt.name", 0, 0, NULL, "OTLP topics: attribute holding prompt_template; empty = not mapped"},
+    {"otlp-prompt-version-attr", OPT_STR, F(otlp_prompt_version_attr), "app.prompt_version", 0, 0, NULL, "OTLP topics: attribute holding prompt_version; empty = not mapped"},
+    {"otlp-endpoint-attr", OPT_STR, F(otlp_endpoint_attr), "app.endpoint", 0, 0, NULL, "OTLP topics: attribute holding endpoint (server.address is the fallback); empty = fallback only"},
+    {"otlp-keep-all", OPT_BOOL, F(otlp_keep_all), "false", 0, 1, NULL, "OTLP topics: store every span, not only LLM spans (gen_ai.* / llm.* attributes); skipped spans are counted in spanhouse_otlp_spans_skipped_total"},
+    {"otlp-keep-content", OPT_BOOL, F(otlp_keep_content), "false", 0, 1, NULL, "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs"},
 };
 #undef F
 #define CONFIG_N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))

@@ -366,6 +366,14 @@ static void part_free(wpart_t *p) {
     free(p);
 }
 
+/* Publishes how many assigned partitions backpressure holds paused. */
+static void publish_paused(worker_t *w) {
+    if (!w->m) return;
+    int n = 0;
+    for (int i = 0; i < w->n_parts; i++) n += w->parts[i]->active && w->parts[i]->paused;
+    metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, n);
+}
+
 static void pause_all(worker_t *w) {
     if (!w->kc) return;
     for (int i = 0; i < w->n_parts; i++)
@@ -373,7 +381,7 @@ static void pause_all(worker_t *w) {
             kafka_pause(w->kc, w->parts[i]->topic, w->parts[i]->partition, 1, -1);
             w->parts[i]->paused = 1;
         }
-    if (w->m) metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, w->n_parts);
+    publish_paused(w);
 }
 
 /* Inserts work again: resume what backpressure paused, from where we are. */
@@ -386,7 +394,7 @@ static void resume_all(worker_t *w) {
             w->parts[i]->paused = 0;
             any = 1;
         }
-    if (any && w->m) metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, 0);
+    if (any) publish_paused(w);
 }
 
 /* ---- sender side (any thread): only the job, the sender's sink, cfg, metrics and logs */
@@ -1172,10 +1180,12 @@ static void reload(worker_t *w) {
     tenant_table_t *nt = NULL;
     if (*w->cfg->pricing && !(np = price_load(w->cfg->pricing, e, sizeof(e)))) {
         log_msg(w->lg, LOG_ERROR, "reload_failed_keeping_old_tables", e);
+        if (w->m) metrics_counter_add(w->m, "spanhouse_reloads_total", "result=\"failed\"", 1);
         return;
     }
     if (*w->cfg->tenants && !(nt = tenant_load(w->cfg->tenants, e, sizeof(e)))) {
         log_msg(w->lg, LOG_ERROR, "reload_failed_keeping_old_tables", e);
+        if (w->m) metrics_counter_add(w->m, "spanhouse_reloads_total", "result=\"failed\"", 1);
         price_destroy(np);
         return;
     }
@@ -1185,6 +1195,7 @@ static void reload(worker_t *w) {
     w->prices = np;
     w->tenants = nt;
     log_line_t l;
+    if (w->m) metrics_counter_add(w->m, "spanhouse_reloads_total", "result=\"ok\"", 1);
     log_begin(w->lg, &l, LOG_INFO, "tables_reloaded");
     log_int(&l, "prices", (int64_t)price_count(np));
     log_int(&l, "tenants", (int64_t)tenant_count(nt));
@@ -1284,6 +1295,15 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     if (!(w->dec = jspan_dec_new(&jo, errstr, errstr_size))) goto err;
     otlp_map_t om;
     otlp_map_default(&om);
+    om.tenant_key = cfg->otlp_tenant_attr;
+    om.team_key = cfg->otlp_team_attr;
+    om.feature_key = cfg->otlp_feature_attr;
+    om.user_key = cfg->otlp_user_attr;
+    om.prompt_template_key = cfg->otlp_prompt_template_attr;
+    om.prompt_version_key = cfg->otlp_prompt_version_attr;
+    om.endpoint_key = cfg->otlp_endpoint_attr;
+    om.keep_all = cfg->otlp_keep_all != 0;
+    om.keep_content = cfg->otlp_keep_content != 0;
     if (!(w->otlp = otlp_dec_new(&om, errstr, errstr_size))) goto err;
     if (*cfg->pricing && !(w->prices = price_load(cfg->pricing, errstr, errstr_size))) goto err;
     if (*cfg->tenants && !(w->tenants = tenant_load(cfg->tenants, errstr, errstr_size))) goto err;
@@ -1407,6 +1427,7 @@ int worker_run(worker_t *w) {
             return ERR_NOMEM;
         }
     }
+    publish_paused(w); /* 0 from the start: the gauge exists before any backpressure */
     if (w->m) metrics_set_ready(w->m, 1);
     static rd_kafka_message_t *msgs[WORKER_POLL_BATCH];
     while (!w->fatal) {
