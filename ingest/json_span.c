@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "err.h"
 #include "jstr.h"
 
@@ -649,16 +650,6 @@ int jspan_parse_decimal_nano(const char *p, size_t len, int64_t *nano) {
 /* ---------------------------------------------------------------------------------------------
  * Timestamps */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-    /* Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic Gregorian calendar. */
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int digits(const char *p, int n, unsigned *v) {
     unsigned x = 0;
     for (int i = 0; i < n; i++) {
@@ -718,7 +709,7 @@ int jspan_parse_iso8601(const char *p, size_t n, int64_t *ms) {
             return ERR_BAD_TIMESTAMP;
         }
     }
-    int64_t days = days_from_civil(Y, M, D);
+    int64_t days = civil_days(Y, M, D);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
     *ms = secs * 1000 + frac;
     return ERR_OK;

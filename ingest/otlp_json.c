@@ -607,7 +607,7 @@ static int js_keyvalue(js_t *j, int nest, int is_resource) {
         js_t sub = {valpos, j->e, j->start, j->d};
         if ((rc = js_anyvalue(&sub, nest + 1, 1, &v, NULL)) != ERR_OK) return rc;
     }
-    return otlp_apply(j->d, is_resource, otlp_key_find(j->d, key.p, key.n), key, &v);
+    return otlp_apply_fast(j->d, is_resource, otlp_key_find(j->d, key.p, key.n), key, &v);
 }
 
 static int js_kv_array(js_t *j, int nest, int is_resource) {
@@ -708,10 +708,13 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
     otlp_dec_t *d = j->d;
     span_t *s = &d->span;
     int64_t t;
+    int has_events = 0; /* otlpeval hook */
     if (d->mapping) {
         if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
+    js_ws(j);
+    const char *span_p = j->p; /* otlpeval hook */
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
     for (;;) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
@@ -731,6 +734,7 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
             rc = js_kv_array(j, nest + 1, 0);
         } else if (js_key(k, "events", NULL)) {
             int f2 = 1, m2;
+            has_events = 1; /* otlpeval hook */
             if ((rc = js_open(j, '[', nest + 1)) != ERR_OK) return rc;
             for (;;) {
                 if ((rc = js_element(j, &f2, &m2)) != ERR_OK || !m2) break;
@@ -743,6 +747,9 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
         }
         if (rc != ERR_OK) return rc;
     }
+    /* otlpeval hook: the span's evaluation events, once per span (the checking pass) */
+    if (has_events && d->check && d->span_hook)
+        d->span_hook(d->span_hook_ctx, 1, (const uint8_t *)span_p, (size_t)(j->p - span_p));
     if (!d->mapping) return ERR_OK;
     return otlp_span_end(d);
 }
