@@ -147,6 +147,7 @@ static void describe_metrics(metrics_t *m) {
     metrics_describe(m, "spanhouse_insert_seconds", "histogram", "insert request latency");
     metrics_describe(m, "spanhouse_consumer_lag", "gauge", "high watermark minus committed offset");
     metrics_describe(m, "spanhouse_paused_partitions", "gauge", "partitions paused by backpressure");
+    metrics_describe(m, "spanhouse_reloads_total", "counter", "SIGHUP reloads of the pricing and tenant files by result");
 }
 
 /* run, replay, ingest-file. */

@@ -171,6 +171,12 @@ struct otlp_dec_s {
     otlp_fields_t f;
     int status_error;
     uint64_t start_ns, end_ns, first_chunk_ns;
+
+    /* otlpeval hook (otlp_logs.h, otlp_evq_attach): NULL = off. Called once per span that
+     * has events, in the checking pass, with the span's encoded bytes (a slice of the
+     * payload: protobuf Span message, json = 0; JSON object text, json = 1). */
+    void (*span_hook)(void *ctx, int json, const uint8_t *p, size_t n);
+    void *span_hook_ctx;
 };
 
 /* Hash of an attribute key: length and three 8-byte words (head, middle, tail) for keys of

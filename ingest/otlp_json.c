@@ -726,10 +726,13 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
     otlp_dec_t *d = j->d;
     span_t *s = &d->span;
     int64_t t;
+    int has_events = 0; /* otlpeval hook */
     if (d->mapping) {
         if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
+    js_ws(j);
+    const char *span_p = j->p; /* otlpeval hook */
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
     for (;;) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
@@ -749,6 +752,7 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
             rc = js_kv_array(j, nest + 1, 0);
         } else if (js_key(k, "events", NULL)) {
             int f2 = 1, m2;
+            has_events = 1; /* otlpeval hook */
             if ((rc = js_open(j, '[', nest + 1)) != ERR_OK) return rc;
             for (;;) {
                 if ((rc = js_element(j, &f2, &m2)) != ERR_OK || !m2) break;
@@ -761,6 +765,9 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
         }
         if (rc != ERR_OK) return rc;
     }
+    /* otlpeval hook: the span's evaluation events, once per span (the checking pass) */
+    if (has_events && d->check && d->span_hook)
+        d->span_hook(d->span_hook_ctx, 1, (const uint8_t *)span_p, (size_t)(j->p - span_p));
     if (!d->mapping) return ERR_OK;
     return otlp_span_end(d);
 }

@@ -567,6 +567,8 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
     pbf_t f = {0};
     int rc;
     span_t *s = &d->span;
+    const uint8_t *span_p = b.p; /* otlpeval hook */
+    int has_events = 0;          /* otlpeval hook */
     if (d->mapping) {
         if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
@@ -607,6 +609,7 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
         case 11:
             PB_EXPECT(f, PB_LEN, "Span");
             if ((rc = pb_event(d, f.sub)) != ERR_OK) return rc;
+            has_events = 1; /* otlpeval hook */
             break;
         case 15:
             PB_EXPECT(f, PB_LEN, "Span");
@@ -616,6 +619,9 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             break;
         }
     }
+    /* otlpeval hook: the span's evaluation events, once per span (the checking pass) */
+    if (rc == ERR_OK && has_events && d->check && d->span_hook)
+        d->span_hook(d->span_hook_ctx, 0, span_p, (size_t)(b.e - span_p));
     if (rc != ERR_OK || !d->mapping) return rc;
     return otlp_span_end(d);
 }

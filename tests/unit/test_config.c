@@ -98,16 +98,84 @@ static void test_topics(void **st) {
     assert_int_equal(config_load(c, 5, argv, NULL, e, sizeof(e)), ERR_OK);
     assert_int_equal(c->n_topics, 3);
     assert_int_equal(c->topics[1].format, CONFIG_FMT_OTLP_PROTO);
-    /* json and the OTLP encodings are consumed; reserved formats parse but are refused
-     * clearly until their decoder is wired into the worker. */
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+}
+
+/* Eval and outcome topics: parsed from flags, env and file alike, with their tables. */
+static void test_eval_outcome_topics(void **st) {
+    (void)st;
+    config_t *c = config_new();
+    char e[256];
+    char *argv[] = {"--topic", "spans", "--topic", "llm.evals:eval", "--topic=llm.outcomes:outcome",
+                    "--brokers", "b:9092", "--clickhouse-url", "http://h:8123", "--dlq-topic", "dlq"};
+    assert_int_equal(config_load(c, 11, argv, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->n_topics, 3);
+    assert_int_equal(c->topics[0].format, CONFIG_FMT_JSON);
+    assert_int_equal(c->topics[1].format, CONFIG_FMT_EVAL);
+    assert_string_equal(c->topics[1].name, "llm.evals");
+    assert_int_equal(c->topics[2].format, CONFIG_FMT_OUTCOME);
+    assert_string_equal(c->topics[2].name, "llm.outcomes");
+    assert_string_equal(c->eval_table, "llm_evals");
+    assert_string_equal(c->outcome_table, "llm_outcomes");
+    assert_string_equal(config_fmt_name(c->topics[1].format), "eval");
+    assert_string_equal(config_fmt_name(c->topics[2].format), "outcome");
+    assert_int_equal(config_check(c, CONFIG_MODE_RUN, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+
+    /* Tables from the environment; a flag wins over it. */
+    c = config_new();
+    char *env[] = {"SPANHOUSE_EVAL_TABLE=evals_env", "SPANHOUSE_OUTCOME_TABLE=outc_env", NULL};
+    char *argv2[] = {"--topic", "q:eval", "--outcome-table", "outc_flag"};
+    assert_int_equal(config_load(c, 4, argv2, env, e, sizeof(e)), ERR_OK);
+    assert_string_equal(c->eval_table, "evals_env");
+    assert_string_equal(c->outcome_table, "outc_flag");
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+
+    /* The eval tables need a modern server: refused with legacy=true. */
+    c = config_new();
+    char *argv3[] = {"--topic", "q:outcome", "--legacy"};
+    assert_int_equal(config_load(c, 3, argv3, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "outcome"));
+    assert_non_null(strstr(e, "legacy"));
+    config_destroy(c);
+
+    /* A bad or empty table name for a topic that needs it. */
+    c = config_new();
+    char *argv4[] = {"--topic", "q:eval", "--eval-table", "x;drop"};
+    assert_int_equal(config_load(c, 4, argv4, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "eval-table"));
+    config_destroy(c);
+    c = config_new();
+    char *argv5[] = {"--topic", "q:eval", "--eval-table="};
+    assert_int_equal(config_load(c, 3, argv5, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "eval-table"));
+    config_destroy(c);
+    /* OTLP logs topics (gen_ai.evaluation.result log records) go to the eval table. */
+    c = config_new();
+    char *argv7[] = {"--topic", "l1:otlp_logs_proto", "--topic", "l2:otlp_logs_json", "--eval-table", "ev2"};
+    assert_int_equal(config_load(c, 6, argv7, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->topics[0].format, CONFIG_FMT_OTLP_LOGS_PROTO);
+    assert_int_equal(c->topics[1].format, CONFIG_FMT_OTLP_LOGS_JSON);
+    assert_string_equal(config_fmt_name(c->topics[0].format), "otlp_logs_proto");
+    assert_string_equal(config_fmt_name(c->topics[1].format), "otlp_logs_json");
     assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
     config_destroy(c);
     c = config_new();
-    char *argv2[] = {"--topic", "a", "--topic", "llm.evals:eval"};
-    assert_int_equal(config_load(c, 4, argv2, NULL, e, sizeof(e)), ERR_OK);
+    char *argv8[] = {"--topic", "l1:otlp_logs_json", "--legacy", "--eval-table="};
+    assert_int_equal(config_load(c, 4, argv8, NULL, e, sizeof(e)), ERR_OK);
     assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
-    assert_non_null(strstr(e, "eval"));
-    assert_non_null(strstr(e, "not supported"));
+    assert_non_null(strstr(e, "otlp_logs_json"));
+    config_destroy(c);
+    /* An unknown format names the valid ones. */
+    c = config_new();
+    char *argv6[] = {"--topic", "q:evals"};
+    assert_int_equal(config_load(c, 2, argv6, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "outcome"));
     config_destroy(c);
 }
 
@@ -336,7 +404,8 @@ static void test_dump_masks_password(void **st) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),     cmocka_unit_test(test_precedence),
-        cmocka_unit_test(test_topics),       cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_topics),       cmocka_unit_test(test_eval_outcome_topics),
+        cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_file),     cmocka_unit_test(test_check_modes),
         cmocka_unit_test(test_docs_in_sync), cmocka_unit_test(test_dump_masks_password),
         cmocka_unit_test(test_otlp_options),
