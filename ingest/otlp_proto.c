@@ -362,10 +362,6 @@ static inline int otlp_ascii(const uint8_t *p, size_t n) {
     return ((acc | w) & 0x8080808080808080ull) == 0;
 }
 
-/* Fast path for the common encoding of a scalar attribute, as the SDKs and the Collector
- * write it: key (tag 0x0a, 1-byte length), value (tag 0x12, 1-byte length) holding exactly one
- * string (0x0a, 1-byte length), bool (0x10), int (0x18) or double (0x21) field. Returns 1
- * with key and v filled, 0 when the general path must decide (never an error). */
 /* A one-byte tag t followed by a one-byte length (below 0x80), as a 16-bit compare. */
 static inline int pb_tag_len1(const uint8_t *p, uint8_t t) {
     uint16_t w;
@@ -373,6 +369,11 @@ static inline int pb_tag_len1(const uint8_t *p, uint8_t t) {
     return (w & 0x80ff) == t;
 }
 
+/* Fast path for the common encoding of an attribute, as the SDKs and the Collector write it:
+ * key (tag 0x0a, 1-byte length), value (tag 0x12, 1-byte length) holding exactly one string
+ * (0x0a, 1-byte length), bool (0x10), int (0x18) or double (0x21) field, or an array of such
+ * strings (0x2a). Returns 1 with key and v filled, 2 for the string array (v->str = its raw
+ * elements, for pb_str_array), 0 when the general path must decide (never an error). */
 static inline __attribute__((always_inline)) int pb_kv_fast(const uint8_t *p, const uint8_t *e,
                                                             span_str_t *key, otlp_val_t *v) {
     size_t n = (size_t)(e - p);
