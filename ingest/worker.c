@@ -646,10 +646,8 @@ static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_let
     w->st.rejected++;
     if (w->m) {
         char lab[128];
-        snprintf(lab, sizeof(lab), "reason=\"%s\"", lt->reason);
+        snprintf(lab, sizeof(lab), "reason=\"%s\",kind=\"%s\"", lt->reason, wt_kind[k]);
         metrics_counter_add(w->m, "spanhouse_rejected_total", lab, 1);
-        snprintf(lab, sizeof(lab), "kind=\"%s\"", wt_kind[k]);
-        metrics_counter_add(w->m, "spanhouse_rejected_by_kind_total", lab, 1);
     }
     log_line_t l;
     log_begin(w->lg, &l, LOG_WARN, "dead_letter");
@@ -1315,25 +1313,20 @@ static int flush_all(worker_t *w) {
     return ERR_OK;
 }
 
-/* The totals (all kinds, as before kinds existed), and the same by kind (span, eval,
- * outcome) in *_by_kind_total: consumed counts records by their topic's kind, inserted counts
- * rows by the table they went to. */
+/* Counters by kind (span, eval, outcome): consumed counts records by their topic's kind,
+ * inserted counts rows by the table they went to. */
 static void publish(worker_t *w) {
     if (!w->m) return;
-    uint64_t dc = 0, di = 0;
     for (int t = 0; t < WT_N; t++) {
         char lab[32];
         snprintf(lab, sizeof(lab), "kind=\"%s\"", wt_kind[t]);
-        uint64_t c = w->consumed_k[t] - w->pub_consumed[t], i = w->inserted_k[t] - w->pub_inserted[t];
-        if (c) metrics_counter_add(w->m, "spanhouse_consumed_by_kind_total", lab, c);
-        if (i) metrics_counter_add(w->m, "spanhouse_inserted_rows_by_kind_total", lab, i);
-        dc += c;
-        di += i;
+        if (w->consumed_k[t] != w->pub_consumed[t] || (t == WT_SPAN && !w->pub_consumed[t]))
+            metrics_counter_add(w->m, "spanhouse_consumed_total", lab, w->consumed_k[t] - w->pub_consumed[t]);
+        if (w->inserted_k[t] != w->pub_inserted[t] || (t == WT_SPAN && !w->pub_inserted[t]))
+            metrics_counter_add(w->m, "spanhouse_inserted_rows_total", lab, w->inserted_k[t] - w->pub_inserted[t]);
         w->pub_consumed[t] = w->consumed_k[t];
         w->pub_inserted[t] = w->inserted_k[t];
     }
-    metrics_counter_add(w->m, "spanhouse_consumed_total", NULL, dc);
-    metrics_counter_add(w->m, "spanhouse_inserted_rows_total", NULL, di);
     if (w->evq) { /* OTLP evaluation events (span events and log records) */
         const otlp_evq_stats_t *a = &w->evst, *b = &w->pub_evst;
         if (a->evals_ok != b->evals_ok)
