@@ -138,9 +138,9 @@ static int schema_exec(void *ctx, const char *sql, char *errstr, size_t n) {
 #endif
 
 static void describe_metrics(metrics_t *m) {
-    metrics_describe(m, "spanhouse_consumed_total", "counter", "Kafka messages (or file lines) read");
-    metrics_describe(m, "spanhouse_inserted_rows_total", "counter", "rows acknowledged by ClickHouse");
-    metrics_describe(m, "spanhouse_rejected_total", "counter", "dead letters by reason");
+    metrics_describe(m, "spanhouse_consumed_total", "counter", "Kafka messages (or file lines) read, by kind");
+    metrics_describe(m, "spanhouse_inserted_rows_total", "counter", "rows acknowledged by ClickHouse, by kind (target table)");
+    metrics_describe(m, "spanhouse_rejected_total", "counter", "dead letters by reason and kind");
     metrics_describe(m, "spanhouse_insert_retries_total", "counter", "insert attempts retried");
     metrics_describe(m, "spanhouse_batch_rows", "histogram", "rows per batch");
     metrics_describe(m, "spanhouse_batch_bytes", "histogram", "RowBinary bytes per batch");
@@ -148,6 +148,8 @@ static void describe_metrics(metrics_t *m) {
     metrics_describe(m, "spanhouse_consumer_lag", "gauge", "high watermark minus committed offset");
     metrics_describe(m, "spanhouse_paused_partitions", "gauge", "partitions paused by backpressure");
     metrics_describe(m, "spanhouse_reloads_total", "counter", "SIGHUP reloads of the pricing and tenant files by result");
+    metrics_describe(m, "spanhouse_otlp_spans_skipped_total", "counter", "OTLP spans skipped as not LLM calls (otlp-keep-all off)");
+    metrics_describe(m, "spanhouse_otlp_eval_events_total", "counter", "OTLP gen_ai.evaluation.result events by result");
 }
 
 /* run, replay, ingest-file. */
