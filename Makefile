@@ -90,13 +90,14 @@ test-int: all
 FUZZ_SECONDS ?= 20
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz-build: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-build/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard ingest/*.h)
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard ingest/*.h tests/fuzz/*.h)
 	@mkdir -p build/fuzz
 	clang $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS) -lm
 fuzz: fuzz-build
 	@set -e; for f in $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS)); do \
 	  n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  seeds=tests/fuzz/corpus/$${n#fuzz_}; [ -d $$seeds ] || seeds=; \
+	  seeds="$$seeds $$(cat tests/fuzz/corpus/$${n#fuzz_}.dirs 2>/dev/null || true)"; \
 	  echo "== $$f ($(FUZZ_SECONDS)s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 -print_final_stats=0 build/fuzz/corpus-$$n $$seeds 2>&1 | tail -n 3; \
 	  test $${PIPESTATUS[0]} -eq 0; done

@@ -8,6 +8,9 @@
  *           [-X librdkafka.prop=value]...
  *   loadgen --mock NBROKERS [--partitions P] [--linger-s S] ...   (prints BOOTSTRAP <addr>)
  *   loadgen --stdout ...
+ * With --eval-topic / --outcome-topic (off by default) it also produces, keyed by trace_id,
+ * the evals and outcomes of the spans (ingest/genq.h): three sampling tiers, late and out of
+ * order, a few orphans; records that would happen after the last span are not produced.
  * Output lines on stdout (mock/Kafka modes): "BOOTSTRAP <addr>" (mock), then
  * "PRODUCED <n> POISON <m> BYTES <b> SECONDS <s>" once every message is acknowledged. */
 #include <errno.h>
@@ -22,6 +25,7 @@
 
 #include "buf.h"
 #include "gen.h"
+#include "genq.h"
 
 #define LOADGEN_MAX_X 64
 #define LOADGEN_MOCK_PARTITION_BYTES (5u << 20) /* the mock keeps ~5 MB per partition */
@@ -43,6 +47,8 @@ typedef struct {
     int nx;
     gen_opts_t g;
     int start_given;
+    const char *eval_topic, *outcome_topic; /* NULL = not produced */
+    genq_opts_t q;
 } loadgen_args_t;
 
 typedef struct {
@@ -92,6 +98,10 @@ static void usage(const char *argv0) {
         "  --regression-from-ms T regression from epoch ms T (default: half of the run)\n"
         "  --regression-cost-factor F  token multiplier of the regressed prompt (default 0.6)\n"
         "  --poison-fraction F   share of poison messages, 0..1 (default 0)\n"
+        "  --eval-topic T        also produce evals of the spans to T (default: none)\n"
+        "  --outcome-topic T     also produce outcomes of the spans to T (default: none)\n"
+        "  --orphan-fraction F   evals/outcomes of no span, per span (default 0.001)\n"
+        "  --eval-seed S         PRNG seed of the evals and outcomes (default 4242)\n"
         "  --start-ms MS         timestamp of the first span (default: so the last is now,\n"
         "                        or now when --rate is given)\n"
         "  --spacing-ms MS       ms between spans (default 10, or 1000/rate)\n"
@@ -105,6 +115,7 @@ static void usage(const char *argv0) {
 static int parse_args(int argc, char **argv, loadgen_args_t *a) {
     memset(a, 0, sizeof(*a));
     gen_opts_default(&a->g);
+    genq_opts_default(&a->q);
     a->topic = "llm.spans";
     a->count = 100000;
     a->partitions = 16;
@@ -151,7 +162,19 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
             NEEDV;
             a->g.regression_cost_factor = atof(v);
         }
-        else if (!strcmp(o, "--poison-fraction")) {
+        else if (!strcmp(o, "--eval-topic")) {
+            NEEDV;
+            a->eval_topic = v;
+        } else if (!strcmp(o, "--outcome-topic")) {
+            NEEDV;
+            a->outcome_topic = v;
+        } else if (!strcmp(o, "--orphan-fraction")) {
+            NEEDV;
+            a->q.orphan_fraction = atof(v);
+        } else if (!strcmp(o, "--eval-seed")) {
+            NEEDV;
+            a->q.seed = strtoull(v, NULL, 10);
+        } else if (!strcmp(o, "--poison-fraction")) {
             NEEDV;
             a->g.poison_fraction = atof(v);
         } else if (!strcmp(o, "--start-ms")) {
@@ -198,6 +221,10 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
         a->g.start_ms = a->rate > 0 ? now : now - (int64_t)(a->count * a->g.spacing_ms);
     }
     a->g.count = a->count;
+    a->q.evals = a->eval_topic != NULL;
+    a->q.outcomes = a->outcome_topic != NULL;
+    /* Nothing later than the last span: it has not happened yet. */
+    a->q.now_ms = a->g.start_ms + (int64_t)(a->count * a->g.spacing_ms);
     return 0;
 }
 
@@ -227,11 +254,49 @@ static int run_stdout(loadgen_args_t *a, gen_t *g) {
     return rc;
 }
 
+/* Produces one message, waiting while the local queue is full. Returns 0 or -1 (errstr). */
+static int loadgen_produce(rd_kafka_t *rk, const char *topic, const char *key, const buf_t *b,
+                           char *errstr, size_t errstr_size) {
+    for (;;) {
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                              RD_KAFKA_V_VALUE(b->data, b->len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || loadgen_stop) {
+            snprintf(errstr, errstr_size, "produce: %s", rd_kafka_err2str(e));
+            return -1;
+        }
+        rd_kafka_poll(rk, 50); /* local queue full: let deliveries drain */
+    }
+}
+
+/* Produces the evals/outcomes due by until_ms. Returns 0 or -1 (errstr). */
+static int loadgen_quality(loadgen_args_t *a, rd_kafka_t *rk, genq_t *q, int64_t until_ms, buf_t *b,
+                           uint64_t *nq, uint64_t *bytes, char *errstr, size_t errstr_size) {
+    char key[64];
+    int k;
+    for (;;) {
+        b->len = 0;
+        if ((k = genq_next(q, until_ms, b, key, sizeof key)) == GENQ_NONE) return 0;
+        if (k < 0) {
+            snprintf(errstr, errstr_size, "out of memory");
+            return -1;
+        }
+        if (loadgen_produce(rk, k == GENQ_EVAL ? a->eval_topic : a->outcome_topic, key, b, errstr,
+                            errstr_size) != 0)
+            return -1;
+        (*nq)++;
+        *bytes += b->len;
+    }
+}
+
 static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
     char errstr[512];
     loadgen_dr_t dr = {0};
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_t *rk = NULL;
+    genq_t *q = NULL;
     buf_t b;
     buf_init(&b, 0);
     int rc = 1;
@@ -262,10 +327,12 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
     if (!rk) goto err;
     conf = NULL; /* owned by rk */
 
-    uint64_t n = 0, npoison = 0, bytes = 0;
+    uint64_t n = 0, npoison = 0, bytes = 0, nq = 0;
     double t0 = loadgen_now();
     char key[64];
     int poison;
+    static span_t span; /* the last span (large: not on the stack) */
+    if ((a->eval_topic || a->outcome_topic) && !(q = genq_new(&a->q, errstr, sizeof errstr))) goto err;
     while (!loadgen_stop) {
         b.len = 0;
         int r = gen_next(g, &b, key, sizeof key, &poison);
@@ -274,24 +341,28 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
             snprintf(errstr, sizeof errstr, "out of memory");
             goto err;
         }
-        for (;;) {
-            rd_kafka_resp_err_t e =
-                rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(a->topic), RD_KAFKA_V_KEY(key, strlen(key)),
-                                  RD_KAFKA_V_VALUE(b.data, b.len),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-            if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || loadgen_stop) {
-                snprintf(errstr, sizeof errstr, "produce: %s", rd_kafka_err2str(e));
-                goto err;
-            }
-            rd_kafka_poll(rk, 50); /* local queue full: let deliveries drain */
-        }
+        if (loadgen_produce(rk, a->topic, key, &b, errstr, sizeof errstr) != 0) goto err;
         n++;
         npoison += poison != 0;
         bytes += b.len;
+        if (q && !poison) {
+            /* The evals and outcomes that happened by this span's time. */
+            span_t *sp = &span;
+            if (genq_observe(q, g) != 0) {
+                snprintf(errstr, sizeof errstr, "out of memory");
+                goto err;
+            }
+            gen_span(g, sp);
+            if (loadgen_quality(a, rk, q, sp->ts_ms, &b, &nq, &bytes, errstr, sizeof errstr) != 0)
+                goto err;
+        }
         rd_kafka_poll(rk, 0);
         if (a->rate > 0) loadgen_sleep(t0 + n / a->rate - loadgen_now());
     }
+    /* What is left happened after the last span (up to the now cap). */
+    if (q && !loadgen_stop &&
+        loadgen_quality(a, rk, q, INT64_MAX, &b, &nq, &bytes, errstr, sizeof errstr) != 0)
+        goto err;
     if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         snprintf(errstr, sizeof errstr, "flush timed out with %d messages in flight",
                  rd_kafka_outq_len(rk));
@@ -305,6 +376,15 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
     double el = loadgen_now() - t0;
     printf("PRODUCED %" PRIu64 " POISON %" PRIu64 " BYTES %" PRIu64 " SECONDS %.3f\n", dr.delivered,
            npoison, bytes, el);
+    if (q) {
+        genq_stats_t st;
+        genq_stats(q, &st);
+        printf("QUALITY EVALS %" PRIu64 " OUTCOMES %" PRIu64 " TIERS %" PRIu64 "/%" PRIu64 "/%" PRIu64
+               " WHOLE_TRACE %" PRIu64 " LATE %" PRIu64 " ORPHAN_EVALS %" PRIu64
+               " ORPHAN_OUTCOMES %" PRIu64 " CONVERSIONS %" PRIu64 " NOT_YET %" PRIu64 "\n",
+               st.evals, st.outcomes, st.tier[0], st.tier[1], st.tier[2], st.whole_trace, st.late,
+               st.orphan_evals, st.orphan_outcomes, st.conversions, st.not_yet);
+    }
     fflush(stdout);
     fprintf(stderr,
             "loadgen: %" PRIu64 " messages (%" PRIu64 " poison), %.1f MB, %.2f s, %.0f msg/s\n",
@@ -312,6 +392,7 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
     rc = 0;
 err:
     if (rc) fprintf(stderr, "loadgen: %s\n", errstr);
+    genq_destroy(q);
     if (conf) rd_kafka_conf_destroy(conf);
     if (rk) rd_kafka_destroy(rk);
     buf_deinit(&b);
@@ -359,7 +440,11 @@ int main(int argc, char **argv) {
         }
         mc = rd_kafka_mock_cluster_new(mrk, a.mock_brokers);
         if (!mc || rd_kafka_mock_topic_create(mc, a.topic, a.partitions, 1) !=
-                       RD_KAFKA_RESP_ERR_NO_ERROR) {
+                       RD_KAFKA_RESP_ERR_NO_ERROR ||
+            (a.eval_topic &&
+             rd_kafka_mock_topic_create(mc, a.eval_topic, a.partitions, 1) != RD_KAFKA_RESP_ERR_NO_ERROR) ||
+            (a.outcome_topic && rd_kafka_mock_topic_create(mc, a.outcome_topic, a.partitions, 1) !=
+                                    RD_KAFKA_RESP_ERR_NO_ERROR)) {
             fprintf(stderr, "loadgen: cannot start the mock cluster\n");
             rc = 1;
             goto out;

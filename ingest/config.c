@@ -41,11 +41,13 @@ typedef struct opt_s {
 static const opt_t config_opts[] = {
     {"config", OPT_STR, F(config), NULL, 0, 0, NULL, "INI file to load (sections allowed; [kafka] keys pass to librdkafka)"},
     {"brokers", OPT_STR, F(brokers), NULL, 0, 0, NULL, "Kafka bootstrap servers, host:port[,host:port]"},
-    {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL, "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto or otlp_json; eval, outcome reserved); repeatable"},
+    {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL, "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto, otlp_json, eval, outcome, otlp_logs_proto or otlp_logs_json); repeatable"},
     {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL, "Kafka consumer group id (replay uses <group>-replay)"},
     {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL, "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123"},
     {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database"},
     {"table", OPT_STR, F(table), "llm_spans", 0, 0, NULL, "table for spans"},
+    {"eval-table", OPT_STR, F(eval_table), "llm_evals", 0, 0, NULL, "table for quality evaluations (topics NAME:eval, NAME:otlp_logs_*, and gen_ai.evaluation.result span events of OTLP trace topics)"},
+    {"outcome-table", OPT_STR, F(outcome_table), "llm_outcomes", 0, 0, NULL, "table for business outcomes (topics NAME:outcome)"},
     {"rejected-table", OPT_STR, F(rejected_table), NULL, 0, 0, NULL, "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only"},
     {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user"},
     {"password", OPT_STR, F(password), NULL, 0, 0, NULL, "ClickHouse password"},
@@ -79,6 +81,15 @@ static const opt_t config_opts[] = {
     {"schema-dir", OPT_STR, F(schema_dir), "schema", 0, 0, NULL, "schema apply: directory of NNN_*.sql files"},
     {"views-dir", OPT_STR, F(views_dir), NULL, 0, 0, NULL, "schema apply: directory of view .sql files (optional)"},
     {"ingest-topic", OPT_STR, F(ingest_topic), "file", 0, 0, NULL, "ingest-file: value stored in kafka_topic for file rows"},
+    {"otlp-tenant-attr", OPT_STR, F(otlp_tenant_attr), "app.tenant_id", 0, 0, NULL, "OTLP topics: span or resource attribute holding tenant_id; empty = not mapped"},
+    {"otlp-team-attr", OPT_STR, F(otlp_team_attr), "app.team_id", 0, 0, NULL, "OTLP topics: attribute holding team_id; empty = not mapped"},
+    {"otlp-feature-attr", OPT_STR, F(otlp_feature_attr), "app.feature", 0, 0, NULL, "OTLP topics: attribute holding feature; empty = not mapped"},
+    {"otlp-user-attr", OPT_STR, F(otlp_user_attr), "user.id", 0, 0, NULL, "OTLP topics: attribute holding user_id (enduser.id is the fallback); empty = fallback only"},
+    {"otlp-prompt-template-attr", OPT_STR, F(otlp_prompt_template_attr), "gen_ai.prompt.name", 0, 0, NULL, "OTLP topics: attribute holding prompt_template; empty = not mapped"},
+    {"otlp-prompt-version-attr", OPT_STR, F(otlp_prompt_version_attr), "app.prompt_version", 0, 0, NULL, "OTLP topics: attribute holding prompt_version; empty = not mapped"},
+    {"otlp-endpoint-attr", OPT_STR, F(otlp_endpoint_attr), "app.endpoint", 0, 0, NULL, "OTLP topics: attribute holding endpoint (server.address is the fallback); empty = fallback only"},
+    {"otlp-keep-all", OPT_BOOL, F(otlp_keep_all), "false", 0, 1, NULL, "OTLP topics: store every span, not only LLM spans (gen_ai.* / llm.* attributes); skipped spans are counted in spanhouse_otlp_spans_skipped_total"},
+    {"otlp-keep-content", OPT_BOOL, F(otlp_keep_content), "false", 0, 1, NULL, "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs"},
 };
 #undef F
 #define CONFIG_N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
@@ -99,6 +110,8 @@ const char *config_fmt_name(config_fmt_t f) {
     case CONFIG_FMT_OTLP_JSON: return "otlp_json";
     case CONFIG_FMT_EVAL: return "eval";
     case CONFIG_FMT_OUTCOME: return "outcome";
+    case CONFIG_FMT_OTLP_LOGS_PROTO: return "otlp_logs_proto";
+    case CONFIG_FMT_OTLP_LOGS_JSON: return "otlp_logs_json";
     }
     return "?";
 }
@@ -232,8 +245,10 @@ static int add_topic(config_t *cfg, const char *v, char *errstr, size_t n) {
         else if (!strcmp(f, "otlp_json")) fmt = CONFIG_FMT_OTLP_JSON;
         else if (!strcmp(f, "eval")) fmt = CONFIG_FMT_EVAL;
         else if (!strcmp(f, "outcome")) fmt = CONFIG_FMT_OUTCOME;
+        else if (!strcmp(f, "otlp_logs_proto")) fmt = CONFIG_FMT_OTLP_LOGS_PROTO;
+        else if (!strcmp(f, "otlp_logs_json")) fmt = CONFIG_FMT_OTLP_LOGS_JSON;
         else {
-            set_err(errstr, n, "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, outcome)", f, v);
+            set_err(errstr, n, "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, outcome, otlp_logs_proto, otlp_logs_json)", f, v);
             return ERR_CONFIG;
         }
     }
@@ -564,9 +579,12 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         }
     }
     for (int t = 0; t < cfg->n_topics; t++)
-        if (cfg->topics[t].format == CONFIG_FMT_EVAL || cfg->topics[t].format == CONFIG_FMT_OUTCOME) {
+        if (cfg->legacy && (cfg->topics[t].format == CONFIG_FMT_EVAL || cfg->topics[t].format == CONFIG_FMT_OUTCOME ||
+                            cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_PROTO ||
+                            cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_JSON)) {
             set_err(errstr, errstr_size,
-                    "topic: format '%s' of topic '%s' is not supported by this build yet (json, otlp_proto, otlp_json)",
+                    "topic: format '%s' of topic '%s' needs a modern ClickHouse (the llm_evals/llm_outcomes "
+                    "tables use DateTime64 and LowCardinality): not with legacy=true",
                     config_fmt_name(cfg->topics[t].format), cfg->topics[t].name);
             return ERR_CONFIG;
         }
@@ -616,14 +634,25 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
                 return ERR_CONFIG;
             }
     }
-    const char *tables[2] = {cfg->table, cfg->rejected_table};
-    for (int t = 0; t < 2; t++)
+    const char *tables[4] = {cfg->table, cfg->rejected_table, cfg->eval_table, cfg->outcome_table};
+    const char *tnames[4] = {"table", "rejected-table", "eval-table", "outcome-table"};
+    for (int t = 0; t < 4; t++)
         for (const char *p = tables[t]; *p; p++)
             if (!(isalnum((unsigned char)*p) || *p == '_')) {
-                set_err(errstr, errstr_size, "%s: '%s' must match [A-Za-z0-9_]+",
-                        t ? "rejected-table" : "table", tables[t]);
+                set_err(errstr, errstr_size, "%s: '%s' must match [A-Za-z0-9_]+", tnames[t], tables[t]);
                 return ERR_CONFIG;
             }
+    for (int t = 0; t < cfg->n_topics; t++) {
+        config_fmt_t f = cfg->topics[t].format;
+        int ev = f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON;
+        const char *need = ev ? "eval-table" : f == CONFIG_FMT_OUTCOME ? "outcome-table" : NULL;
+        const char *val = ev ? cfg->eval_table : cfg->outcome_table;
+        if (need && !*val) {
+            set_err(errstr, errstr_size, "%s: must not be empty (topic '%s' is %s)", need,
+                    cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));
+            return ERR_CONFIG;
+        }
+    }
     if (!*cfg->table) {
         set_err(errstr, errstr_size, "table: must not be empty");
         return ERR_CONFIG;

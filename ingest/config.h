@@ -23,6 +23,8 @@ typedef enum {
     CONFIG_FMT_OTLP_JSON,
     CONFIG_FMT_EVAL,
     CONFIG_FMT_OUTCOME,
+    CONFIG_FMT_OTLP_LOGS_PROTO, /* OTLP logs export request: gen_ai.evaluation.result records */
+    CONFIG_FMT_OTLP_LOGS_JSON,
 } config_fmt_t;
 
 typedef struct config_topic_s {
@@ -42,6 +44,8 @@ typedef struct config_s {
     char *clickhouse_url;
     char *database;
     char *table;
+    char *eval_table;    /* topics NAME:eval */
+    char *outcome_table; /* topics NAME:outcome */
     char *rejected_table;
     char *user;
     char *password;
@@ -76,6 +80,16 @@ typedef struct config_s {
     char *schema_dir;
     char *views_dir;
     char *ingest_topic;
+    /* OTLP attribute mapping (otlp_map_t): attribute keys ("" = not mapped) and filters. */
+    char *otlp_tenant_attr;
+    char *otlp_team_attr;
+    char *otlp_feature_attr;
+    char *otlp_user_attr;
+    char *otlp_prompt_template_attr;
+    char *otlp_prompt_version_attr;
+    char *otlp_endpoint_attr;
+    int64_t otlp_keep_all;
+    int64_t otlp_keep_content;
 
     /* Repeatable --topic NAME[:FORMAT]. */
     config_topic_t topics[CONFIG_MAX_TOPICS];

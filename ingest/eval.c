@@ -13,40 +13,12 @@
 #include "fjson.h"
 
 struct eval_dec_s {
-    size_t max;
-    char *scratch;
-    size_t scratch_size;
+    fjson_dec_t f;
 };
 
 void eval_reset(eval_t *e) {
     memset(e, 0, sizeof(*e));
     e->sample_rate = 1.0;
-}
-
-eval_dec_t *eval_dec_new(size_t max_message_bytes, char *errstr, size_t errstr_size) {
-    eval_dec_t *d = calloc(1, sizeof(*d));
-    if (!d) goto err;
-    d->max = max_message_bytes ? max_message_bytes : (size_t)1 << 20;
-    d->scratch_size = d->max + 16;
-    d->scratch = malloc(d->scratch_size);
-    if (!d->scratch) goto err;
-    return d;
-err:
-    if (errstr && errstr_size) snprintf(errstr, errstr_size, "eval decoder: out of memory");
-    eval_dec_destroy(d);
-    return NULL;
-}
-
-void eval_dec_destroy(eval_dec_t *d) {
-    if (!d) return;
-    free(d->scratch);
-    free(d);
-}
-
-int eval_dec_owns(const eval_dec_t *d, const void *p, size_t n) {
-    const char *c = p;
-    return c >= d->scratch && n <= d->scratch_size &&
-           c - d->scratch <= (ptrdiff_t)(d->scratch_size - n);
 }
 
 typedef enum { EK_STR, EK_TS, EK_SCORE, EK_CONF, EK_RATE, EK_SOURCE, EK_EXPL } ekind_t;
@@ -71,14 +43,9 @@ static const char *const ef_names[] = {
 #undef EF_NAME_
 };
 
-typedef struct efield_s {
-    const char *name;
-    uint8_t len, kind, canon;
-    uint16_t off; /* offset of the span_str_t for EK_STR */
-} efield_t;
-
 #define EO(f) ((uint16_t)offsetof(eval_t, f))
-static const efield_t efields[] = {
+/* kind: ekind_t; canon: EF_*; off: the span_str_t member for EK_STR. */
+static const fjson_field_t efields[] = {
     {"timestamp", 9, EK_TS, EF_TS, 0},
     {"ts", 2, EK_TS, EF_TS, 0},
     {"time", 4, EK_TS, EF_TS, 0},
@@ -103,13 +70,25 @@ static const efield_t efields[] = {
     {"gen_ai.evaluation.explanation", 29, EK_EXPL, EF_EXPL, 0},
 };
 
-static const efield_t *efield_find(span_str_t key) {
-    for (size_t i = 0; i < sizeof(efields) / sizeof(efields[0]); i++)
-        if (key.n == efields[i].len && key.p[0] == efields[i].name[0] &&
-            memcmp(key.p, efields[i].name, key.n) == 0)
-            return &efields[i];
+static const size_t n_efields = sizeof(efields) / sizeof(efields[0]);
+
+eval_dec_t *eval_dec_new(size_t max_message_bytes, char *errstr, size_t errstr_size) {
+    eval_dec_t *d = calloc(1, sizeof(*d));
+    if (!d || fjson_dec_init(&d->f, max_message_bytes, efields, n_efields) != 0) goto err;
+    return d;
+err:
+    if (errstr && errstr_size) snprintf(errstr, errstr_size, "eval decoder: out of memory");
+    eval_dec_destroy(d);
     return NULL;
 }
+
+void eval_dec_destroy(eval_dec_t *d) {
+    if (!d) return;
+    fjson_dec_deinit(&d->f);
+    free(d);
+}
+
+int eval_dec_owns(const eval_dec_t *d, const void *p, size_t n) { return fjson_dec_owns(&d->f, p, n); }
 
 static const char *const eval_sources[] = {"llm_judge", "heuristic", "human", "user_feedback"};
 
@@ -125,12 +104,12 @@ int eval_decode(eval_dec_t *d, const char *payload, size_t len, eval_t *e, const
     int done = 0, rc;
     eval_reset(e);
     if (field) *field = NULL;
-    if (len > d->max) return ERR_OVERSIZED;
-    if ((rc = fjson_begin(&j, payload, len, d->scratch, d->scratch_size)) != ERR_OK) return rc;
+    if (len > d->f.max) return ERR_OVERSIZED;
+    if ((rc = fjson_begin(&j, payload, len, d->f.scratch, d->f.scratch_size)) != ERR_OK) return rc;
     for (;;) {
         if ((rc = fjson_next(&j, &m, &done)) != ERR_OK) return rc;
         if (done) break;
-        const efield_t *f = efield_find(m.key);
+        const fjson_field_t *f = fjson_dec_field(&d->f, m.key);
         if (!f) continue; /* unknown fields are ignored (documented) */
         const char *fname = ef_names[f->canon];
         if (seen & (1u << f->canon)) return efail(field, fname, ERR_DUP_FIELD);

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "json_span.h"
+#include "jstr.h"
 
 enum { ST_FIRST = 0, ST_MORE, ST_DONE };
 
@@ -34,34 +35,7 @@ int fjson_begin(fjson_t *j, const char *payload, size_t len, char *scratch, size
     return ERR_OK;
 }
 
-static int hexval(int ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    ch |= 0x20;
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    return -1;
-}
-
-static int read_u4(const char *q, const char *end, unsigned *out) {
-    if (end - q < 4) return 0;
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)q[i]);
-        if (h < 0) return 0;
-        v = (v << 4) | (unsigned)h;
-    }
-    *out = v;
-    return 1;
-}
-
-/* High bit set in each byte of x that is '"', '\\', a control character or >= 0x80 (SWAR;
- * the lowest flagged byte is exact). The same trick as json_span.c's scanner. */
-#define FJ_ONES 0x0101010101010101ull
-#define FJ_HIGHS 0x8080808080808080ull
-static inline uint64_t special_bytes(uint64_t x) {
-    uint64_t q = x ^ (FJ_ONES * '"'), b = x ^ (FJ_ONES * '\\');
-    return (((q - FJ_ONES) & ~q) | ((b - FJ_ONES) & ~b) | ((x - FJ_ONES * 0x20) & ~x) | x) &
-           FJ_HIGHS;
-}
+/* The SWAR special-byte test and escape decoding are shared with json_span.c (jstr.h). */
 
 /* j->p at the opening quote. Unescapes into scratch only when there is a backslash; checks
  * UTF-8 only when a byte >= 0x80 was seen. */
@@ -72,7 +46,7 @@ static int scan_str(fjson_t *j, span_str_t *out) {
         while (end - q >= 8) {
             uint64_t x;
             memcpy(&x, q, 8);
-            uint64_t m = special_bytes(x);
+            uint64_t m = jstr_special_bytes(x);
             if (m) {
                 q += __builtin_ctzll(m) >> 3;
                 break;
@@ -108,74 +82,27 @@ static int scan_str(fjson_t *j, span_str_t *out) {
         *out = span_str(start, (size_t)(q - start));
         return ERR_OK;
     }
-    /* Slow path: unescape [start, q) into scratch. */
+    /* Slow path: unescape [start, q) into scratch, copying the runs between backslashes
+     * whole. */
     if ((size_t)(j->send - j->sp) < (size_t)(q - start)) return ERR_OVERSIZED;
     char *w = j->sp, *w0 = w;
     const char *r = start;
     while (r < q) {
-        if (*r != '\\') {
-            *w++ = *r++;
-            continue;
-        }
-        switch (r[1]) {
-        case '"':
-            *w++ = '"';
+        const char *bs = memchr(r, '\\', (size_t)(q - r));
+        if (!bs) bs = q;
+        memcpy(w, r, (size_t)(bs - r));
+        w += bs - r;
+        r = bs;
+        if (r >= q) break;
+        switch (jstr_unescape(&r, q, &w)) {
+        case JSTR_ESC_OK:
             break;
-        case '\\':
-            *w++ = '\\';
-            break;
-        case '/':
-            *w++ = '/';
-            break;
-        case 'b':
-            *w++ = '\b';
-            break;
-        case 'f':
-            *w++ = '\f';
-            break;
-        case 'n':
-            *w++ = '\n';
-            break;
-        case 'r':
-            *w++ = '\r';
-            break;
-        case 't':
-            *w++ = '\t';
-            break;
-        case 'u': {
-            unsigned u, lo;
-            if (!read_u4(r + 2, q, &u)) return ERR_JSON_SYNTAX;
-            r += 6;
-            if (u >= 0xDC00 && u <= 0xDFFF) return ERR_BAD_UTF8;
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                if (q - r < 6 || r[0] != '\\' || r[1] != 'u' || !read_u4(r + 2, q, &lo) ||
-                    lo < 0xDC00 || lo > 0xDFFF)
-                    return ERR_BAD_UTF8;
-                r += 6;
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            /* Never longer than the escape text (6 or 12 bytes). */
-            if (u < 0x80) {
-                *w++ = (char)u;
-            } else if (u < 0x800) {
-                *w++ = (char)(0xC0 | (u >> 6));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            } else if (u < 0x10000) {
-                *w++ = (char)(0xE0 | (u >> 12));
-                *w++ = (char)(0x80 | ((u >> 6) & 0x3F));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            } else {
-                *w++ = (char)(0xF0 | (u >> 18));
-                *w++ = (char)(0x80 | ((u >> 12) & 0x3F));
-                *w++ = (char)(0x80 | ((u >> 6) & 0x3F));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            }
-            continue;
-        }
+        case JSTR_ESC_LONE_LOW:
+        case JSTR_ESC_LONE_HIGH:
+            return ERR_BAD_UTF8;
         default:
             return ERR_JSON_SYNTAX;
         }
-        r += 2;
     }
     /* \u escapes always produce valid UTF-8 (surrogates were checked): only raw bytes >= 0x80
      * need the check. */
@@ -392,4 +319,31 @@ int fjson_double(const fjson_member_t *m, double *v) {
     if (!isfinite(d)) return ERR_OUT_OF_RANGE;
     *v = d;
     return ERR_OK;
+}
+
+int fjson_dec_init(fjson_dec_t *d, size_t max, const fjson_field_t *fields, size_t nfields) {
+    memset(d, 0, sizeof(*d));
+    if (nfields > FJSON_SLOTS / 2) return -1;
+    d->max = max ? max : (size_t)1 << 20;
+    d->scratch_size = d->max + 16;
+    d->fields = fields;
+    for (size_t i = 0; i < nfields; i++) {
+        unsigned h = fjson_hash_(fields[i].name, fields[i].len);
+        while (d->slot[h & (FJSON_SLOTS - 1)])
+            h++;
+        d->slot[h & (FJSON_SLOTS - 1)] = (uint8_t)(i + 1);
+    }
+    d->scratch = malloc(d->scratch_size);
+    return d->scratch ? 0 : -1;
+}
+
+void fjson_dec_deinit(fjson_dec_t *d) {
+    free(d->scratch);
+    d->scratch = NULL;
+}
+
+int fjson_dec_owns(const fjson_dec_t *d, const void *p, size_t n) {
+    const char *c = p;
+    return c >= d->scratch && n <= d->scratch_size &&
+           c - d->scratch <= (ptrdiff_t)(d->scratch_size - n);
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "span.h"
 
 typedef enum {
@@ -63,5 +65,52 @@ int fjson_timestamp(const fjson_member_t *m, int64_t *ms);
 /* Number value as a double (finite). Returns ERR_OK, ERR_WRONG_TYPE (not a number) or
  * ERR_OUT_OF_RANGE (overflows a double, or text longer than 63 bytes). */
 int fjson_double(const fjson_member_t *m, double *v);
+
+/* ---- Decoder support shared by the eval and outcome decoders. */
+
+/* One entry of a decoder's field table: a JSON name (canonical or alias) and its length, and
+ * three small numbers the decoder interprets (value kind, canonical field index, offset of
+ * the member in its record). Tables are static const, owned by the decoder's module. */
+typedef struct fjson_field_s {
+    const char *name;
+    uint8_t len, kind, canon;
+    uint16_t off;
+} fjson_field_t;
+
+#define FJSON_SLOTS 64 /* open-addressing slots; a table may hold at most FJSON_SLOTS / 2 names */
+
+/* A decoder's per-instance state: the scratch buffer for unescaped strings (max + 16 bytes,
+ * allocated once) and a hash index of its field table (so a member name costs one hash and
+ * one comparison, not a scan of the table). Embedded by value in eval_dec_t / outcome_dec_t. */
+typedef struct fjson_dec_s {
+    size_t max;
+    char *scratch;
+    size_t scratch_size;
+    const fjson_field_t *fields;
+    uint8_t slot[FJSON_SLOTS]; /* index + 1 into fields; 0 = empty */
+} fjson_dec_t;
+
+/* Sets up d for messages of at most max bytes (0 = 1 MiB) and the given table (kept by
+ * pointer). Returns 0, or -1 on out of memory or a table larger than FJSON_SLOTS / 2. */
+int fjson_dec_init(fjson_dec_t *d, size_t max, const fjson_field_t *fields, size_t nfields);
+/* Frees the scratch buffer. Accepts a zeroed d. */
+void fjson_dec_deinit(fjson_dec_t *d);
+/* 1 if p[0..n) lies in d's scratch buffer. */
+int fjson_dec_owns(const fjson_dec_t *d, const void *p, size_t n);
+
+static inline unsigned fjson_hash_(const char *p, size_t n) {
+    return (unsigned)(n * 31u + (unsigned char)p[0] * 7u + (unsigned char)p[n - 1] +
+                      (unsigned char)p[n / 2] * 3u);
+}
+/* The table entry named exactly key, or NULL. */
+static inline const fjson_field_t *fjson_dec_field(const fjson_dec_t *d, span_str_t key) {
+    if (key.n == 0) return NULL;
+    for (unsigned h = fjson_hash_(key.p, key.n);; h++) {
+        unsigned s = d->slot[h & (FJSON_SLOTS - 1)];
+        if (!s) return NULL;
+        const fjson_field_t *f = &d->fields[s - 1];
+        if (f->len == key.n && memcmp(f->name, key.p, key.n) == 0) return f;
+    }
+}
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "err.h"
+#include "gen_json.h"
+#include "gen_rng.h"
 
 /* ---- Workload model (constant tables). */
 
@@ -116,44 +118,20 @@ typedef struct {
 
 struct gen_s {
     gen_opts_t o;
-    uint64_t s[4]; /* xoshiro256** state */
+    gen_rng_t rng;
     uint64_t produced;
     gen_rec_t r;
     int poison;
     int fi_spike, fi_reg; /* feature indexes of the planted anomalies */
 };
 
-/* ---- PRNG: xoshiro256** seeded with splitmix64 (public domain algorithms). */
-static uint64_t gen_splitmix(uint64_t *x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-static inline uint64_t gen_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-static uint64_t gen_u64(gen_t *g) {
-    uint64_t *s = g->s;
-    uint64_t r = gen_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = gen_rotl(s[3], 45);
-    return r;
-}
-static double gen_u01(gen_t *g) { return (double)(gen_u64(g) >> 11) * 0x1.0p-53; }
-static uint32_t gen_below(gen_t *g, uint32_t n) {
-    return (uint32_t)(((gen_u64(g) >> 32) * n) >> 32);
-}
-static int gen_chance(gen_t *g, double p) { return gen_u01(g) < p; }
-static double gen_normal(gen_t *g) {
-    double u1 = gen_u01(g), u2 = gen_u01(g);
-    if (u1 < 1e-300) u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
+/* ---- PRNG (gen_rng.h), on the generator's own state. */
+static double gen_u01(gen_t *g) { return gen_rng_u01(&g->rng); }
+static uint32_t gen_below(gen_t *g, uint32_t n) { return gen_rng_below(&g->rng, n); }
+static int gen_chance(gen_t *g, double p) { return gen_rng_chance(&g->rng, p); }
+static double gen_normal(gen_t *g) { return gen_rng_normal(&g->rng); }
 static double gen_lognormal(gen_t *g, double median, double sigma) {
-    return median * exp(sigma * gen_normal(g));
+    return gen_rng_lognormal(&g->rng, median, sigma);
 }
 static size_t gen_pick(gen_t *g, const gen_pick_t *t, size_t n) {
     unsigned total = 0;
@@ -166,15 +144,7 @@ static size_t gen_pick(gen_t *g, const gen_pick_t *t, size_t n) {
     }
     return n - 1;
 }
-static void gen_hex(gen_t *g, char *dst, size_t nhex) {
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < nhex; i += 16) {
-        uint64_t v = gen_u64(g);
-        for (size_t j = i; j < nhex && j < i + 16; j++, v >>= 4)
-            dst[j] = hex[v & 15];
-    }
-    dst[nhex] = '\0';
-}
+static void gen_hex(gen_t *g, char *dst, unsigned nhex) { gen_rng_hex(&g->rng, dst, nhex); }
 static uint32_t gen_clamp_u32(double v, double lo, double hi) {
     if (v < lo) v = lo;
     if (v > hi) v = hi;
@@ -269,9 +239,7 @@ gen_t *gen_new(const gen_opts_t *o, char *errstr, size_t errstr_size) {
         if (g->o.regression_from_ms == 0)
             g->o.regression_from_ms = o->start_ms + (int64_t)(duration / 2);
     }
-    uint64_t x = o->seed;
-    for (int i = 0; i < 4; i++)
-        g->s[i] = gen_splitmix(&x);
+    gen_rng_seed(&g->rng, o->seed);
     return g;
 err:
     if (errstr_size) snprintf(errstr, errstr_size, "gen: %s", why);
@@ -282,6 +250,9 @@ err:
 void gen_destroy(gen_t *g) { free(g); }
 
 uint64_t gen_produced(const gen_t *g) { return g->produced; }
+double gen_quality(const gen_t *g) {
+    return g->r.status[0] == 'o' ? (double)g->r.quality_milli / 1000.0 : 0.0;
+}
 
 /* ---- Drawing one record. */
 
@@ -448,90 +419,7 @@ static void gen_draw(gen_t *g) {
         r->tenant_sent = 0;
 }
 
-/* ---- JSON writer. */
-
-static void gen_put(buf_t *b, const char *s) { buf_put(b, s, strlen(s)); }
-static void gen_put_u64(buf_t *b, uint64_t v) {
-    char tmp[24];
-    size_t n = sizeof(tmp);
-    do {
-        tmp[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    buf_put(b, tmp + n, sizeof(tmp) - n);
-}
-/* Writes a JSON string, escaping quotes, backslashes and control characters. */
-static void gen_put_jstr(buf_t *b, const char *s) {
-    buf_put(b, "\"", 1);
-    for (const char *p = s; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        /* Runs of plain bytes are copied at once. */
-        size_t run = 0;
-        while (p[run] && p[run] != '"' && p[run] != '\\' && (unsigned char)p[run] >= 0x20)
-            run++;
-        if (run) {
-            buf_put(b, p, run);
-            p += run - 1;
-            continue;
-        }
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            buf_put(b, e, 2);
-        } else if (c < 0x20) {
-            char e[8];
-            snprintf(e, sizeof e, "\\u%04x", c);
-            buf_put(b, e, 6);
-        } else {
-            buf_put(b, p, 1);
-        }
-    }
-    buf_put(b, "\"", 1);
-}
-static void gen_kv_str(buf_t *b, const char *k, const char *v) {
-    buf_put(b, ",\"", 2);
-    gen_put(b, k);
-    buf_put(b, "\":", 2);
-    gen_put_jstr(b, v);
-}
-static void gen_kv_u(buf_t *b, const char *k, uint64_t v) {
-    buf_put(b, ",\"", 2);
-    gen_put(b, k);
-    buf_put(b, "\":", 2);
-    gen_put_u64(b, v);
-}
-static void gen_kv_bool(buf_t *b, const char *k, int v) {
-    buf_put(b, ",\"", 2);
-    gen_put(b, k);
-    gen_put(b, v ? "\":true" : "\":false");
-}
-/* Fixed-point decimal: v / 10^digits with exactly `digits` decimals. */
-static void gen_kv_fixed(buf_t *b, const char *k, uint64_t v, int digits) {
-    char tmp[32];
-    uint64_t div = 1;
-    for (int i = 0; i < digits; i++)
-        div *= 10;
-    snprintf(tmp, sizeof tmp, "%llu.%0*llu", (unsigned long long)(v / div), digits,
-             (unsigned long long)(v % div));
-    buf_put(b, ",\"", 2);
-    gen_put(b, k);
-    buf_put(b, "\":", 2);
-    gen_put(b, tmp);
-}
-
-/* Howard Hinnant's days-to-civil: epoch days to (y, m, d), proleptic Gregorian. */
-static void gen_civil(int64_t z, int *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (*m <= 2));
-}
-
+/* ---- JSON writer: gen_json.h. */
 static void gen_put_ts(gen_t *g, buf_t *b) {
     const gen_rec_t *r = &g->r;
     int iso =
@@ -541,17 +429,8 @@ static void gen_put_ts(gen_t *g, buf_t *b) {
         gen_put_u64(b, (uint64_t)r->ts_ms);
         return;
     }
-    int64_t days = r->ts_ms / 86400000, msday = r->ts_ms % 86400000;
-    int y;
-    unsigned mo, d;
-    gen_civil(days, &y, &mo, &d);
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "\"timestamp\":\"%04d-%02u-%02uT%02u:%02u:%02u.%03uZ\"", y, mo, d,
-             (unsigned)(msday / 3600000), (unsigned)(msday / 60000 % 60),
-             (unsigned)(msday / 1000 % 60), (unsigned)(msday % 1000));
-    gen_put(b, tmp);
+    gen_kv_iso_ts(b, "timestamp", r->ts_ms, 1);
 }
-
 static void gen_write(gen_t *g, buf_t *b) {
     const gen_rec_t *r = &g->r;
     int missing = g->poison == GEN_POISON_MISSING;

@@ -87,6 +87,11 @@ int gen_next(gen_t *g, buf_t *out, char *key, size_t key_size, int *is_poison);
  * (cost_center, plan_tier, cost_computed_nusd, …) are left empty. */
 void gen_span(const gen_t *g, span_t *s);
 
+/* The true answer quality of the last message's call, in [0, 1]: what a perfect judge would
+ * score, whether or not the span carried quality_score (planted regression included); 0 for
+ * a failed call (there is no answer to judge). For genq.h. */
+double gen_quality(const gen_t *g);
+
 /* Messages produced so far. */
 uint64_t gen_produced(const gen_t *g);
 

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "err.h"
+#include "jstr.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Field table. Each JSON name (canonical or alias) maps to a canonical field (its duplicate bit
@@ -412,35 +414,7 @@ int jspan_utf8_valid(const char *s, size_t n) {
 /* ---------------------------------------------------------------------------------------------
  * Strings */
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-/* Mask with the high bit set in each byte that is '"', '\\', a control char or >= 0x80.
- * The lowest flagged byte is exact (borrows only propagate upwards). */
-static inline uint64_t special_bytes(uint64_t x) {
-    uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
-    uint64_t m = ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((x - ONES * 0x20) & ~x) | x;
-    return m & HIGHS;
-}
-
-static inline int hexval(int ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    ch |= 0x20;
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    return -1;
-}
-
-static int read_u4(jctx_t *c, const char *q, unsigned *out) {
-    if (c->end - q < 4) return 0;
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)q[i]);
-        if (h < 0) return 0;
-        v = (v << 4) | (unsigned)h;
-    }
-    *out = v;
-    return 1;
-}
+/* The SWAR special-byte test and escape decoding are shared with fjson.c (jstr.h). */
 
 /* Slow path: the string has escapes. q points at the first backslash, start at the first
  * content byte. Unescapes into scratch. */
@@ -483,66 +457,19 @@ static int parse_str_escaped(jctx_t *c, const char *start, const char *q, span_s
         }
         if (end - q < 2) break;
         c->p = q;
-        switch (q[1]) {
-        case '"':
-            *w++ = '"';
-            break;
-        case '\\':
-            *w++ = '\\';
-            break;
-        case '/':
-            *w++ = '/';
-            break;
-        case 'b':
-            *w++ = '\b';
-            break;
-        case 'f':
-            *w++ = '\f';
-            break;
-        case 'n':
-            *w++ = '\n';
-            break;
-        case 'r':
-            *w++ = '\r';
-            break;
-        case 't':
-            *w++ = '\t';
-            break;
-        case 'u': {
-            unsigned u, lo;
-            if (!read_u4(c, q + 2, &u)) return jfail(c, ERR_JSON_SYNTAX, field, "bad \\u escape");
-            q += 6;
-            if (u >= 0xDC00 && u <= 0xDFFF)
-                return jfail(c, ERR_BAD_UTF8, field, "unpaired low surrogate in \\u escape");
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                if (end - q < 6 || q[0] != '\\' || q[1] != 'u' || !read_u4(c, q + 2, &lo) ||
-                    lo < 0xDC00 || lo > 0xDFFF)
-                    return jfail(c, ERR_BAD_UTF8, field, "unpaired high surrogate in \\u escape");
-                q += 6;
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            /* Never longer than the escape text (6 or 12 bytes). */
-            if (u < 0x80) {
-                *w++ = (char)u;
-            } else if (u < 0x800) {
-                *w++ = (char)(0xC0 | (u >> 6));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            } else if (u < 0x10000) {
-                *w++ = (char)(0xE0 | (u >> 12));
-                *w++ = (char)(0x80 | ((u >> 6) & 0x3F));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            } else {
-                *w++ = (char)(0xF0 | (u >> 18));
-                *w++ = (char)(0x80 | ((u >> 12) & 0x3F));
-                *w++ = (char)(0x80 | ((u >> 6) & 0x3F));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            }
+        switch (jstr_unescape(&q, end, &w)) {
+        case JSTR_ESC_OK:
             continue;
-        }
+        case JSTR_ESC_BAD_U:
+            return jfail(c, ERR_JSON_SYNTAX, field, "bad \\u escape");
+        case JSTR_ESC_LONE_LOW:
+            return jfail(c, ERR_BAD_UTF8, field, "unpaired low surrogate in \\u escape");
+        case JSTR_ESC_LONE_HIGH:
+            return jfail(c, ERR_BAD_UTF8, field, "unpaired high surrogate in \\u escape");
+        case JSTR_ESC_BAD:
         default:
             return jfail(c, ERR_JSON_SYNTAX, field, "bad escape in string");
         }
-        q += 2;
     }
     c->p = end;
     return jfail(c, ERR_JSON_SYNTAX, field, "unterminated string");
@@ -557,7 +484,7 @@ static inline __attribute__((always_inline)) int parse_str(jctx_t *c, span_str_t
         while (end - q >= 8) {
             uint64_t x;
             memcpy(&x, q, 8);
-            uint64_t m = special_bytes(x);
+            uint64_t m = jstr_special_bytes(x);
             if (m) {
                 q += __builtin_ctzll(m) >> 3;
                 goto special;
@@ -723,16 +650,6 @@ int jspan_parse_decimal_nano(const char *p, size_t len, int64_t *nano) {
 /* ---------------------------------------------------------------------------------------------
  * Timestamps */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-    /* Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic Gregorian calendar. */
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int digits(const char *p, int n, unsigned *v) {
     unsigned x = 0;
     for (int i = 0; i < n; i++) {
@@ -792,7 +709,7 @@ int jspan_parse_iso8601(const char *p, size_t n, int64_t *ms) {
             return ERR_BAD_TIMESTAMP;
         }
     }
-    int64_t days = days_from_civil(Y, M, D);
+    int64_t days = civil_days(Y, M, D);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
     *ms = secs * 1000 + frac;
     return ERR_OK;

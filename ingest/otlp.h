@@ -25,9 +25,13 @@ typedef struct otlp_map_s {
     const char *prompt_template_key; /* default "gen_ai.prompt.name" */
     const char *prompt_version_key;  /* default "app.prompt_version" */
     const char *endpoint_key;        /* default "app.endpoint" (server.address is the fallback) */
-    int keep_all;                    /* 1: emit every span, not only LLM spans */
+    int keep_all;                    /* 1: emit every span, not only LLM spans (a non-LLM
+                                        span without a model gets model OTLP_NO_MODEL) */
     int keep_content; /* 1: keep prompt/completion text attributes in attrs (default 0) */
 } otlp_map_t;
+
+/* The model of a non-LLM span kept by keep_all (validation requires a model on every row). */
+#define OTLP_NO_MODEL "_none"
 
 /* Fills m with the defaults listed above. */
 void otlp_map_default(otlp_map_t *m);

@@ -33,6 +33,19 @@ typedef struct otlp_mark_s {
 
 /* Returns n bytes that stay put until the arena is rewound past them, or NULL (no memory). */
 char *otlp_arena_alloc(otlp_arena_t *a, size_t n);
+/* Same, with the common case (room in the current block) inline. */
+static inline char *otlp_arena_get(otlp_arena_t *a, size_t n) {
+    if (a->n && n && a->b[a->cur].cap - a->b[a->cur].used >= n) {
+        char *p = a->b[a->cur].data + a->b[a->cur].used;
+        a->b[a->cur].used += n;
+        return p;
+    }
+    return otlp_arena_alloc(a, n);
+}
+/* Gives back the last n bytes of the most recent allocation (an over-estimate). */
+static inline void otlp_arena_unget(otlp_arena_t *a, size_t n) {
+    if (a->n) a->b[a->cur].used -= n;
+}
 static inline otlp_mark_t otlp_arena_mark(const otlp_arena_t *a) {
     otlp_mark_t m = {a->cur, a->n ? a->b[a->cur].used : 0};
     return m;
@@ -96,11 +109,22 @@ typedef enum {
     OTLP_F__N
 } otlp_field_t;
 
+/* How otlp_apply_fast may store a span attribute's value without calling otlp_apply. */
+enum {
+    OTLP_K_OTHER = 0, /* otlp_apply decides */
+    OTLP_K_STR,       /* a string value goes to the span_str_t at off as is */
+    OTLP_K_COUNT,     /* an int value in 0..UINT32_MAX goes to the uint32_t at off */
+};
+
 typedef struct otlp_key_s {
     const char *key;
     uint32_t len;
     uint8_t field; /* otlp_field_t */
     uint8_t prio;  /* 0 = preferred name; larger = fallback */
+    uint8_t kind;  /* OTLP_K_* */
+    uint8_t llm;   /* the key marks an LLM span (gen_ai.* or llm.*) */
+    uint16_t off;  /* offset in span_t for OTLP_K_STR / OTLP_K_COUNT */
+    uint16_t present; /* SPAN_HAS_* bit set with the value */
 } otlp_key_t;
 
 /* Open-addressing table of mapped keys, built once in otlp_dec_new. */
@@ -147,6 +171,12 @@ struct otlp_dec_s {
     otlp_fields_t f;
     int status_error;
     uint64_t start_ns, end_ns, first_chunk_ns;
+
+    /* otlpeval hook (otlp_logs.h, otlp_evq_attach): NULL = off. Called once per span that
+     * has events, in the checking pass, with the span's encoded bytes (a slice of the
+     * payload: protobuf Span message, json = 0; JSON object text, json = 1). */
+    void (*span_hook)(void *ctx, int json, const uint8_t *p, size_t n);
+    void *span_hook_ctx;
 };
 
 /* Hash of an attribute key: length and three 8-byte words (head, middle, tail) for keys of
@@ -170,12 +200,18 @@ static inline uint32_t otlp_hash(const char *k, size_t n) {
 }
 
 static inline int otlp_key_eq(const char *a, const char *b, size_t n) {
-    while (n >= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y) return 0;
-        a += 8, b += 8, n -= 8;
+    uint64_t x, y;
+    if (n >= 8) {
+        /* Whole words, then one last word that overlaps the previous one: no byte loop. */
+        size_t i = 0;
+        for (; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return 0;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
     }
     while (n--)
         if (*a++ != *b++) return 0;
@@ -197,6 +233,30 @@ static inline const otlp_key_t *otlp_key_find(const otlp_dec_t *d, const char *k
  * e is what otlp_key_find returned for the key. Returns ERR_OK or ERR_NOMEM. */
 int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t key,
                const otlp_val_t *v);
+
+/* otlp_apply with the common case inline: a span (not resource) attribute whose key maps to
+ * a plain string or count column and whose value has the right type. Same result. */
+static inline int otlp_apply_fast(otlp_dec_t *d, int is_resource, const otlp_key_t *e,
+                                  span_str_t key, const otlp_val_t *v) {
+    if (!is_resource && e && e->prio < d->f.prio[e->field]) {
+        if (e->kind == OTLP_K_STR && v->kind == OTLP_V_STR) {
+            memcpy((char *)&d->span + e->off, &v->str, sizeof(v->str));
+            goto stored;
+        }
+        if (e->kind == OTLP_K_COUNT && v->kind == OTLP_V_INT && v->i >= 0 &&
+            v->i <= (int64_t)UINT32_MAX) {
+            uint32_t u = (uint32_t)v->i;
+            memcpy((char *)&d->span + e->off, &u, sizeof(u));
+            goto stored;
+        }
+    }
+    return otlp_apply(d, is_resource, e, key, v);
+stored:
+    d->f.prio[e->field] = e->prio;
+    d->f.is_llm |= e->llm;
+    d->span.present |= e->present;
+    return 0;
+}
 
 /* Starts a resource (clears the template) / a span (copies the template). */
 void otlp_resource_begin(otlp_dec_t *d);

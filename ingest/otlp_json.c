@@ -31,7 +31,9 @@ static int js_fail(js_t *j, int code, const char *what) {
 #define JS_SYNTAX(j, what) js_fail(j, ERR_JSON_SYNTAX, what)
 
 static inline void js_ws(js_t *j) {
-    while (j->p < j->e && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+    /* Every token starts here: one compare for the common case (no whitespace at all). */
+    while (j->p < j->e && (unsigned char)*j->p <= ' ' &&
+           (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
         j->p++;
 }
 
@@ -66,6 +68,22 @@ static int js_string(js_t *j, span_str_t *raw, int *esc) {
     int hi = 0;
     *esc = 0;
     for (;;) {
+        /* Eight bytes at a time while none is '"', '\\' or a control character (SWAR; bytes
+         * >= 0x80 pass and are noted for the UTF-8 check below). */
+        while (j->e - j->p >= 8) {
+            uint64_t w, ones = 0x0101010101010101ull, top = 0x8080808080808080ull;
+            memcpy(&w, j->p, 8);
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t stop = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & top;
+            hi |= (w & top) != 0; /* may note a byte past the stop: only costs the check */
+            if (stop) {
+                /* The lowest flag is exact (a borrow only flags bytes above a real hit);
+                 * little-endian: it is the first such byte in memory. */
+                j->p += __builtin_ctzll(stop) >> 3;
+                break;
+            }
+            j->p += 8;
+        }
         if (j->p >= j->e) return JS_SYNTAX(j, "unterminated string");
         unsigned char c = (unsigned char)*j->p;
         if (c == '"') break;
@@ -607,7 +625,7 @@ static int js_keyvalue(js_t *j, int nest, int is_resource) {
         js_t sub = {valpos, j->e, j->start, j->d};
         if ((rc = js_anyvalue(&sub, nest + 1, 1, &v, NULL)) != ERR_OK) return rc;
     }
-    return otlp_apply(j->d, is_resource, otlp_key_find(j->d, key.p, key.n), key, &v);
+    return otlp_apply_fast(j->d, is_resource, otlp_key_find(j->d, key.p, key.n), key, &v);
 }
 
 static int js_kv_array(js_t *j, int nest, int is_resource) {
@@ -708,10 +726,13 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
     otlp_dec_t *d = j->d;
     span_t *s = &d->span;
     int64_t t;
+    int has_events = 0; /* otlpeval hook */
     if (d->mapping) {
         if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
+    js_ws(j);
+    const char *span_p = j->p; /* otlpeval hook */
     if ((rc = js_open(j, '{', nest)) != ERR_OK) return rc;
     for (;;) {
         if ((rc = js_member(j, &first, &k, &more)) != ERR_OK) return rc;
@@ -731,6 +752,7 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
             rc = js_kv_array(j, nest + 1, 0);
         } else if (js_key(k, "events", NULL)) {
             int f2 = 1, m2;
+            has_events = 1; /* otlpeval hook */
             if ((rc = js_open(j, '[', nest + 1)) != ERR_OK) return rc;
             for (;;) {
                 if ((rc = js_element(j, &f2, &m2)) != ERR_OK || !m2) break;
@@ -743,6 +765,9 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
         }
         if (rc != ERR_OK) return rc;
     }
+    /* otlpeval hook: the span's evaluation events, once per span (the checking pass) */
+    if (has_events && d->check && d->span_hook)
+        d->span_hook(d->span_hook_ctx, 1, (const uint8_t *)span_p, (size_t)(j->p - span_p));
     if (!d->mapping) return ERR_OK;
     return otlp_span_end(d);
 }

@@ -94,6 +94,27 @@ static const struct {
     {"output.value", OTLP_F_CONTENT, 0}, /* OpenInference */
 };
 
+/* Where each field lands in span_t: a string column, a uint32 count, or neither (0: handled
+ * in otlp_apply). Offset 0 is ts_ms, never a string or count, so 0 can mean "none". */
+#define OTLP_S_(f, m) [f] = offsetof(span_t, m)
+static const uint16_t otlp_str_off[OTLP_F__N] = {
+    OTLP_S_(OTLP_F_OPERATION, operation),     OTLP_S_(OTLP_F_PROVIDER, provider),
+    OTLP_S_(OTLP_F_MODEL, model),             OTLP_S_(OTLP_F_RESPONSE_MODEL, response_model),
+    OTLP_S_(OTLP_F_ERROR_TYPE, error_class),  OTLP_S_(OTLP_F_ENDPOINT, endpoint),
+    OTLP_S_(OTLP_F_SESSION, session_id),      OTLP_S_(OTLP_F_REQUEST_ID, request_id),
+    OTLP_S_(OTLP_F_SERVICE, service),         OTLP_S_(OTLP_F_ENV, environment),
+    OTLP_S_(OTLP_F_VERSION, deploy_version),  OTLP_S_(OTLP_F_TENANT, tenant_id),
+    OTLP_S_(OTLP_F_TEAM, team_id),            OTLP_S_(OTLP_F_FEATURE, feature),
+    OTLP_S_(OTLP_F_USER, user_id),            OTLP_S_(OTLP_F_PROMPT_TPL, prompt_template),
+    OTLP_S_(OTLP_F_PROMPT_VER, prompt_version), OTLP_S_(OTLP_F_FINISH, finish_reason),
+};
+static const uint16_t otlp_u32_off[OTLP_F__N] = {
+    OTLP_S_(OTLP_F_IN_TOK, input_tokens),           OTLP_S_(OTLP_F_OUT_TOK, output_tokens),
+    OTLP_S_(OTLP_F_CACHE_READ, cache_read_tokens),  OTLP_S_(OTLP_F_CACHE_WRITE, cache_write_tokens),
+    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),
+};
+#undef OTLP_S_
+
 /* First insertion of a key wins, so configured keys (inserted first) shadow built-ins. */
 static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t prio) {
     size_t n = strlen(k);
@@ -106,6 +127,20 @@ static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t pr
             e->len = (uint32_t)n;
             e->field = (uint8_t)f;
             e->prio = prio;
+            e->llm = (n > 7 && memcmp(k, "gen_ai.", 7) == 0) || (n >= 4 && memcmp(k, "llm.", 4) == 0);
+            /* What otlp_apply would do without special cases (lower-casing, error flag). */
+            if (otlp_str_off[f] && f != OTLP_F_PROVIDER && f != OTLP_F_ERROR_TYPE) {
+                e->kind = OTLP_K_STR;
+                e->off = otlp_str_off[f];
+            } else if (otlp_u32_off[f]) {
+                e->kind = OTLP_K_COUNT;
+                e->off = otlp_u32_off[f];
+            }
+            e->present = f == OTLP_F_TENANT     ? SPAN_HAS_TENANT
+                         : f == OTLP_F_TEAM     ? SPAN_HAS_TEAM
+                         : f == OTLP_F_IN_TOK   ? SPAN_HAS_INPUT_TOKENS
+                         : f == OTLP_F_OUT_TOK  ? SPAN_HAS_OUTPUT_TOKENS
+                                                : 0;
             return 0;
         }
         if (e->len == n && memcmp(e->key, k, n) == 0) return 0;
@@ -217,13 +252,20 @@ int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...) {
 }
 
 char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n) {
-    static const char hx[] = "0123456789abcdef";
-    char *o = otlp_arena_alloc(&d->arena, 2 * n);
+    /* Two output characters per table entry: one load and one 2-byte store per input byte. */
+    static const char hx2[513] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    char *o = otlp_arena_get(&d->arena, 2 * n);
     if (!o) return NULL;
-    for (size_t i = 0; i < n; i++) {
-        o[2 * i] = hx[p[i] >> 4];
-        o[2 * i + 1] = hx[p[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(o + 2 * i, hx2 + 2 * p[i], 2);
     return o;
 }
 
@@ -301,16 +343,26 @@ void otlp_span_begin(otlp_dec_t *d) {
 }
 
 static int otlp_fmt_i64(char *buf, int64_t v) {
-    char tmp[24];
-    int n = 0, k = 0;
+    static const char d2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536"
+                             "37383940414243444546474849505152535455565758596061626364656667686970717273"
+                             "7475767778798081828384858687888990919293949596979899";
+    char tmp[44]; /* digits end at tmp[24]; the fixed-size copy below reads up to tmp[43] */
+    int i = 24, k = 0;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) { /* two digits per division, from the right */
+        i -= 2;
+        memcpy(tmp + i, d2 + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        i -= 2;
+        memcpy(tmp + i, d2 + 2 * u, 2);
+    } else {
+        tmp[--i] = (char)('0' + u);
+    }
     if (v < 0) buf[k++] = '-';
-    while (n)
-        buf[k++] = tmp[--n];
+    memcpy(buf + k, tmp + i, 20); /* fixed size (callers give >= 22 bytes); 24 - i are digits */
+    k += 24 - i;
     buf[k] = 0;
     return k;
 }
@@ -354,7 +406,7 @@ int otlp_fmt_double(char *buf, size_t size, double v) {
 
 /* Renders a scalar as text into the arena (for attrs and string columns given numbers). */
 static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
-    char tmp[48];
+    char *o;
     int n;
     switch (v->kind) {
     case OTLP_V_STR:
@@ -365,20 +417,21 @@ static span_str_t otlp_val_text(otlp_dec_t *d, const otlp_val_t *v) {
     case OTLP_V_BOOL:
         return v->i ? SPAN_STR_LIT("true") : SPAN_STR_LIT("false");
     case OTLP_V_INT:
-        n = otlp_fmt_i64(tmp, v->i);
-        break;
+        /* Straight into the arena (at most 20 characters), the unused tail given back. */
+        if (!(o = otlp_arena_get(&d->arena, 24))) return (span_str_t){NULL, 0};
+        n = otlp_fmt_i64(o, v->i);
+        otlp_arena_unget(&d->arena, (size_t)(24 - n));
+        return span_str(o, (size_t)n);
     case OTLP_V_DBL:
         if (isnan(v->d)) return SPAN_STR_LIT("NaN");
         if (isinf(v->d)) return v->d > 0 ? SPAN_STR_LIT("Infinity") : SPAN_STR_LIT("-Infinity");
-        n = otlp_fmt_double(tmp, sizeof(tmp), v->d);
-        break;
+        if (!(o = otlp_arena_get(&d->arena, 48))) return (span_str_t){NULL, 0};
+        n = otlp_fmt_double(o, 48, v->d);
+        otlp_arena_unget(&d->arena, (size_t)(48 - n));
+        return span_str(o, (size_t)n);
     default:
         return SPAN_STR_LIT("");
     }
-    char *o = otlp_arena_alloc(&d->arena, (size_t)n);
-    if (!o) return (span_str_t){NULL, 0};
-    memcpy(o, tmp, (size_t)n);
-    return span_str(o, (size_t)n);
 }
 
 /* Non-negative integer that fits the column; doubles only if integral. */
@@ -402,64 +455,12 @@ static int otlp_val_seconds(const otlp_val_t *v, double *out) {
     return 0;
 }
 
-static span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
-    switch (f) {
-    case OTLP_F_OPERATION:
-        return &s->operation;
-    case OTLP_F_PROVIDER:
-        return &s->provider;
-    case OTLP_F_MODEL:
-        return &s->model;
-    case OTLP_F_RESPONSE_MODEL:
-        return &s->response_model;
-    case OTLP_F_ERROR_TYPE:
-        return &s->error_class;
-    case OTLP_F_ENDPOINT:
-        return &s->endpoint;
-    case OTLP_F_SESSION:
-        return &s->session_id;
-    case OTLP_F_REQUEST_ID:
-        return &s->request_id;
-    case OTLP_F_SERVICE:
-        return &s->service;
-    case OTLP_F_ENV:
-        return &s->environment;
-    case OTLP_F_VERSION:
-        return &s->deploy_version;
-    case OTLP_F_TENANT:
-        return &s->tenant_id;
-    case OTLP_F_TEAM:
-        return &s->team_id;
-    case OTLP_F_FEATURE:
-        return &s->feature;
-    case OTLP_F_USER:
-        return &s->user_id;
-    case OTLP_F_PROMPT_TPL:
-        return &s->prompt_template;
-    case OTLP_F_PROMPT_VER:
-        return &s->prompt_version;
-    case OTLP_F_FINISH:
-        return &s->finish_reason;
-    default:
-        return NULL;
-    }
+static inline span_str_t *otlp_str_field(span_t *s, otlp_field_t f) {
+    return otlp_str_off[f] ? (span_str_t *)(void *)((char *)s + otlp_str_off[f]) : NULL;
 }
 
-static uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
-    switch (f) {
-    case OTLP_F_IN_TOK:
-        return &s->input_tokens;
-    case OTLP_F_OUT_TOK:
-        return &s->output_tokens;
-    case OTLP_F_CACHE_READ:
-        return &s->cache_read_tokens;
-    case OTLP_F_CACHE_WRITE:
-        return &s->cache_write_tokens;
-    case OTLP_F_REASONING:
-        return &s->reasoning_tokens;
-    default:
-        return NULL;
-    }
+static inline uint32_t *otlp_u32_field(span_t *s, otlp_field_t f) {
+    return otlp_u32_off[f] ? (uint32_t *)(void *)((char *)s + otlp_u32_off[f]) : NULL;
 }
 
 /* Provider names are compared case-sensitively downstream: lower-case them (OpenLLMetry
@@ -478,6 +479,12 @@ static span_str_t otlp_lower(otlp_dec_t *d, span_str_t v) {
     return span_str(o, v.n);
 }
 
+static inline uint64_t otlp_w8(const char *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
 static int otlp_is_content_key(span_str_t k) {
 #define OTLP_PRE_(s)                                                                               \
     { s, sizeof(s) - 1 }
@@ -488,10 +495,12 @@ static int otlp_is_content_key(span_str_t k) {
                OTLP_PRE_("llm.input_messages."), OTLP_PRE_("llm.output_messages."),
                OTLP_PRE_("llm.prompts.")};
 #undef OTLP_PRE_
-    if (k.n < 12 || (k.p[0] != 'g' && k.p[0] != 'l')) return 0;
+    if (k.n < 13) return 0; /* the shortest, "llm.prompts.0", is 13 bytes */
+    /* Most keys differ from every prefix in their first 8 bytes: one word compare each. */
+    uint64_t w = otlp_w8(k.p);
     for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
         size_t n = pre[i].n;
-        if (k.n > n && memcmp(k.p, pre[i].s, n) == 0) {
+        if (w == otlp_w8(pre[i].s) && k.n > n && memcmp(k.p, pre[i].s, n) == 0) {
             /* gen_ai.prompt.0.content, llm.input_messages.0.message.content, … */
             char c = k.p[n];
             if (c >= '0' && c <= '9') return 1;
@@ -660,6 +669,9 @@ int otlp_span_end(otlp_dec_t *d) {
     } else {
         s->status = SPAN_STR_LIT("ok");
     }
+    /* A non-LLM span kept by keep_all has no model, which validation requires of every row:
+     * it gets the marker "_none" so it is stored instead of dead-lettering its whole record. */
+    if (!f->is_llm && s->model.n == 0) s->model = SPAN_STR_LIT(OTLP_NO_MODEL);
     if (s->response_model.n == 0) s->response_model = s->model;
     st->spans_emitted++;
     if (d->buffering) return otlp_buffer_push(d);

@@ -343,41 +343,65 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
 static inline int otlp_ascii(const uint8_t *p, size_t n) {
     uint64_t acc = 0, w;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
+    if (n < 8) {
+        for (; i < n; i++)
+            acc |= p[i];
+        return (acc & 0x80) == 0;
+    }
+    for (; i + 16 < n; i += 16) {
+        uint64_t w2;
+        memcpy(&w, p + i, 8);
+        memcpy(&w2, p + i + 8, 8);
+        acc |= w | w2;
+    }
+    if (i + 8 < n) {
         memcpy(&w, p + i, 8);
         acc |= w;
     }
-    for (; i < n; i++)
-        acc |= p[i];
-    return (acc & 0x8080808080808080ull) == 0;
+    memcpy(&w, p + n - 8, 8); /* the last word, overlapping the previous one */
+    return ((acc | w) & 0x8080808080808080ull) == 0;
 }
 
 /* Fast path for the common encoding of a scalar attribute, as the SDKs and the Collector
  * write it: key (tag 0x0a, 1-byte length), value (tag 0x12, 1-byte length) holding exactly one
  * string (0x0a, 1-byte length), bool (0x10), int (0x18) or double (0x21) field. Returns 1
  * with key and v filled, 0 when the general path must decide (never an error). */
-static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key, otlp_val_t *v) {
-    if (e - p < 4 || p[0] != 0x0a || p[1] >= 0x80) return 0;
+/* A one-byte tag t followed by a one-byte length (below 0x80), as a 16-bit compare. */
+static inline int pb_tag_len1(const uint8_t *p, uint8_t t) {
+    uint16_t w;
+    memcpy(&w, p, 2); /* little-endian host: p[0] is the low byte */
+    return (w & 0x80ff) == t;
+}
+
+static inline __attribute__((always_inline)) int pb_kv_fast(const uint8_t *p, const uint8_t *e,
+                                                            span_str_t *key, otlp_val_t *v) {
+    size_t n = (size_t)(e - p);
+    if (n < 4 || !pb_tag_len1(p, 0x0a)) return 0;
     size_t kl = p[1];
+    if (kl + 4 > n) return 0;
     const uint8_t *q = p + 2 + kl;
-    if (e - q < 2 || q[0] != 0x12 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+    if (!pb_tag_len1(q, 0x12) || kl + 4 + q[1] != n) return 0;
     *key = span_str((const char *)p + 2, kl);
     q += 2;
     if (q == e) {
         v->kind = OTLP_V_NONE;
         return 1;
     }
-    switch (q[0]) {
-    case 0x0a:
-        if (e - q < 2 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+    /* Strings, by far the most common, before the switch. */
+    if (e - q >= 2 && pb_tag_len1(q, 0x0a) && (size_t)q[1] + 2 == (size_t)(e - q)) {
         v->kind = OTLP_V_STR;
         v->str = span_str((const char *)q + 2, q[1]);
         return 1;
+    }
+    switch (q[0]) {
     case 0x10:
     case 0x18: {
         pb_t b = {q + 1, e};
         uint64_t x;
-        if (pb_varint(&b, &x) || b.p != e) return 0;
+        if (e - q == 3 && q[1] >= 0x80 && q[2] < 0x80) /* two-byte varint: 128..16383 */
+            x = (uint64_t)(q[1] & 0x7f) | (uint64_t)q[2] << 7, b.p = e;
+        else if (pb_varint(&b, &x) || b.p != e)
+            return 0;
         v->kind = q[0] == 0x10 ? OTLP_V_BOOL : OTLP_V_INT;
         v->i = q[0] == 0x10 ? (x != 0) : (int64_t)x;
         return 1;
@@ -387,9 +411,43 @@ static inline int pb_kv_fast(const uint8_t *p, const uint8_t *e, span_str_t *key
         v->kind = OTLP_V_DBL;
         memcpy(&v->d, q + 1, 8);
         return 1;
+    case 0x2a: {
+        /* An array of strings (gen_ai.response.finish_reasons): each element 0x0a len
+         * (0x0a len string), all lengths one byte. Returns 2 with v->str = the raw elements;
+         * the caller renders them. */
+        if (e - q < 2 || q[1] >= 0x80 || q + 2 + q[1] != e) return 0;
+        for (const uint8_t *a = q + 2; a < e; a += 2 + a[1])
+            if (e - a < 4 || a[0] != 0x0a || a[1] >= 0x80 || a[2] != 0x0a || a[3] != a[1] - 2 ||
+                a + 2 + a[1] > e)
+                return 0;
+        v->kind = OTLP_V_ARRAY;
+        v->str = span_str((const char *)q + 2, (size_t)(e - q - 2));
+        return 2;
+    }
     default:
         return 0;
     }
+}
+
+/* Renders what pb_kv_fast returned 2 for as JSON (["stop"]), the same text as pb_render_array,
+ * and sets v->first to the first string. ERR_NOMEM on no memory. */
+static __attribute__((noinline)) int pb_str_array(otlp_dec_t *d, otlp_val_t *v) {
+    const uint8_t *a = (const uint8_t *)v->str.p, *e = a + v->str.n;
+    size_t cap = 6 * (size_t)v->str.n + 16;
+    char *o = otlp_arena_get(&d->arena, cap);
+    if (!o) return ERR_NOMEM;
+    wr_t w = {o, o + cap};
+    v->first = (span_str_t){NULL, 0};
+    wr_put(&w, "[", 1);
+    for (; a < e; a += 2 + a[1]) {
+        if (!v->first.p) v->first = span_str((const char *)a + 4, a[3]);
+        else wr_put(&w, ",", 1);
+        wr_json_str(&w, a + 4, a[3]);
+    }
+    wr_put(&w, "]", 1);
+    otlp_arena_unget(&d->arena, (size_t)(w.e - w.p));
+    v->str = span_str(o, (size_t)(w.p - o));
+    return ERR_OK;
 }
 
 /* KeyValue, general path: fields in any order, repeated, any value type. */
@@ -420,20 +478,30 @@ static __attribute__((noinline)) int pb_keyvalue_slow(otlp_dec_t *d, pb_t b, int
 
 /* KeyValue (key 1, value 2): checked (d->check) and/or mapped (d->mapping). Takes the
  * bounds as two pointers (not a struct) to keep the hot path in registers. */
-static inline int pb_keyvalue(otlp_dec_t *d, const uint8_t *p, const uint8_t *e, int depth,
-                              int is_resource, int apply) {
+static inline __attribute__((always_inline)) int pb_keyvalue(otlp_dec_t *d, const uint8_t *p,
+                                                             const uint8_t *e, int depth,
+                                                             int is_resource, int apply) {
     span_str_t k;
     otlp_val_t v;
-    if (pb_kv_fast(p, e, &k, &v)) {
-        /* In this layout tags and lengths are below 0x80: if the whole KeyValue is ASCII,
-         * so are the key and a string value. */
-        if (d->check && !(v.kind == OTLP_V_STR && otlp_ascii(p, (size_t)(e - p))) &&
-            (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
-             (v.kind == OTLP_V_STR && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n))))
-            return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
+    int fast = pb_kv_fast(p, e, &k, &v);
+    if (fast) {
+        /* In this layout tags and lengths are below 0x80: if the key (and, for strings, the
+         * rest of the KeyValue) is ASCII, it is UTF-8. Non-string values are not looked at. */
+        if (d->check) {
+            int hasstr = v.kind == OTLP_V_STR || fast == 2;
+            size_t n = hasstr ? (size_t)(e - (const uint8_t *)k.p) : k.n;
+            if (!otlp_ascii((const uint8_t *)k.p, n)) {
+                if (fast == 2) goto slow; /* arrays with non-ASCII strings: the general path */
+                if (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
+                    (hasstr && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n)))
+                    return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
+            }
+        }
         if (!d->mapping || !apply) return ERR_OK;
-        return otlp_apply(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
+        if (fast == 2 && pb_str_array(d, &v) != ERR_OK) return ERR_NOMEM;
+        return otlp_apply_fast(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
     }
+slow:;
     pb_t b = {p, e};
     return pb_keyvalue_slow(d, b, depth, is_resource, apply);
 }
@@ -499,11 +567,20 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
     pbf_t f = {0};
     int rc;
     span_t *s = &d->span;
+    const uint8_t *span_p = b.p; /* otlpeval hook */
+    int has_events = 0;          /* otlpeval hook */
     if (d->mapping) {
         if (!d->buffering) otlp_arena_rewind(&d->arena, mark); /* buffered spans keep theirs */
         otlp_span_begin(d);
     }
-    while ((rc = pb_next(d, &b, &f, "Span")) == ERR_OK && f.num) {
+    for (;;) {
+        /* Attributes (field 9) in the common layout (one-byte tag and length) skip pb_next. */
+        while (b.e - b.p >= 2 && pb_tag_len1(b.p, 0x4a) && b.p[1] <= b.e - b.p - 2) {
+            const uint8_t *kv = b.p + 2;
+            b.p = kv + kv[-1];
+            if ((rc = pb_keyvalue(d, kv, b.p, 1, 0, 1)) != ERR_OK) return rc;
+        }
+        if ((rc = pb_next(d, &b, &f, "Span")) != ERR_OK || !f.num) break;
         switch (f.num) {
         case 1:
             PB_EXPECT(f, PB_LEN, "Span");
@@ -532,6 +609,7 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
         case 11:
             PB_EXPECT(f, PB_LEN, "Span");
             if ((rc = pb_event(d, f.sub)) != ERR_OK) return rc;
+            has_events = 1; /* otlpeval hook */
             break;
         case 15:
             PB_EXPECT(f, PB_LEN, "Span");
@@ -541,6 +619,9 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             break;
         }
     }
+    /* otlpeval hook: the span's evaluation events, once per span (the checking pass) */
+    if (rc == ERR_OK && has_events && d->check && d->span_hook)
+        d->span_hook(d->span_hook_ctx, 0, span_p, (size_t)(b.e - span_p));
     if (rc != ERR_OK || !d->mapping) return rc;
     return otlp_span_end(d);
 }

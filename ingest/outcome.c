@@ -14,38 +14,10 @@
 #include "json_span.h"
 
 struct outcome_dec_s {
-    size_t max;
-    char *scratch;
-    size_t scratch_size;
+    fjson_dec_t f;
 };
 
 void outcome_reset(outcome_t *o) { memset(o, 0, sizeof(*o)); }
-
-outcome_dec_t *outcome_dec_new(size_t max_message_bytes, char *errstr, size_t errstr_size) {
-    outcome_dec_t *d = calloc(1, sizeof(*d));
-    if (!d) goto err;
-    d->max = max_message_bytes ? max_message_bytes : (size_t)1 << 20;
-    d->scratch_size = d->max + 16;
-    d->scratch = malloc(d->scratch_size);
-    if (!d->scratch) goto err;
-    return d;
-err:
-    if (errstr && errstr_size) snprintf(errstr, errstr_size, "outcome decoder: out of memory");
-    outcome_dec_destroy(d);
-    return NULL;
-}
-
-void outcome_dec_destroy(outcome_dec_t *d) {
-    if (!d) return;
-    free(d->scratch);
-    free(d);
-}
-
-int outcome_dec_owns(const outcome_dec_t *d, const void *p, size_t n) {
-    const char *c = p;
-    return c >= d->scratch && n <= d->scratch_size &&
-           c - d->scratch <= (ptrdiff_t)(d->scratch_size - n);
-}
 
 typedef enum { OK_STR, OK_TS, OK_VALUE, OK_CURRENCY } okind_t;
 
@@ -66,14 +38,9 @@ static const char *const of_names[] = {
 #undef OF_NAME_
 };
 
-typedef struct ofield_s {
-    const char *name;
-    uint8_t len, kind, canon;
-    uint16_t off;
-} ofield_t;
-
 #define OO(f) ((uint16_t)offsetof(outcome_t, f))
-static const ofield_t ofields[] = {
+/* kind: okind_t; canon: OF_*; off: the span_str_t member for OK_STR/OK_CURRENCY. */
+static const fjson_field_t ofields[] = {
     {"timestamp", 9, OK_TS, OF_TS, 0},
     {"ts", 2, OK_TS, OF_TS, 0},
     {"time", 4, OK_TS, OF_TS, 0},
@@ -89,6 +56,27 @@ static const ofield_t ofields[] = {
     {"amount", 6, OK_VALUE, OF_VALUE, 0},
     {"currency", 8, OK_CURRENCY, OF_CURRENCY, OO(currency)},
 };
+static const size_t n_ofields = sizeof(ofields) / sizeof(ofields[0]);
+
+outcome_dec_t *outcome_dec_new(size_t max_message_bytes, char *errstr, size_t errstr_size) {
+    outcome_dec_t *d = calloc(1, sizeof(*d));
+    if (!d || fjson_dec_init(&d->f, max_message_bytes, ofields, n_ofields) != 0) goto err;
+    return d;
+err:
+    if (errstr && errstr_size) snprintf(errstr, errstr_size, "outcome decoder: out of memory");
+    outcome_dec_destroy(d);
+    return NULL;
+}
+
+void outcome_dec_destroy(outcome_dec_t *d) {
+    if (!d) return;
+    fjson_dec_deinit(&d->f);
+    free(d);
+}
+
+int outcome_dec_owns(const outcome_dec_t *d, const void *p, size_t n) {
+    return fjson_dec_owns(&d->f, p, n);
+}
 
 static int ofail(const char **field, const char *name, int code) {
     if (field) *field = name;
@@ -113,18 +101,12 @@ int outcome_decode(outcome_dec_t *d, const char *payload, size_t len, outcome_t 
     int done = 0, rc;
     outcome_reset(o);
     if (field) *field = NULL;
-    if (len > d->max) return ERR_OVERSIZED;
-    if ((rc = fjson_begin(&j, payload, len, d->scratch, d->scratch_size)) != ERR_OK) return rc;
+    if (len > d->f.max) return ERR_OVERSIZED;
+    if ((rc = fjson_begin(&j, payload, len, d->f.scratch, d->f.scratch_size)) != ERR_OK) return rc;
     for (;;) {
         if ((rc = fjson_next(&j, &m, &done)) != ERR_OK) return rc;
         if (done) break;
-        const ofield_t *f = NULL;
-        for (size_t i = 0; i < sizeof(ofields) / sizeof(ofields[0]); i++)
-            if (m.key.n == ofields[i].len && m.key.p[0] == ofields[i].name[0] &&
-                memcmp(m.key.p, ofields[i].name, m.key.n) == 0) {
-                f = &ofields[i];
-                break;
-            }
+        const fjson_field_t *f = fjson_dec_field(&d->f, m.key);
         if (!f) continue; /* unknown fields are ignored (documented) */
         const char *fname = of_names[f->canon];
         if (seen & (1u << f->canon)) return ofail(field, fname, ERR_DUP_FIELD);

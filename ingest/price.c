@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "csv.h"
 #include "strhash.h"
 
@@ -294,16 +295,6 @@ typedef struct price_ent_s {
     price_row_t row;
 } price_ent_t;
 
-/* Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t price_days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* Parses YYYY-MM-DD (UTC) into epoch ms of 00:00. Returns 0 or -1. */
 static int price_parse_date(const char *p, size_t n, int64_t *ms) {
     if (n != 10 || p[4] != '-' || p[7] != '-' || !price_all_digits(p, 4) ||
@@ -314,7 +305,7 @@ static int price_parse_date(const char *p, size_t n, int64_t *ms) {
     if (y < 1970 || m < 1 || m > 12 || d < 1) return -1;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > mdays[m - 1] + (m == 2 && leap)) return -1;
-    *ms = price_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400000ll;
+    *ms = civil_days(y, (unsigned)m, (unsigned)d) * 86400000ll;
     return 0;
 }
 
@@ -380,6 +371,15 @@ err:
     free(prov);
     free(name);
     return -1;
+}
+
+static void price_ents_free(price_ent_t *ents, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(ents[i].prov);
+        free(ents[i].model);
+        free(ents[i].aliases);
+    }
+    free(ents);
 }
 
 static int price_build_index(price_table_t *pt) {
@@ -597,12 +597,7 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
         snprintf(msg, sizeof(msg), "out of memory");
         goto err;
     }
-    for (size_t i = 0; i < n_ents; i++) {
-        free(ents[i].prov);
-        free(ents[i].model);
-        free(ents[i].aliases);
-    }
-    free(ents);
+    price_ents_free(ents, n_ents);
     csv_deinit(&rd);
     return pt;
 
@@ -616,12 +611,7 @@ err_csv:
 err:
     if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s: %s", fname, msg);
 cleanup:
-    for (size_t i = 0; i < n_ents; i++) {
-        free(ents[i].prov);
-        free(ents[i].model);
-        free(ents[i].aliases);
-    }
-    free(ents);
+    price_ents_free(ents, n_ents);
     csv_deinit(&rd);
     price_destroy(pt);
     return NULL;

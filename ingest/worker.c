@@ -25,9 +25,14 @@
 #include "batch.h"
 #include "dlq.h"
 #include "err.h"
+#include "eval.h"
+#include "eval_columns.h"
 #include "json_span.h"
 #include "kafka_consumer.h"
 #include "otlp.h"
+#include "otlp_event.h"
+#include "otlp_logs.h"
+#include "outcome.h"
 #include "price.h"
 #include "rowbin.h"
 #include "span.h"
@@ -38,21 +43,41 @@
 #define WORKER_POLL_BATCH 4096
 #define WORKER_MAX_SENDERS 64
 
-/* The rows of one batch: RowBinary bytes with each row's offset and end, plus the rows for
- * llm_spans_rejected. Owned by the partition while open, by a job once sealed. */
-typedef struct wbatch_s {
+/* The tables a batch can write to. One Kafka record may yield rows for more than one of them
+ * (an OTLP trace record: spans and their evaluation events); all rows of a batch share its
+ * offset range, each table's insert carries the same dedup token (tokens are per table), and
+ * the range is committed only when every table's insert is stored or dead-lettered. */
+typedef enum { WT_SPAN = 0, WT_EVAL, WT_OUTCOME, WT_N } wtable_t;
+
+static const char *const wt_kind[WT_N] = {"span", "eval", "outcome"};
+
+/* Where rows of one table go (fixed for the worker's life). */
+typedef struct wtarget_s {
+    char table[256]; /* db.table */
+    const char *columns, *structure;
+} wtarget_t;
+
+/* The rows of one batch for one table: RowBinary bytes with each row's offset and end. */
+typedef struct wrows_s {
     buf_t rows;       /* RowBinary rows */
     int64_t *row_off; /* offset of row i */
     size_t *row_end;  /* end byte of row i in rows */
     size_t n_rows, cap_rows;
+    /* The original Kafka key and payload of each row, so a row the server refuses is
+     * dead-lettered with its original bytes: row i is orig[orig_beg[i] .. orig_end[i]), its
+     * first key_len[i] bytes the key; the rows of one record (same offset) share one copy.
+     * Counted in the byte budget. */
+    buf_t orig;
+    size_t *orig_beg, *orig_end, *key_len;
+} wrows_t;
+
+/* The rows of one batch, per table, plus the rows for the rejected table. Owned by the
+ * partition while open, by a job once sealed. */
+typedef struct wbatch_s {
+    wrows_t t[WT_N];
     buf_t rej; /* llm_spans_rejected rows */
     int64_t *rej_off;
     size_t n_rej, cap_rej;
-    /* The original Kafka key and payload of each row, so a row the server refuses is
-     * dead-lettered with its original bytes: row i is orig[orig_end[i-1] .. orig_end[i]),
-     * its first key_len[i] bytes the key. Counted in the byte budget. */
-    buf_t orig;
-    size_t *orig_end, *key_len;
 } wbatch_t;
 
 typedef struct wpart_s {
@@ -61,6 +86,8 @@ typedef struct wpart_s {
     int active; /* assigned and not lost */
     int eof;    /* reached the end (or the replay stop offset) and nothing new since */
     int paused;
+    config_fmt_t fmt; /* the topic's format */
+    wtable_t kind;    /* the table its records belong to (what metrics count them as) */
     int64_t stop_at; /* replay: first offset not to read; -1 = none */
     int64_t opened_ms;
     int64_t committed; /* last position committed by us, -1 none */
@@ -72,6 +99,7 @@ typedef struct wpart_s {
 
 /* A rejected single row found by bisection (sender side), dead-lettered by the consumer. */
 typedef struct wbad_s {
+    wtable_t t;
     size_t row;
     char *msg; /* owned */
 } wbad_t;
@@ -90,6 +118,7 @@ typedef struct wjob_s {
     wbad_t *bad;
     size_t n_bad, cap_bad;
     uint64_t inserted, retries;
+    uint64_t inserted_k[WT_N]; /* inserted, per table */
     double seconds;
 } wjob_t;
 
@@ -130,12 +159,22 @@ struct worker_s {
     dlq_t *dlq;
     jspan_dec_t *dec;
     otlp_dec_t *otlp; /* OTLP trace records (topics NAME:otlp_proto / NAME:otlp_json) */
+    eval_dec_t *edec;    /* topics NAME:eval (NULL when none) */
+    outcome_dec_t *odec; /* topics NAME:outcome (NULL when none) */
+    eval_limits_t elim;
+    /* gen_ai.evaluation.result rows of one OTLP record: span events of trace topics (attached
+     * to otlp unless legacy) and log records of otlp_logs_* topics. NULL when neither. */
+    otlp_evq_t *evq;
+    int evq_attached;
+    otlp_evq_stats_t evst, pub_evst;
+    eval_t eval;
+    outcome_t outcome;
     validate_opts_t vopts;
     price_table_t *prices;
     tenant_table_t *tenants;
     tenant_policy_t tpolicy;
-    char table[256], rejected[256];
-    const char *columns, *structure;
+    wtarget_t tgt[WT_N];
+    char rejected[256];
     span_t span;
     wpart_t *parts[WORKER_MAX_PARTS];
     int n_parts;
@@ -146,7 +185,8 @@ struct worker_s {
     wsender_t inline_snd; /* runs jobs on the consumer thread when there are no senders */
     wpool_t pool;
     worker_stats_t st;
-    uint64_t pub_consumed, pub_inserted; /* already published to metrics */
+    uint64_t consumed_k[WT_N], inserted_k[WT_N];         /* per kind, as st.consumed/inserted */
+    uint64_t pub_consumed[WT_N], pub_inserted[WT_N]; /* already published to metrics */
     int crash_after, crash_count;        /* test hook, see job_done() */
 };
 
@@ -171,26 +211,83 @@ static void sleep_ms(int64_t ms) {
 /* ---- batches */
 
 static void wbatch_clear(wbatch_t *b) {
-    buf_reset(&b->orig);
-    buf_reset(&b->rows);
+    for (int t = 0; t < WT_N; t++) {
+        buf_reset(&b->t[t].orig);
+        buf_reset(&b->t[t].rows);
+        b->t[t].n_rows = 0;
+    }
     buf_reset(&b->rej);
-    b->n_rows = 0;
     b->n_rej = 0;
 }
 
 static void wbatch_deinit(wbatch_t *b) {
-    buf_deinit(&b->rows);
+    for (int t = 0; t < WT_N; t++) {
+        wrows_t *r = &b->t[t];
+        buf_deinit(&r->rows);
+        buf_deinit(&r->orig);
+        free(r->row_off);
+        free(r->row_end);
+        free(r->orig_beg);
+        free(r->orig_end);
+        free(r->key_len);
+    }
     buf_deinit(&b->rej);
-    buf_deinit(&b->orig);
-    free(b->row_off);
-    free(b->row_end);
     free(b->rej_off);
-    free(b->orig_end);
-    free(b->key_len);
     memset(b, 0, sizeof(*b));
 }
 
-static int push_row(wbatch_t *b, int64_t off, const void *key, size_t key_len, const void *payload,
+/* Gives an empty batch its buffers (rows bounded by the partition budget). Idempotent. */
+static void wbatch_init(wbatch_t *b, size_t max_rows_bytes) {
+    for (int t = 0; t < WT_N; t++) {
+        if (!b->t[t].rows.max) buf_init(&b->t[t].rows, max_rows_bytes);
+        if (!b->t[t].orig.max) buf_init(&b->t[t].orig, 0);
+    }
+    if (!b->rej.max) buf_init(&b->rej, 0);
+}
+
+/* Rows of every table. */
+static size_t wbatch_rows(const wbatch_t *b) {
+    size_t n = 0;
+    for (int t = 0; t < WT_N; t++) n += b->t[t].n_rows;
+    return n;
+}
+
+/* RowBinary bytes of every table. */
+static size_t wbatch_row_bytes(const wbatch_t *b) {
+    size_t n = 0;
+    for (int t = 0; t < WT_N; t++) n += b->t[t].rows.len;
+    return n;
+}
+
+/* Bytes held: rows and original messages. */
+static size_t wbatch_held(const wbatch_t *b) {
+    size_t n = b->rej.len;
+    for (int t = 0; t < WT_N; t++) n += b->t[t].rows.len + b->t[t].orig.len;
+    return n;
+}
+
+/* A mark to take back what one record added (an OTLP record is all-or-nothing). */
+typedef struct wmark_s {
+    size_t rows_len[WT_N], orig_len[WT_N], n_rows[WT_N];
+} wmark_t;
+
+static void wbatch_mark(const wbatch_t *b, wmark_t *m) {
+    for (int t = 0; t < WT_N; t++) {
+        m->rows_len[t] = b->t[t].rows.len;
+        m->orig_len[t] = b->t[t].orig.len;
+        m->n_rows[t] = b->t[t].n_rows;
+    }
+}
+
+static void wbatch_rollback(wbatch_t *b, const wmark_t *m) {
+    for (int t = 0; t < WT_N; t++) {
+        buf_truncate(&b->t[t].rows, m->rows_len[t]);
+        buf_truncate(&b->t[t].orig, m->orig_len[t]);
+        b->t[t].n_rows = m->n_rows[t];
+    }
+}
+
+static int push_row(wrows_t *b, int64_t off, const void *key, size_t key_len, const void *payload,
                     size_t len) {
     if (b->n_rows == b->cap_rows) {
         size_t nc = b->cap_rows ? b->cap_rows * 2 : 1024;
@@ -200,6 +297,9 @@ static int push_row(wbatch_t *b, int64_t off, const void *key, size_t key_len, c
         size_t *e = realloc(b->row_end, nc * sizeof(*e));
         if (!e) return ERR_NOMEM;
         b->row_end = e;
+        e = realloc(b->orig_beg, nc * sizeof(*e));
+        if (!e) return ERR_NOMEM;
+        b->orig_beg = e;
         e = realloc(b->orig_end, nc * sizeof(*e));
         if (!e) return ERR_NOMEM;
         b->orig_end = e;
@@ -208,13 +308,20 @@ static int push_row(wbatch_t *b, int64_t off, const void *key, size_t key_len, c
         b->key_len = e;
         b->cap_rows = nc;
     }
-    if (key_len) buf_put(&b->orig, key, key_len);
-    if (len) buf_put(&b->orig, payload, len);
-    if (buf_error(&b->orig)) return buf_error(&b->orig);
-    b->row_off[b->n_rows] = off;
-    b->row_end[b->n_rows] = b->rows.len;
-    b->orig_end[b->n_rows] = b->orig.len;
-    b->key_len[b->n_rows] = key_len;
+    size_t i = b->n_rows;
+    if (i && b->row_off[i - 1] == off) { /* another row of the same record: share its bytes */
+        b->orig_beg[i] = b->orig_beg[i - 1];
+        b->orig_end[i] = b->orig_end[i - 1];
+    } else {
+        b->orig_beg[i] = b->orig.len;
+        if (key_len) buf_put(&b->orig, key, key_len);
+        if (len) buf_put(&b->orig, payload, len);
+        if (buf_error(&b->orig)) return buf_error(&b->orig);
+        b->orig_end[i] = b->orig.len;
+    }
+    b->row_off[i] = off;
+    b->row_end[i] = b->rows.len;
+    b->key_len[i] = key_len;
     b->n_rows++;
     return ERR_OK;
 }
@@ -246,6 +353,13 @@ static void part_clear_batch(wpart_t *p) {
     p->opened_ms = 0;
 }
 
+static config_fmt_t topic_format(const worker_t *w, const char *topic);
+
+static wtable_t fmt_kind(config_fmt_t f) {
+    if (f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON) return WT_EVAL;
+    return f == CONFIG_FMT_OUTCOME ? WT_OUTCOME : WT_SPAN;
+}
+
 static wpart_t *part_get(worker_t *w, const char *topic, int32_t partition) {
     wpart_t *p = part_find(w, topic, partition);
     if (p) return p;
@@ -256,11 +370,11 @@ static wpart_t *part_get(worker_t *w, const char *topic, int32_t partition) {
         return NULL;
     }
     p->partition = partition;
+    p->fmt = topic_format(w, topic);
+    p->kind = fmt_kind(p->fmt);
     p->stop_at = -1;
     p->committed = -1;
-    buf_init(&p->b.rows, (size_t)w->cfg->partition_max_bytes);
-    buf_init(&p->b.rej, 0);
-    buf_init(&p->b.orig, 0);
+    wbatch_init(&p->b, (size_t)w->cfg->partition_max_bytes);
     w->parts[w->n_parts++] = p;
     return p;
 }
@@ -305,20 +419,20 @@ static void resume_all(worker_t *w) {
 
 /* ---- sender side (any thread): only the job, the sender's sink, cfg, metrics and logs */
 
-/* Inserts rows [lo, hi) of the job with the token of their offset range, retrying retryable
- * errors with backoff until retry-max-ms. Returns ERR_OK, ERR_SERVER_REJECTED (res filled),
- * ERR_SERVER_FATAL, or a retry-class error when the time ran out. */
-static int insert_rows(wsender_t *s, wjob_t *j, size_t lo, size_t hi, sink_result_t *res) {
+/* Inserts rows [lo, hi) of table t of the job with the token of their offset range, retrying
+ * retryable errors with backoff until retry-max-ms. Returns ERR_OK, ERR_SERVER_REJECTED (res
+ * filled), ERR_SERVER_FATAL, or a retry-class error when the time ran out. */
+static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi, sink_result_t *res) {
     worker_t *w = s->w;
-    wbatch_t *b = &j->b;
+    wrows_t *b = &j->b.t[t];
+    const wtarget_t *tg = &w->tgt[t];
     size_t b0 = lo ? b->row_end[lo - 1] : 0, b1 = b->row_end[hi - 1];
     char token[512];
-    batch_token(token, sizeof(token), j->p->topic, j->p->partition,
-                (batch_range_t){b->row_off[lo], b->row_off[hi - 1]});
+    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo, hi);
     double t0 = mono_s();
     for (;;) {
         double a = mono_s();
-        int rc = sink_insert(s->sink, w->table, w->columns, w->structure, b->rows.data + b0, b1 - b0,
+        int rc = sink_insert(s->sink, tg->table, tg->columns, tg->structure, b->rows.data + b0, b1 - b0,
                              w->cfg->legacy ? NULL : token, res);
         if (w->m) metrics_histogram_observe(w->m, "spanhouse_insert_seconds", NULL, mono_s() - a);
         if (rc == ERR_OK) {
@@ -329,6 +443,7 @@ static int insert_rows(wsender_t *s, wjob_t *j, size_t lo, size_t hi, sink_resul
         double spent_ms = (mono_s() - t0) * 1000;
         log_line_t l;
         log_begin(w->lg, &l, LOG_WARN, "insert_retry");
+        log_str(&l, "table", tg->table);
         log_str(&l, "token", token);
         log_str(&l, "error", err_name(rc));
         log_int(&l, "ch_code", res->ch_code);
@@ -365,19 +480,20 @@ static int insert_rows(wsender_t *s, wjob_t *j, size_t lo, size_t hi, sink_resul
 
 /* Bisects [lo, hi) until the rows the server refuses are isolated; records those in j->bad
  * (each sub-range carries the token of its own offset range, so a retry is deterministic). */
-static int insert_split(wsender_t *s, wjob_t *j, size_t lo, size_t hi) {
+static int insert_split(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi) {
     worker_t *w = s->w;
     sink_result_t res;
-    int rc = insert_rows(s, j, lo, hi, &res);
+    int rc = insert_rows(s, j, t, lo, hi, &res);
     if (rc != ERR_SERVER_REJECTED) {
         if (rc == ERR_OK) j->inserted += hi - lo;
         else {
             log_line_t l;
             log_begin(w->lg, &l, LOG_ERROR, "insert_failed");
+            log_str(&l, "table", w->tgt[t].table);
             log_str(&l, "topic", j->p->topic);
             log_int(&l, "partition", j->p->partition);
-            log_int(&l, "first", j->b.row_off[lo]);
-            log_int(&l, "last", j->b.row_off[hi - 1]);
+            log_int(&l, "first", j->b.t[t].row_off[lo]);
+            log_int(&l, "last", j->b.t[t].row_off[hi - 1]);
             log_str(&l, "error", err_name(rc));
             log_int(&l, "ch_code", res.ch_code);
             log_str(&l, "msg", res.msg);
@@ -394,19 +510,29 @@ static int insert_split(wsender_t *s, wjob_t *j, size_t lo, size_t hi) {
             j->cap_bad = nc;
         }
         if (!(j->bad[j->n_bad].msg = strdup(res.msg))) return ERR_NOMEM;
+        j->bad[j->n_bad].t = t;
         j->bad[j->n_bad++].row = lo;
         return ERR_OK;
     }
     size_t mid = lo + (hi - lo) / 2;
-    rc = insert_split(s, j, lo, mid);
+    rc = insert_split(s, j, t, lo, mid);
     if (rc != ERR_OK) return rc;
-    return insert_split(s, j, mid, hi);
+    return insert_split(s, j, t, mid, hi);
 }
 
+/* Inserts every table's rows of the job, one insert per table (same offset range, same
+ * token); the job is done only when all of them are. */
 static void job_run(wsender_t *s, wjob_t *j) {
     double t0 = mono_s();
-    if (atomic_load(&s->w->pool.abort)) j->rc = ERR_SERVER_FATAL;
-    else j->rc = j->b.n_rows ? insert_split(s, j, 0, j->b.n_rows) : ERR_OK;
+    j->rc = ERR_OK;
+    for (int t = 0; t < WT_N && j->rc == ERR_OK; t++) {
+        if (atomic_load(&s->w->pool.abort)) j->rc = ERR_SERVER_FATAL;
+        else if (j->b.t[t].n_rows) {
+            uint64_t before = j->inserted;
+            j->rc = insert_split(s, j, (wtable_t)t, 0, j->b.t[t].n_rows);
+            j->inserted_k[t] = j->inserted - before;
+        }
+    }
     j->seconds = mono_s() - t0;
 }
 
@@ -475,7 +601,7 @@ static void on_revoked(void *opaque, const char *topic, int32_t partition) {
     log_begin(w->lg, &l, LOG_INFO, "partition_revoked");
     log_str(&l, "topic", topic);
     log_int(&l, "partition", partition);
-    log_int(&l, "dropped_rows", (int64_t)p->b.n_rows);
+    log_int(&l, "dropped_rows", (int64_t)wbatch_rows(&p->b));
     log_end(&l);
     part_clear_batch(p);
     batch_part_init(&p->bp, 0);
@@ -501,7 +627,8 @@ static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int6
 
 /* ---- dead letters (consumer thread) */
 
-static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, dlq_letter_t *lt) {
+/* Dead-letters one record of kind k (DLQ topic and/or rejected table, counted per kind). */
+static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_letter_t *lt) {
     char e[512];
     if (w->dlq) {
         if (batch_part_hold(&p->bp, lt->offset) != 0) return ERR_INVAL;
@@ -513,17 +640,18 @@ static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, dlq_letter_t *lt) {
     }
     if (*w->rejected) {
         if (batch_part_hold(&p->bp, lt->offset) != 0) return ERR_INVAL;
-        dlq_encode_rejected(&b->rej, now_ms(), "span", lt);
+        dlq_encode_rejected(&b->rej, now_ms(), wt_kind[k], lt);
         if (buf_error(&b->rej) || push_rej(b, lt->offset) != ERR_OK) return ERR_NOMEM;
     }
     w->st.rejected++;
     if (w->m) {
         char lab[128];
-        snprintf(lab, sizeof(lab), "reason=\"%s\"", lt->reason);
+        snprintf(lab, sizeof(lab), "reason=\"%s\",kind=\"%s\"", lt->reason, wt_kind[k]);
         metrics_counter_add(w->m, "spanhouse_rejected_total", lab, 1);
     }
     log_line_t l;
     log_begin(w->lg, &l, LOG_WARN, "dead_letter");
+    log_str(&l, "kind", wt_kind[k]);
     log_str(&l, "reason", lt->reason);
     log_str(&l, "field", lt->field);
     log_str(&l, "topic", lt->topic);
@@ -578,6 +706,7 @@ static void job_put(worker_t *w, wjob_t *j) {
     for (size_t i = 0; i < j->n_bad; i++) free(j->bad[i].msg);
     j->n_bad = 0;
     j->inserted = j->retries = 0;
+    memset(j->inserted_k, 0, sizeof(j->inserted_k));
     j->rc = ERR_OK;
     j->p = NULL;
     wbatch_clear(&j->b);
@@ -610,15 +739,17 @@ static int job_done(worker_t *w, wjob_t *j) {
         return ERR_OK;
     }
     w->st.inserted += j->inserted;
+    for (int t = 0; t < WT_N; t++) w->inserted_k[t] += j->inserted_k[t];
     for (size_t i = 0; i < j->n_bad && rc == ERR_OK; i++) {
         /* Dead-lettered with the original key and bytes, not the encoded row. */
-        size_t row = j->bad[i].row, o0 = row ? j->b.orig_end[row - 1] : 0, kl = j->b.key_len[row];
-        const uint8_t *o = j->b.orig.data ? j->b.orig.data + o0 : (const uint8_t *)"";
+        const wrows_t *tb = &j->b.t[j->bad[i].t];
+        size_t row = j->bad[i].row, o0 = tb->orig_beg[row], kl = tb->key_len[row];
+        const uint8_t *o = tb->orig.data ? tb->orig.data + o0 : (const uint8_t *)"";
         dlq_letter_t lt = {.reason = err_name(ERR_SERVER_REJECTED), .field = "", .detail = j->bad[i].msg,
-                           .topic = p->topic, .partition = p->partition, .offset = j->b.row_off[row],
+                           .topic = p->topic, .partition = p->partition, .offset = tb->row_off[row],
                            .key = kl ? o : NULL, .key_len = kl, .payload = (const char *)o + kl,
-                           .len = j->b.orig_end[row] - o0 - kl, .payload_format = "original"};
-        rc = dead_letter(w, p, &j->b, &lt);
+                           .len = tb->orig_end[row] - o0 - kl, .payload_format = "original"};
+        rc = dead_letter(w, p, &j->b, j->bad[i].t, &lt);
     }
     if (rc == ERR_OK) rc = insert_rejected(w, p, &j->b, j->r);
     if (rc == ERR_OK && w->dlq && dlq_flush(w->dlq, 30000) > 0) {
@@ -642,7 +773,7 @@ static int job_done(worker_t *w, wjob_t *j) {
     int64_t pos = batch_part_commit_pos(&p->bp);
     w->st.batches++;
     if (w->m) {
-        metrics_histogram_observe(w->m, "spanhouse_batch_rows", NULL, (double)j->b.n_rows);
+        metrics_histogram_observe(w->m, "spanhouse_batch_rows", NULL, (double)wbatch_rows(&j->b));
         metrics_histogram_observe(w->m, "spanhouse_batch_bytes", NULL, (double)j->bytes);
     }
     log_line_t l;
@@ -651,7 +782,7 @@ static int job_done(worker_t *w, wjob_t *j) {
     log_int(&l, "partition", p->partition);
     log_int(&l, "first", j->r.first);
     log_int(&l, "last", j->r.last);
-    log_int(&l, "rows", (int64_t)j->b.n_rows);
+    log_int(&l, "rows", (int64_t)wbatch_rows(&j->b));
     log_int(&l, "bytes", (int64_t)j->bytes);
     log_dbl(&l, "seconds", j->seconds);
     log_end(&l);
@@ -845,14 +976,12 @@ static int flush(worker_t *w, wpart_t *p) {
     wbatch_t empty = j->b;
     j->b = p->b;
     p->b = empty;
-    if (!p->b.rows.max) buf_init(&p->b.rows, (size_t)w->cfg->partition_max_bytes);
-    if (!p->b.rej.max) buf_init(&p->b.rej, 0);
-    if (!p->b.orig.max) buf_init(&p->b.orig, 0);
+    wbatch_init(&p->b, (size_t)w->cfg->partition_max_bytes);
     p->opened_ms = 0;
     j->p = p;
     j->gen = p->gen;
     j->r = r;
-    j->bytes = j->b.rows.len + j->b.rej.len + j->b.orig.len;
+    j->bytes = wbatch_held(&j->b);
     int rc = pool_submit(w, j);
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
     return rc;
@@ -880,7 +1009,7 @@ static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off,
                            .detail = ei.detail[0] ? ei.detail : err2str(rc), .topic = topic,
                            .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
                            .payload = payload, .len = len, .payload_format = "original"};
-        return dead_letter(w, p, &p->b, &lt);
+        return dead_letter(w, p, &p->b, WT_SPAN, &lt);
     }
     return encode_span(w, p, s, topic, off, key, key_len, payload, len, now);
 }
@@ -896,9 +1025,10 @@ static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, in
     s->kafka_partition = p->partition;
     s->kafka_offset = off;
     s->ingested_ms = now;
-    rowbin_encode_span(&p->b.rows, s);
-    if (buf_error(&p->b.rows)) return buf_error(&p->b.rows);
-    return push_row(&p->b, off, key, key_len, payload, payload ? len : 0);
+    wrows_t *r = &p->b.t[WT_SPAN];
+    rowbin_encode_span(&r->rows, s);
+    if (buf_error(&r->rows)) return buf_error(&r->rows);
+    return push_row(r, off, key, key_len, payload, payload ? len : 0);
 }
 
 typedef struct otlp_ctx_s {
@@ -934,6 +1064,10 @@ static int otlp_row_cb(void *ctx, span_t *s) {
     return 0;
 }
 
+static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                      size_t key_len, const char *payload, size_t len, int64_t now,
+                      int all_or_nothing);
+
 /* OTLP trace export request: many spans per message, all-or-nothing. The spans of one record
  * all carry its offset; if the record is malformed or any of its LLM spans fails validation,
  * the rows already encoded from it are taken back and the record is dead-lettered whole, with
@@ -946,7 +1080,12 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
     otlp_stats_t st;
     memset(&st, 0, sizeof(st));
     char detail[256] = "";
-    size_t rows_len = p->b.rows.len, orig_len = p->b.orig.len, n_rows = p->b.n_rows;
+    wmark_t mark;
+    wbatch_mark(&p->b, &mark);
+    if (w->evq_attached) {
+        int brc = otlp_evq_begin(w->evq, payload ? len : 0, now);
+        if (brc != ERR_OK) return brc;
+    }
     int rc = fmt == CONFIG_FMT_OTLP_PROTO
                  ? otlp_proto_decode(w->otlp, (const uint8_t *)(payload ? payload : ""),
                                      payload ? len : 0, otlp_row_cb, &c, &st, detail, sizeof(detail))
@@ -955,10 +1094,14 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
     if (c.rc != ERR_OK) return c.rc;
     if (w->m && st.spans_skipped_non_llm)
         metrics_counter_add(w->m, "spanhouse_otlp_spans_skipped_total", NULL, st.spans_skipped_non_llm);
-    if (rc == ERR_OK && !c.bad) return ERR_OK;
-    buf_truncate(&p->b.rows, rows_len);
-    buf_truncate(&p->b.orig, orig_len);
-    p->b.n_rows = n_rows;
+    if (rc == ERR_OK && !c.bad) {
+        if (!w->evq_attached) return ERR_OK;
+        otlp_evq_end(w->evq, &w->evst);
+        /* Span events: the spans are stored whatever their evaluation events hold; a rejected
+         * event sends a copy of the record to the DLQ (kind eval), see encode_evq(). */
+        return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 0);
+    }
+    wbatch_rollback(&p->b, &mark);
     if (c.bad) {
         rc = c.bad;
         snprintf(detail, sizeof(detail), "span %llu of the record: %s%s%s",
@@ -969,7 +1112,120 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
                        .detail = detail[0] ? detail : err2str(rc), .topic = topic,
                        .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
                        .payload = payload, .len = len, .payload_format = "original"};
-    return dead_letter(w, p, &p->b, &lt);
+    return dead_letter(w, p, &p->b, WT_SPAN, &lt);
+}
+
+/* Encodes one valid eval into partition p's batch for llm_evals, with the record kept beside
+ * it (shared by the rows of one record). */
+static int encode_eval(wpart_t *p, eval_t *e, const char *topic, int64_t off, const void *key,
+                       size_t key_len, const char *payload, size_t len, int64_t now) {
+    e->kafka_topic = span_str(topic, strlen(topic));
+    e->kafka_partition = p->partition;
+    e->kafka_offset = off;
+    e->ingested_ms = now;
+    wrows_t *r = &p->b.t[WT_EVAL];
+    eval_encode(&r->rows, e);
+    if (buf_error(&r->rows)) return buf_error(&r->rows);
+    return push_row(r, off, key, key_len, payload, payload ? len : 0);
+}
+
+/* The evaluation rows w->evq holds for the record at off. all_or_nothing (logs topics): any
+ * rejected entry or overflow dead-letters the whole record and stores none of its rows.
+ * Otherwise (span events of a trace record, whose spans are already encoded): the valid rows
+ * are stored and, if an entry was rejected, a copy of the record goes to the DLQ with that
+ * entry's reason and a detail saying the rest was stored. */
+static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                      size_t key_len, const char *payload, size_t len, int64_t now,
+                      int all_or_nothing) {
+    size_t n = otlp_evq_count(w->evq), over = otlp_evq_overflow(w->evq), bad = n, n_bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (otlp_evq_get(w->evq, i)->rc != ERR_OK && n_bad++ == 0) bad = i;
+    if (!(all_or_nothing && (n_bad || over))) {
+        for (size_t i = 0; i < n; i++) {
+            const otlp_eval_t *ev = otlp_evq_get(w->evq, i);
+            if (ev->rc != ERR_OK) continue;
+            eval_t e = ev->e;
+            int rc = encode_eval(p, &e, topic, off, key, key_len, payload, len, now);
+            if (rc != ERR_OK) return rc;
+        }
+    }
+    if (!n_bad && !over) return ERR_OK;
+    int code = n_bad ? otlp_evq_get(w->evq, bad)->rc : ERR_OVERSIZED;
+    const char *field = n_bad && otlp_evq_get(w->evq, bad)->field ? otlp_evq_get(w->evq, bad)->field : "";
+    char detail[256];
+    if (n_bad)
+        snprintf(detail, sizeof(detail), "evaluation event #%zu of the record: %s (%zu of %zu rejected%s)%s",
+                 bad, err2str(code), n_bad, n, over ? ", more over the per-record limit" : "",
+                 all_or_nothing ? "; nothing of the record stored" : "; its spans and valid evaluations stored");
+    else
+        snprintf(detail, sizeof(detail), "%zu evaluation events over the per-record limit%s", over,
+                 all_or_nothing ? "; nothing of the record stored" : "; its spans and first evaluations stored");
+    dlq_letter_t lt = {.reason = err_name(code), .field = field, .detail = detail, .topic = topic,
+                       .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
+                       .payload = payload, .len = len, .payload_format = "original"};
+    return dead_letter(w, p, &p->b, WT_EVAL, &lt);
+}
+
+/* OTLP logs export request (topics NAME:otlp_logs_proto / NAME:otlp_logs_json): its
+ * gen_ai.evaluation.result log records become llm_evals rows, all or nothing per record; other
+ * log records are counted and skipped (a record without evaluations stores nothing). */
+static int process_otlp_logs(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                             size_t key_len, const char *payload, size_t len, int64_t now) {
+    char detail[256] = "";
+    int rc = p->fmt == CONFIG_FMT_OTLP_LOGS_PROTO
+                 ? otlp_logs_proto_decode(w->evq, (const uint8_t *)(payload ? payload : ""), payload ? len : 0,
+                                          now, &w->evst, detail, sizeof(detail))
+                 : otlp_logs_json_decode(w->evq, payload ? payload : "", payload ? len : 0, now, &w->evst,
+                                         detail, sizeof(detail));
+    if (rc == ERR_NOMEM) return rc;
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc), .field = "", .detail = detail[0] ? detail : err2str(rc),
+                           .topic = topic, .partition = p->partition, .offset = off, .key = key,
+                           .key_len = key_len, .payload = payload, .len = len, .payload_format = "original"};
+        return dead_letter(w, p, &p->b, WT_EVAL, &lt);
+    }
+    return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 1);
+}
+
+/* Flat JSON quality evaluation (topics NAME:eval): one row of llm_evals per message. */
+static int process_eval(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                        size_t key_len, const char *payload, size_t len, int64_t now) {
+    const char *field = NULL;
+    eval_t *e = &w->eval;
+    int rc = eval_decode(w->edec, payload ? payload : "", payload ? len : 0, e, &field);
+    if (rc == ERR_OK) rc = eval_validate(&w->elim, e, now, &field);
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc), .field = field ? field : "", .detail = err2str(rc),
+                           .topic = topic, .partition = p->partition, .offset = off, .key = key,
+                           .key_len = key_len, .payload = payload, .len = len,
+                           .payload_format = "original"};
+        return dead_letter(w, p, &p->b, WT_EVAL, &lt);
+    }
+    return encode_eval(p, e, topic, off, key, key_len, payload, len, now);
+}
+
+/* Flat JSON business outcome (topics NAME:outcome): one row of llm_outcomes per message. */
+static int process_outcome(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                           size_t key_len, const char *payload, size_t len, int64_t now) {
+    const char *field = NULL;
+    outcome_t *o = &w->outcome;
+    int rc = outcome_decode(w->odec, payload ? payload : "", payload ? len : 0, o, &field);
+    if (rc == ERR_OK) rc = outcome_validate(&w->elim, o, now, &field);
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc), .field = field ? field : "", .detail = err2str(rc),
+                           .topic = topic, .partition = p->partition, .offset = off, .key = key,
+                           .key_len = key_len, .payload = payload, .len = len,
+                           .payload_format = "original"};
+        return dead_letter(w, p, &p->b, WT_OUTCOME, &lt);
+    }
+    o->kafka_topic = span_str(topic, strlen(topic));
+    o->kafka_partition = p->partition;
+    o->kafka_offset = off;
+    o->ingested_ms = now;
+    wrows_t *r = &p->b.t[WT_OUTCOME];
+    outcome_encode(&r->rows, o);
+    if (buf_error(&r->rows)) return buf_error(&r->rows);
+    return push_row(r, off, key, key_len, payload, payload ? len : 0);
 }
 
 static config_fmt_t topic_format(const worker_t *w, const char *topic) {
@@ -999,17 +1255,20 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
     if (ar != 0) return ar == -1 ? ERR_OK : ERR_INVAL;
     if (!p->opened_ms) p->opened_ms = now;
     w->st.consumed++;
-    config_fmt_t fmt = topic_format(w, topic);
-    if (fmt == CONFIG_FMT_OTLP_PROTO || fmt == CONFIG_FMT_OTLP_JSON) {
-        rc = process_otlp(w, p, fmt, topic, off, key, key_len, payload, len, now);
-        if (rc != ERR_OK) return rc;
-    } else {
-        rc = process_json(w, p, topic, off, key, key_len, payload, len, now);
-        if (rc != ERR_OK) return rc;
+    w->consumed_k[p->kind]++;
+    switch (p->fmt) {
+    case CONFIG_FMT_OTLP_PROTO:
+    case CONFIG_FMT_OTLP_JSON: rc = process_otlp(w, p, p->fmt, topic, off, key, key_len, payload, len, now); break;
+    case CONFIG_FMT_EVAL: rc = process_eval(w, p, topic, off, key, key_len, payload, len, now); break;
+    case CONFIG_FMT_OUTCOME: rc = process_outcome(w, p, topic, off, key, key_len, payload, len, now); break;
+    case CONFIG_FMT_OTLP_LOGS_PROTO:
+    case CONFIG_FMT_OTLP_LOGS_JSON: rc = process_otlp_logs(w, p, topic, off, key, key_len, payload, len, now); break;
+    default: rc = process_json(w, p, topic, off, key, key_len, payload, len, now); break;
     }
+    if (rc != ERR_OK) return rc;
     if (fl & BATCH_SEAL_AFTER) return flush(w, p);
-    if (!(fl & BATCH_PLANNED) && ((int64_t)p->b.n_rows >= w->cfg->batch_max_rows ||
-                                  (int64_t)p->b.rows.len >= w->cfg->batch_max_bytes))
+    if (!(fl & BATCH_PLANNED) && ((int64_t)wbatch_rows(&p->b) >= w->cfg->batch_max_rows ||
+                                  (int64_t)wbatch_row_bytes(&p->b) >= w->cfg->batch_max_bytes))
         return flush(w, p);
     return ERR_OK;
 }
@@ -1054,12 +1313,32 @@ static int flush_all(worker_t *w) {
     return ERR_OK;
 }
 
+/* Counters by kind (span, eval, outcome): consumed counts records by their topic's kind,
+ * inserted counts rows by the table they went to. */
 static void publish(worker_t *w) {
     if (!w->m) return;
-    metrics_counter_add(w->m, "spanhouse_consumed_total", NULL, w->st.consumed - w->pub_consumed);
-    metrics_counter_add(w->m, "spanhouse_inserted_rows_total", NULL, w->st.inserted - w->pub_inserted);
-    w->pub_consumed = w->st.consumed;
-    w->pub_inserted = w->st.inserted;
+    for (int t = 0; t < WT_N; t++) {
+        char lab[32];
+        snprintf(lab, sizeof(lab), "kind=\"%s\"", wt_kind[t]);
+        if (w->consumed_k[t] != w->pub_consumed[t] || (t == WT_SPAN && !w->pub_consumed[t]))
+            metrics_counter_add(w->m, "spanhouse_consumed_total", lab, w->consumed_k[t] - w->pub_consumed[t]);
+        if (w->inserted_k[t] != w->pub_inserted[t] || (t == WT_SPAN && !w->pub_inserted[t]))
+            metrics_counter_add(w->m, "spanhouse_inserted_rows_total", lab, w->inserted_k[t] - w->pub_inserted[t]);
+        w->pub_consumed[t] = w->consumed_k[t];
+        w->pub_inserted[t] = w->inserted_k[t];
+    }
+    if (w->evq) { /* OTLP evaluation events (span events and log records) */
+        const otlp_evq_stats_t *a = &w->evst, *b = &w->pub_evst;
+        if (a->evals_ok != b->evals_ok)
+            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"ok\"", a->evals_ok - b->evals_ok);
+        if (a->evals_rejected != b->evals_rejected)
+            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"rejected\"",
+                                a->evals_rejected - b->evals_rejected);
+        if (a->events_other != b->events_other)
+            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"other\"",
+                                a->events_other - b->events_other);
+        w->pub_evst = w->evst;
+    }
 }
 
 /* The end of run and ingest-file alike: on an error tell the senders to stop retrying, wait
@@ -1099,10 +1378,27 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     if (getenv("SPANHOUSE_TEST_CRASH_AFTER_INSERTS"))
         w->crash_after = atoi(getenv("SPANHOUSE_TEST_CRASH_AFTER_INSERTS"));
     w->tpolicy = !strcmp(cfg->tenant_policy, "override") ? TENANT_POLICY_OVERRIDE : TENANT_POLICY_FILL;
-    snprintf(w->table, sizeof(w->table), "%s.%s", cfg->database, cfg->table);
+    snprintf(w->tgt[WT_SPAN].table, sizeof(w->tgt[WT_SPAN].table), "%s.%s", cfg->database, cfg->table);
+    w->tgt[WT_SPAN].columns = rowbin_column_list();
+    w->tgt[WT_SPAN].structure = rowbin_structure((int)cfg->legacy);
+    snprintf(w->tgt[WT_EVAL].table, sizeof(w->tgt[WT_EVAL].table), "%s.%s", cfg->database, cfg->eval_table);
+    w->tgt[WT_EVAL].columns = eval_column_list();
+    w->tgt[WT_EVAL].structure = eval_structure();
+    snprintf(w->tgt[WT_OUTCOME].table, sizeof(w->tgt[WT_OUTCOME].table), "%s.%s", cfg->database, cfg->outcome_table);
+    w->tgt[WT_OUTCOME].columns = outcome_column_list();
+    w->tgt[WT_OUTCOME].structure = outcome_structure();
     if (*cfg->rejected_table) snprintf(w->rejected, sizeof(w->rejected), "%s.%s", cfg->database, cfg->rejected_table);
-    w->columns = rowbin_column_list();
-    w->structure = rowbin_structure((int)cfg->legacy);
+    eval_limits_default(&w->elim);
+    w->elim.max_future_ms = cfg->ts_future_tolerance_ms;
+    w->elim.max_past_ms = cfg->ts_past_tolerance_ms;
+    for (int t = 0; t < cfg->n_topics; t++) {
+        if (cfg->topics[t].format == CONFIG_FMT_EVAL && !w->edec &&
+            !(w->edec = eval_dec_new((size_t)cfg->max_message_bytes, errstr, errstr_size)))
+            goto err;
+        if (cfg->topics[t].format == CONFIG_FMT_OUTCOME && !w->odec &&
+            !(w->odec = outcome_dec_new((size_t)cfg->max_message_bytes, errstr, errstr_size)))
+            goto err;
+    }
     validate_opts_default(&w->vopts);
     w->vopts.max_future_ms = cfg->ts_future_tolerance_ms;
     w->vopts.max_past_ms = cfg->ts_past_tolerance_ms;
@@ -1112,7 +1408,32 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     if (!(w->dec = jspan_dec_new(&jo, errstr, errstr_size))) goto err;
     otlp_map_t om;
     otlp_map_default(&om);
+    om.tenant_key = cfg->otlp_tenant_attr;
+    om.team_key = cfg->otlp_team_attr;
+    om.feature_key = cfg->otlp_feature_attr;
+    om.user_key = cfg->otlp_user_attr;
+    om.prompt_template_key = cfg->otlp_prompt_template_attr;
+    om.prompt_version_key = cfg->otlp_prompt_version_attr;
+    om.endpoint_key = cfg->otlp_endpoint_attr;
+    om.keep_all = cfg->otlp_keep_all != 0;
+    om.keep_content = cfg->otlp_keep_content != 0;
     if (!(w->otlp = otlp_dec_new(&om, errstr, errstr_size))) goto err;
+    {
+        /* Evaluation results: log records of otlp_logs_* topics, and span events of trace
+         * topics (not with legacy: the 18.16 server has no llm_evals). */
+        int logs = 0, traces = 0;
+        for (int t = 0; t < cfg->n_topics; t++) {
+            config_fmt_t f = cfg->topics[t].format;
+            logs |= f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON;
+            traces |= f == CONFIG_FMT_OTLP_PROTO || f == CONFIG_FMT_OTLP_JSON;
+        }
+        if (cfg->legacy) traces = 0;
+        if ((logs || traces) && !(w->evq = otlp_evq_new(0, &w->elim, errstr, errstr_size))) goto err;
+        if (traces) {
+            otlp_evq_attach(w->evq, w->otlp);
+            w->evq_attached = 1;
+        }
+    }
     if (*cfg->pricing && !(w->prices = price_load(cfg->pricing, errstr, errstr_size))) goto err;
     if (*cfg->tenants && !(w->tenants = tenant_load(cfg->tenants, errstr, errstr_size))) goto err;
     sink_backoff_init(&w->backoff, 100, 10000, (uint64_t)getpid() * 2654435761u + (uint64_t)now_ms());
@@ -1167,7 +1488,11 @@ void worker_destroy(worker_t *w) {
     dlq_destroy(w->dlq);
     for (int i = 0; i < w->n_parts; i++) part_free(w->parts[i]);
     jspan_dec_destroy(w->dec);
+    if (w->evq_attached) otlp_evq_attach(NULL, w->otlp);
     otlp_dec_destroy(w->otlp);
+    otlp_evq_destroy(w->evq);
+    eval_dec_destroy(w->edec);
+    outcome_dec_destroy(w->odec);
     price_destroy(w->prices);
     tenant_destroy(w->tenants);
     free(w);
@@ -1281,7 +1606,7 @@ int worker_run(worker_t *w) {
         dlq_poll(w->dlq);
         /* Age and worker-budget cuts. */
         int64_t total = 0;
-        for (int i = 0; i < w->n_parts; i++) total += (int64_t)(w->parts[i]->b.rows.len + w->parts[i]->b.orig.len);
+        for (int i = 0; i < w->n_parts; i++) total += (int64_t)wbatch_held(&w->parts[i]->b);
         for (int i = 0; i < w->n_parts && rc == ERR_OK; i++) {
             wpart_t *p = w->parts[i];
             if (!p->active || !batch_part_has_open(&p->bp)) continue;
@@ -1296,7 +1621,7 @@ int worker_run(worker_t *w) {
                 kafka_high_watermark(w->kc, p->topic, p->partition) > p->bp.next)
                 continue;
             if (p->eof || age >= max_age || total > cfg->max_inflight_bytes) {
-                total -= (int64_t)(p->b.rows.len + p->b.orig.len);
+                total -= (int64_t)wbatch_held(&p->b);
                 rc = flush(w, p);
             }
         }

@@ -83,7 +83,7 @@ SELECT
     toUInt64(0) AS outcomes,
     toDecimal128(0, 9) AS outcome_value
 FROM spanhouse.llm_evals AS e
-ANY INNER JOIN
+LEFT ANY JOIN
 (
     SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
     FROM spanhouse.llm_spans
@@ -127,7 +127,7 @@ SELECT
     count() AS outcomes,
     sum(toDecimal128(o.value, 9)) AS outcome_value
 FROM spanhouse.llm_outcomes AS o
-ANY INNER JOIN
+LEFT ANY JOIN
 (
     SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
     FROM spanhouse.llm_spans

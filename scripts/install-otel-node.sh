@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the OpenTelemetry JS SDK packages that generate the OTLP test vectors
 # (tests/otel/package.json, exact versions pinned by tests/otel/package-lock.json) into
-# tests/otel/node_modules. Idempotent: returns at once when the installed tree matches the lock.
+# tests/otel/node_modules: @opentelemetry/api, sdk-trace-base, resources, otlp-transformer
+# (traces, gen_vectors.mjs) and @opentelemetry/sdk-logs, api-logs (evaluation-result log
+# records, gen_eval_vectors.mjs). Idempotent: returns at once when the installed tree matches the lock.
 # Needs node and npm (Debian: nodejs, npm; installed here if missing).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

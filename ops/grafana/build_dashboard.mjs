@@ -40,6 +40,9 @@ ORDER BY ${col}`,
 // per-call panels: users and single calls are not KPI dimensions).
 const KPI = `${DB}.llm_kpi_1m`, KPI_H = `${DB}.llm_kpi_1h`, SPANS = `${DB}.llm_spans`;
 const TF = '$__timeFilter(minute)';
+// The quality aggregate (evals and outcomes joined to their span) and its row, collapsed at load.
+const QUAL = `${DB}.llm_quality_1m`, QROW = 'Quality: evals and outcomes';
+const COLLAPSED = new Set([QROW]);
 // p50/p95/p99 from a quantile state column (quantilesBFloat16: at most 0.4 % low). Only scalar
 // columns are returned: Grafana's long-to-wide conversion of time series has no array type.
 // (ClickHouse computes identical aggregate expressions once.)
@@ -235,6 +238,57 @@ FROM ${DB}.v_completion_ratio
 WHERE feature IN (\${feature:singlequote})
 ORDER BY prompt_bloat DESC, input_growth_pct DESC`, { description: 'View v_completion_ratio: output/input tokens, truncations, input growth per call.' }],
 
+  // ------------------------------------------------------------------ Quality from the eval and outcome streams
+  // Collapsed at load (its queries join evals to spans; they run when the row is opened).
+  // Source: llm_quality_1m, keyed by the SCORED SPAN's minute and dimensions, so a judge or
+  // reviewer that scores hours later moves no quality out of the span's hour (docs/evals.md).
+  [QROW, 'Eval score by prompt version and model (sample-weighted mean)', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time,
+       concat(prompt_template, '@', prompt_version, ' / ', model, ' / ', metric) AS series,
+       sum(score_wsum) / sum(score_weight) AS mean_score
+FROM ${QUAL}
+WHERE ${TF} AND ${F} AND metric != ''
+GROUP BY time, series
+HAVING sum(score_weight) > 0
+ORDER BY time`, { unit: 'percentunit', description: 'Each eval weighs 1 / sample_rate (a 10 % tier eval stands for 10 calls). Counted in the minute of the span it scores.' }],
+  [QROW, 'Quality by prompt version and model: evals, mean, pass rate, p50/p90', 'table', 12, `
+SELECT prompt_template, prompt_version, model, metric,
+       sum(evals) AS evals,
+       round(sum(evals_weighted)) AS calls_represented,
+       sum(score_wsum) / nullIf(sum(score_weight), 0) AS mean_score,
+       sum(pass_weight) / nullIf(sum(label_weight), 0) AS pass_rate,
+       quantilesBFloat16Merge(0.5, 0.9, 0.99)(score_q)[1] AS score_p50,
+       quantilesBFloat16Merge(0.5, 0.9, 0.99)(score_q)[2] AS score_p90
+FROM ${QUAL}
+WHERE ${TF} AND ${F} AND metric != ''
+GROUP BY prompt_template, prompt_version, model, metric
+ORDER BY prompt_template, metric, mean_score`, { description: 'Same data as view v_quality_trend, over the dashboard range.' }],
+  [QROW, 'Cost per successful outcome (last 7 days)', 'table', 12, `
+SELECT feature, model, event, outcomes, outcome_value, requests, cost_usd, cost_per_outcome_usd, outcomes_per_request
+FROM ${DB}.v_cost_per_outcome
+WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})
+ORDER BY event, cost_per_outcome_usd`, { description: 'View v_cost_per_outcome: all spend of the feature and model divided by the outcomes of each event (e.g. USD per conversion).' }],
+  [QROW, 'Outcomes by event', 'timeseries', 12, `
+SELECT $__timeInterval(minute) AS time, event, sum(outcomes) AS outcomes
+FROM ${QUAL}
+WHERE ${TF} AND ${F} AND event != ''
+GROUP BY time, event
+ORDER BY time`, { unit: 'short', stack: true, description: 'In the minute of the span the outcome belongs to.' }],
+  [QROW, 'Evaluation coverage per sampling tier (last 24 h)', 'table', 12, `
+SELECT metric, source, expected_coverage, evaluated_spans, spans, coverage, coverage_vs_expected
+FROM ${DB}.v_eval_coverage
+ORDER BY expected_coverage DESC, metric, source`, { description: 'View v_eval_coverage: share of spans each evaluator scored vs its tier (100 % / 10 % / 1 %). coverage_vs_expected far below 1: the evaluator is lagging or dropping work.' }],
+  [QROW, 'Evals and outcomes without a span (orphans) by age', 'table', 12, `
+SELECT kind, age_bucket, count() AS orphans, min(timestamp) AS oldest, max(timestamp) AS newest
+FROM ${DB}.v_eval_orphans
+GROUP BY kind, age_bucket
+ORDER BY kind, min(age_s)`, { description: 'View v_eval_orphans: stored and never dropped; they join when their span arrives within the window. expired: past the 7-day join window. Runbook: eval-orphans.' }],
+  [QROW, 'Dual-threshold regression from evals: cost per request up > 20 % AND quality down > 5 % (last 24 h vs 7 days)', 'table', 24, `
+SELECT *
+FROM ${DB}.v_cost_quality_regression_evals
+WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})
+ORDER BY regression DESC, cost_change_pct DESC`, { description: 'View v_cost_quality_regression_evals: quality from the eval stream when both periods have scored evals (quality_source = evals), else from the span quality_score. The rule the alert spanhouse-cost-quality-regression evaluates.' }],
+
   // ------------------------------------------------------------------ Ingestion
   ['Ingestion', 'Spans ingested', 'timeseries', 8, `
 SELECT $__timeInterval(minute) AS time, sum(requests) AS spans
@@ -260,12 +314,14 @@ ORDER BY messages DESC`, { description: 'View v_dead_letters. Runbook: dlq-spike
 const fmtTable = 1, fmtSeries = 0;
 let id = 1, y = 0, x = 0, rowY = 0;
 const out = [];
-let current = null;
+let current = null, rowObj = null;
 const tidy = (s) => s.trim().replace(/\n\s*\n/g, '\n');
 for (const [row, title, type, w, sql, extra] of panels) {
   if (row !== current) {
     if (x) { y += 8; x = 0; }
-    out.push({ id: id++, type: 'row', title: row, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+    // A collapsed row holds its panels (Grafana's model); an open row is followed by them.
+    rowObj = { id: id++, type: 'row', title: row, collapsed: COLLAPSED.has(row), gridPos: { h: 1, w: 24, x: 0, y }, panels: [] };
+    out.push(rowObj);
     current = row; y += 1; rowY = y;
   }
   if (x + w > 24) { x = 0; y += 8; }
@@ -284,7 +340,7 @@ for (const [row, title, type, w, sql, extra] of panels) {
   if (isSeries) p.fieldConfig.defaults.custom = { stacking: { mode: extra.stack ? 'normal' : 'none' }, fillOpacity: extra.stack ? 30 : 0 };
   if (type === 'stat') p.options = { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none' };
   if (type === 'bargauge') p.options = { reduceOptions: { calcs: [], fields: '', values: true }, orientation: 'horizontal', displayMode: 'gradient' };
-  out.push(p);
+  (rowObj.collapsed ? rowObj.panels : out).push(p);
   x += w;
   if (type === 'stat' && x >= 24) { x = 0; y += 4; }
 }
@@ -292,7 +348,7 @@ for (const [row, title, type, w, sql, extra] of panels) {
 const dashboard = {
   uid: 'spanhouse-llm',
   title: 'spanhouse — LLM cost, latency, quality',
-  description: 'Spend, latency and quality of LLM calls ingested by spanhouse. Rows: Cost, Latency, Quality. SQL in ops/grafana/build_dashboard.mjs.',
+  description: 'Spend, latency and quality of LLM calls ingested by spanhouse. Rows: Cost, Latency, Quality, Quality: evals and outcomes (collapsed), Ingestion. SQL in ops/grafana/build_dashboard.mjs.',
   tags: ['spanhouse', 'llm', 'finops'],
   timezone: 'utc',
   editable: true,

@@ -60,6 +60,24 @@ else
   reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1 | sort -u | tr '\n' ' ')
   [ "$reg" = "summarize " ] || { echo "regression rule fired for [$reg], expected [summarize]"; exit 1; }
   echo "fires as planted: regression -> summarize"
+  # ... and its quality comes from the eval stream (the demo data has scored evals in both periods).
+  src=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f3 | sort -u | tr '\n' ' ')
+  [ "$src" = "evals " ] || { echo "regression quality_source [$src], expected [evals]"; exit 1; }
+  echo "fires as planted: regression quality from the eval stream"
+  # The quality row: the prompt-v2 regression shows in the eval scores, all three sampling tiers
+  # are covered at about their rate, the planted orphans are listed.
+  qt=$(ls "$o"/panel-*Quality_by_prompt_version_and_model*.tsv)
+  # (the dashboard's 6 hours: summarize runs only prompt v2 there; the other prompts stay v1)
+  awk -F'\t' 'NR > 2 && $4 == "helpfulness" { k = $1 "@" $2; if (k == "summarize@v2") { v2++; if ($7 >= 0.6) bad = 1 } else { v1++; if ($7 <= 0.8) bad = 1 } }
+    END { if (bad || !v1 || !v2) { print "helpfulness: regressed rows " v2 ", others " v1 ", a score on the wrong side"; exit 1 } }' "$qt"
+  echo "quality row: helpfulness of summarize@v2 < 0.6, of every other prompt > 0.8 (eval stream)"
+  cov=$(ls "$o"/panel-*Evaluation_coverage*.tsv)
+  awk -F'\t' 'NR > 2 { n++; if ($7 < 0.5 || $7 > 2) { print "coverage off: " $0; bad = 1 } }
+    END { if (n != 3 || bad) { print n " tiers"; exit 1 } }' "$cov"
+  echo "quality row: coverage of the 3 tiers within 2x of their sampling rate"
+  orph=$(ls "$o"/panel-*orphans*by_age*.tsv)
+  awk -F'\t' 'NR > 2 { s[$1] += $3 } END { if (s["eval"] != 12 || s["outcome"] != 5) { print "orphans eval " s["eval"] " outcome " s["outcome"]; exit 1 } }' "$orph"
+  echo "quality row: 12 eval and 5 outcome orphans listed"
 fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"

@@ -66,7 +66,39 @@ grep -q '^PRODUCED' "$tmp/dead.out" && fail "claimed delivery to a dead broker"
 
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
-# 4. --stdout: N JSON lines, deterministic for a given seed and start.
+# 4. Evals and outcomes on their own topics (off unless asked): exactly what loadgen reports,
+#    keyed by trace_id, late ones out of order with their spans, orphans whose trace is no span.
+M=20000
+$LG --mock 1 --partitions 4 --count $M --seed 5 --regression --start-ms 1795478400000 --spacing-ms 1000 \
+    --eval-topic llm.evals --outcome-topic llm.outcomes --linger-s -1 >"$tmp/q.out" 2>"$tmp/q.err" &
+pid=$!
+wait_for "$tmp/q.out" '^QUALITY' 60 || { cat "$tmp/q.err"; fail "quality producer did not finish"; }
+bs=$(awk '/^BOOTSTRAP/{print $2}' "$tmp/q.out")
+read -r _ _ evals _ outcomes _ tiers _ whole _ late _ oe _ oo _ conv _ notyet < <(grep '^QUALITY' "$tmp/q.out")
+grep -q "^PRODUCED $(( M + evals + outcomes )) " "$tmp/q.out" || fail "PRODUCED is not spans + evals + outcomes: $(cat "$tmp/q.out")"
+timeout 60 kcat -C -b "$bs" -t llm.evals -o beginning -e -q -f '%k\t%s\n' >"$tmp/evals.tsv"
+timeout 60 kcat -C -b "$bs" -t llm.outcomes -o beginning -e -q -f '%k\t%s\n' >"$tmp/outcomes.tsv"
+timeout 60 kcat -C -b "$bs" -t llm.spans -o beginning -e -q -f '%k\n' | sort -u >"$tmp/span_keys"
+[ "$(wc -l <"$tmp/evals.tsv")" = "$evals" ] || fail "consumed $(wc -l <"$tmp/evals.tsv") evals, loadgen said $evals"
+[ "$(wc -l <"$tmp/outcomes.tsv")" = "$outcomes" ] || fail "consumed $(wc -l <"$tmp/outcomes.tsv") outcomes, loadgen said $outcomes"
+IFS=/ read -r full t10 t1 <<<"$tiers"
+[ "$full" -gt 0 ] && [ "$t10" -gt $(( M / 20 )) ] && [ "$t1" -gt 0 ] || fail "tiers $tiers"
+for r in 1 0.1 0.01; do grep -q "\"sample_rate\":$r," "$tmp/evals.tsv" || fail "no eval with sample_rate $r"; done
+[ "$late" -gt 0 ] && [ "$conv" -gt 0 ] && [ "$oe" -gt 0 ] && [ "$oo" -gt 0 ] || fail "late $late conv $conv orphans $oe/$oo"
+# orphans: keys of no span, exactly as many as reported
+orph=$(cut -f1 "$tmp/evals.tsv" | sort -u | comm -23 - "$tmp/span_keys" | wc -l)
+[ "$orph" = "$oe" ] || fail "$orph eval keys without a span, loadgen said $oe"
+orph=$(cut -f1 "$tmp/outcomes.tsv" | sort -u | comm -23 - "$tmp/span_keys" | wc -l)
+[ "$orph" = "$oo" ] || fail "$orph outcome keys without a span, loadgen said $oo"
+grep -q '"event":"conversion","value":[0-9]*\.[0-9][0-9],"currency":"USD"' "$tmp/outcomes.tsv" || fail "no conversion with a value"
+for ev in thumbs_down ticket_escalated; do grep -q "\"event\":\"$ev\"" "$tmp/outcomes.tsv" || fail "no $ev outcome"; done
+# default off: a plain run produces spans only
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+$LG --mock 1 --partitions 2 --count 100 --seed 5 --linger-s 0 >"$tmp/plain.out" 2>&1 || fail "plain run"
+grep -q '^PRODUCED 100 ' "$tmp/plain.out" && ! grep -q '^QUALITY' "$tmp/plain.out" || fail "plain run: $(cat "$tmp/plain.out")"
+echo "quality streams: $evals evals (tiers $tiers, $late late, $oe orphans), $outcomes outcomes ($conv conversions, $oo orphans)"
+
+# 5. --stdout: N JSON lines, deterministic for a given seed and start.
 a=$($LG --stdout --count 500 --seed 3 --start-ms 1795478400000 | sha256sum)
 b=$($LG --stdout --count 500 --seed 3 --start-ms 1795478400000 | sha256sum)
 [ "$a" = "$b" ] || fail "--stdout is not deterministic"

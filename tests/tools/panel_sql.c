@@ -4,7 +4,8 @@
  *
  * It applies the schema (schema/ then views/ when present, else a minimal llm_spans built from
  * ingest/columns.h), generates spans with INSERT … SELECT FROM numbers() (planted cost spike,
- * runaway user, prompt regression, error burst), then runs each query of the --queries file
+ * runaway user, prompt regression, error burst) and, when the schema has them, evals and
+ * outcomes for those spans (ps_insert_quality: tiers, late evals, orphans), then runs each query of the --queries file
  * (written by tests/tools/extract_sql.mjs) and fails on any error or empty result. It does not
  * judge the numbers: t_dashboard_sql.sh checks the planted signals in the --out files.
  * With --gen N the data comes instead from the load generator (ingest/gen.h) through the
@@ -372,6 +373,63 @@ out:
     free(ddl);
     buf_deinit(&b);
     return rc;
+}
+
+/* ---------------------------------------------------------------- quality streams */
+
+/* Evals and outcomes for the stored spans (schema/200-220 present): three sampling tiers
+ * (json_valid heuristic 100 %, helpfulness LLM judge 10 %, groundedness human 1 %), each eval
+ * late by its tier's lag (1 s, 5-600 s, 1-6 h; capped at now), scores 0.86 (0.55 on prompt v2,
+ * the planted regression) with noise, label pass at >= 0.7; outcomes (conversion with a USD
+ * value, thumbs_down, ticket_escalated) and a few orphans (trace_ids with no span). Inserted
+ * after the spans, so llm_quality_1m is filled by the record-after-span views (a). */
+static const char *PS_QUALITY_SQL[] = {
+    "INSERT INTO " PS_DB ".llm_evals (timestamp, trace_id, span_id, evaluator, evaluator_version, metric, score,"
+    " label, confidence, source, sample_rate, explanation, explanation_truncated, kafka_topic, kafka_partition,"
+    " kafka_offset, ingested_at)"
+    " SELECT least(ts + toIntervalMillisecond(lag_ms), now64(3)), trace_id, span_id, ev, '1', metric, sc,"
+    " if(sc >= 0.7, 'pass', 'fail'), toFloat32(0.9), src, rate, '', 0, 'llm.evals', 0, toInt64(rowNumberInAllBlocks()),"
+    " now64(3)"
+    " FROM (SELECT timestamp AS ts, trace_id, span_id, tier.1 AS metric, tier.2 AS src, tier.3 AS ev, tier.4 AS rate,"
+    "   tier.5 AS lag_ms,"
+    "   least(1.0, greatest(0.0, if(prompt_version = 'v2', 0.55, 0.86) + (cityHash64(trace_id, tier.1) % 100) / 1000 - 0.05)) AS sc"
+    "   FROM " PS_DB ".llm_spans"
+    "   ARRAY JOIN [('json_valid', 'heuristic', 'json-check', 1.0, 1000),"
+    "               ('helpfulness', 'llm_judge', 'judge-gpt-4o', 0.1, 5000 + cityHash64(span_id) % 595000),"
+    "               ('groundedness', 'human', 'review-queue', 0.01, 3600000 + cityHash64(span_id) % 18000000)] AS tier"
+    "   WHERE cityHash64(trace_id, 'sample') % 10000 < tier.4 * 10000)",
+    /* orphans: evals and outcomes whose trace never arrives, minutes to days old */
+    "INSERT INTO " PS_DB ".llm_evals (timestamp, trace_id, span_id, evaluator, metric, score, label, source, sample_rate)"
+    " SELECT now64(3) - toIntervalSecond(number * 7919 % 500000 + 30), concat('orphan-', toString(number)), '',"
+    " 'judge-gpt-4o', 'helpfulness', 0.5, 'fail', 'llm_judge', 0.1 FROM numbers(12)",
+    "INSERT INTO " PS_DB ".llm_outcomes (timestamp, trace_id, span_id, event, value, currency)"
+    " SELECT now64(3) - toIntervalSecond(number * 104729 % 900000 + 30), concat('orphan-o', toString(number)), '',"
+    " 'thumbs_down', 0, '' FROM numbers(5)",
+    "INSERT INTO " PS_DB ".llm_outcomes (timestamp, trace_id, span_id, event, value, currency, kafka_topic, kafka_offset,"
+    " ingested_at)"
+    " SELECT least(timestamp + toIntervalSecond(60 + h % 7200), now64(3)), trace_id, '',"
+    " multiIf(h % 100 < 5, 'conversion', h % 100 < if(prompt_version = 'v2', 15, 7), 'thumbs_down', 'ticket_escalated'),"
+    " toDecimal64(if(h % 100 < 5, 10 + h % 90, 0), 9), if(h % 100 < 5, 'USD', ''), 'llm.outcomes',"
+    " toInt64(rowNumberInAllBlocks()), now64(3)"
+    " FROM (SELECT timestamp, trace_id, prompt_version, cityHash64(trace_id, 'outcome') AS h FROM " PS_DB ".llm_spans)"
+    " WHERE h % 100 < 8",
+};
+
+/* Loads the quality streams when the schema has them; *loaded = 1 then. */
+static int ps_insert_quality(chdb_t *db, int *loaded, char *errstr, size_t errstr_size) {
+    char *out = NULL;
+    size_t out_len = 0;
+    *loaded = 0;
+    if (chdb_exec(db, "SELECT count() FROM system.tables WHERE database = '" PS_DB "' AND name IN ('llm_evals', 'llm_outcomes')",
+                  "TSV", &out, &out_len, errstr, errstr_size) != 0)
+        return -1;
+    int have = out && atoi(out) == 2;
+    free(out);
+    if (!have) return 0;
+    for (size_t i = 0; i < sizeof PS_QUALITY_SQL / sizeof PS_QUALITY_SQL[0]; i++)
+        if (chdb_exec(db, PS_QUALITY_SQL[i], NULL, NULL, NULL, errstr, errstr_size) != 0) return -1;
+    *loaded = 1;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- demo data */
@@ -783,6 +841,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "dead letters: %s\n", err);
         goto fail;
     }
+    int quality = 0;
+    if (ps_insert_quality(db, &quality, err, sizeof err) != 0) {
+        fprintf(stderr, "quality streams: %s\n", err);
+        goto fail;
+    }
+    if (quality) printf("quality streams: evals (3 tiers, late, orphans) and outcomes loaded\n");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("data loaded in %.2f s\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 

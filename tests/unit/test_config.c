@@ -98,16 +98,84 @@ static void test_topics(void **st) {
     assert_int_equal(config_load(c, 5, argv, NULL, e, sizeof(e)), ERR_OK);
     assert_int_equal(c->n_topics, 3);
     assert_int_equal(c->topics[1].format, CONFIG_FMT_OTLP_PROTO);
-    /* json and the OTLP encodings are consumed; reserved formats parse but are refused
-     * clearly until their decoder is wired into the worker. */
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+}
+
+/* Eval and outcome topics: parsed from flags, env and file alike, with their tables. */
+static void test_eval_outcome_topics(void **st) {
+    (void)st;
+    config_t *c = config_new();
+    char e[256];
+    char *argv[] = {"--topic", "spans", "--topic", "llm.evals:eval", "--topic=llm.outcomes:outcome",
+                    "--brokers", "b:9092", "--clickhouse-url", "http://h:8123", "--dlq-topic", "dlq"};
+    assert_int_equal(config_load(c, 11, argv, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->n_topics, 3);
+    assert_int_equal(c->topics[0].format, CONFIG_FMT_JSON);
+    assert_int_equal(c->topics[1].format, CONFIG_FMT_EVAL);
+    assert_string_equal(c->topics[1].name, "llm.evals");
+    assert_int_equal(c->topics[2].format, CONFIG_FMT_OUTCOME);
+    assert_string_equal(c->topics[2].name, "llm.outcomes");
+    assert_string_equal(c->eval_table, "llm_evals");
+    assert_string_equal(c->outcome_table, "llm_outcomes");
+    assert_string_equal(config_fmt_name(c->topics[1].format), "eval");
+    assert_string_equal(config_fmt_name(c->topics[2].format), "outcome");
+    assert_int_equal(config_check(c, CONFIG_MODE_RUN, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+
+    /* Tables from the environment; a flag wins over it. */
+    c = config_new();
+    char *env[] = {"SPANHOUSE_EVAL_TABLE=evals_env", "SPANHOUSE_OUTCOME_TABLE=outc_env", NULL};
+    char *argv2[] = {"--topic", "q:eval", "--outcome-table", "outc_flag"};
+    assert_int_equal(config_load(c, 4, argv2, env, e, sizeof(e)), ERR_OK);
+    assert_string_equal(c->eval_table, "evals_env");
+    assert_string_equal(c->outcome_table, "outc_flag");
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+
+    /* The eval tables need a modern server: refused with legacy=true. */
+    c = config_new();
+    char *argv3[] = {"--topic", "q:outcome", "--legacy"};
+    assert_int_equal(config_load(c, 3, argv3, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "outcome"));
+    assert_non_null(strstr(e, "legacy"));
+    config_destroy(c);
+
+    /* A bad or empty table name for a topic that needs it. */
+    c = config_new();
+    char *argv4[] = {"--topic", "q:eval", "--eval-table", "x;drop"};
+    assert_int_equal(config_load(c, 4, argv4, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "eval-table"));
+    config_destroy(c);
+    c = config_new();
+    char *argv5[] = {"--topic", "q:eval", "--eval-table="};
+    assert_int_equal(config_load(c, 3, argv5, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "eval-table"));
+    config_destroy(c);
+    /* OTLP logs topics (gen_ai.evaluation.result log records) go to the eval table. */
+    c = config_new();
+    char *argv7[] = {"--topic", "l1:otlp_logs_proto", "--topic", "l2:otlp_logs_json", "--eval-table", "ev2"};
+    assert_int_equal(config_load(c, 6, argv7, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->topics[0].format, CONFIG_FMT_OTLP_LOGS_PROTO);
+    assert_int_equal(c->topics[1].format, CONFIG_FMT_OTLP_LOGS_JSON);
+    assert_string_equal(config_fmt_name(c->topics[0].format), "otlp_logs_proto");
+    assert_string_equal(config_fmt_name(c->topics[1].format), "otlp_logs_json");
     assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
     config_destroy(c);
     c = config_new();
-    char *argv2[] = {"--topic", "a", "--topic", "llm.evals:eval"};
-    assert_int_equal(config_load(c, 4, argv2, NULL, e, sizeof(e)), ERR_OK);
+    char *argv8[] = {"--topic", "l1:otlp_logs_json", "--legacy", "--eval-table="};
+    assert_int_equal(config_load(c, 4, argv8, NULL, e, sizeof(e)), ERR_OK);
     assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
-    assert_non_null(strstr(e, "eval"));
-    assert_non_null(strstr(e, "not supported"));
+    assert_non_null(strstr(e, "otlp_logs_json"));
+    config_destroy(c);
+    /* An unknown format names the valid ones. */
+    c = config_new();
+    char *argv6[] = {"--topic", "q:evals"};
+    assert_int_equal(config_load(c, 2, argv6, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "outcome"));
     config_destroy(c);
 }
 
@@ -240,6 +308,63 @@ static void test_check_modes(void **st) {
     check_mode(file, 2, CONFIG_MODE_FILE, "rejected-table");
 }
 
+/* The OTLP attribute keys and filters: defaults (those of otlp_map_default), then the same
+ * options from an INI [otlp] section, the environment and flags, with the usual precedence. */
+static void test_otlp_options(void **st) {
+    (void)st;
+    config_t *c = config_new();
+    assert_non_null(c);
+    assert_string_equal(c->otlp_tenant_attr, "app.tenant_id");
+    assert_string_equal(c->otlp_team_attr, "app.team_id");
+    assert_string_equal(c->otlp_feature_attr, "app.feature");
+    assert_string_equal(c->otlp_user_attr, "user.id");
+    assert_string_equal(c->otlp_prompt_template_attr, "gen_ai.prompt.name");
+    assert_string_equal(c->otlp_prompt_version_attr, "app.prompt_version");
+    assert_string_equal(c->otlp_endpoint_attr, "app.endpoint");
+    assert_int_equal(c->otlp_keep_all, 0);
+    assert_int_equal(c->otlp_keep_content, 0);
+    config_destroy(c);
+
+    strcpy(ini_path, "/tmp/spanhouse_test_config_XXXXXX");
+    write_ini("[otlp]\n"
+              "tenant-attr = file.tenant\n"
+              "team-attr = file.team\n"
+              "feature-attr =\n"
+              "keep-content = yes\n");
+    char cfgarg[128];
+    snprintf(cfgarg, sizeof(cfgarg), "--config=%s", ini_path);
+    char *argv[] = {cfgarg, "--otlp-team-attr=acme.team", "--otlp-keep-all", "--otlp-user-attr", "enduser.id"};
+    char *envp[] = {"SPANHOUSE_OTLP_TENANT_ATTR=env.tenant", "SPANHOUSE_OTLP_TEAM_ATTR=env.team",
+                    "SPANHOUSE_OTLP_PROMPT_VERSION_ATTR=", NULL};
+    c = config_new();
+    char e[512] = "";
+    assert_int_equal(config_load(c, 5, argv, envp, e, sizeof(e)), ERR_OK);
+    assert_string_equal(e, "");
+    assert_string_equal(c->otlp_tenant_attr, "env.tenant"); /* env > file */
+    assert_string_equal(c->otlp_team_attr, "acme.team");    /* flag > env > file */
+    assert_string_equal(c->otlp_feature_attr, "");          /* empty: column not mapped */
+    assert_string_equal(c->otlp_user_attr, "enduser.id");
+    assert_string_equal(c->otlp_prompt_version_attr, "");
+    assert_string_equal(c->otlp_prompt_template_attr, "gen_ai.prompt.name");
+    assert_int_equal(c->otlp_keep_all, 1);
+    assert_int_equal(c->otlp_keep_content, 1);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
+    buf_t b;
+    buf_init(&b, 0);
+    config_dump(c, &b);
+    assert_int_equal(buf_error(&b), 0);
+    assert_non_null(memmem(b.data, b.len, "otlp-team-attr = acme.team", 26));
+    buf_deinit(&b);
+    config_destroy(c);
+    unlink(ini_path);
+
+    c = config_new();
+    char *bad[] = {"--otlp-keep-all=maybe"};
+    assert_int_equal(config_load(c, 1, bad, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "otlp-keep-all"));
+    config_destroy(c);
+}
+
 static void test_docs_in_sync(void **st) {
     (void)st;
     buf_t b;
@@ -279,9 +404,11 @@ static void test_dump_masks_password(void **st) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),     cmocka_unit_test(test_precedence),
-        cmocka_unit_test(test_topics),       cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_topics),       cmocka_unit_test(test_eval_outcome_topics),
+        cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_file),     cmocka_unit_test(test_check_modes),
         cmocka_unit_test(test_docs_in_sync), cmocka_unit_test(test_dump_masks_password),
+        cmocka_unit_test(test_otlp_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,16 @@ static void check_vector(const char *file, int json) {
     assert_int_equal(decode(d2, json, data, n, &r, &st3, detail), ERR_OK);
     assert_int_equal(r.n, (int)seen);
     assert_int_equal(st3.spans_skipped_non_llm, 0);
+    /* The non-LLM spans it keeps carry the "_none" model, so they pass validation. */
+    int none = 0;
+    for (int i = 0; i < r.n; i++) {
+        char *f[64], row[8192];
+        strcpy(row, r.row[i]);
+        assert_int_equal(split(row, '\t', f, 64), 33);
+        none += strcmp(f[7], OTLP_NO_MODEL) == 0;
+        assert_true(f[7][0] != 0);
+    }
+    assert_int_equal(none, (int)(seen - emitted));
     otlp_dec_destroy(d2);
     otlp_dec_destroy(d);
     free(data);
@@ -287,6 +297,91 @@ static void test_proto_attr_bounds(void **state) {
     assert_memory_equal(f[32], "gen_ai.usage.output_tokens=-5|x.attr0=v|", 40);
     assert_non_null(strstr(f[32], "|x.attr62=v"));
     assert_null(strstr(f[32], "x.attr63"));
+    otlp_dec_destroy(d);
+    buf_deinit(&span);
+    buf_deinit(&req);
+}
+
+/* An attribute whose value is an array of strings (the layout of finish_reasons). */
+static void pw_kv_strs(buf_t *b, uint32_t field, const char *k, const char **v, int n) {
+    buf_t kv, av, arr, el;
+    buf_init(&kv, 0);
+    buf_init(&av, 0);
+    buf_init(&arr, 0);
+    buf_init(&el, 0);
+    for (int i = 0; i < n; i++) {
+        buf_reset(&el);
+        pw_bytes(&el, 1, v[i], strlen(v[i]));
+        pw_msg(&arr, 1, &el);
+    }
+    pw_msg(&av, 5, &arr);
+    pw_bytes(&kv, 1, k, strlen(k));
+    pw_msg(&kv, 2, &av);
+    pw_msg(b, field, &kv);
+    buf_deinit(&kv);
+    buf_deinit(&av);
+    buf_deinit(&arr);
+    buf_deinit(&el);
+}
+
+/* The fast paths of the protobuf reader (one-byte layouts, string arrays, word-wise key
+ * compare, number rendering) give what the general path gives. */
+static void test_proto_fast_paths(void **state) {
+    (void)state;
+    buf_t span, req;
+    buf_init(&span, 0);
+    buf_init(&req, 0);
+    pw_bytes(&span, 1, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16);
+    pw_fixed64(&span, 7, 1700000000000000000ull);
+    pw_kv_str(&span, 9, "gen_ai.request.model", "m");
+    const int64_t ints[] = {0, 9, 10, 99, 100, 1000, -1, -100, 1234567, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "i%zu", i);
+        pw_kv_int(&span, 9, k, ints[i]);
+    }
+    const char *fr[] = {"stop", "len\"gth"};
+    pw_kv_strs(&span, 9, "gen_ai.response.finish_reasons", fr, 2);
+    pw_kv_strs(&span, 9, "x.arr", fr, 2);
+    const char *cafe[] = {"caf\xc3\xa9"};
+    pw_kv_strs(&span, 9, "x.cafe", cafe, 1);
+    pw_kv_strs(&span, 9, "x.empty", NULL, 0);
+    pw_kv_str(&span, 9, "t.abcdef", "eight");              /* 8-byte key */
+    pw_kv_str(&span, 9, "t.abcdeg", "near miss");          /* differs in its last byte */
+    pw_kv_str(&span, 9, "team.key.17.chars", "seventeen"); /* 17 bytes: word + overlap */
+    pw_kv_str(&span, 9, "team.key.17.charz", "near miss");
+    pw_request(&req, &span, NULL);
+    otlp_map_t m;
+    otlp_map_default(&m);
+    m.tenant_key = "t.abcdef";
+    m.team_key = "team.key.17.chars";
+    otlp_dec_t *d = otlp_dec_new(&m, NULL, 0);
+    assert_non_null(d);
+    static rows_t r;
+    otlp_stats_t st = {0};
+    char detail[256];
+    assert_int_equal(decode(d, 0, req.data, req.len, &r, &st, detail), ERR_OK);
+    assert_int_equal(r.n, 1);
+    char *f[64];
+    char row[8192];
+    strcpy(row, r.row[0]);
+    assert_int_equal(split(row, '\t', f, 64), 33);
+    assert_string_equal(f[14], "eight");
+    assert_string_equal(f[15], "seventeen");
+    assert_string_equal(f[31], "stop");
+    assert_string_equal(f[32], "i0=0|i1=9|i2=10|i3=99|i4=100|i5=1000|i6=-1|i7=-100|i8=1234567|"
+                               "i9=9223372036854775807|i10=-9223372036854775808|"
+                               "x.arr=[\"stop\",\"len\\\"gth\"]|x.cafe=[\"caf\xc3\xa9\"]|x.empty=[]|"
+                               "t.abcdeg=near miss|team.key.17.charz=near miss");
+    /* A string array with invalid UTF-8 fails the record, as any string does. */
+    buf_reset(&span);
+    buf_reset(&req);
+    pw_kv_str(&span, 9, "gen_ai.request.model", "m");
+    const char *bad[] = {"ok", "\xc3("};
+    pw_kv_strs(&span, 9, "x.bad", bad, 2);
+    pw_request(&req, &span, NULL);
+    assert_int_equal(decode(d, 0, req.data, req.len, &r, &st, detail), ERR_BAD_UTF8);
+    assert_int_equal(r.n, 0);
     otlp_dec_destroy(d);
     buf_deinit(&span);
     buf_deinit(&req);
@@ -478,6 +573,56 @@ static void test_json_forms(void **state) {
     otlp_dec_destroy(d);
 }
 
+/* The JSON string scanner reads eight bytes at a time: a quote, backslash, control character
+ * or non-ASCII byte at every position of strings of every length up to 24 must be found. */
+static void test_json_string_positions(void **state) {
+    (void)state;
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    char doc[1024], val[64], want[64];
+    for (int len = 1; len <= 24; len++)
+        for (int pos = 0; pos < len; pos++)
+            for (int kind = 0; kind < 5; kind++) {
+                /* kind 0: \" escape, 1: caf\xc3\xa9-style UTF-8, 2: raw control byte (bad),
+                 * 3: invalid UTF-8 (bad), 4: plain ASCII */
+                int n = 0, w = 0;
+                for (int i = 0; i < len; i++) {
+                    if (i != pos || kind == 4) {
+                        val[n++] = (char)('a' + i % 26);
+                        want[w++] = (char)('a' + i % 26);
+                    } else if (kind == 0) {
+                        val[n++] = '\\', val[n++] = '"', want[w++] = '"';
+                    } else if (kind == 1) {
+                        val[n++] = (char)0xc3, val[n++] = (char)0xa9;
+                        want[w++] = (char)0xc3, want[w++] = (char)0xa9;
+                    } else if (kind == 2) {
+                        val[n++] = 0x01;
+                    } else {
+                        val[n++] = (char)0xc3, val[n++] = '(';
+                    }
+                }
+                val[n] = want[w] = 0;
+                snprintf(doc, sizeof(doc),
+                         "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"0a\","
+                         "\"spanId\":\"0b\",\"startTimeUnixNano\":\"1700000000000000000\","
+                         "\"attributes\":[{\"key\":\"gen_ai.request.model\",\"value\":"
+                         "{\"stringValue\":\"%s\"}}]}]}]}]}",
+                         val);
+                int rc = json_rc(d, doc, &r);
+                if (kind == 2) {
+                    assert_int_equal(rc, ERR_JSON_SYNTAX);
+                } else if (kind == 3) {
+                    assert_int_equal(rc, ERR_BAD_UTF8);
+                } else {
+                    if (rc != ERR_OK) fail_msg("len %d pos %d kind %d: %s", len, pos, kind, err_name(rc));
+                    char *f[64];
+                    split(r.row[0], '\t', f, 64);
+                    assert_string_equal(f[7], want);
+                }
+            }
+    otlp_dec_destroy(d);
+}
+
 static void test_json_errors(void **state) {
     (void)state;
     otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
@@ -527,11 +672,11 @@ int main(void) {
         cmocka_unit_test(test_vector_collector_json),
         cmocka_unit_test(test_proto_all_or_nothing),
         cmocka_unit_test(test_json_all_or_nothing),
-        cmocka_unit_test(test_proto_attr_bounds),
+        cmocka_unit_test(test_proto_attr_bounds), cmocka_unit_test(test_proto_fast_paths),
         cmocka_unit_test(test_proto_hostile),
         cmocka_unit_test(test_callback_stop),
         cmocka_unit_test(test_big_record),
-        cmocka_unit_test(test_json_forms),
+        cmocka_unit_test(test_json_forms), cmocka_unit_test(test_json_string_positions),
         cmocka_unit_test(test_json_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
