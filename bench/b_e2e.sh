@@ -7,10 +7,10 @@
 # ClickHouse server's and the mock broker+producer's (utime+stime from /proc/PID/stat).
 #
 # Modes (BENCH_MODE):
-#   live     the producer runs beside the worker at BENCH_RATE spans/s (default
-#            300000) into BENCH_PARTITIONS (default 8) partitions, so batches are cut at
-#            batch-max-rows (100k) like in production, not at the ~5 MB the mock keeps per
-#            partition. The rate must stay within what the mock retains: a consumer falling
+#   live     the producer runs beside the worker at BENCH_RATE spans/s (default 150000,
+#            the budget) into BENCH_PARTITIONS (default 16) partitions, and the worker runs
+#            with batch-max-age-ms BENCH_AGE_MS (default 5000), so a batch is rate/partitions x
+#            age rows (~47k), not the ~8k rows the mock's 5 MB per partition allows prefilled. The rate must stay within what the mock retains: a consumer falling
 #            more than ~5 MB per partition behind loses data, and the exact-sum check fails.
 #   prefill  (default) everything is produced first (BENCH_PARTITIONS default 128, so 1M spans fit the
 #            mock's 5 MB per partition), then the worker drains it with --exit-at-eof; each
@@ -40,8 +40,8 @@ stop_worker() {
 trap 'stop_worker; mock_stop; chserver_cleanup' EXIT
 N=${BENCH_SPANS:-1000000}
 MODE=${BENCH_MODE:-prefill}
-if [ "$MODE" = live ]; then PARTS=${BENCH_PARTITIONS:-8}; else PARTS=${BENCH_PARTITIONS:-128}; fi
-RATE=${BENCH_RATE:-300000}
+if [ "$MODE" = live ]; then PARTS=${BENCH_PARTITIONS:-16}; else PARTS=${BENCH_PARTITIONS:-128}; fi
+RATE=${BENCH_RATE:-150000}
 COMP=${BENCH_COMPRESSION:-none}
 CONC=${BENCH_CONCURRENCY:-2}
 ROWS=${BENCH_BATCH_ROWS:-100000}
@@ -68,6 +68,8 @@ if [ "$MODE" = prefill ]; then
   p1=$(date +%s.%N)
   [ "$ans" = "produced $N failed 0" ] || { echo "produce: $ans" >&2; exit 1; }
   WARGS+=(--exit-at-eof)
+else
+  WARGS+=(--batch-max-age-ms "${BENCH_AGE_MS:-5000}")
 fi
 ch0=$(cpu_ticks "$CH_PID"); mk0=$(cpu_ticks "$MOCK_PID")
 "${PRE[@]}" /usr/bin/time -f "%U %S %M" -o "$W/rusage" build/spanhouse run "${WARGS[@]}" ${BENCH_WORKER_ARGS:-} 2> "$W/worker.log" &

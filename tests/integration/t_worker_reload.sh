@@ -61,7 +61,7 @@ wait_rows() { # wait_rows PHASE N
 }
 wait_log() { # wait_log PATTERN COUNT
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 300); do
     [ "$(grep -c "$1" "$W/worker.log" || true)" -ge "$2" ] && return 0
     sleep 0.1
   done
