@@ -84,7 +84,7 @@ if [ "$MODE" = live ]; then
   MPORT=$(sed -n 's/.*"event":"metrics_listening".*"port":\([0-9]*\).*/\1/p' "$W/worker.log" | head -n 1)
   done_at=; last=-1; still=0
   for i in $(seq 1 6000); do # up to 300 s, and at most 30 s without progress
-    v=$(curl -s -m 2 "http://127.0.0.1:$MPORT/metrics" | sed -n 's/^spanhouse_inserted_rows_total //p')
+    v=$(curl -s -m 2 "http://127.0.0.1:$MPORT/metrics" | sed -n 's/^spanhouse_inserted_rows_total{kind="span"} //p')
     if [ "${v:-0}" -ge "$GOOD" ]; then done_at=$(date +%s.%N); break; fi
     kill -0 "$WPID" 2>/dev/null || { echo "worker died" >&2; tail -n 5 "$W/worker.log" >&2; exit 1; }
     if grep -q "Offset out of range" "$W/worker.log"; then
