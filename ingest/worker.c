@@ -1612,7 +1612,15 @@ int worker_run(worker_t *w) {
             if (!p->active || !batch_part_has_open(&p->bp)) continue;
             int planned = p->bp.n_planned > 0 && p->bp.segs[p->bp.n_segs - 1].first >= p->bp.planned[0].first;
             if (planned && !p->eof) continue;
-            if (p->eof || now - p->opened_ms >= cfg->batch_max_age_ms || total > cfg->max_inflight_bytes) {
+            /* The age cut is for latency on a quiet partition. A partition with a backlog has
+             * more rows ready right now: cutting it by age would make many small inserts
+             * (one part each on the server) exactly when throughput matters, so it waits
+             * for the row/byte cut, its end, the byte budget, or 10x the age. */
+            int64_t age = now - p->opened_ms, max_age = cfg->batch_max_age_ms;
+            if (!p->eof && age >= max_age && age < 10 * max_age && total <= cfg->max_inflight_bytes && w->kc &&
+                kafka_high_watermark(w->kc, p->topic, p->partition) > p->bp.next)
+                continue;
+            if (p->eof || age >= max_age || total > cfg->max_inflight_bytes) {
                 total -= (int64_t)wbatch_held(&p->b);
                 rc = flush(w, p);
             }

@@ -41,7 +41,7 @@ build/spanhouse run --brokers "$MOCK_BOOT" --topic spans --group metrics \
   --batch-max-age-ms 600000 --metrics-addr 127.0.0.1:0 \
   --kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500 2> "$W/worker.log" &
 WPID=$!
-for i in $(seq 1 100); do grep -q "event=metrics_listening" "$W/worker.log" && break; sleep 0.1; done
+for i in $(seq 1 300); do grep -q "event=metrics_listening" "$W/worker.log" && break; sleep 0.1; done
 MPORT=$(sed -n 's/.*event=metrics_listening.*port=\([0-9]*\).*/\1/p' "$W/worker.log" | head -n 1)
 [ -n "$MPORT" ] || fail "no metrics port"
 U="http://127.0.0.1:$MPORT"

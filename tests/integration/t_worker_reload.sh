@@ -4,6 +4,8 @@
 # reload must carry the old price and tenant, spans after it the new ones (exact cost sums per
 # phase). Then a broken pricing file on the next SIGHUP must keep the previous tables (phase 3
 # priced like phase 2), log reload_failed_keeping_old_tables and count it in /metrics.
+# The worker is not wrapped in timeout(1): run that way, only the first SIGHUP reached it here
+# (timeout relays signals to its own process group); the EXIT trap stops it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/chserver.sh
@@ -59,7 +61,7 @@ wait_rows() { # wait_rows PHASE N
 }
 wait_log() { # wait_log PATTERN COUNT
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 300); do
     [ "$(grep -c "$1" "$W/worker.log" || true)" -ge "$2" ] && return 0
     sleep 0.1
   done

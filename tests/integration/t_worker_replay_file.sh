@@ -25,8 +25,12 @@ COMMON=(--brokers "$MOCK_BOOT" --topic spans --group grp --clickhouse-url "$CH_U
 timeout 120 build/spanhouse replay "${COMMON[@]}" --from $(( t1 + 60000 )) --to $(( t1 + 120000 )) 2> "$W/empty.log" || fail "empty replay exit $?"
 [ "$(chserver_query "SELECT count() FROM spanhouse.llm_spans")" = 0 ] || fail "a range after the data stored rows"
 
-# The mock cluster answers offsetsForTimes with the end of the log whatever the time, so the
-# full replay uses the two ends (from 0 = log start, a future `to` = current end).
+# The mock cluster cannot answer offsetsForTimes for a real timestamp: librdkafka 2.0.2's
+# mock ListOffsets handler returns -1 ("no offset at or after") for every timestamp >= 0
+# (checked with a probe: 10 messages stamped 1,000,000..1,009,000 ms, asked for 1,000,000,
+# 1,004,500, 1,009,000 and 2,000,000: all -1; only -2/-1, the log ends, are answered), which
+# the worker reads as "the end". So a mid-log --from/--to cannot be tested here, and the full
+# replay uses the two ends (from 0 = log start, a future `to` = current end).
 timeout 120 build/spanhouse replay "${COMMON[@]}" --from 0 --to $(( t1 + 3600000 )) --rate 20000 2> "$W/replay.log" || fail "replay exit $?"
 got=$(chserver_query "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), sum(cost_usd) FROM spanhouse.llm_spans")
 [ "$got" = "$G	$G	$T	$C" ] || fail "replay stored '$got', want '$G	$G	$T	$C'"

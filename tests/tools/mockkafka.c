@@ -2,8 +2,10 @@
  *
  *   mockkafka [--brokers N] --topic NAME:PARTITIONS [--topic …]
  * prints "bootstraps HOST:PORT,…" and then obeys commands read line by line on stdin:
- *   produce TOPIC FILE     produce each line of FILE ("key<TAB>value", or just value), wait
- *                          for every delivery, print "produced N failed M"
+ *   produce TOPIC FILE [RATE]  produce each line of FILE ("key<TAB>value", or just value),
+ *                          at most RATE messages/s if given (benchmarks: a producer running
+ *                          beside the consumer), wait for every delivery, print
+ *                          "produced N failed M"
  *   err APIKEY COUNT CODE  make the next COUNT requests of APIKEY fail with error CODE
  *                          (rd_kafka_mock_push_request_errors), print "ok"
  *   quit                   (or EOF, SIGTERM) stop
@@ -14,13 +16,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failed;
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     if (m->err) failed++;
 }
 
-static void produce_file(rd_kafka_t *prod, const char *topic, const char *path) {
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void produce_file(rd_kafka_t *prod, const char *topic, const char *path, double rate) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         printf("error cannot open %s\n", path);
@@ -32,7 +41,15 @@ static void produce_file(rd_kafka_t *prod, const char *topic, const char *path) 
     ssize_t len;
     long n = 0;
     failed = 0;
+    double t0 = mono_s();
     while ((len = getline(&line, &cap, f)) >= 0) {
+        if (rate > 0 && !(n & 255)) {
+            double ahead = (double)n / rate - (mono_s() - t0);
+            if (ahead > 0) {
+                struct timespec ts = {(time_t)ahead, (long)((ahead - (double)(time_t)ahead) * 1e9)};
+                nanosleep(&ts, NULL);
+            }
+        }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
         char *tab = memchr(line, '\t', (size_t)len);
         const char *key = tab ? line : NULL;
@@ -111,8 +128,9 @@ int main(int argc, char **argv) {
     while (fgets(line, sizeof(line), stdin)) {
         char a[256], b[1024];
         int x, y, z;
-        if (sscanf(line, "produce %255s %1023s", a, b) == 2) {
-            produce_file(prod, a, b);
+        double rate = 0;
+        if (sscanf(line, "produce %255s %1023s %lf", a, b, &rate) >= 2) {
+            produce_file(prod, a, b, rate);
         } else if (sscanf(line, "err %d %d %d", &x, &y, &z) == 3) {
             rd_kafka_resp_err_t *codes = calloc((size_t)y, sizeof(*codes));
             for (int i = 0; i < y; i++) codes[i] = (rd_kafka_resp_err_t)z;
