@@ -83,4 +83,14 @@ int batch_part_metadata(const batch_part_t *p, char *out, size_t n);
  * -1 if it does not fit. */
 int batch_token(char *out, size_t n, const char *topic, int32_t partition, batch_range_t r);
 
+/* The dedup token of rows [lo, hi) of one table's rows in a batch, row i coming from Kafka
+ * offset off[i] (non-decreasing; several rows share an offset when one record yields several
+ * rows, e.g. the spans of an OTLP record). It is batch_token() of the rows' first and last
+ * offsets, plus "-r<lo>-<hi>" when the range splits the rows of an offset (the row just
+ * before or after it has the same offset as its first or last row): two parts of one offset
+ * (bisection of a data error) must not share a token, or the second would be dropped as a
+ * duplicate. Deterministic given the same rows. Returns the length, or -1 if it does not fit. */
+int batch_token_rows(char *out, size_t n, const char *topic, int32_t partition, const int64_t *off,
+                     size_t n_rows, size_t lo, size_t hi);
+
 #endif

@@ -41,12 +41,12 @@ typedef struct opt_s {
 static const opt_t config_opts[] = {
     {"config", OPT_STR, F(config), NULL, 0, 0, NULL, "INI file to load (sections allowed; [kafka] keys pass to librdkafka)"},
     {"brokers", OPT_STR, F(brokers), NULL, 0, 0, NULL, "Kafka bootstrap servers, host:port[,host:port]"},
-    {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL, "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto, otlp_json, eval or outcome); repeatable"},
+    {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL, "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto, otlp_json, eval, outcome, otlp_logs_proto or otlp_logs_json); repeatable"},
     {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL, "Kafka consumer group id (replay uses <group>-replay)"},
     {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL, "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123"},
     {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database"},
     {"table", OPT_STR, F(table), "llm_spans", 0, 0, NULL, "table for spans"},
-    {"eval-table", OPT_STR, F(eval_table), "llm_evals", 0, 0, NULL, "table for quality evaluations (topics NAME:eval)"},
+    {"eval-table", OPT_STR, F(eval_table), "llm_evals", 0, 0, NULL, "table for quality evaluations (topics NAME:eval, NAME:otlp_logs_*, and gen_ai.evaluation.result span events of OTLP trace topics)"},
     {"outcome-table", OPT_STR, F(outcome_table), "llm_outcomes", 0, 0, NULL, "table for business outcomes (topics NAME:outcome)"},
     {"rejected-table", OPT_STR, F(rejected_table), NULL, 0, 0, NULL, "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only"},
     {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user"},
@@ -110,6 +110,8 @@ const char *config_fmt_name(config_fmt_t f) {
     case CONFIG_FMT_OTLP_JSON: return "otlp_json";
     case CONFIG_FMT_EVAL: return "eval";
     case CONFIG_FMT_OUTCOME: return "outcome";
+    case CONFIG_FMT_OTLP_LOGS_PROTO: return "otlp_logs_proto";
+    case CONFIG_FMT_OTLP_LOGS_JSON: return "otlp_logs_json";
     }
     return "?";
 }
@@ -243,8 +245,10 @@ static int add_topic(config_t *cfg, const char *v, char *errstr, size_t n) {
         else if (!strcmp(f, "otlp_json")) fmt = CONFIG_FMT_OTLP_JSON;
         else if (!strcmp(f, "eval")) fmt = CONFIG_FMT_EVAL;
         else if (!strcmp(f, "outcome")) fmt = CONFIG_FMT_OUTCOME;
+        else if (!strcmp(f, "otlp_logs_proto")) fmt = CONFIG_FMT_OTLP_LOGS_PROTO;
+        else if (!strcmp(f, "otlp_logs_json")) fmt = CONFIG_FMT_OTLP_LOGS_JSON;
         else {
-            set_err(errstr, n, "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, outcome)", f, v);
+            set_err(errstr, n, "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, outcome, otlp_logs_proto, otlp_logs_json)", f, v);
             return ERR_CONFIG;
         }
     }
@@ -575,7 +579,9 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         }
     }
     for (int t = 0; t < cfg->n_topics; t++)
-        if (cfg->legacy && (cfg->topics[t].format == CONFIG_FMT_EVAL || cfg->topics[t].format == CONFIG_FMT_OUTCOME)) {
+        if (cfg->legacy && (cfg->topics[t].format == CONFIG_FMT_EVAL || cfg->topics[t].format == CONFIG_FMT_OUTCOME ||
+                            cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_PROTO ||
+                            cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_JSON)) {
             set_err(errstr, errstr_size,
                     "topic: format '%s' of topic '%s' needs a modern ClickHouse (the llm_evals/llm_outcomes "
                     "tables use DateTime64 and LowCardinality): not with legacy=true",
@@ -637,10 +643,10 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
                 return ERR_CONFIG;
             }
     for (int t = 0; t < cfg->n_topics; t++) {
-        const char *need = cfg->topics[t].format == CONFIG_FMT_EVAL      ? "eval-table"
-                           : cfg->topics[t].format == CONFIG_FMT_OUTCOME ? "outcome-table"
-                                                                         : NULL;
-        const char *val = cfg->topics[t].format == CONFIG_FMT_EVAL ? cfg->eval_table : cfg->outcome_table;
+        config_fmt_t f = cfg->topics[t].format;
+        int ev = f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON;
+        const char *need = ev ? "eval-table" : f == CONFIG_FMT_OUTCOME ? "outcome-table" : NULL;
+        const char *val = ev ? cfg->eval_table : cfg->outcome_table;
         if (need && !*val) {
             set_err(errstr, errstr_size, "%s: must not be empty (topic '%s' is %s)", need,
                     cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));

@@ -23,6 +23,8 @@ typedef enum {
     CONFIG_FMT_OTLP_JSON,
     CONFIG_FMT_EVAL,
     CONFIG_FMT_OUTCOME,
+    CONFIG_FMT_OTLP_LOGS_PROTO, /* OTLP logs export request: gen_ai.evaluation.result records */
+    CONFIG_FMT_OTLP_LOGS_JSON,
 } config_fmt_t;
 
 typedef struct config_topic_s {

@@ -31,7 +31,9 @@ static int js_fail(js_t *j, int code, const char *what) {
 #define JS_SYNTAX(j, what) js_fail(j, ERR_JSON_SYNTAX, what)
 
 static inline void js_ws(js_t *j) {
-    while (j->p < j->e && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+    /* Every token starts here: one compare for the common case (no whitespace at all). */
+    while (j->p < j->e && (unsigned char)*j->p <= ' ' &&
+           (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
         j->p++;
 }
 
@@ -66,6 +68,22 @@ static int js_string(js_t *j, span_str_t *raw, int *esc) {
     int hi = 0;
     *esc = 0;
     for (;;) {
+        /* Eight bytes at a time while none is '"', '\\' or a control character (SWAR; bytes
+         * >= 0x80 pass and are noted for the UTF-8 check below). */
+        while (j->e - j->p >= 8) {
+            uint64_t w, ones = 0x0101010101010101ull, top = 0x8080808080808080ull;
+            memcpy(&w, j->p, 8);
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t stop = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & top;
+            hi |= (w & top) != 0; /* may note a byte past the stop: only costs the check */
+            if (stop) {
+                /* The lowest flag is exact (a borrow only flags bytes above a real hit);
+                 * little-endian: it is the first such byte in memory. */
+                j->p += __builtin_ctzll(stop) >> 3;
+                break;
+            }
+            j->p += 8;
+        }
         if (j->p >= j->e) return JS_SYNTAX(j, "unterminated string");
         unsigned char c = (unsigned char)*j->p;
         if (c == '"') break;

@@ -30,6 +30,8 @@
 #include "json_span.h"
 #include "kafka_consumer.h"
 #include "otlp.h"
+#include "otlp_event.h"
+#include "otlp_logs.h"
 #include "outcome.h"
 #include "price.h"
 #include "rowbin.h"
@@ -62,10 +64,11 @@ typedef struct wrows_s {
     size_t *row_end;  /* end byte of row i in rows */
     size_t n_rows, cap_rows;
     /* The original Kafka key and payload of each row, so a row the server refuses is
-     * dead-lettered with its original bytes: row i is orig[orig_end[i-1] .. orig_end[i]),
-     * its first key_len[i] bytes the key. Counted in the byte budget. */
+     * dead-lettered with its original bytes: row i is orig[orig_beg[i] .. orig_end[i]), its
+     * first key_len[i] bytes the key; the rows of one record (same offset) share one copy.
+     * Counted in the byte budget. */
     buf_t orig;
-    size_t *orig_end, *key_len;
+    size_t *orig_beg, *orig_end, *key_len;
 } wrows_t;
 
 /* The rows of one batch, per table, plus the rows for the rejected table. Owned by the
@@ -159,6 +162,11 @@ struct worker_s {
     eval_dec_t *edec;    /* topics NAME:eval (NULL when none) */
     outcome_dec_t *odec; /* topics NAME:outcome (NULL when none) */
     eval_limits_t elim;
+    /* gen_ai.evaluation.result rows of one OTLP record: span events of trace topics (attached
+     * to otlp unless legacy) and log records of otlp_logs_* topics. NULL when neither. */
+    otlp_evq_t *evq;
+    int evq_attached;
+    otlp_evq_stats_t evst, pub_evst;
     eval_t eval;
     outcome_t outcome;
     validate_opts_t vopts;
@@ -219,6 +227,7 @@ static void wbatch_deinit(wbatch_t *b) {
         buf_deinit(&r->orig);
         free(r->row_off);
         free(r->row_end);
+        free(r->orig_beg);
         free(r->orig_end);
         free(r->key_len);
     }
@@ -288,6 +297,9 @@ static int push_row(wrows_t *b, int64_t off, const void *key, size_t key_len, co
         size_t *e = realloc(b->row_end, nc * sizeof(*e));
         if (!e) return ERR_NOMEM;
         b->row_end = e;
+        e = realloc(b->orig_beg, nc * sizeof(*e));
+        if (!e) return ERR_NOMEM;
+        b->orig_beg = e;
         e = realloc(b->orig_end, nc * sizeof(*e));
         if (!e) return ERR_NOMEM;
         b->orig_end = e;
@@ -296,13 +308,20 @@ static int push_row(wrows_t *b, int64_t off, const void *key, size_t key_len, co
         b->key_len = e;
         b->cap_rows = nc;
     }
-    if (key_len) buf_put(&b->orig, key, key_len);
-    if (len) buf_put(&b->orig, payload, len);
-    if (buf_error(&b->orig)) return buf_error(&b->orig);
-    b->row_off[b->n_rows] = off;
-    b->row_end[b->n_rows] = b->rows.len;
-    b->orig_end[b->n_rows] = b->orig.len;
-    b->key_len[b->n_rows] = key_len;
+    size_t i = b->n_rows;
+    if (i && b->row_off[i - 1] == off) { /* another row of the same record: share its bytes */
+        b->orig_beg[i] = b->orig_beg[i - 1];
+        b->orig_end[i] = b->orig_end[i - 1];
+    } else {
+        b->orig_beg[i] = b->orig.len;
+        if (key_len) buf_put(&b->orig, key, key_len);
+        if (len) buf_put(&b->orig, payload, len);
+        if (buf_error(&b->orig)) return buf_error(&b->orig);
+        b->orig_end[i] = b->orig.len;
+    }
+    b->row_off[i] = off;
+    b->row_end[i] = b->rows.len;
+    b->key_len[i] = key_len;
     b->n_rows++;
     return ERR_OK;
 }
@@ -337,7 +356,8 @@ static void part_clear_batch(wpart_t *p) {
 static config_fmt_t topic_format(const worker_t *w, const char *topic);
 
 static wtable_t fmt_kind(config_fmt_t f) {
-    return f == CONFIG_FMT_EVAL ? WT_EVAL : f == CONFIG_FMT_OUTCOME ? WT_OUTCOME : WT_SPAN;
+    if (f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON) return WT_EVAL;
+    return f == CONFIG_FMT_OUTCOME ? WT_OUTCOME : WT_SPAN;
 }
 
 static wpart_t *part_get(worker_t *w, const char *topic, int32_t partition) {
@@ -408,8 +428,7 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
     const wtarget_t *tg = &w->tgt[t];
     size_t b0 = lo ? b->row_end[lo - 1] : 0, b1 = b->row_end[hi - 1];
     char token[512];
-    batch_token(token, sizeof(token), j->p->topic, j->p->partition,
-                (batch_range_t){b->row_off[lo], b->row_off[hi - 1]});
+    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo, hi);
     double t0 = mono_s();
     for (;;) {
         double a = mono_s();
@@ -724,7 +743,7 @@ static int job_done(worker_t *w, wjob_t *j) {
     for (size_t i = 0; i < j->n_bad && rc == ERR_OK; i++) {
         /* Dead-lettered with the original key and bytes, not the encoded row. */
         const wrows_t *tb = &j->b.t[j->bad[i].t];
-        size_t row = j->bad[i].row, o0 = row ? tb->orig_end[row - 1] : 0, kl = tb->key_len[row];
+        size_t row = j->bad[i].row, o0 = tb->orig_beg[row], kl = tb->key_len[row];
         const uint8_t *o = tb->orig.data ? tb->orig.data + o0 : (const uint8_t *)"";
         dlq_letter_t lt = {.reason = err_name(ERR_SERVER_REJECTED), .field = "", .detail = j->bad[i].msg,
                            .topic = p->topic, .partition = p->partition, .offset = tb->row_off[row],
@@ -1045,6 +1064,10 @@ static int otlp_row_cb(void *ctx, span_t *s) {
     return 0;
 }
 
+static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                      size_t key_len, const char *payload, size_t len, int64_t now,
+                      int all_or_nothing);
+
 /* OTLP trace export request: many spans per message, all-or-nothing. The spans of one record
  * all carry its offset; if the record is malformed or any of its LLM spans fails validation,
  * the rows already encoded from it are taken back and the record is dead-lettered whole, with
@@ -1059,6 +1082,10 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
     char detail[256] = "";
     wmark_t mark;
     wbatch_mark(&p->b, &mark);
+    if (w->evq_attached) {
+        int brc = otlp_evq_begin(w->evq, payload ? len : 0, now);
+        if (brc != ERR_OK) return brc;
+    }
     int rc = fmt == CONFIG_FMT_OTLP_PROTO
                  ? otlp_proto_decode(w->otlp, (const uint8_t *)(payload ? payload : ""),
                                      payload ? len : 0, otlp_row_cb, &c, &st, detail, sizeof(detail))
@@ -1067,7 +1094,13 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
     if (c.rc != ERR_OK) return c.rc;
     if (w->m && st.spans_skipped_non_llm)
         metrics_counter_add(w->m, "spanhouse_otlp_spans_skipped_total", NULL, st.spans_skipped_non_llm);
-    if (rc == ERR_OK && !c.bad) return ERR_OK;
+    if (rc == ERR_OK && !c.bad) {
+        if (!w->evq_attached) return ERR_OK;
+        otlp_evq_end(w->evq, &w->evst);
+        /* Span events: the spans are stored whatever their evaluation events hold; a rejected
+         * event sends a copy of the record to the DLQ (kind eval), see encode_evq(). */
+        return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 0);
+    }
     wbatch_rollback(&p->b, &mark);
     if (c.bad) {
         rc = c.bad;
@@ -1080,6 +1113,78 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
                        .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
                        .payload = payload, .len = len, .payload_format = "original"};
     return dead_letter(w, p, &p->b, WT_SPAN, &lt);
+}
+
+/* Encodes one valid eval into partition p's batch for llm_evals, with the record kept beside
+ * it (shared by the rows of one record). */
+static int encode_eval(wpart_t *p, eval_t *e, const char *topic, int64_t off, const void *key,
+                       size_t key_len, const char *payload, size_t len, int64_t now) {
+    e->kafka_topic = span_str(topic, strlen(topic));
+    e->kafka_partition = p->partition;
+    e->kafka_offset = off;
+    e->ingested_ms = now;
+    wrows_t *r = &p->b.t[WT_EVAL];
+    eval_encode(&r->rows, e);
+    if (buf_error(&r->rows)) return buf_error(&r->rows);
+    return push_row(r, off, key, key_len, payload, payload ? len : 0);
+}
+
+/* The evaluation rows w->evq holds for the record at off. all_or_nothing (logs topics): any
+ * rejected entry or overflow dead-letters the whole record and stores none of its rows.
+ * Otherwise (span events of a trace record, whose spans are already encoded): the valid rows
+ * are stored and, if an entry was rejected, a copy of the record goes to the DLQ with that
+ * entry's reason and a detail saying the rest was stored. */
+static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                      size_t key_len, const char *payload, size_t len, int64_t now,
+                      int all_or_nothing) {
+    size_t n = otlp_evq_count(w->evq), over = otlp_evq_overflow(w->evq), bad = n, n_bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (otlp_evq_get(w->evq, i)->rc != ERR_OK && n_bad++ == 0) bad = i;
+    if (!(all_or_nothing && (n_bad || over))) {
+        for (size_t i = 0; i < n; i++) {
+            const otlp_eval_t *ev = otlp_evq_get(w->evq, i);
+            if (ev->rc != ERR_OK) continue;
+            eval_t e = ev->e;
+            int rc = encode_eval(p, &e, topic, off, key, key_len, payload, len, now);
+            if (rc != ERR_OK) return rc;
+        }
+    }
+    if (!n_bad && !over) return ERR_OK;
+    int code = n_bad ? otlp_evq_get(w->evq, bad)->rc : ERR_OVERSIZED;
+    const char *field = n_bad && otlp_evq_get(w->evq, bad)->field ? otlp_evq_get(w->evq, bad)->field : "";
+    char detail[256];
+    if (n_bad)
+        snprintf(detail, sizeof(detail), "evaluation event #%zu of the record: %s (%zu of %zu rejected%s)%s",
+                 bad, err2str(code), n_bad, n, over ? ", more over the per-record limit" : "",
+                 all_or_nothing ? "; nothing of the record stored" : "; its spans and valid evaluations stored");
+    else
+        snprintf(detail, sizeof(detail), "%zu evaluation events over the per-record limit%s", over,
+                 all_or_nothing ? "; nothing of the record stored" : "; its spans and first evaluations stored");
+    dlq_letter_t lt = {.reason = err_name(code), .field = field, .detail = detail, .topic = topic,
+                       .partition = p->partition, .offset = off, .key = key, .key_len = key_len,
+                       .payload = payload, .len = len, .payload_format = "original"};
+    return dead_letter(w, p, &p->b, WT_EVAL, &lt);
+}
+
+/* OTLP logs export request (topics NAME:otlp_logs_proto / NAME:otlp_logs_json): its
+ * gen_ai.evaluation.result log records become llm_evals rows, all or nothing per record; other
+ * log records are counted and skipped (a record without evaluations stores nothing). */
+static int process_otlp_logs(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                             size_t key_len, const char *payload, size_t len, int64_t now) {
+    char detail[256] = "";
+    int rc = p->fmt == CONFIG_FMT_OTLP_LOGS_PROTO
+                 ? otlp_logs_proto_decode(w->evq, (const uint8_t *)(payload ? payload : ""), payload ? len : 0,
+                                          now, &w->evst, detail, sizeof(detail))
+                 : otlp_logs_json_decode(w->evq, payload ? payload : "", payload ? len : 0, now, &w->evst,
+                                         detail, sizeof(detail));
+    if (rc == ERR_NOMEM) return rc;
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc), .field = "", .detail = detail[0] ? detail : err2str(rc),
+                           .topic = topic, .partition = p->partition, .offset = off, .key = key,
+                           .key_len = key_len, .payload = payload, .len = len, .payload_format = "original"};
+        return dead_letter(w, p, &p->b, WT_EVAL, &lt);
+    }
+    return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 1);
 }
 
 /* Flat JSON quality evaluation (topics NAME:eval): one row of llm_evals per message. */
@@ -1096,14 +1201,7 @@ static int process_eval(worker_t *w, wpart_t *p, const char *topic, int64_t off,
                            .payload_format = "original"};
         return dead_letter(w, p, &p->b, WT_EVAL, &lt);
     }
-    e->kafka_topic = span_str(topic, strlen(topic));
-    e->kafka_partition = p->partition;
-    e->kafka_offset = off;
-    e->ingested_ms = now;
-    wrows_t *r = &p->b.t[WT_EVAL];
-    eval_encode(&r->rows, e);
-    if (buf_error(&r->rows)) return buf_error(&r->rows);
-    return push_row(r, off, key, key_len, payload, payload ? len : 0);
+    return encode_eval(p, e, topic, off, key, key_len, payload, len, now);
 }
 
 /* Flat JSON business outcome (topics NAME:outcome): one row of llm_outcomes per message. */
@@ -1163,6 +1261,8 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
     case CONFIG_FMT_OTLP_JSON: rc = process_otlp(w, p, p->fmt, topic, off, key, key_len, payload, len, now); break;
     case CONFIG_FMT_EVAL: rc = process_eval(w, p, topic, off, key, key_len, payload, len, now); break;
     case CONFIG_FMT_OUTCOME: rc = process_outcome(w, p, topic, off, key, key_len, payload, len, now); break;
+    case CONFIG_FMT_OTLP_LOGS_PROTO:
+    case CONFIG_FMT_OTLP_LOGS_JSON: rc = process_otlp_logs(w, p, topic, off, key, key_len, payload, len, now); break;
     default: rc = process_json(w, p, topic, off, key, key_len, payload, len, now); break;
     }
     if (rc != ERR_OK) return rc;
@@ -1226,6 +1326,18 @@ static void publish(worker_t *w) {
             metrics_counter_add(w->m, "spanhouse_inserted_rows_total", lab, w->inserted_k[t] - w->pub_inserted[t]);
         w->pub_consumed[t] = w->consumed_k[t];
         w->pub_inserted[t] = w->inserted_k[t];
+    }
+    if (w->evq) { /* OTLP evaluation events (span events and log records) */
+        const otlp_evq_stats_t *a = &w->evst, *b = &w->pub_evst;
+        if (a->evals_ok != b->evals_ok)
+            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"ok\"", a->evals_ok - b->evals_ok);
+        if (a->evals_rejected != b->evals_rejected)
+            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"rejected\"",
+                                a->evals_rejected - b->evals_rejected);
+        if (a->events_other != b->events_other)
+            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"other\"",
+                                a->events_other - b->events_other);
+        w->pub_evst = w->evst;
     }
 }
 
@@ -1306,6 +1418,22 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     om.keep_all = cfg->otlp_keep_all != 0;
     om.keep_content = cfg->otlp_keep_content != 0;
     if (!(w->otlp = otlp_dec_new(&om, errstr, errstr_size))) goto err;
+    {
+        /* Evaluation results: log records of otlp_logs_* topics, and span events of trace
+         * topics (not with legacy: the 18.16 server has no llm_evals). */
+        int logs = 0, traces = 0;
+        for (int t = 0; t < cfg->n_topics; t++) {
+            config_fmt_t f = cfg->topics[t].format;
+            logs |= f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON;
+            traces |= f == CONFIG_FMT_OTLP_PROTO || f == CONFIG_FMT_OTLP_JSON;
+        }
+        if (cfg->legacy) traces = 0;
+        if ((logs || traces) && !(w->evq = otlp_evq_new(0, &w->elim, errstr, errstr_size))) goto err;
+        if (traces) {
+            otlp_evq_attach(w->evq, w->otlp);
+            w->evq_attached = 1;
+        }
+    }
     if (*cfg->pricing && !(w->prices = price_load(cfg->pricing, errstr, errstr_size))) goto err;
     if (*cfg->tenants && !(w->tenants = tenant_load(cfg->tenants, errstr, errstr_size))) goto err;
     sink_backoff_init(&w->backoff, 100, 10000, (uint64_t)getpid() * 2654435761u + (uint64_t)now_ms());
@@ -1360,7 +1488,9 @@ void worker_destroy(worker_t *w) {
     dlq_destroy(w->dlq);
     for (int i = 0; i < w->n_parts; i++) part_free(w->parts[i]);
     jspan_dec_destroy(w->dec);
+    if (w->evq_attached) otlp_evq_attach(NULL, w->otlp);
     otlp_dec_destroy(w->otlp);
+    otlp_evq_destroy(w->evq);
     eval_dec_destroy(w->edec);
     outcome_dec_destroy(w->odec);
     price_destroy(w->prices);

@@ -51,7 +51,7 @@ code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
 # Wait for the load to be stored, every partition committed and the counters published.
 for i in $(seq 1 600); do
   M=$(curl -sS -m 5 "$U/metrics") || fail "scrape"
-  if grep -qx "spanhouse_consumed_total $N" <<< "$M" &&
+  if grep -qx "spanhouse_consumed_total{kind=\"span\"} $N" <<< "$M" &&
      [ "$(grep -c '^spanhouse_consumer_lag{topic="spans",partition="[0-3]"} 0$' <<< "$M")" = 4 ]; then break; fi
   kill -0 "$WPID" 2>/dev/null || fail "worker died"
   sleep 0.1
@@ -61,10 +61,10 @@ got=$(chserver_query "SELECT count(), sum(input_tokens + output_tokens), sum(cos
 M=$(curl -sS -m 5 "$U/metrics") || fail "scrape"
 echo "$M" > "$W/metrics.txt"
 want() { grep -qx "$1" <<< "$M" || fail "/metrics lacks '$1'; has: $(grep "^${1%% *}" <<< "$M" | head -n 5 | tr '\n' '|')"; }
-want "spanhouse_consumed_total $N"
-want "spanhouse_inserted_rows_total $GOOD"
+want "spanhouse_consumed_total{kind=\"span\"} $N"
+want "spanhouse_inserted_rows_total{kind=\"span\"} $GOOD"
 for r in json_syntax negative_value not_an_object missing_field; do
-  want "spanhouse_rejected_total{reason=\"$r\"} $(( BAD / 4 ))"
+  want "spanhouse_rejected_total{reason=\"$r\",kind=\"span\"} $(( BAD / 4 ))"
 done
 [ "$(grep -c '^spanhouse_rejected_total{' <<< "$M")" = 4 ] || fail "unexpected reasons: $(grep '^spanhouse_rejected_total' <<< "$M")"
 want "spanhouse_batch_rows_count 4"

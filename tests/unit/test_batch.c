@@ -240,6 +240,42 @@ static void test_metadata_bounds(void **st) {
     assert_int_equal(batch_token(tok, sizeof(tok), "topic", 1, r), -1);
 }
 
+/* Rows of one offset (an OTLP record's spans, or span + eval rows) split by bisection: each
+ * part gets its own token; ranges that do not split an offset keep the plain token. */
+static void test_token_rows_split_offset(void **st) {
+    (void)st;
+    const int64_t off[] = {5, 6, 7, 7, 7, 7, 8};
+    char a[128], b[128];
+    /* whole batch: plain token */
+    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 7), (int)strlen("t-2-5-8"));
+    assert_string_equal(a, "t-2-5-8");
+    /* [5, 6] and [7 x4, 8] split no offset */
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 2);
+    assert_string_equal(a, "t-2-5-6");
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 2, 7);
+    assert_string_equal(a, "t-2-7-8");
+    /* the two halves of offset 7 differ */
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 2, 4);
+    batch_token_rows(b, sizeof(b), "t", 2, off, 7, 4, 6);
+    assert_string_equal(a, "t-2-7-7-r2-4");
+    assert_string_equal(b, "t-2-7-7-r4-6");
+    /* a range ending inside offset 7 */
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 3);
+    assert_string_equal(a, "t-2-5-7-r0-3");
+    /* deterministic */
+    batch_token_rows(b, sizeof(b), "t", 2, off, 7, 0, 3);
+    assert_string_equal(a, b);
+    /* one row per offset (flat JSON): never a suffix, as batch_token */
+    const int64_t flat[] = {0, 1, 2, 3};
+    batch_token_rows(a, sizeof(a), "spans", 0, flat, 4, 1, 2);
+    batch_token(b, sizeof(b), "spans", 0, (batch_range_t){1, 1});
+    assert_string_equal(a, b);
+    /* bounds */
+    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 3, 3), -1);
+    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 8), -1);
+    assert_int_equal(batch_token_rows(a, 10, "t", 2, off, 7, 2, 4), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_commit),          cmocka_unit_test(test_out_of_order_acks),
@@ -247,7 +283,7 @@ int main(void) {
         cmocka_unit_test(test_dlq_confirmed_before_seal), cmocka_unit_test(test_segment_limit),
         cmocka_unit_test(test_restart_metadata),       cmocka_unit_test(test_restart_missing_offsets),
         cmocka_unit_test(test_restart_partial_commit), cmocka_unit_test(test_restore_rejects_garbage),
-        cmocka_unit_test(test_metadata_bounds),
+        cmocka_unit_test(test_metadata_bounds),        cmocka_unit_test(test_token_rows_split_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

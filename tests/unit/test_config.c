@@ -155,6 +155,22 @@ static void test_eval_outcome_topics(void **st) {
     assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
     assert_non_null(strstr(e, "eval-table"));
     config_destroy(c);
+    /* OTLP logs topics (gen_ai.evaluation.result log records) go to the eval table. */
+    c = config_new();
+    char *argv7[] = {"--topic", "l1:otlp_logs_proto", "--topic", "l2:otlp_logs_json", "--eval-table", "ev2"};
+    assert_int_equal(config_load(c, 6, argv7, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->topics[0].format, CONFIG_FMT_OTLP_LOGS_PROTO);
+    assert_int_equal(c->topics[1].format, CONFIG_FMT_OTLP_LOGS_JSON);
+    assert_string_equal(config_fmt_name(c->topics[0].format), "otlp_logs_proto");
+    assert_string_equal(config_fmt_name(c->topics[1].format), "otlp_logs_json");
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_OK);
+    config_destroy(c);
+    c = config_new();
+    char *argv8[] = {"--topic", "l1:otlp_logs_json", "--legacy", "--eval-table="};
+    assert_int_equal(config_load(c, 4, argv8, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(config_check(c, CONFIG_MODE_ANY, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "otlp_logs_json"));
+    config_destroy(c);
     /* An unknown format names the valid ones. */
     c = config_new();
     char *argv6[] = {"--topic", "q:evals"};

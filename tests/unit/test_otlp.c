@@ -573,6 +573,56 @@ static void test_json_forms(void **state) {
     otlp_dec_destroy(d);
 }
 
+/* The JSON string scanner reads eight bytes at a time: a quote, backslash, control character
+ * or non-ASCII byte at every position of strings of every length up to 24 must be found. */
+static void test_json_string_positions(void **state) {
+    (void)state;
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    char doc[1024], val[64], want[64];
+    for (int len = 1; len <= 24; len++)
+        for (int pos = 0; pos < len; pos++)
+            for (int kind = 0; kind < 5; kind++) {
+                /* kind 0: \" escape, 1: caf\xc3\xa9-style UTF-8, 2: raw control byte (bad),
+                 * 3: invalid UTF-8 (bad), 4: plain ASCII */
+                int n = 0, w = 0;
+                for (int i = 0; i < len; i++) {
+                    if (i != pos || kind == 4) {
+                        val[n++] = (char)('a' + i % 26);
+                        want[w++] = (char)('a' + i % 26);
+                    } else if (kind == 0) {
+                        val[n++] = '\\', val[n++] = '"', want[w++] = '"';
+                    } else if (kind == 1) {
+                        val[n++] = (char)0xc3, val[n++] = (char)0xa9;
+                        want[w++] = (char)0xc3, want[w++] = (char)0xa9;
+                    } else if (kind == 2) {
+                        val[n++] = 0x01;
+                    } else {
+                        val[n++] = (char)0xc3, val[n++] = '(';
+                    }
+                }
+                val[n] = want[w] = 0;
+                snprintf(doc, sizeof(doc),
+                         "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"0a\","
+                         "\"spanId\":\"0b\",\"startTimeUnixNano\":\"1700000000000000000\","
+                         "\"attributes\":[{\"key\":\"gen_ai.request.model\",\"value\":"
+                         "{\"stringValue\":\"%s\"}}]}]}]}]}",
+                         val);
+                int rc = json_rc(d, doc, &r);
+                if (kind == 2) {
+                    assert_int_equal(rc, ERR_JSON_SYNTAX);
+                } else if (kind == 3) {
+                    assert_int_equal(rc, ERR_BAD_UTF8);
+                } else {
+                    if (rc != ERR_OK) fail_msg("len %d pos %d kind %d: %s", len, pos, kind, err_name(rc));
+                    char *f[64];
+                    split(r.row[0], '\t', f, 64);
+                    assert_string_equal(f[7], want);
+                }
+            }
+    otlp_dec_destroy(d);
+}
+
 static void test_json_errors(void **state) {
     (void)state;
     otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
@@ -626,7 +676,7 @@ int main(void) {
         cmocka_unit_test(test_proto_hostile),
         cmocka_unit_test(test_callback_stop),
         cmocka_unit_test(test_big_record),
-        cmocka_unit_test(test_json_forms),
+        cmocka_unit_test(test_json_forms), cmocka_unit_test(test_json_string_positions),
         cmocka_unit_test(test_json_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One OTLP trace record yields several rows at ONE Kafka offset. When ClickHouse refuses the
+# batch with a data error, bisection splits those rows; each part must carry its own dedup
+# token (topic-partition-first-last plus -r<lo>-<hi> when a part splits an offset's rows),
+# otherwise on a modern server the second part, sent with the first part's token, would be
+# silently dropped as a duplicate. Checked on ch_stub's request log: the exact token sequence,
+# every token answered 200 distinct, the refused row's record dead-lettered, all committed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/integration/lib/worker.sh
+make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
+D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-splittok.XXXXXX")
+STUB=
+trap 'mock_stop; [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null; wait "$STUB" 2>/dev/null; }; rm -rf "$D"' EXIT
+fail() { echo "FAIL: $*" >&2; cat "$D/stub.log" >&2 2>/dev/null; grep -v '^$' "$D"/run*.log | tail -n 20 >&2; exit 1; }
+
+# request.pb (OpenTelemetry JS SDK) holds 6 LLM spans: 6 rows at offset 0.
+cat > "$D/script" <<'S'
+400 27 0 Cannot parse input: expected row 1
+200 - 0
+400 27 0 Cannot parse input: expected row 1
+200 - 0
+400 27 0 Cannot parse input: expected row 1
+200 - 0
+400 27 0 Cannot parse input: expected row 1
+S
+build/tests/tools/ch_stub "$D/script" "$D/stub.log" "$D/port" & STUB=$!
+for i in $(seq 1 50); do [ -s "$D/port" ] && break; sleep 0.1; done
+PORT=$(cat "$D/port")
+mock_start otlp:1 dlq:1
+timeout 30 kcat -P -b "$MOCK_BOOT" -t otlp -p 0 tests/otel/vectors/request.pb || fail "produce"
+run() {
+  timeout 120 build/spanhouse run --brokers "$MOCK_BOOT" --topic otlp:otlp_proto --group gsplit \
+    --clickhouse-url "http://127.0.0.1:$PORT" --dlq-topic dlq --exit-at-eof --batch-max-age-ms 60000 \
+    --insert-concurrency 1 --kafka.session.timeout.ms=6000 2> "$1"
+}
+run "$D/run1.log" || fail "worker exit $?"
+tokens=$(grep -o 'token=[^ ]*' "$D/stub.log" | cut -d= -f2 | tr '\n' ' ')
+want="otlp-0-0-0 otlp-0-0-0-r0-3 otlp-0-0-0-r3-6 otlp-0-0-0-r3-4 otlp-0-0-0-r4-6 otlp-0-0-0-r4-5 otlp-0-0-0-r5-6 "
+[ "$tokens" = "$want" ] || fail "tokens '$tokens', want '$want'"
+grep -q 'event=stopped result=ok consumed=1 inserted=5 rejected=1' "$D/run1.log" || fail "stats: $(grep stopped "$D/run1.log")"
+timeout 30 kcat -C -b "$MOCK_BOOT" -t dlq -e -q -f '%h\n' > "$D/dlq.txt" 2>/dev/null || fail kcat
+[ "$(wc -l < "$D/dlq.txt")" = 1 ] && grep -q 'reason=server_rejected.*source_topic=otlp,source_partition=0,source_offset=0,' "$D/dlq.txt" || fail "DLQ: $(cat "$D/dlq.txt")"
+run "$D/run2.log" || fail "rerun exit $?"
+grep -q 'event=stopped result=ok consumed=0' "$D/run2.log" || fail "not committed: $(grep stopped "$D/run2.log")"
+echo "ok: 6 rows of one OTLP record bisected with 7 distinct tokens, 5 stored, 1 dead letter, committed"
