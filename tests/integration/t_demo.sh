@@ -33,7 +33,7 @@ grep -q 'p99_ttft_ms' "$out" || fail "no TTFT quantiles"
 # Quality streams: produced = stored + dead-lettered, per kind.
 read -r _ _ pe _ po _ <<<"$(grep '^QUALITY' "$out")"
 row=$(awk '/evals.*outcomes.*eval_outcome_dead_letters/ {getline; gsub(/[│ ]+/," "); print}' "$out")
-read -r se so qdl <<<"$row"
+read -r _ se so qdl <<<"$row"
 [ -n "$pe" ] && [ -n "$se" ] || fail "no quality stream figures (QUALITY line or stored counts missing)"
 [ $((se + so + qdl)) -eq $((pe + po)) ] || fail "evals $se + outcomes $so + dead letters $qdl != produced $pe + $po"
 [ "$se" -gt 0 ] && [ "$so" -gt 0 ] || fail "no evals or outcomes stored"
