@@ -41,7 +41,7 @@ typedef struct {
     const char *brokers, *topic;
     uint64_t count;
     double rate;
-    int mock_brokers, partitions, to_stdout;
+    int mock_brokers, partitions, quality_partitions, to_stdout;
     double linger_s;
     const char *x[LOADGEN_MAX_X];
     int nx;
@@ -102,6 +102,8 @@ static void usage(const char *argv0) {
         "  --outcome-topic T     also produce outcomes of the spans to T (default: none)\n"
         "  --orphan-fraction F   evals/outcomes of no span, per span (default 0.001)\n"
         "  --eval-seed S         PRNG seed of the evals and outcomes (default 4242)\n"
+        "  --quality-partitions P  mock: partitions of the eval and outcome topics (default:\n"
+        "                        --partitions)\n"
         "  --start-ms MS         timestamp of the first span (default: so the last is now,\n"
         "                        or now when --rate is given)\n"
         "  --spacing-ms MS       ms between spans (default 10, or 1000/rate)\n"
@@ -171,6 +173,9 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
         } else if (!strcmp(o, "--orphan-fraction")) {
             NEEDV;
             a->q.orphan_fraction = atof(v);
+        } else if (!strcmp(o, "--quality-partitions")) {
+            NEEDV;
+            a->quality_partitions = atoi(v);
         } else if (!strcmp(o, "--eval-seed")) {
             NEEDV;
             a->q.seed = strtoull(v, NULL, 10);
@@ -210,7 +215,8 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
         fprintf(stderr, "give exactly one of --brokers, --mock N (N >= 1), --stdout\n");
         return -1;
     }
-    if (a->rate < 0 || a->partitions < 1) {
+    if (!a->quality_partitions) a->quality_partitions = a->partitions;
+    if (a->rate < 0 || a->partitions < 1 || a->quality_partitions < 1) {
         fprintf(stderr, "--rate must be >= 0 and --partitions >= 1\n");
         return -1;
     }
@@ -442,8 +448,9 @@ int main(int argc, char **argv) {
         if (!mc || rd_kafka_mock_topic_create(mc, a.topic, a.partitions, 1) !=
                        RD_KAFKA_RESP_ERR_NO_ERROR ||
             (a.eval_topic &&
-             rd_kafka_mock_topic_create(mc, a.eval_topic, a.partitions, 1) != RD_KAFKA_RESP_ERR_NO_ERROR) ||
-            (a.outcome_topic && rd_kafka_mock_topic_create(mc, a.outcome_topic, a.partitions, 1) !=
+             rd_kafka_mock_topic_create(mc, a.eval_topic, a.quality_partitions, 1) !=
+                 RD_KAFKA_RESP_ERR_NO_ERROR) ||
+            (a.outcome_topic && rd_kafka_mock_topic_create(mc, a.outcome_topic, a.quality_partitions, 1) !=
                                     RD_KAFKA_RESP_ERR_NO_ERROR)) {
             fprintf(stderr, "loadgen: cannot start the mock cluster\n");
             rc = 1;

@@ -4,7 +4,10 @@
 #  2. produces a realistic workload with the load generator: 8 days of LLM calls from four
 #     tenants, with a planted cost spike (globex/support/ticket_triage ×8–10 in the last hours),
 #     a planted cost-and-quality regression (doc_summarize moves to prompt v3 in the last day:
-#     more tokens, quality −20 %) and a few poison messages,
+#     more tokens, quality −20 %) and a few poison messages; and the quality streams of those
+#     calls on their own topics: LLM-judge evals at 100 %/10 %/1 % sampling (late by seconds to
+#     hours, out of order), a human-review tier, outcomes (conversions, thumbs, escalations) and
+#     a few orphans (evals/outcomes of traces that never arrive),
 #  3. runs the real worker (`spanhouse run`, the production code path) into the embedded
 #     ClickHouse engine (libchdb, --sink chdb): same RowBinary bytes as over HTTP,
 #  4. prints the analyst views as tables.
@@ -31,25 +34,30 @@ db="$tmp/clickhouse"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "1. Kafka: librdkafka mock cluster (64 partitions)"
-build/bench/loadgen --mock 1 --count 0 --partitions 64 --linger-s -1 --topic llm.spans >"$tmp/mock.out" 2>"$tmp/mock.err" &
+step "1. Kafka: librdkafka mock cluster (llm.spans: 64 partitions; llm.evals, llm.outcomes: 4)"
+build/bench/loadgen --mock 1 --count 0 --partitions 64 --linger-s -1 --topic llm.spans \
+  --eval-topic llm.evals --outcome-topic llm.outcomes --quality-partitions 4 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mock_pid=$!
 for _ in $(seq 100); do grep -q '^BOOTSTRAP' "$tmp/mock.out" 2>/dev/null && break; sleep 0.1; done
 brokers=$(awk '/^BOOTSTRAP/ {print $2}' "$tmp/mock.out")
 [ -n "$brokers" ] || { echo "mock cluster did not start"; cat "$tmp/mock.err"; exit 1; }
 echo "brokers $brokers"
 
-step "2. Load generator: $N spans over 8 days, spike + regression + 0.2 % poison"
+step "2. Load generator: $N spans over 8 days, spike + regression + 0.2 % poison; evals and outcomes"
 build/bench/loadgen --brokers "$brokers" --topic llm.spans --count "$N" --seed 7 \
+  --eval-topic llm.evals --outcome-topic llm.outcomes --orphan-fraction 0.0005 \
   --start-ms "$start_ms" --spacing-ms "$spacing" \
   --spike --spike-window "$(( now_ms - 3 * hour )),$now_ms" \
   --regression --regression-from-ms "$(( now_ms - 20 * hour ))" --regression-cost-factor 1.5 \
-  --poison-fraction 0.002 2>&1 | tail -n 1
+  --poison-fraction 0.002 >"$tmp/loadgen.out" 2>"$tmp/loadgen.err" || { cat "$tmp/loadgen.err"; exit 1; }
+tail -n 1 "$tmp/loadgen.err"
+grep '^QUALITY' "$tmp/loadgen.out" || { echo "no quality streams produced"; exit 1; }
 
 step "3. spanhouse schema apply + run (sink: embedded ClickHouse $db)"
 build/spanhouse schema apply --sink chdb --chdb-path "$db" --views-dir views --log-level warn
 t0=$(date +%s.%N)
 build/spanhouse run --sink chdb --chdb-path "$db" --brokers "$brokers" --topic llm.spans \
+  --topic llm.evals:eval --topic llm.outcomes:outcome --batch-max-age-ms 10000 \
   --group spanhouse-demo --dlq-topic llm.spans.dlq --rejected-table llm_spans_rejected \
   --pricing schema/pricing.csv --tenants schema/tenants.csv --exit-at-eof --log-level error
 t1=$(date +%s.%N)
@@ -64,7 +72,8 @@ q "INSERT INTO spanhouse.llm_pricing SELECT * FROM file('$tmp/pricing.csv', CSVW
 
 step "Stored: rows, dead letters, cost"
 q "SELECT count() AS spans, round(sum(cost_usd), 2) AS total_cost_usd, countIf(pricing_status = 'unknown_model') AS unknown_model FROM spanhouse.llm_spans" \
-  "SELECT reason, count() AS dead_letters FROM spanhouse.llm_spans_rejected GROUP BY reason ORDER BY reason"
+  "SELECT reason, count() AS dead_letters FROM spanhouse.llm_spans_rejected WHERE kind = 'span' GROUP BY reason ORDER BY reason" \
+  "SELECT (SELECT count() FROM spanhouse.llm_evals) AS evals, (SELECT count() FROM spanhouse.llm_outcomes) AS outcomes, (SELECT count() FROM spanhouse.llm_spans_rejected WHERE kind IN ('eval', 'outcome')) AS eval_outcome_dead_letters"
 
 step "Spend by team and model (last 7 days, v_cost_by_dimension)"
 q "SELECT dimension, value, round(cost_usd, 2) AS cost_usd, share_pct FROM spanhouse.v_cost_by_dimension WHERE dimension IN ('team', 'model') ORDER BY dimension, cost_usd DESC"
@@ -87,5 +96,16 @@ echo "-- per-user runaway (last hour >= 10x the user's 7-day hourly average), v_
 q "SELECT user_id, tenant_id, last_hour_requests, round(last_hour_cost_usd, 4) AS last_hour_cost_usd, ratio FROM spanhouse.v_user_runaway WHERE is_runaway ORDER BY ratio DESC LIMIT 5"
 echo "-- SLO burn rate (1h fast / 6h slow), v_slo_burn_rate:"
 q "SELECT endpoint, requests_1h, availability_burn_1h, availability_burn_6h, latency_burn_1h, latency_burn_6h, fast_burn, slow_burn FROM spanhouse.v_slo_burn_rate ORDER BY endpoint"
+step "Quality from the eval stream (llm_quality_1m: each eval counted in the minute of the span it scores)"
+echo "-- sample-weighted mean eval score by prompt version, last 7 days, v_quality_trend (doc_summarize moved to v3):"
+q "SELECT prompt_template, prompt_version, metric, sum(evals) AS evals, round(sum(evals_weighted)) AS calls_represented, round(sum(mean_score * evals_weighted) / sum(evals_weighted), 3) AS mean_score, round(sum(pass_rate * evals_weighted) / sum(evals_weighted), 3) AS pass_rate FROM spanhouse.v_quality_trend WHERE prompt_template = 'summarize_doc' AND metric IN ('faithfulness', 'helpfulness') GROUP BY prompt_template, prompt_version, metric ORDER BY metric, prompt_version"
+echo "-- dual-threshold regression fed from the eval stream, v_cost_quality_regression_evals:"
+q "SELECT feature, model, requests, cost_change_pct, quality_source, avg_quality, baseline_avg_quality, quality_change_pct, regression FROM spanhouse.v_cost_quality_regression_evals WHERE regression = 1 ORDER BY feature, model"
+echo "-- evaluation coverage per sampling tier (last 24 h), v_eval_coverage:"
+q "SELECT metric, source, expected_coverage, evaluated_spans, spans, coverage FROM spanhouse.v_eval_coverage ORDER BY expected_coverage DESC, metric"
+echo "-- cost per outcome (last 7 days), v_cost_per_outcome, summed over models:"
+q "SELECT event, sum(o.outcomes) AS n, round(sum(o.outcome_value), 2) AS value_usd, round(sum(toFloat64(o.cost_usd)) / n, 4) AS cost_per_outcome_usd FROM spanhouse.v_cost_per_outcome AS o GROUP BY event ORDER BY event"
+echo "-- evals and outcomes without a span (orphans) by age, v_eval_orphans:"
+q "SELECT kind, age_bucket, count() AS orphans FROM spanhouse.v_eval_orphans GROUP BY kind, age_bucket ORDER BY kind, min(age_s)"
 echo
 echo "Every view: ls views/ ; docs/queries.md says what each answers. Keep the data: DEMO_KEEP=1 make demo"
