@@ -7,7 +7,7 @@ fail=0; n=0
 for t in tests/integration/t_*.sh; do
   [ -e "$t" ] || continue
   n=$((n+1)); start=$(date +%s)
-  if timeout "${INTEGRATION_TIMEOUT:-300}" bash "$t"; then
+  if timeout "${INTEGRATION_TIMEOUT:-480}" bash "$t"; then
     echo "PASS $t ($(( $(date +%s) - start ))s)"
   else
     echo "FAIL $t"; fail=1
