@@ -26,7 +26,7 @@ typedef enum { EK_STR, EK_TS, EK_SCORE, EK_CONF, EK_RATE, EK_SOURCE, EK_EXPL } e
 /* Canonical fields (index = duplicate bit and error name). */
 #define EF_MAP(X)                                                                                  \
     X(TS, "timestamp")                                                                             \
-    X(TRACE, "trace_id") X(SPAN, "span_id") X(EVALUATOR, "evaluator")                              \
+    X(TRACE, "trace_id") X(SPAN, "span_id") X(RESPONSE, "response_id") X(EVALUATOR, "evaluator")                              \
         X(EVERSION, "evaluator_version") X(METRIC, "metric") X(SCORE, "score") X(LABEL, "label")   \
             X(CONF, "confidence") X(SOURCE, "source") X(RATE, "sample_rate")                       \
                 X(EXPL, "explanation")
@@ -54,6 +54,8 @@ static const fjson_field_t efields[] = {
     {"traceId", 7, EK_STR, EF_TRACE, EO(trace_id)},
     {"span_id", 7, EK_STR, EF_SPAN, EO(span_id)},
     {"spanId", 6, EK_STR, EF_SPAN, EO(span_id)},
+    {"response_id", 11, EK_STR, EF_RESPONSE, EO(response_id)},
+    {"gen_ai.response.id", 18, EK_STR, EF_RESPONSE, EO(response_id)},
     {"evaluator", 9, EK_STR, EF_EVALUATOR, EO(evaluator)},
     {"evaluator_name", 14, EK_STR, EF_EVALUATOR, EO(evaluator)},
     {"evaluator_version", 17, EK_STR, EF_EVERSION, EO(evaluator_version)},
@@ -191,6 +193,7 @@ int eval_validate(const eval_limits_t *o, const eval_t *e, int64_t now_ms, const
     if (e->f.n > o->lim) return efail(field, #f, ERR_STRING_TOO_LONG);
     EV_LEN_(trace_id, max_id_len)
     EV_LEN_(span_id, max_id_len)
+    EV_LEN_(response_id, max_id_len)
     EV_LEN_(evaluator, max_dim_len)
     EV_LEN_(evaluator_version, max_dim_len)
     EV_LEN_(metric, max_dim_len)

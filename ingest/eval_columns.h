@@ -20,6 +20,7 @@
     X(timestamp, "DateTime64(3, 'UTC')", TS, ts_ms)                                                \
     X(trace_id, "String", STR, trace_id)                                                           \
     X(span_id, "String", STR, span_id)                                                             \
+    X(response_id, "String", STR, response_id)                                                     \
     X(evaluator, "LowCardinality(String)", STR, evaluator)                                         \
     X(evaluator_version, "LowCardinality(String)", STR, evaluator_version)                         \
     X(metric, "LowCardinality(String)", STR, metric)                                               \

@@ -235,6 +235,7 @@ int otlp_event_attr(otlp_eval_t *ev, span_str_t key, const otlp_evval_t *v) {
         break;
     case EA_RESPONSE:
         ev->response_id = s;
+        ev->e.response_id = s;
         break;
     case EA_EVALUATOR:
         ev->e.evaluator = s;

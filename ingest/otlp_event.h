@@ -24,7 +24,7 @@
 /* One evaluation event of the record. */
 typedef struct otlp_eval_s {
     eval_t e;               /* valid row when rc == ERR_OK (strings: see otlp_evq_get) */
-    span_str_t response_id; /* gen_ai.response.id; llm_evals has no column for it yet */
+    span_str_t response_id; /* gen_ai.response.id; also in e.response_id (llm_evals.response_id) */
     int rc;                 /* ERR_OK, or the POISON code that rejects this event */
     const char *field;      /* the offending field/attribute for rc != ERR_OK, or NULL */
     char trace_hex[2 * OTLP_MAX_ID_BYTES]; /* storage of e.trace_id / e.span_id */

@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_evals
     timestamp             DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
     trace_id              String CODEC(ZSTD(1)),
     span_id               String CODEC(ZSTD(1)),
+    response_id           String CODEC(ZSTD(1)),
     evaluator             LowCardinality(String),
     evaluator_version     LowCardinality(String),
     metric                LowCardinality(String),

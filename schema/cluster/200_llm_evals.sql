@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_evals_local ON CLUSTER '{cluster}'
     timestamp             DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
     trace_id              String CODEC(ZSTD(1)),
     span_id               String CODEC(ZSTD(1)),
+    response_id           String CODEC(ZSTD(1)),
     evaluator             LowCardinality(String),
     evaluator_version     LowCardinality(String),
     metric                LowCardinality(String),

@@ -55,7 +55,7 @@ run "$D/run1.log" gev evals:eval || fail "worker exit $?"
 tokens=$(grep -o 'token=[^ ]*' "$D/stub1.log" | grep -v 'token=-\?$' | cut -d= -f2 | tr '\n' ' ')
 want="evals-0-0-3 evals-0-0-3 evals-0-0-3 evals-0-0-1 evals-0-0-0 evals-0-1-1 evals-0-2-3 "
 [ "$tokens" = "$want" ] || fail "tokens '$tokens', want '$want'"
-n_ev=$(grep -c 'query=INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, evaluator, evaluator_version, metric, score, label, confidence, source, sample_rate, explanation, explanation_truncated, kafka_topic, kafka_partition, kafka_offset, ingested_at) FORMAT RowBinary' "$D/stub1.log" || true)
+n_ev=$(grep -c 'query=INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, response_id, evaluator, evaluator_version, metric, score, label, confidence, source, sample_rate, explanation, explanation_truncated, kafka_topic, kafka_partition, kafka_offset, ingested_at) FORMAT RowBinary' "$D/stub1.log" || true)
 [ "$n_ev" = 7 ] || fail "$n_ev of 7 requests are INSERT INTO spanhouse.llm_evals with the eval columns"
 grep -q 'event=stopped result=ok consumed=4 inserted=3 rejected=1 retries=2' "$D/run1.log" || fail "stats: $(grep stopped "$D/run1.log")"
 timeout 30 kcat -C -b "$MOCK_BOOT" -t dlq -e -q -f '%h\n' > "$D/dlq.txt" 2>/dev/null || fail kcat

@@ -29,12 +29,12 @@ KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 
 # The valid eval rows of an expected_evals file (records may span lines: an explanation can
 # hold a newline), as "trace_id span_id ts_ms evaluator evaluator_version metric score label
-# confidence source sample_rate".
+# confidence source sample_rate response_id".
 want_rows() {
   tail -n +3 "$1" | awk -F'\t' '{ buf = (buf == "" ? $0 : buf "\\n" $0); n = split(buf, f, "\t")
-    if (n >= 15) { if (f[15] == "ok") { o = f[1]; for (i = 2; i <= 11; i++) o = o "\t" f[i]; print o }; buf = "" } }' | sort
+    if (n >= 15) { if (f[15] == "ok") { o = f[1]; for (i = 2; i <= 11; i++) o = o "\t" f[i]; print o "\t" f[14] }; buf = "" } }' | sort
 }
-COLS="trace_id, span_id, toUnixTimestamp64Milli(timestamp), evaluator, evaluator_version, metric, ifNull(toString(score), ''), label, ifNull(toString(confidence), ''), source, toString(sample_rate)"
+COLS="trace_id, span_id, toUnixTimestamp64Milli(timestamp), evaluator, evaluator_version, metric, ifNull(toString(score), ''), label, ifNull(toString(confidence), ''), source, toString(sample_rate), response_id"
 
 reasons=$(tail -n +3 "$V/expected_evals_logs.tsv" | awk -F'\t' 'NF >= 15 { print $15 }' | tr '\n' ' ')
 [ "$reasons" = "ok ok missing_field out_of_range bad_enum ok " ] || fail "expected_evals_logs.tsv changed: $reasons (update the selection below)"

@@ -268,7 +268,7 @@ static void put_s(uint8_t **w, const char *s) {
 static void test_encode_bytes(void **st) {
     eval_t e;
     const char *f;
-    assert_int_equal(full("{\"timestamp\":1763999940250,\"trace_id\":\"t1\",\"span_id\":\"s1\",\"evaluator\":\"j\","
+    assert_int_equal(full("{\"timestamp\":1763999940250,\"trace_id\":\"t1\",\"span_id\":\"s1\",\"response_id\":\"r1\",\"evaluator\":\"j\","
                           "\"evaluator_version\":\"v\",\"metric\":\"m\",\"score\":0.75,\"label\":\"pass\","
                           "\"confidence\":0.5,\"source\":\"human\",\"sample_rate\":0.25,\"explanation\":\"x\"}",
                           &e, &f),
@@ -285,6 +285,7 @@ static void test_encode_bytes(void **st) {
     put(&w, &i64, 8);
     put_s(&w, "t1");
     put_s(&w, "s1");
+    put_s(&w, "r1");
     put_s(&w, "j");
     put_s(&w, "v");
     put_s(&w, "m");
@@ -317,7 +318,7 @@ static void test_encode_bytes(void **st) {
     e.present &= ~(uint32_t)(EVAL_HAS_SCORE | EVAL_HAS_CONFIDENCE);
     eval_encode(&b, &e);
     assert_int_equal(b.len, full_len - 8 - 4);
-    assert_int_equal(b.data[8 + 3 + 3 + 2 + 2 + 2], one);
+    assert_int_equal(b.data[8 + 3 + 3 + 3 + 2 + 2 + 2], one);
     /* A capped buffer keeps nothing of a row that does not fit. */
     buf_t small;
     buf_init(&small, 20);
@@ -327,7 +328,7 @@ static void test_encode_bytes(void **st) {
     buf_deinit(&small);
     buf_deinit(&b);
     assert_string_equal(eval_column_list(),
-                        "timestamp, trace_id, span_id, evaluator, evaluator_version, metric, score, "
+                        "timestamp, trace_id, span_id, response_id, evaluator, evaluator_version, metric, score, "
                         "label, confidence, source, sample_rate, explanation, explanation_truncated, "
                         "kafka_topic, kafka_partition, kafka_offset, ingested_at");
     assert_non_null(strstr(eval_structure(), "score Nullable(Float64), label LowCardinality(String)"));
