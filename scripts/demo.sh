@@ -102,7 +102,7 @@ q "SELECT prompt_template, prompt_version, metric, sum(evals) AS evals, round(su
 echo "-- dual-threshold regression fed from the eval stream, v_cost_quality_regression_evals:"
 q "SELECT feature, model, requests, cost_change_pct, quality_source, avg_quality, baseline_avg_quality, quality_change_pct, regression FROM spanhouse.v_cost_quality_regression_evals WHERE regression = 1 ORDER BY feature, model"
 echo "-- evaluation coverage per sampling tier (last 24 h), v_eval_coverage:"
-q "SELECT metric, source, expected_coverage, evaluated_spans, spans, coverage FROM spanhouse.v_eval_coverage ORDER BY expected_coverage DESC, metric"
+q "SELECT metric, source, expected_coverage, evaluated_spans, spans, coverage, features FROM spanhouse.v_eval_coverage ORDER BY expected_coverage DESC, metric"
 echo "-- cost per outcome (last 7 days), v_cost_per_outcome, summed over models:"
 q "SELECT event, sum(o.outcomes) AS n, round(sum(o.outcome_value), 2) AS value_usd, round(sum(toFloat64(o.cost_usd)) / n, 4) AS cost_per_outcome_usd FROM spanhouse.v_cost_per_outcome AS o GROUP BY event ORDER BY event"
 echo "-- evals and outcomes without a span (orphans) by age, v_eval_orphans:"
