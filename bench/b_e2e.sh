@@ -12,10 +12,13 @@
 #            with batch-max-age-ms BENCH_AGE_MS (default 5000), so a batch is rate/partitions x
 #            age rows (~47k), not the ~8k rows the mock's 5 MB per partition allows prefilled. The rate must stay within what the mock retains: a consumer falling
 #            more than ~5 MB per partition behind loses data, and the exact-sum check fails.
-#   prefill  (default) everything is produced first (BENCH_PARTITIONS default 128, so 1M spans fit the
-#            mock's 5 MB per partition), then the worker drains it with --exit-at-eof; each
-#            partition's batch is then only ~8k rows.
-# Knobs: BENCH_COMPRESSION (none), BENCH_CONCURRENCY (insert-concurrency, default 2),
+#   prefill  (default) everything is produced first, then the worker drains it with
+#            --exit-at-eof. The producer compresses (BENCH_PRODUCER_COMPRESSION, default lz4, as
+#            production producers mostly do); the mock keeps ~5 MB of stored batches per
+#            partition, so 1M lz4 spans fit in BENCH_PARTITIONS=16 (default) and each insert is a
+#            ~62k-row batch. Uncompressed, 1M spans need 128 partitions (~8k-row inserts):
+#            BENCH_PRODUCER_COMPRESSION=none BENCH_PARTITIONS=128.
+# Knobs: BENCH_COMPRESSION (insert compression, none), BENCH_CONCURRENCY (insert-concurrency, default 2),
 # BENCH_BATCH_ROWS (100000), BENCH_WORKER_ARGS (extra flags), BENCH_PERF=FILE (perf record -g
 # the worker into FILE).
 set -euo pipefail
@@ -40,9 +43,14 @@ stop_worker() {
 trap 'stop_worker; mock_stop; chserver_cleanup' EXIT
 N=${BENCH_SPANS:-1000000}
 MODE=${BENCH_MODE:-prefill}
-if [ "$MODE" = live ]; then PARTS=${BENCH_PARTITIONS:-16}; else PARTS=${BENCH_PARTITIONS:-128}; fi
+PARTS=${BENCH_PARTITIONS:-16}
 RATE=${BENCH_RATE:-150000}
 COMP=${BENCH_COMPRESSION:-none}
+# The producer's compression.type (none, lz4, zstd, gzip). Real producers mostly compress; the
+# mock keeps ~5 MB of stored (compressed) batches per partition, so lz4 fits ~6x the spans in
+# each partition and a prefill needs far fewer partitions (larger inserts).
+PCOMP=${BENCH_PRODUCER_COMPRESSION:-lz4}
+export MOCK_ARGS="--compression $PCOMP"
 CONC=${BENCH_CONCURRENCY:-2}
 ROWS=${BENCH_BATCH_ROWS:-100000}
 
@@ -119,9 +127,9 @@ read -r U S MAXKB < "$W/rusage"
 tstart=$(ts started); tassign=$(ts partition_assigned)
 awk -v n="$N" -v ta="$ta" -v td="$td" -v ts0="$tstart" -v tas="$tassign" -v u="$U" -v s="$S" \
     -v kb="$MAXKB" -v p0="$p0" -v p1="$p1" -v ch="$((ch1 - ch0))" -v mk="$((mk1 - mk0))" -v tck="$TCK" \
-    -v mode="$MODE" -v parts="$PARTS" -v comp="$COMP" -v conc="$CONC" -v rows="$ROWS" -v rate="$RATE" -v np="$parts" 'BEGIN {
+    -v mode="$MODE" -v parts="$PARTS" -v pcomp="$PCOMP" -v comp="$COMP" -v conc="$CONC" -v rows="$ROWS" -v rate="$RATE" -v np="$parts" 'BEGIN {
   e = td - ta; r = n / e; cpu = (u + s) * 1e6 / n
-  printf "%-36s %s, %d partitions, compression %s, insert-concurrency %d, batch-max-rows %d%s\n", "setup", mode, parts, comp, conc, rows, mode == "live" ? sprintf(", producer paced at %d/s", rate) : ""
+  printf "%-36s %s, %d partitions (producer compression %s), insert compression %s, insert-concurrency %d, batch-max-rows %d%s\n", "setup", mode, parts, pcomp, comp, conc, rows, mode == "live" ? sprintf(", producer paced at %d/s", rate) : ""
   printf "%-36s %12d\n", "spans", n
   printf "%-36s %12.2f s\n", mode == "live" ? "producer pacing (n / rate)" : "produce into mock (not measured)", p1 - p0
   printf "%-36s %12.2f s\n", "group join (excluded)", tas - ts0

@@ -1,6 +1,6 @@
 /* mockkafka: a Kafka-protocol broker for tests and benchmarks (librdkafka's mock cluster).
  *
- *   mockkafka [--brokers N] --topic NAME:PARTITIONS [--topic …]
+ *   mockkafka [--brokers N] [--compression none|gzip|lz4|zstd] --topic NAME:PARTITIONS [--topic …]
  * prints "bootstraps HOST:PORT,…" and then obeys commands read line by line on stdin:
  *   produce TOPIC FILE [RATE]  produce each line of FILE ("key<TAB>value", or just value),
  *                          at most RATE messages/s if given (benchmarks: a producer running
@@ -80,6 +80,7 @@ static void produce_file(rd_kafka_t *prod, const char *topic, const char *path, 
 
 int main(int argc, char **argv) {
     int nbrokers = 1;
+    const char *codec = "none"; /* producer compression.type: what real producers mostly use */
     char errstr[512];
     signal(SIGPIPE, SIG_IGN);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -90,6 +91,7 @@ int main(int argc, char **argv) {
     }
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--brokers")) nbrokers = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--compression")) codec = argv[i + 1];
     rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, nbrokers);
     if (!mc) {
         fprintf(stderr, "mockkafka: cannot create the mock cluster\n");
@@ -116,6 +118,10 @@ int main(int argc, char **argv) {
     rd_kafka_conf_set(pc, "linger.ms", "20", errstr, sizeof(errstr));
     rd_kafka_conf_set(pc, "batch.num.messages", "10000", errstr, sizeof(errstr));
     rd_kafka_conf_set(pc, "queue.buffering.max.kbytes", "262144", errstr, sizeof(errstr));
+    if (rd_kafka_conf_set(pc, "compression.type", codec, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "mockkafka: --compression: %s\n", errstr);
+        return 1;
+    }
     rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
     rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
     if (!prod) {

@@ -16,7 +16,8 @@ mock_start() {
   mkfifo "$MOCK_DIR/ctl"
   local args=() t
   for t in "$@"; do args+=(--topic "$t"); done
-  build/tests/tools/mockkafka "${args[@]}" < "$MOCK_DIR/ctl" > "$MOCK_DIR/out" 2> "$MOCK_DIR/err" &
+  # shellcheck disable=SC2086 # MOCK_ARGS: extra flags, e.g. "--compression lz4"
+  build/tests/tools/mockkafka ${MOCK_ARGS:-} "${args[@]}" < "$MOCK_DIR/ctl" > "$MOCK_DIR/out" 2> "$MOCK_DIR/err" &
   MOCK_PID=$!
   exec 7> "$MOCK_DIR/ctl"
   local i
