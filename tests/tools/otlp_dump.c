@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../otel/otlp_row.h"
+#include "csv.h" /* csv_read_file: the project's whole-file reader */
 #include "err.h"
 #include "otlp.h"
 
@@ -23,19 +24,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: otlp_dump proto|json FILE [--keep-all]\n");
         return 2;
     }
-    FILE *f = fopen(argv[2], "rb");
-    if (!f) {
-        perror(argv[2]);
+    char *buf, ferr[256];
+    size_t n;
+    if (csv_read_file(argv[2], &buf, &n, ferr, sizeof(ferr)) < 0) {
+        fprintf(stderr, "%s\n", ferr);
         return 2;
     }
-    size_t cap = 1 << 20, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    if (!buf) return 2;
     otlp_map_t m;
     otlp_map_default(&m);
     m.keep_all = argc > 3 && strcmp(argv[3], "--keep-all") == 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../otel/eval_row.h"
+#include "csv.h" /* csv_read_file: the project's whole-file reader */
 #include "err.h"
 #include "otlp.h"
 #include "otlp_logs.h"
@@ -22,19 +23,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: otlp_eval_dump trace-proto|trace-json|logs-proto|logs-json FILE NOW_MS\n");
         return 2;
     }
-    FILE *f = fopen(argv[2], "rb");
-    if (!f) {
-        perror(argv[2]);
+    char *buf, ferr[256];
+    size_t n;
+    if (csv_read_file(argv[2], &buf, &n, ferr, sizeof(ferr)) < 0) {
+        fprintf(stderr, "%s\n", ferr);
         return 2;
     }
-    size_t cap = 1 << 20, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    if (!buf) return 2;
     int64_t now_ms = strtoll(argv[3], NULL, 10);
     char errstr[256], detail[256] = "";
     otlp_evq_t *q = otlp_evq_new(0, NULL, errstr, sizeof(errstr));

@@ -12,27 +12,17 @@
 #include <string.h>
 
 #include "../../ingest/buf.h"
+#include "../../ingest/csv.h"
 #include "../../ingest/err.h"
 #include "../../ingest/otlp.h"
 #include "../otel/otlp_row.h"
 
 #define VEC "tests/otel/vectors/"
 
+/* The project's whole-file reader (NUL-terminated); NULL when the file cannot be read. */
 static char *read_file(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)sz + 1);
-    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) b[sz] = 0;
-    *n = (size_t)sz;
-    return b;
+    char *b;
+    return csv_read_file(path, &b, n, NULL, 0) < 0 ? NULL : b;
 }
 
 /* Collected rows of one decode call. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../../ingest/buf.h"
+#include "../../ingest/csv.h"
 #include "../../ingest/err.h"
 #include "../../ingest/eval_columns.h"
 #include "../../ingest/otlp.h"
@@ -23,21 +24,10 @@
 #define T0_MS 1763990000000LL
 #define NOW (T0_MS + 86400000LL)
 
+/* The project's whole-file reader (NUL-terminated); NULL when the file cannot be read. */
 static char *read_file(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)sz + 1);
-    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) b[sz] = 0;
-    *n = (size_t)sz;
-    return b;
+    char *b;
+    return csv_read_file(path, &b, n, NULL, 0) < 0 ? NULL : b;
 }
 
 static int count_spans(void *ctx, span_t *s) {
