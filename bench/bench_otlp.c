@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv.h"
 #include "err.h"
 #include "otlp.h"
 #include "validate.h"
@@ -45,14 +46,12 @@ int main(int argc, char **argv) {
     int json = strcmp(argv[1], "json") == 0;
     double secs = argc > 3 ? atof(argv[3]) : 1.0;
     int rounds = argc > 4 ? atoi(argv[4]) : 3;
-    FILE *f = fopen(argv[2], "rb");
-    if (!f) {
-        perror(argv[2]);
+    char *buf, ferr[256];
+    size_t n;
+    if (csv_read_file(argv[2], &buf, &n, ferr, sizeof(ferr)) < 0) { /* whole file, no silent cut */
+        fprintf(stderr, "%s\n", ferr);
         return 2;
     }
-    static char buf[1 << 22];
-    size_t n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
     char errstr[256], detail[256];
     otlp_dec_t *d = otlp_dec_new(NULL, errstr, sizeof(errstr));
     if (!d) return 2;
@@ -90,5 +89,6 @@ int main(int argc, char **argv) {
     printf("BENCH otlp_%s_spans_per_s %.0f spans/s\n", enc, best);
     printf("BENCH otlp_%s_mb_per_s %.0f MB/s\n", enc, mbps);
     otlp_dec_destroy(d);
+    free(buf);
     return 0;
 }

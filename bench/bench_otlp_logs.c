@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "err.h"
 #include "eval_columns.h"
 #include "otlp_logs.h"
@@ -39,14 +40,12 @@ int main(int argc, char **argv) {
     int json = strcmp(argv[1], "json") == 0;
     double secs = argc > 3 ? atof(argv[3]) : 1.0;
     int rounds = argc > 4 ? atoi(argv[4]) : 3;
-    FILE *f = fopen(argv[2], "rb");
-    if (!f) {
-        perror(argv[2]);
+    char *buf, ferr[256];
+    size_t n;
+    if (csv_read_file(argv[2], &buf, &n, ferr, sizeof(ferr)) < 0) { /* whole file, no silent cut */
+        fprintf(stderr, "%s\n", ferr);
         return 2;
     }
-    static char buf[1 << 22];
-    size_t n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
     char errstr[256];
     otlp_evq_t *q = otlp_evq_new(0, NULL, errstr, sizeof(errstr));
     if (!q) return 2;
@@ -85,5 +84,6 @@ int main(int argc, char **argv) {
     printf("BENCH %s %.0f records/s\n", name, best);
     buf_deinit(&b);
     otlp_evq_destroy(q);
+    free(buf);
     return 0;
 }
