@@ -12,21 +12,13 @@ source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 WPID=
-stop_worker() {
-  [ -n "$WPID" ] || return 0
-  kill -TERM "$WPID" 2>/dev/null || true
-  local i
-  for i in $(seq 1 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true
-  WPID=
-}
-trap 'stop_worker; mock_stop; chserver_cleanup' EXIT
+trap 'worker_stop; mock_stop; chserver_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "${W:-/nonexistent}/worker.log" ] && tail -n 20 "$W/worker.log" >&2; exit 1; }
 
 N=${N:-4000}
 EVERY=50 # every 50th span is poison: reasons rotate json_syntax, negative_value, not_an_object, missing_field
 chserver_start
-trap 'stop_worker; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
+trap 'worker_stop; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start spans:4 dlq:1
@@ -80,7 +72,7 @@ want "spanhouse_insert_seconds_bucket{le=\"+Inf\"} 4"
 [ "$(code "$U/nope")" = 404 ] || fail "unknown path"
 [ "$(code -X POST "$U/metrics")" = 405 ] || fail "POST /metrics"
 
-stop_worker
+worker_stop
 grep -q "event=stopped result=ok consumed=$N inserted=$GOOD rejected=$BAD retries=0 batches=4" "$W/worker.log" ||
   fail "stop line: $(grep event=stopped "$W/worker.log")"
 echo "ok: /metrics exact after $N spans ($BAD poison); /healthz /readyz 200"

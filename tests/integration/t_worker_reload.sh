@@ -12,20 +12,12 @@ source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 WPID=
-stop_worker() {
-  [ -n "$WPID" ] || return 0
-  kill -TERM "$WPID" 2>/dev/null || true
-  local i
-  for i in $(seq 1 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true
-  WPID=
-}
-trap 'stop_worker; mock_stop; chserver_cleanup' EXIT
+trap 'worker_stop; mock_stop; chserver_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "${W:-/nonexistent}/worker.log" ] && tail -n 20 "$W/worker.log" >&2; exit 1; }
 
 N=${N:-600} # spans per phase
 chserver_start
-trap 'stop_worker; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
+trap 'worker_stop; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start spans:3 dlq:1
@@ -119,6 +111,6 @@ M=$(curl -sS -m 5 "http://127.0.0.1:$MPORT/metrics") || fail "scrape"
 grep -qx 'spanhouse_reloads_total{result="ok"} 1' <<< "$M" || fail "reload ok counter: $(grep reloads <<< "$M")"
 grep -qx 'spanhouse_reloads_total{result="failed"} 1' <<< "$M" || fail "reload failed counter: $(grep reloads <<< "$M")"
 
-stop_worker
+worker_stop
 grep -q "event=stopped.*result=ok " "$W/worker.log" || fail "worker did not stop cleanly: $(grep stopped "$W/worker.log")"
 echo "ok: reload switched prices and tenant between phases; a broken file kept the old tables"

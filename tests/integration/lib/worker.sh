@@ -6,6 +6,8 @@
 #                                          poison, 0 = none) to OUT and "good tokens cost_nusd
 #                                          poison" to SUMS
 #   mock_stop                              stops it (also done by worker_cleanup)
+#   worker_stop                            SIGTERM the worker whose pid is in WPID, SIGKILL it
+#                                          after 10 s, reap it, clear WPID (no-op when empty)
 # Spans carry cost_usd, so the stored cost is exact whatever the pricing table says.
 
 MOCK_PID=
@@ -52,6 +54,15 @@ mock_stop() {
   kill -9 "$MOCK_PID" 2>/dev/null || true; wait "$MOCK_PID" 2>/dev/null || true
   MOCK_PID=
   [ -z "$MOCK_DIR" ] || rm -rf "$MOCK_DIR"
+}
+
+worker_stop() {
+  [ -n "${WPID:-}" ] || return 0
+  kill -TERM "$WPID" 2>/dev/null || true
+  local i
+  for i in $(seq 1 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true
+  WPID=
 }
 
 spans_gen() {
