@@ -182,19 +182,22 @@ int batch_part_metadata(const batch_part_t *p, char *out, size_t n) {
 }
 
 int batch_token_rows(char *out, size_t n, const char *topic, int32_t partition, const int64_t *off,
-                     size_t n_rows, size_t lo, size_t hi) {
+                     size_t n_rows, size_t lo, size_t hi, uint64_t content) {
     if (lo >= hi || hi > n_rows) return -1;
-    int w = batch_token(out, n, topic, partition, (batch_range_t){off[lo], off[hi - 1]});
-    if (w < 0) return -1;
     int split = (lo > 0 && off[lo - 1] == off[lo]) || (hi < n_rows && off[hi] == off[hi - 1]);
-    if (!split) return w;
-    int w2 = snprintf(out + w, n - (size_t)w, "-r%zu-%zu", lo, hi);
-    if (w2 < 0 || (size_t)w2 >= n - (size_t)w) return -1;
-    return w + w2;
-}
-
-int batch_token(char *out, size_t n, const char *topic, int32_t partition, batch_range_t r) {
-    int w = snprintf(out, n, "%s-%" PRId32 "-%" PRId64 "-%" PRId64, topic, partition, r.first, r.last);
+    int w;
+    if (split)
+        w = snprintf(out, n, "%s-%" PRId32 "-%" PRId64 "-%" PRId64 "-r%zu-%zu-x%016" PRIx64, topic,
+                     partition, off[lo], off[hi - 1], lo, hi, content);
+    else
+        w = snprintf(out, n, "%s-%" PRId32 "-%" PRId64 "-%" PRId64 "-x%016" PRIx64, topic, partition,
+                     off[lo], off[hi - 1], content);
     if (w < 0 || (size_t)w >= n) return -1;
     return w;
+}
+
+int batch_token(char *out, size_t n, const char *topic, int32_t partition, batch_range_t r,
+                uint64_t content) {
+    int64_t off[2] = {r.first, r.last};
+    return batch_token_rows(out, n, topic, partition, off, 2, 0, 2, content);
 }

@@ -79,18 +79,23 @@ int batch_part_idle(const batch_part_t *p);
  * alone when none). Returns the length, or -1 if it would not fit in n bytes. */
 int batch_part_metadata(const batch_part_t *p, char *out, size_t n);
 
-/* The dedup token of a range: "<topic>-<partition>-<first>-<last>". Returns its length, or
- * -1 if it does not fit. */
-int batch_token(char *out, size_t n, const char *topic, int32_t partition, batch_range_t r);
+/* The dedup token of a range: "<topic>-<partition>-<first>-<last>-x<content>", content in 16
+ * hex digits. content is a hash of the data the range holds (the caller's choice; the worker
+ * hashes the records' original bytes), so the same coordinates holding other data (a second
+ * file, a re-created topic, another cluster with the same topic name) get another token, and
+ * the same data re-sent gets the same one. Returns its length, or -1 if it does not fit. */
+int batch_token(char *out, size_t n, const char *topic, int32_t partition, batch_range_t r,
+                uint64_t content);
 
 /* The dedup token of rows [lo, hi) of one table's rows in a batch, row i coming from Kafka
  * offset off[i] (non-decreasing; several rows share an offset when one record yields several
  * rows, e.g. the spans of an OTLP record). It is batch_token() of the rows' first and last
- * offsets, plus "-r<lo>-<hi>" when the range splits the rows of an offset (the row just
- * before or after it has the same offset as its first or last row): two parts of one offset
- * (bisection of a data error) must not share a token, or the second would be dropped as a
- * duplicate. Deterministic given the same rows. Returns the length, or -1 if it does not fit. */
+ * offsets, with "-r<lo>-<hi>" before the content hash when the range splits the rows of an
+ * offset (the row just before or after it has the same offset as its first or last row): two
+ * parts of one offset (bisection of a data error) must not share a token, or the second would
+ * be dropped as a duplicate. Deterministic given the same rows and content. Returns the
+ * length, or -1 if it does not fit. */
 int batch_token_rows(char *out, size_t n, const char *topic, int32_t partition, const int64_t *off,
-                     size_t n_rows, size_t lo, size_t hi);
+                     size_t n_rows, size_t lo, size_t hi, uint64_t content);
 
 #endif

@@ -39,6 +39,12 @@
 #include "tenant.h"
 #include "validate.h"
 
+/* XXH3 (libxxhash) for the content part of dedup tokens: a stable, specified 64-bit hash at
+ * memory speed (strhash.h is not stable across machines and must not be persisted). Inlined,
+ * so the core library and the fuzzers need no extra link flag. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #define WORKER_MAX_PARTS 1024
 #define WORKER_POLL_BATCH 4096
 #define WORKER_MAX_SENDERS 64
@@ -78,6 +84,7 @@ typedef struct wbatch_s {
     buf_t rej; /* llm_spans_rejected rows */
     int64_t *rej_off;
     size_t n_rej, cap_rej;
+    uint64_t rej_hash; /* chained XXH3 of the rejected records' original bytes (token content) */
 } wbatch_t;
 
 typedef struct wpart_s {
@@ -218,6 +225,7 @@ static void wbatch_clear(wbatch_t *b) {
     }
     buf_reset(&b->rej);
     b->n_rej = 0;
+    b->rej_hash = 0;
 }
 
 static void wbatch_deinit(wbatch_t *b) {
@@ -428,7 +436,11 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
     const wtarget_t *tg = &w->tgt[t];
     size_t b0 = lo ? b->row_end[lo - 1] : 0, b1 = b->row_end[hi - 1];
     char token[512];
-    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo, hi);
+    /* The token names the rows' source range and their original bytes: the same records
+     * re-sent get the same token, other records under the same coordinates another one. */
+    uint64_t content = XXH3_64bits(b->orig.data + b->orig_beg[lo], b->orig_end[hi - 1] - b->orig_beg[lo]);
+    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo, hi,
+                     content);
     double t0 = mono_s();
     for (;;) {
         double a = mono_s();
@@ -641,6 +653,8 @@ static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_let
     if (*w->rejected) {
         if (batch_part_hold(&p->bp, lt->offset) != 0) return ERR_INVAL;
         dlq_encode_rejected(&b->rej, now_ms(), wt_kind[k], lt);
+        b->rej_hash = XXH3_64bits_withSeed(lt->payload, lt->len, b->rej_hash ^ (uint64_t)lt->offset);
+        b->rej_hash = XXH3_64bits_withSeed(lt->key, lt->key_len, b->rej_hash);
         if (buf_error(&b->rej) || push_rej(b, lt->offset) != ERR_OK) return ERR_NOMEM;
     }
     w->st.rejected++;
@@ -665,7 +679,11 @@ static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_let
 static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r) {
     if (!b->n_rej) return ERR_OK;
     char token[512];
-    int n = batch_token(token, sizeof(token), p->topic, p->partition, r);
+    /* Content: the rejected records and every stored row's record of the range, so identical
+     * poison at the same offsets of other data (a second file) is not taken for a re-send. */
+    uint64_t content = b->rej_hash;
+    for (int t = 0; t < WT_N; t++) content = XXH3_64bits_withSeed(b->t[t].orig.data, b->t[t].orig.len, content);
+    int n = batch_token(token, sizeof(token), p->topic, p->partition, r, content);
     snprintf(token + n, sizeof(token) - (size_t)n, "-rejected");
     double t0 = mono_s();
     for (;;) {

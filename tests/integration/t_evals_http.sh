@@ -52,7 +52,11 @@ cat > "$D/script" <<'S'
 S
 stub_start "$D/script" "$D/stub1.log"
 run "$D/run1.log" gev evals:eval || fail "worker exit $?"
-tokens=$(grep -o 'token=[^ ]*' "$D/stub1.log" | grep -v 'token=-\?$' | cut -d= -f2 | tr '\n' ' ')
+raw=$(grep -o 'token=[^ ]*' "$D/stub1.log" | grep -v 'token=-\?$' | cut -d= -f2)
+# every token ends with the content hash of its rows, and the retries repeat it exactly
+[ -z "$(grep -vE -- '-x[0-9a-f]{16}$' <<< "$raw")" ] || fail "a token without its content hash: $raw"
+[ "$(head -n 3 <<< "$raw" | sort -u | wc -l)" = 1 ] || fail "retries changed the token: $raw"
+tokens=$(sed -E 's/-x[0-9a-f]{16}$//' <<< "$raw" | tr '\n' ' ')
 want="evals-0-0-3 evals-0-0-3 evals-0-0-3 evals-0-0-1 evals-0-0-0 evals-0-1-1 evals-0-2-3 "
 [ "$tokens" = "$want" ] || fail "tokens '$tokens', want '$want'"
 n_ev=$(grep -c 'query=INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, response_id, evaluator, evaluator_version, metric, score, label, confidence, source, sample_rate, explanation, explanation_truncated, kafka_topic, kafka_partition, kafka_offset, ingested_at) FORMAT RowBinary' "$D/stub1.log" || true)
@@ -103,7 +107,7 @@ WPID=
 [ "$got_m" = "$want_m" ] || fail "metrics by kind: '$got_m', want '$want_m'"
 # token topic -> table of the query, with rows counted per topic from the token ranges
 # (no poison here: a range's size is its row count).
-awk '/^REQ / { q = $0; sub(/.* query=INSERT INTO /, "", q); split(q, a, " "); tok = $0; sub(/.* token=/, "", tok); sub(/ .*/, "", tok)
+awk '/^REQ / { q = $0; sub(/.* query=INSERT INTO /, "", q); split(q, a, " "); tok = $0; sub(/.* token=/, "", tok); sub(/ .*/, "", tok); sub(/-x[0-9a-f]+$/, "", tok)
       n = split(tok, p, "-"); topic = p[1]; for (i = 2; i <= n - 3; i++) topic = topic "-" p[i]
       rows[topic " " a[1]] += p[n] - p[n - 1] + 1 }
      END { for (k in rows) print k, rows[k] }' "$D/stub2.log" | sort > "$D/routing"

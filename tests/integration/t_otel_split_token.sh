@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One OTLP trace record yields several rows at ONE Kafka offset. When ClickHouse refuses the
 # batch with a data error, bisection splits those rows; each part must carry its own dedup
-# token (topic-partition-first-last plus -r<lo>-<hi> when a part splits an offset's rows),
+# token (topic-partition-first-last plus -r<lo>-<hi> when a part splits an offset's rows, then
+# the content hash -x<16 hex>),
 # otherwise on a modern server the second part, sent with the first part's token, would be
 # silently dropped as a duplicate. Checked on ch_stub's request log: the exact token sequence,
 # every token answered 200 distinct, the refused row's record dead-lettered, all committed.
@@ -35,7 +36,9 @@ run() {
     --insert-concurrency 1 --kafka.session.timeout.ms=6000 2> "$1"
 }
 run "$D/run1.log" || fail "worker exit $?"
-tokens=$(grep -o 'token=[^ ]*' "$D/stub.log" | cut -d= -f2 | tr '\n' ' ')
+raw=$(grep -o 'token=[^ ]*' "$D/stub.log" | cut -d= -f2)
+[ -z "$(grep -vE -- '-x[0-9a-f]{16}$' <<< "$raw")" ] || fail "a token without its content hash: $raw"
+tokens=$(sed -E 's/-x[0-9a-f]{16}$//' <<< "$raw" | tr '\n' ' ')
 want="otlp-0-0-0 otlp-0-0-0-r0-3 otlp-0-0-0-r3-6 otlp-0-0-0-r3-4 otlp-0-0-0-r4-6 otlp-0-0-0-r4-5 otlp-0-0-0-r5-6 "
 [ "$tokens" = "$want" ] || fail "tokens '$tokens', want '$want'"
 grep -q 'event=stopped result=ok consumed=1 inserted=5 rejected=1' "$D/run1.log" || fail "stats: $(grep stopped "$D/run1.log")"

@@ -165,10 +165,10 @@ static void test_restart_metadata(void **st) {
     assert_int_equal(got[1].first, 1050);
     assert_int_equal(got[1].last, 1069);
     char t1[128], t2[128];
-    batch_token(t1, sizeof(t1), "spans", 3, got[0]);
-    batch_token(t2, sizeof(t2), "spans", 3, (batch_range_t){1000, 1049});
+    batch_token(t1, sizeof(t1), "spans", 3, got[0], 0xabcdefull);
+    batch_token(t2, sizeof(t2), "spans", 3, (batch_range_t){1000, 1049}, 0xabcdefull);
     assert_string_equal(t1, t2);
-    assert_string_equal(t1, "spans-3-1000-1049");
+    assert_string_equal(t1, "spans-3-1000-1049-x0000000000abcdef");
 }
 
 static void test_restart_missing_offsets(void **st) {
@@ -237,7 +237,7 @@ static void test_metadata_bounds(void **st) {
     char small[8];
     assert_int_equal(batch_part_metadata(&p, small, sizeof(small)), -1);
     char tok[8];
-    assert_int_equal(batch_token(tok, sizeof(tok), "topic", 1, r), -1);
+    assert_int_equal(batch_token(tok, sizeof(tok), "topic", 1, r, 0), -1);
 }
 
 /* Rows of one offset (an OTLP record's spans, or span + eval rows) split by bisection: each
@@ -245,35 +245,41 @@ static void test_metadata_bounds(void **st) {
 static void test_token_rows_split_offset(void **st) {
     (void)st;
     const int64_t off[] = {5, 6, 7, 7, 7, 7, 8};
+    const uint64_t h = 0x0123456789abcdefull;
     char a[128], b[128];
     /* whole batch: plain token */
-    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 7), (int)strlen("t-2-5-8"));
-    assert_string_equal(a, "t-2-5-8");
+    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 7, h),
+                     (int)strlen("t-2-5-8-x0123456789abcdef"));
+    assert_string_equal(a, "t-2-5-8-x0123456789abcdef");
     /* [5, 6] and [7 x4, 8] split no offset */
-    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 2);
-    assert_string_equal(a, "t-2-5-6");
-    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 2, 7);
-    assert_string_equal(a, "t-2-7-8");
-    /* the two halves of offset 7 differ */
-    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 2, 4);
-    batch_token_rows(b, sizeof(b), "t", 2, off, 7, 4, 6);
-    assert_string_equal(a, "t-2-7-7-r2-4");
-    assert_string_equal(b, "t-2-7-7-r4-6");
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 2, h);
+    assert_string_equal(a, "t-2-5-6-x0123456789abcdef");
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 2, 7, h);
+    assert_string_equal(a, "t-2-7-8-x0123456789abcdef");
+    /* the two halves of offset 7 differ, even with the same content hash */
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 2, 4, h);
+    batch_token_rows(b, sizeof(b), "t", 2, off, 7, 4, 6, h);
+    assert_string_equal(a, "t-2-7-7-r2-4-x0123456789abcdef");
+    assert_string_equal(b, "t-2-7-7-r4-6-x0123456789abcdef");
     /* a range ending inside offset 7 */
-    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 3);
-    assert_string_equal(a, "t-2-5-7-r0-3");
+    batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 3, h);
+    assert_string_equal(a, "t-2-5-7-r0-3-x0123456789abcdef");
     /* deterministic */
-    batch_token_rows(b, sizeof(b), "t", 2, off, 7, 0, 3);
+    batch_token_rows(b, sizeof(b), "t", 2, off, 7, 0, 3, h);
     assert_string_equal(a, b);
+    /* the same coordinates holding other data: another token (a second file, a re-created topic) */
+    batch_token_rows(b, sizeof(b), "t", 2, off, 7, 0, 3, h ^ 1);
+    assert_string_not_equal(a, b);
     /* one row per offset (flat JSON): never a suffix, as batch_token */
     const int64_t flat[] = {0, 1, 2, 3};
-    batch_token_rows(a, sizeof(a), "spans", 0, flat, 4, 1, 2);
-    batch_token(b, sizeof(b), "spans", 0, (batch_range_t){1, 1});
+    batch_token_rows(a, sizeof(a), "spans", 0, flat, 4, 1, 2, 7);
+    batch_token(b, sizeof(b), "spans", 0, (batch_range_t){1, 1}, 7);
     assert_string_equal(a, b);
+    assert_string_equal(a, "spans-0-1-1-x0000000000000007");
     /* bounds */
-    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 3, 3), -1);
-    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 8), -1);
-    assert_int_equal(batch_token_rows(a, 10, "t", 2, off, 7, 2, 4), -1);
+    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 3, 3, h), -1);
+    assert_int_equal(batch_token_rows(a, sizeof(a), "t", 2, off, 7, 0, 8, h), -1);
+    assert_int_equal(batch_token_rows(a, 20, "t", 2, off, 7, 2, 4, h), -1);
 }
 
 int main(void) {
