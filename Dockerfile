@@ -7,7 +7,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
       build-essential pkg-config librdkafka-dev libcurl4-openssl-dev libinih-dev \
-      libmicrohttpd-dev libzstd-dev liblz4-dev zlib1g-dev ca-certificates \
+      libmicrohttpd-dev libzstd-dev liblz4-dev zlib1g-dev libxxhash-dev ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./

@@ -56,6 +56,7 @@ static const opt_t config_opts[] = {
     {"connect-timeout", OPT_DUR, F(connect_timeout_ms), "5s", 10, 600000, NULL, "ClickHouse connect timeout"},
     {"metrics-addr", OPT_STR, F(metrics_addr), NULL, 0, 0, NULL, "host:port for /metrics /healthz /readyz; empty = off"},
     {"dlq-topic", OPT_STR, F(dlq_topic), NULL, 0, 0, NULL, "Kafka topic for dead letters (original key and bytes, reason headers)"},
+    {"dlq-max-bytes", OPT_SIZE, F(dlq_max_bytes), "900000", 4096, 1 << 30, NULL, "largest key + payload of a dead letter; a larger message is sent truncated (payload_format=truncated, original_size, original_xxh3 headers)"},
     {"pricing", OPT_STR, F(pricing), NULL, 0, 0, NULL, "model pricing file (reloaded on SIGHUP)"},
     {"tenants", OPT_STR, F(tenants), NULL, 0, 0, NULL, "api key -> tenant file (reloaded on SIGHUP)"},
     {"tenant-policy", OPT_ENUM, F(tenant_policy), "fill", 0, 0, "fill|override", "fill: table fills missing tenant fields; override: table wins"},

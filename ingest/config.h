@@ -72,6 +72,7 @@ typedef struct config_s {
     char *log_format;
     char *log_level;
     int64_t max_message_bytes;
+    int64_t dlq_max_bytes; /* key + payload bound of a dead letter (truncated above it) */
     int64_t ts_future_tolerance_ms;
     int64_t ts_past_tolerance_ms;
     char *from;

@@ -621,7 +621,8 @@ static void on_revoked(void *opaque, const char *topic, int32_t partition) {
     p->gen++;
 }
 
-static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int64_t offset, int err) {
+static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int64_t offset, uint64_t gen,
+                        int err) {
     worker_t *w = opaque;
     wpart_t *p = part_find(w, topic, partition);
     if (err != ERR_OK) {
@@ -634,7 +635,29 @@ static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int6
         w->fatal = ERR_KAFKA;
         return;
     }
-    if (p && p->active) batch_part_release(&p->bp, offset);
+    /* A report from before a revocation must not release a hold of the range re-read since. */
+    if (p && p->active && p->gen == gen) batch_part_release(&p->bp, offset);
+}
+
+/* Waits for the delivery report of every dead letter queued. The DLQ producer retries without
+ * end, so a DLQ outage holds the batch (nothing past it is committed) rather than failing the
+ * worker; only a stop request gives up, after 20 s, without committing the batch. */
+static int dlq_wait(worker_t *w) {
+    double t0 = mono_s(), next_log = 10;
+    while (dlq_flush(w->dlq, 1000) > 0) {
+        if (w->fatal) return w->fatal;
+        double waited = mono_s() - t0;
+        if (waited >= next_log || (w->hooks.stop && *w->hooks.stop && waited >= 20)) {
+            log_line_t l;
+            log_begin(w->lg, &l, LOG_WARN, "dlq_not_confirmed");
+            log_int(&l, "pending", dlq_pending(w->dlq));
+            log_int(&l, "waited_s", (int64_t)waited);
+            log_end(&l);
+            next_log *= 2;
+            if (w->hooks.stop && *w->hooks.stop && waited >= 20) return ERR_KAFKA;
+        }
+    }
+    return ERR_OK;
 }
 
 /* ---- dead letters (consumer thread) */
@@ -642,6 +665,7 @@ static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int6
 /* Dead-letters one record of kind k (DLQ topic and/or rejected table, counted per kind). */
 static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_letter_t *lt) {
     char e[512];
+    lt->tag = p->gen;
     if (w->dlq) {
         if (batch_part_hold(&p->bp, lt->offset) != 0) return ERR_INVAL;
         int rc = dlq_send(w->dlq, lt, e, sizeof(e));
@@ -770,10 +794,7 @@ static int job_done(worker_t *w, wjob_t *j) {
         rc = dead_letter(w, p, &j->b, j->bad[i].t, &lt);
     }
     if (rc == ERR_OK) rc = insert_rejected(w, p, &j->b, j->r);
-    if (rc == ERR_OK && w->dlq && dlq_flush(w->dlq, 30000) > 0) {
-        log_msg(w->lg, LOG_ERROR, "dlq_not_confirmed", "dead letters not confirmed within 30 s");
-        rc = ERR_KAFKA;
-    }
+    if (rc == ERR_OK && w->dlq) rc = dlq_wait(w);
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
     if (rc != ERR_OK) {
         if (!w->fatal) w->fatal = rc;

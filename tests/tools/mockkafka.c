@@ -118,6 +118,9 @@ int main(int argc, char **argv) {
     rd_kafka_conf_set(pc, "linger.ms", "20", errstr, sizeof(errstr));
     rd_kafka_conf_set(pc, "batch.num.messages", "10000", errstr, sizeof(errstr));
     rd_kafka_conf_set(pc, "queue.buffering.max.kbytes", "262144", errstr, sizeof(errstr));
+    /* Like a producer whose compressed batches the broker accepts: messages above librdkafka's
+     * 1,000,000-byte default reach the topic (poison-pill tests). */
+    rd_kafka_conf_set(pc, "message.max.bytes", "16000000", errstr, sizeof(errstr));
     if (rd_kafka_conf_set(pc, "compression.type", codec, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
         fprintf(stderr, "mockkafka: --compression: %s\n", errstr);
         return 1;
