@@ -178,6 +178,17 @@ int batch_part_metadata(const batch_part_t *p, char *out, size_t n) {
         len += (size_t)w;
         first = 0;
     }
+    /* Cuts restored from a previous owner and not re-read yet stay announced: some of those
+     * ranges may be stored already, and a second restart must cut them the same way again
+     * (found by the model test: a restart that re-sent the first planned range announced only
+     * it, and the next restart re-cut the second under a new token). */
+    for (int i = 0; i < p->n_planned; i++) {
+        w = snprintf(out + len, n - len, "%s%" PRId64 "-%" PRId64, first ? "" : ",", p->planned[i].first,
+                     p->planned[i].last);
+        if (w < 0 || (size_t)w >= n - len) return -1;
+        len += (size_t)w;
+        first = 0;
+    }
     return (int)len;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -20,16 +21,39 @@ struct kafka_consumer_s {
     int assign_only;
 };
 
+/* Reading the committed offsets is retried (about 30 s in all): the commit metadata holds the
+ * announced cuts, and starting without them would re-cut ranges that may be stored already
+ * under other dedup tokens. librdkafka 2.0.2 does not retry this fetch itself (one
+ * COORDINATOR_NOT_AVAILABLE answer loses the cuts, and the partition then never fetches). */
+#define KAFKA_COMMITTED_TRIES 12
+
+static rd_kafka_resp_err_t fetch_committed(kafka_consumer_t *kc, rd_kafka_topic_partition_list_t *c) {
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 0; attempt < KAFKA_COMMITTED_TRIES; attempt++) {
+        if (attempt) {
+            int ms = 250 << (attempt < 4 ? attempt : 4); /* 0.5, 1, 2, then 4 s */
+            struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        for (int i = 0; i < c->cnt; i++) c->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+        err = rd_kafka_committed(kc->rk, c, 10000);
+        for (int i = 0; !err && i < c->cnt; i++) err = c->elems[i].err;
+        if (!err) break;
+    }
+    return err;
+}
+
 static void on_assign(kafka_consumer_t *kc, rd_kafka_topic_partition_list_t *parts) {
     /* Read committed offsets and their metadata (the planned batch cuts). */
     rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t err = rd_kafka_committed(kc->rk, c, 10000);
+    rd_kafka_resp_err_t err = fetch_committed(kc, c);
     for (int i = 0; i < c->cnt; i++) {
         rd_kafka_topic_partition_t *p = &c->elems[i];
         int64_t off = err ? RD_KAFKA_OFFSET_INVALID : p->offset;
         if (kc->ev.assigned)
             kc->ev.assigned(kc->ev.opaque, p->topic, p->partition, off,
-                            err ? NULL : (const char *)p->metadata, err ? 0 : p->metadata_size);
+                            err ? NULL : (const char *)p->metadata, err ? 0 : p->metadata_size,
+                            err ? ERR_KAFKA : ERR_OK);
     }
     rd_kafka_topic_partition_list_destroy(c);
     rd_kafka_assign(kc->rk, parts);
@@ -234,7 +258,7 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
         if (from_ms <= 0) f->offset = lo;
         if (to_ms >= now) stop = hi;
         if (t->partition < max_parts) end[t->partition] = stop;
-        if (kc->ev.assigned) kc->ev.assigned(kc->ev.opaque, topic, f->partition, f->offset, NULL, 0);
+        if (kc->ev.assigned) kc->ev.assigned(kc->ev.opaque, topic, f->partition, f->offset, NULL, 0, ERR_OK);
     }
     e = rd_kafka_assign(kc->rk, from);
     if (e) {

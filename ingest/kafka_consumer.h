@@ -20,9 +20,11 @@ typedef struct kafka_events_s {
     void *opaque;
     /* A partition is now ours. committed is the group's committed offset (or
      * RD_KAFKA_OFFSET_INVALID when none) and meta its commit metadata (may be NULL). Consumption
-     * starts at committed, else at auto.offset.reset (earliest unless overridden). */
+     * starts at committed, else at auto.offset.reset (earliest unless overridden). err is
+     * ERR_KAFKA when the committed offsets could not be read after ~30 s of retries (then
+     * committed and meta say nothing: the caller must not consume the partition). */
     void (*assigned)(void *opaque, const char *topic, int32_t partition, int64_t committed,
-                     const char *meta, size_t meta_len);
+                     const char *meta, size_t meta_len, int err);
     /* A partition is no longer ours: drop its uncommitted state (the next owner re-reads). */
     void (*revoked)(void *opaque, const char *topic, int32_t partition);
 } kafka_events_t;

@@ -574,8 +574,20 @@ static void *sender_main(void *arg) {
 static void pool_wait_part(worker_t *w, wpart_t *p);
 
 static void on_assigned(void *opaque, const char *topic, int32_t partition, int64_t committed,
-                        const char *meta, size_t meta_len) {
+                        const char *meta, size_t meta_len, int err) {
     worker_t *w = opaque;
+    if (err != ERR_OK) {
+        /* Without the committed metadata the announced cuts are unknown: consuming would re-cut
+         * ranges that may be stored under other tokens. Stop (nothing is committed); the
+         * restart reads them again. */
+        log_line_t l;
+        log_begin(w->lg, &l, LOG_ERROR, "committed_fetch_failed");
+        log_str(&l, "topic", topic);
+        log_int(&l, "partition", partition);
+        log_end(&l);
+        if (!w->fatal) w->fatal = ERR_KAFKA;
+        return;
+    }
     wpart_t *p = part_get(w, topic, partition);
     if (!p) {
         log_msg(w->lg, LOG_ERROR, "partition_table_full", topic);

@@ -37,8 +37,7 @@ run() {
 }
 run "$D/run1.log" || fail "worker exit $?"
 raw=$(grep -o 'token=[^ ]*' "$D/stub.log" | cut -d= -f2)
-[ -z "$(grep -vE -- '-x[0-9a-f]{16}$' <<< "$raw")" ] || fail "a token without its content hash: $raw"
-tokens=$(sed -E 's/-x[0-9a-f]{16}$//' <<< "$raw" | tr '\n' ' ')
+tokens=$(token_coords <<< "$raw" | tr '\n' ' ') || fail "tokens: $raw"
 want="otlp-0-0-0 otlp-0-0-0-r0-3 otlp-0-0-0-r3-6 otlp-0-0-0-r3-4 otlp-0-0-0-r4-6 otlp-0-0-0-r4-5 otlp-0-0-0-r5-6 "
 [ "$tokens" = "$want" ] || fail "tokens '$tokens', want '$want'"
 grep -q 'event=stopped result=ok consumed=1 inserted=5 rejected=1' "$D/run1.log" || fail "stats: $(grep stopped "$D/run1.log")"

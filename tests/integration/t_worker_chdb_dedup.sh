@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Effectively-once on the modern engine (libchdb, ClickHouse 26.x, plain MergeTree with
 # non_replicated_deduplication_window): the worker is killed between an insert and its commit
-# (test hook), then restarted with a DIFFERENT batch size. The restarted worker must cut the
+# (test hook), then restarted with a DIFFERENT batch size while the coordinator fails the
+# committed-offset fetch (COORDINATOR_NOT_AVAILABLE, 4 times). The restarted worker must cut the
 # announced range exactly (commit metadata), so the dedup token matches and the re-sent batch
 # is dropped: exactly one copy of every span, exact token and cost sums.
 set -euo pipefail
@@ -32,6 +33,10 @@ grep -q 'event=test_crash' "$D/run1.log" || fail "no test_crash in run 1"
 before=$($SQL "$D/db" "SELECT count() FROM spanhouse.llm_spans") || fail "count"
 [ "$before" -ge 1000 ] || fail "nothing stored before the crash ($before)"
 
+# The group coordinator fails the committed-offset fetch a few times at the restart's
+# assignment: the worker must retry it and still restore the cut (before, it started without
+# the cuts, and librdkafka then never fetched the partitions).
+ans=$(mock_cmd "err 9 4 15"); [ "$ans" = ok ] || fail "inject OffsetFetch errors: $ans"
 run "$D/run2.log" 700 || fail "second run exit $?"
 grep -q 'planned_cuts=1' "$D/run2.log" || fail "restart did not restore the announced cut"
 got=$($SQL "$D/db" "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans") || fail "query"

@@ -39,7 +39,7 @@ answers() { # SCRIPT LOG
 # Checks that the 200-ranges of TOPIC tile each partition from offset 0 with no overlap and
 # cover N offsets in all; prints the number of distinct stored ranges.
 tiles() { # TOPIC N FILE(token status lines)
-  awk -v t="$1" -v n="$2" '$2 == 200 { print $1 }' "$3" | sort -u |
+  awk -v t="$1" -v n="$2" '$2 == 200 { print $1 }' "$3" | sort -u | token_coords |
     awk -F- -v n="$2" '{ print $(NF-2), $(NF-1), $NF }' | sort -n -k1,1 -k2,2 |
     awk -v n="$2" '{ if ($1 != p) { p = $1; nx = 0 } if ($2 != nx) { print "gap/overlap at", $0; bad = 1 }
                     nx = $3 + 1; tot += $3 - $2 + 1; k++ }

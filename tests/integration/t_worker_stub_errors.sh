@@ -33,7 +33,9 @@ timeout 120 build/spanhouse run --brokers "$MOCK_BOOT" --topic spans --group gst
   --clickhouse-url "http://127.0.0.1:$PORT" --dlq-topic dlq --exit-at-eof --batch-max-age-ms 60000 \
   --kafka.session.timeout.ms=6000 2> "$D/run.log" || fail "worker exit $?"
 
-tokens=$(grep -o 'token=[^ ]*' "$D/stub.log" | grep -v 'token=-\?$' | cut -d= -f2 | tr '\n' ' ')
+raw=$(grep -o 'token=[^ ]*' "$D/stub.log" | grep -v 'token=-\?$' | cut -d= -f2)
+[ "$(head -n 3 <<< "$raw" | sort -u | wc -l)" = 1 ] || fail "retries changed the token: $raw"
+tokens=$(token_coords <<< "$raw" | tr '\n' ' ') || fail "tokens: $raw"
 want="spans-0-0-3 spans-0-0-3 spans-0-0-3 spans-0-0-1 spans-0-0-0 spans-0-1-1 spans-0-2-3 "
 [ "$tokens" = "$want" ] || fail "tokens '$tokens', want '$want'"
 grep -q 'event=stopped result=ok consumed=4 inserted=3 rejected=1 retries=2' "$D/run.log" || fail "stats: $(grep stopped "$D/run.log")"

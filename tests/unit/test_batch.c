@@ -171,6 +171,34 @@ static void test_restart_metadata(void **st) {
     assert_string_equal(t1, "spans-3-1000-1049-x0000000000abcdef");
 }
 
+/* Restored cuts not re-read yet stay in the metadata of the next announcement, and a commit
+ * can name all BATCH_MAX_SEGS ranges (the model test found both). */
+static void test_restart_keeps_planned_in_metadata(void **st) {
+    (void)st;
+    batch_part_t a;
+    batch_part_init(&a, 0);
+    batch_range_t r;
+    for (int i = 0; i < BATCH_MAX_SEGS; i++) {
+        append_range(&a, i * 10, i * 10 + 9);
+        batch_part_seal(&a, &r);
+    }
+    char meta[BATCH_META_MAX];
+    int ml = batch_part_metadata(&a, meta, sizeof(meta));
+    batch_part_t b;
+    batch_part_init(&b, 0);
+    assert_int_equal(batch_part_restore(&b, 0, meta, (size_t)ml), BATCH_MAX_SEGS);
+    /* re-read and re-send the first range only, then announce */
+    for (int64_t o = 0; o < 10; o++) {
+        int fl = batch_part_place(&b, o);
+        assert_true(fl & BATCH_PLANNED);
+        assert_int_equal(batch_part_append(&b, o), 0);
+        if (fl & BATCH_SEAL_AFTER) batch_part_seal(&b, &r);
+    }
+    char meta2[BATCH_META_MAX];
+    ml = batch_part_metadata(&b, meta2, sizeof(meta2));
+    assert_string_equal(meta2, meta); /* the same sixteen ranges: one sealed, fifteen planned */
+}
+
 static void test_restart_missing_offsets(void **st) {
     (void)st;
     /* The planned range's tail vanished (retention): the next offset beyond it cuts. */
@@ -288,6 +316,7 @@ int main(void) {
         cmocka_unit_test(test_gaps_in_offsets),        cmocka_unit_test(test_dlq_inside_batch),
         cmocka_unit_test(test_dlq_confirmed_before_seal), cmocka_unit_test(test_segment_limit),
         cmocka_unit_test(test_restart_metadata),       cmocka_unit_test(test_restart_missing_offsets),
+        cmocka_unit_test(test_restart_keeps_planned_in_metadata),
         cmocka_unit_test(test_restart_partial_commit), cmocka_unit_test(test_restore_rejects_garbage),
         cmocka_unit_test(test_metadata_bounds),        cmocka_unit_test(test_token_rows_split_offset),
     };

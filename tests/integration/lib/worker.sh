@@ -6,6 +6,9 @@
 #                                          poison, 0 = none) to OUT and "good tokens cost_nusd
 #                                          poison" to SUMS
 #   mock_stop                              stops it (also done by worker_cleanup)
+#   token_coords                           filter: dedup tokens on stdin, one per line, printed
+#                                          without their content hash (-x<16 hex>); fails
+#                                          if a token has none
 #   worker_stop                            SIGTERM the worker whose pid is in WPID, SIGKILL it
 #                                          after 10 s, reap it, clear WPID (no-op when empty)
 # Spans carry cost_usd, so the stored cost is exact whatever the pricing table says.
@@ -88,4 +91,14 @@ spans_gen() {
     }
     printf "%.0f %.0f %.0f %.0f\n", good, tok, cost, bad > sums
   }' > "$out"
+}
+
+token_coords() {
+  local t rc=0
+  while read -r t; do
+    [ -n "$t" ] || continue
+    if [[ $t =~ ^(.*)-x[0-9a-f]{16}$ ]]; then echo "${BASH_REMATCH[1]}"
+    else echo "token without its content hash: $t" >&2; rc=1; fi
+  done
+  return $rc
 }
