@@ -3,6 +3,7 @@
 #   make test       install deps, then run every test (unit, sanitizers, SQL golden, integration, fuzz)
 #   make bench      benchmarks, each printing BENCH <name> <value> <unit> lines
 #   make demo       install deps and run the embedded demo
+#   make soak       seeded fault-injection soak with the exactly-once checker (SOAK_SEEDS, SOAK_SECONDS)
 #   make asan / ubsan / fuzz / style-check / clean
 SHELL := /bin/bash
 CC ?= cc
@@ -30,7 +31,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 -include mk/*.mk
 .DEFAULT_GOAL := all
 
-.PHONY: all deps test test-unit test-asan test-sql test-int fuzz fuzz-short bench demo asan ubsan style-check clean tools
+.PHONY: all deps test test-unit test-asan test-sql test-int fuzz fuzz-short bench demo asan ubsan style-check clean tools soak
 
 all: $(BUILD)/libspanhouse.a $(BUILD)/spanhouse tools
 
@@ -110,6 +111,13 @@ test: deps
 	$(MAKE) --no-print-directory test-int
 	$(MAKE) --no-print-directory fuzz
 	@echo "ALL TESTS PASSED"
+
+# The soak (tests/fault/soak.sh): one line "SOAK seed=… lost=0 duplicated=0 …" per seed, or a
+# failure naming the seed (replay it with the same seed; KEEP=1 keeps its logs and database).
+SOAK_SEEDS ?= 1 2 3 4 5 6 7 8
+SOAK_SECONDS ?= 60
+soak: deps all
+	@set -e; for s in $(SOAK_SEEDS); do bash tests/fault/soak.sh $$s $(SOAK_SECONDS); done
 
 bench: deps all
 	@if [ -x bench/run.sh ]; then bash bench/run.sh; else echo "no benchmarks yet"; fi

@@ -183,8 +183,8 @@ int batch_part_metadata(const batch_part_t *p, char *out, size_t n) {
      * (found by the model test: a restart that re-sent the first planned range announced only
      * it, and the next restart re-cut the second under a new token). */
     for (int i = 0; i < p->n_planned; i++) {
-        w = snprintf(out + len, n - len, "%s%" PRId64 "-%" PRId64, first ? "" : ",", p->planned[i].first,
-                     p->planned[i].last);
+        w = snprintf(out + len, n - len, "%s%" PRId64 "-%" PRId64, first ? "" : ",",
+                     p->planned[i].first, p->planned[i].last);
         if (w < 0 || (size_t)w >= n - len) return -1;
         len += (size_t)w;
         first = 0;
@@ -201,8 +201,8 @@ int batch_token_rows(char *out, size_t n, const char *topic, int32_t partition, 
         w = snprintf(out, n, "%s-%" PRId32 "-%" PRId64 "-%" PRId64 "-r%zu-%zu-x%016" PRIx64, topic,
                      partition, off[lo], off[hi - 1], lo, hi, content);
     else
-        w = snprintf(out, n, "%s-%" PRId32 "-%" PRId64 "-%" PRId64 "-x%016" PRIx64, topic, partition,
-                     off[lo], off[hi - 1], content);
+        w = snprintf(out, n, "%s-%" PRId32 "-%" PRId64 "-%" PRId64 "-x%016" PRIx64, topic,
+                     partition, off[lo], off[hi - 1], content);
     if (w < 0 || (size_t)w >= n) return -1;
     return w;
 }

@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BATCH_MAX_SEGS 16   /* batches of one partition not yet committed (open + in flight) */
-#define BATCH_MAX_PLANNED BATCH_MAX_SEGS /* cuts restored from commit metadata: all a commit can name */
+#define BATCH_MAX_SEGS 16 /* batches of one partition not yet committed (open + in flight) */
+#define BATCH_MAX_PLANNED                                                                          \
+    BATCH_MAX_SEGS          /* cuts restored from commit metadata: all a commit can name */
 #define BATCH_META_MAX 1024 /* metadata string bound; brokers allow 4096 by default */
 
 typedef struct batch_range_s {

@@ -69,3 +69,8 @@ void buf_append(buf_t *b, const void *p, size_t n) {
 void buf_truncate(buf_t *b, size_t len) {
     if (len < b->len) b->len = len;
 }
+
+void buf_restore(buf_t *b, size_t len) {
+    buf_truncate(b, len);
+    b->err = 0;
+}

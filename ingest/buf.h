@@ -34,6 +34,9 @@ static inline void buf_commit(buf_t *b, size_t n) { b->len += n; }
 void buf_append(buf_t *b, const void *p, size_t n);
 /* Cuts the buffer back to len bytes (len <= current length). Does not clear the error. */
 void buf_truncate(buf_t *b, size_t len);
+/* Takes the buffer back to a length len recorded while buf_error() was 0: cuts it there and
+ * clears the error, so it is exactly as it was then (undoing a record that hit the cap). */
+void buf_restore(buf_t *b, size_t len);
 /* Returns 0 or the sticky error code (ERR_NOMEM, ERR_BUF_CAP). */
 static inline int buf_error(const buf_t *b) { return b->err; }
 

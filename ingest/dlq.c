@@ -62,7 +62,8 @@ static int dlq_fit(size_t budget, size_t *klen, size_t *len) {
 }
 
 /* Marks h as carrying a cut of an original of len bytes (hash of payload, key length klen). */
-static void dlq_mark_truncated(rd_kafka_headers_t *h, const void *payload, size_t len, size_t klen) {
+static void dlq_mark_truncated(rd_kafka_headers_t *h, const void *payload, size_t len,
+                               size_t klen) {
     char n[24], k[24], x[24];
     snprintf(n, sizeof(n), "%zu", len);
     snprintf(k, sizeof(k), "%zu", klen);
@@ -75,11 +76,13 @@ static void dlq_mark_truncated(rd_kafka_headers_t *h, const void *payload, size_
 }
 
 /* Produces one letter; h and pos pass to librdkafka on success (RD_KAFKA_RESP_ERR_NO_ERROR). */
-static rd_kafka_resp_err_t dlq_produce(dlq_t *d, rd_kafka_headers_t *h, dlq_pos_t *pos, const void *key,
-                                       size_t klen, const void *payload, size_t len) {
-    return rd_kafka_producev(d->rk, RD_KAFKA_V_RKT(d->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE((void *)payload, len),
-                             RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(pos), RD_KAFKA_V_END);
+static rd_kafka_resp_err_t dlq_produce(dlq_t *d, rd_kafka_headers_t *h, dlq_pos_t *pos,
+                                       const void *key, size_t klen, const void *payload,
+                                       size_t len) {
+    return rd_kafka_producev(d->rk, RD_KAFKA_V_RKT(d->rkt),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, klen),
+                             RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_HEADERS(h),
+                             RD_KAFKA_V_OPAQUE(pos), RD_KAFKA_V_END);
 }
 
 /* The broker refused a letter as too large (its topic's max.message.bytes is below
@@ -107,10 +110,13 @@ static int dlq_resend_smaller(dlq_t *d, const rd_kafka_message_t *m, dlq_pos_t *
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     dlq_t *d = opaque;
     dlq_pos_t *pos = m->_private;
-    if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && pos && dlq_resend_smaller(d, m, pos)) return;
+    if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && pos && dlq_resend_smaller(d, m, pos))
+        return;
     d->pending--;
     if (pos) {
-        if (d->done) d->done(d->opaque, pos->topic, pos->partition, pos->offset, pos->tag, m->err ? ERR_KAFKA : ERR_OK);
+        if (d->done)
+            d->done(d->opaque, pos->topic, pos->partition, pos->offset, pos->tag,
+                    m->err ? ERR_KAFKA : ERR_OK);
         free(pos);
     }
 }
@@ -168,7 +174,8 @@ err:
 void dlq_destroy(dlq_t *d) {
     if (!d) return;
     if (d->rk) {
-        rd_kafka_flush(d->rk, 10000);
+        rd_kafka_flush(d->rk, 5000); /* within a stopping worker's 30 s: unconfirmed letters are
+                                        re-sent after a restart */
         if (d->rkt) rd_kafka_topic_destroy(d->rkt);
         rd_kafka_destroy(d->rk);
     }
@@ -212,7 +219,9 @@ int dlq_send(dlq_t *d, const dlq_letter_t *l, char *errstr, size_t errstr_size) 
             continue;
         }
         if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && budget > DLQ_MIN_BYTES) {
-            budget = budget / 2 > DLQ_MIN_BYTES ? budget / 2 : DLQ_MIN_BYTES; /* kafka.message.max.bytes is lower */
+            budget = budget / 2 > DLQ_MIN_BYTES
+                         ? budget / 2
+                         : DLQ_MIN_BYTES; /* kafka.message.max.bytes is lower */
             continue;
         }
         free(pos);

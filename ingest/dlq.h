@@ -29,21 +29,22 @@ typedef struct dlq_letter_s {
     const void *payload;
     size_t len;
     const char *payload_format; /* "original" (the message bytes; the worker always sends these) */
-    uint64_t tag;               /* handed back to the callback (the worker: assignment generation) */
+    uint64_t tag; /* handed back to the callback (the worker: assignment generation) */
 } dlq_letter_t;
 
 /* Called once per letter with ERR_OK (stored by the broker) or ERR_KAFKA (a permanent
  * refusal, e.g. authorization: transient failures are retried without end), and the letter's
  * tag. */
-typedef void(dlq_done_fn)(void *opaque, const char *topic, int32_t partition, int64_t offset, uint64_t tag,
-                          int err);
+typedef void(dlq_done_fn)(void *opaque, const char *topic, int32_t partition, int64_t offset,
+                          uint64_t tag, int err);
 
 /* Creates a producer to cfg->dlq_topic (acks=all, idempotent, no message timeout). A letter
  * whose key + payload exceed cfg->dlq_max_bytes, or that the producer or broker refuses as too
  * large, is sent cut to fit with headers payload_format=truncated, original_size,
  * original_key_size and original_xxh3 (XXH3-64 of the whole original payload, 16 hex digits);
  * the detail header is cut at 4 KiB. Returns NULL + errstr. */
-dlq_t *dlq_new(const config_t *cfg, dlq_done_fn *done, void *opaque, char *errstr, size_t errstr_size);
+dlq_t *dlq_new(const config_t *cfg, dlq_done_fn *done, void *opaque, char *errstr,
+               size_t errstr_size);
 void dlq_destroy(dlq_t *d);
 /* Queues one letter. ERR_OK, or ERR_KAFKA (queue full after waiting, bad topic) with errstr. */
 int dlq_send(dlq_t *d, const dlq_letter_t *l, char *errstr, size_t errstr_size);

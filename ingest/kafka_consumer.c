@@ -27,7 +27,8 @@ struct kafka_consumer_s {
  * COORDINATOR_NOT_AVAILABLE answer loses the cuts, and the partition then never fetches). */
 #define KAFKA_COMMITTED_TRIES 12
 
-static rd_kafka_resp_err_t fetch_committed(kafka_consumer_t *kc, rd_kafka_topic_partition_list_t *c) {
+static rd_kafka_resp_err_t fetch_committed(kafka_consumer_t *kc,
+                                           rd_kafka_topic_partition_list_t *c) {
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (int attempt = 0; attempt < KAFKA_COMMITTED_TRIES; attempt++) {
         if (attempt) {
@@ -35,9 +36,11 @@ static rd_kafka_resp_err_t fetch_committed(kafka_consumer_t *kc, rd_kafka_topic_
             struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
             nanosleep(&ts, NULL);
         }
-        for (int i = 0; i < c->cnt; i++) c->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+        for (int i = 0; i < c->cnt; i++)
+            c->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
         err = rd_kafka_committed(kc->rk, c, 10000);
-        for (int i = 0; !err && i < c->cnt; i++) err = c->elems[i].err;
+        for (int i = 0; !err && i < c->cnt; i++)
+            err = c->elems[i].err;
         if (!err) break;
     }
     return err;
@@ -258,7 +261,8 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
         if (from_ms <= 0) f->offset = lo;
         if (to_ms >= now) stop = hi;
         if (t->partition < max_parts) end[t->partition] = stop;
-        if (kc->ev.assigned) kc->ev.assigned(kc->ev.opaque, topic, f->partition, f->offset, NULL, 0, ERR_OK);
+        if (kc->ev.assigned)
+            kc->ev.assigned(kc->ev.opaque, topic, f->partition, f->offset, NULL, 0, ERR_OK);
     }
     e = rd_kafka_assign(kc->rk, from);
     if (e) {

@@ -64,6 +64,8 @@ static int load(config_t *cfg, int argc, char **argv, config_mode_t mode) {
 #ifdef SPANHOUSE_HAVE_PIPELINE
 /* The only process-wide state: flags set by signal handlers, read by the worker loop. */
 static volatile sig_atomic_t main_stop, main_reload;
+/* Set by the worker when a stop outlasts its grace: the HTTP sinks abandon requests in flight. */
+static volatile sig_atomic_t main_cancel;
 
 static void on_signal(int sig) {
     if (sig == SIGHUP) main_reload = 1;
@@ -107,7 +109,8 @@ static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
                            .compression = comp,
                            .tls_verify = 1,
                            .ca_file = NULL,
-                           .legacy = cfg->legacy ? 1 : 0};
+                           .legacy = cfg->legacy ? 1 : 0,
+                           .cancel = &main_cancel};
     if (!(s->sink = sink_http_new(&hc, e, n))) return ERR_CONFIG;
     /* The embedded engine keeps concurrency 1 (one chdb connection, driven from one thread);
      * over HTTP each sender thread gets its own connection. */
@@ -193,7 +196,7 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
         log_int(&l, "port", port);
         log_end(&l);
     }
-    worker_hooks_t hooks = {&main_stop, &main_reload};
+    worker_hooks_t hooks = {&main_stop, &main_reload, &main_cancel};
     int cfg_err = 0;
     if (!(w = worker_new(cfg, mode, sk.sink, m, &lg, &hooks, &cfg_err, e, sizeof(e)))) {
         log_msg(&lg, LOG_ERROR, "start_failed", e);

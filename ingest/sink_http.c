@@ -34,11 +34,12 @@ typedef struct sink_http_s {
     int compression;
     int tls_verify;
     int legacy;
-    buf_t body;        /* compressed request body, reused */
-    buf_t resp;        /* response body, reused */
-    buf_t query;       /* URL being built, reused */
-    int resp_code_hdr; /* X-ClickHouse-Exception-Code of the last answer */
-    int collect_all;   /* exec: keep the whole body, else only the first SINK_HTTP_ERRBODY_MAX */
+    const volatile sig_atomic_t *cancel; /* borrowed, may be NULL */
+    buf_t body;                          /* compressed request body, reused */
+    buf_t resp;                          /* response body, reused */
+    buf_t query;                         /* URL being built, reused */
+    int resp_code_hdr;                   /* X-ClickHouse-Exception-Code of the last answer */
+    int collect_all; /* exec: keep the whole body, else only the first SINK_HTTP_ERRBODY_MAX */
     sink_http_stats_t st;
     char curl_err[CURL_ERROR_SIZE];
 } sink_http_t;
@@ -99,6 +100,13 @@ static void sink_http_put_param(buf_t *b, const char *k, const char *v) {
 }
 
 /* Fills res from a curl failure. */
+/* libcurl calls this at least once a second during a transfer; non-zero abandons it. */
+static int sink_http_on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                                 curl_off_t ulnow) {
+    const sink_http_t *h = ud;
+    return h->cancel && *h->cancel;
+}
+
 static int sink_http_curl_fail(sink_http_t *h, CURLcode cc, sink_result_t *res) {
     switch (cc) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -383,6 +391,7 @@ sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_siz
     buf_init(&h->query, 1u << 20);
     h->compression = comp;
     h->legacy = c->legacy;
+    h->cancel = c->cancel;
     h->tls_verify = c->tls_verify;
     h->connect_timeout_ms = c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 5000;
     h->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 60000;
@@ -413,6 +422,11 @@ sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_siz
     curl_easy_setopt(cu, CURLOPT_HEADERDATA, h);
     curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
     curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+    if (h->cancel) {
+        curl_easy_setopt(cu, CURLOPT_XFERINFOFUNCTION, sink_http_on_progress);
+        curl_easy_setopt(cu, CURLOPT_XFERINFODATA, h);
+        curl_easy_setopt(cu, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
     /* ClickHouse closes idle connections after keep_alive_timeout (3 s on 18.16, more on
      * current servers). Reusing one idle for longer races the server's close, so after 2 s

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <signal.h>
+
 #include "sink.h"
 
 typedef struct sink_http_conf_s {
@@ -22,6 +24,10 @@ typedef struct sink_http_conf_s {
     const char *ca_file;     /* NULL = system bundle */
     int legacy;              /* 0 modern, 1 server without dedup-token settings (18.16),
                                 -1 probe SELECT version() before the first token insert */
+    /* May be NULL. Borrowed, must outlive the sink: once *cancel is non-zero a request in
+     * flight is abandoned within about a second (ERR_NETWORK, "cancelled"): how a stopping
+     * worker bounds its shutdown whatever the server does. */
+    const volatile sig_atomic_t *cancel;
 } sink_http_conf_t;
 
 /* Copies every string of c. Does not connect (the first request does).

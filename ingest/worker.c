@@ -48,6 +48,7 @@
 #define WORKER_MAX_PARTS 1024
 #define WORKER_POLL_BATCH 4096
 #define WORKER_MAX_SENDERS 64
+#define WORKER_ROW_SLACK 65536 /* fixed part of a row beyond its message's bytes, bounded */
 
 /* The tables a batch can write to. One Kafka record may yield rows for more than one of them
  * (an OTLP trace record: spans and their evaluation events); all rows of a batch share its
@@ -195,6 +196,7 @@ struct worker_s {
     uint64_t consumed_k[WT_N], inserted_k[WT_N];         /* per kind, as st.consumed/inserted */
     uint64_t pub_consumed[WT_N], pub_inserted[WT_N]; /* already published to metrics */
     int crash_after, crash_count;        /* test hook, see job_done() */
+    _Atomic int64_t stop_ms;             /* when a stop was first seen (0 = not yet); any thread */
 };
 
 static int64_t now_ms(void) {
@@ -213,6 +215,19 @@ static void sleep_ms(int64_t ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) && errno == EINTR) {
     }
+}
+
+/* True once a stop request has lasted WORKER_STOP_GRACE_MS (or a second one came): retries
+ * give up, requests in flight are cancelled. Any thread. */
+static int stop_expired(worker_t *w) {
+    if (!w->hooks.stop || !*w->hooks.stop) return 0;
+    if (*w->hooks.stop > 1) return 1;
+    int64_t now = now_ms(), zero = 0;
+    atomic_compare_exchange_strong(&w->stop_ms, &zero, now);
+    if (now - atomic_load(&w->stop_ms) < WORKER_STOP_GRACE_MS) return 0;
+    if (w->hooks.cancel) *w->hooks.cancel = 1;
+    atomic_store(&w->pool.abort, 1);
+    return 1;
 }
 
 /* ---- batches */
@@ -289,8 +304,8 @@ static void wbatch_mark(const wbatch_t *b, wmark_t *m) {
 
 static void wbatch_rollback(wbatch_t *b, const wmark_t *m) {
     for (int t = 0; t < WT_N; t++) {
-        buf_truncate(&b->t[t].rows, m->rows_len[t]);
-        buf_truncate(&b->t[t].orig, m->orig_len[t]);
+        buf_restore(&b->t[t].rows, m->rows_len[t]);
+        buf_restore(&b->t[t].orig, m->orig_len[t]);
         b->t[t].n_rows = m->n_rows[t];
     }
 }
@@ -438,9 +453,10 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
     char token[512];
     /* The token names the rows' source range and their original bytes: the same records
      * re-sent get the same token, other records under the same coordinates another one. */
-    uint64_t content = XXH3_64bits(b->orig.data + b->orig_beg[lo], b->orig_end[hi - 1] - b->orig_beg[lo]);
-    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo, hi,
-                     content);
+    uint64_t content =
+        XXH3_64bits(b->orig.data + b->orig_beg[lo], b->orig_end[hi - 1] - b->orig_beg[lo]);
+    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo,
+                     hi, content);
     double t0 = mono_s();
     for (;;) {
         double a = mono_s();
@@ -463,7 +479,7 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
         log_str(&l, "msg", res->msg);
         log_int(&l, "spent_ms", (int64_t)spent_ms);
         log_end(&l);
-        if (spent_ms >= (double)w->cfg->retry_max_ms || (w->hooks.stop && *w->hooks.stop > 1) ||
+        if (spent_ms >= (double)w->cfg->retry_max_ms || stop_expired(w) ||
             atomic_load(&w->pool.abort))
             return rc;
         j->retries++;
@@ -633,8 +649,8 @@ static void on_revoked(void *opaque, const char *topic, int32_t partition) {
     p->gen++;
 }
 
-static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int64_t offset, uint64_t gen,
-                        int err) {
+static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int64_t offset,
+                        uint64_t gen, int err) {
     worker_t *w = opaque;
     wpart_t *p = part_find(w, topic, partition);
     if (err != ERR_OK) {
@@ -653,20 +669,22 @@ static void on_dlq_done(void *opaque, const char *topic, int32_t partition, int6
 
 /* Waits for the delivery report of every dead letter queued. The DLQ producer retries without
  * end, so a DLQ outage holds the batch (nothing past it is committed) rather than failing the
- * worker; only a stop request gives up, after 20 s, without committing the batch. */
+ * worker; only a stop that outlasts its grace (WORKER_STOP_GRACE_MS) gives up, without
+ * committing the batch. */
 static int dlq_wait(worker_t *w) {
     double t0 = mono_s(), next_log = 10;
     while (dlq_flush(w->dlq, 1000) > 0) {
         if (w->fatal) return w->fatal;
         double waited = mono_s() - t0;
-        if (waited >= next_log || (w->hooks.stop && *w->hooks.stop && waited >= 20)) {
+        int expired = stop_expired(w);
+        if (waited >= next_log || expired) {
             log_line_t l;
             log_begin(w->lg, &l, LOG_WARN, "dlq_not_confirmed");
             log_int(&l, "pending", dlq_pending(w->dlq));
             log_int(&l, "waited_s", (int64_t)waited);
             log_end(&l);
             next_log *= 2;
-            if (w->hooks.stop && *w->hooks.stop && waited >= 20) return ERR_KAFKA;
+            if (expired) return ERR_KAFKA;
         }
     }
     return ERR_OK;
@@ -689,7 +707,8 @@ static int dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_let
     if (*w->rejected) {
         if (batch_part_hold(&p->bp, lt->offset) != 0) return ERR_INVAL;
         dlq_encode_rejected(&b->rej, now_ms(), wt_kind[k], lt);
-        b->rej_hash = XXH3_64bits_withSeed(lt->payload, lt->len, b->rej_hash ^ (uint64_t)lt->offset);
+        b->rej_hash =
+            XXH3_64bits_withSeed(lt->payload, lt->len, b->rej_hash ^ (uint64_t)lt->offset);
         b->rej_hash = XXH3_64bits_withSeed(lt->key, lt->key_len, b->rej_hash);
         if (buf_error(&b->rej) || push_rej(b, lt->offset) != ERR_OK) return ERR_NOMEM;
     }
@@ -718,7 +737,8 @@ static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r
     /* Content: the rejected records and every stored row's record of the range, so identical
      * poison at the same offsets of other data (a second file) is not taken for a re-send. */
     uint64_t content = b->rej_hash;
-    for (int t = 0; t < WT_N; t++) content = XXH3_64bits_withSeed(b->t[t].orig.data, b->t[t].orig.len, content);
+    for (int t = 0; t < WT_N; t++)
+        content = XXH3_64bits_withSeed(b->t[t].orig.data, b->t[t].orig.len, content);
     int n = batch_token(token, sizeof(token), p->topic, p->partition, r, content);
     snprintf(token + n, sizeof(token) - (size_t)n, "-rejected");
     double t0 = mono_s();
@@ -735,7 +755,7 @@ static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r
         log_str(&l, "msg", res.msg);
         log_end(&l);
         if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return ERR_SERVER_FATAL;
-        if ((mono_s() - t0) * 1000 >= (double)w->cfg->retry_max_ms) return rc;
+        if ((mono_s() - t0) * 1000 >= (double)w->cfg->retry_max_ms || stop_expired(w)) return rc;
         sleep_ms((int64_t)sink_backoff_next(&w->backoff));
     }
     for (size_t i = 0; i < b->n_rej; i++) batch_part_release(&p->bp, b->rej_off[i]);
@@ -881,8 +901,20 @@ static int pool_reap(worker_t *w, int wait_ms) {
             pthread_mutex_lock(&pl->mu);
             if (pl->fin) break;
         }
-        if (wait_ms < 0) pthread_cond_wait(&pl->done, &pl->mu);
-        else if (pthread_cond_timedwait(&pl->done, &pl->mu, &dl) == ETIMEDOUT) break;
+        if (wait_ms < 0) {
+            /* Wakes twice a second so a stop that outlasts its grace cancels what is in
+             * flight even while this thread waits for it. */
+            struct timespec half;
+            clock_gettime(CLOCK_REALTIME, &half);
+            half.tv_nsec += 500000000L;
+            if (half.tv_nsec >= 1000000000L) {
+                half.tv_sec++;
+                half.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&pl->done, &pl->mu, &half) == ETIMEDOUT) stop_expired(w);
+        } else if (pthread_cond_timedwait(&pl->done, &pl->mu, &dl) == ETIMEDOUT) {
+            break;
+        }
     }
     wjob_t *fin = pl->fin;
     pl->fin = NULL;
@@ -1028,6 +1060,8 @@ static int flush(worker_t *w, wpart_t *p) {
     j->b = p->b;
     p->b = empty;
     wbatch_init(&p->b, (size_t)w->cfg->partition_max_bytes);
+    for (int t = 0; t < WT_N; t++)
+        p->b.t[t].rows.max = (size_t)w->cfg->partition_max_bytes; /* lifted for a planned range */
     p->opened_ms = 0;
     j->p = p;
     j->gen = p->gen;
@@ -1285,6 +1319,24 @@ static config_fmt_t topic_format(const worker_t *w, const char *topic) {
     return CONFIG_FMT_JSON;
 }
 
+/* Decodes one record by its topic's format into p's open batch (or dead-letters it). */
+static int process_record(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                          size_t key_len, const char *payload, size_t len, int64_t now) {
+    switch (p->fmt) {
+    case CONFIG_FMT_OTLP_PROTO:
+    case CONFIG_FMT_OTLP_JSON:
+        return process_otlp(w, p, p->fmt, topic, off, key, key_len, payload, len, now);
+    case CONFIG_FMT_EVAL:
+        return process_eval(w, p, topic, off, key, key_len, payload, len, now);
+    case CONFIG_FMT_OUTCOME:
+        return process_outcome(w, p, topic, off, key, key_len, payload, len, now);
+    case CONFIG_FMT_OTLP_LOGS_PROTO:
+    case CONFIG_FMT_OTLP_LOGS_JSON:
+        return process_otlp_logs(w, p, topic, off, key, key_len, payload, len, now);
+    default:
+        return process_json(w, p, topic, off, key, key_len, payload, len, now);
+    }
+}
 
 static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
                    size_t key_len, const char *payload, size_t len, int64_t now) {
@@ -1292,6 +1344,15 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
     int rc;
     if ((fl & BATCH_SEAL_BEFORE) && (rc = flush(w, p)) != ERR_OK) return rc;
     if (!p->active) return ERR_OK; /* the flush lost the partition */
+    /* Room for the record in the partition budget: an open batch that might not take its rows
+     * is sealed first (not inside an announced range: its cut is fixed), so partition-max-bytes
+     * is a batch size, never a fatal error. */
+    if (!(fl & BATCH_PLANNED) && batch_part_has_open(&p->bp) &&
+        wbatch_row_bytes(&p->b) + 2 * (len + key_len) + WORKER_ROW_SLACK >
+            (size_t)w->cfg->partition_max_bytes) {
+        if ((rc = flush(w, p)) != ERR_OK) return rc;
+        if (!p->active) return ERR_OK;
+    }
     int ar = batch_part_append(&p->bp, off);
     if (ar == -1) return ERR_OK; /* a redelivery of something we have */
     while (ar == -2) { /* BATCH_MAX_SEGS batches of p pending: wait for one to come back */
@@ -1307,14 +1368,36 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
     if (!p->opened_ms) p->opened_ms = now;
     w->st.consumed++;
     w->consumed_k[p->kind]++;
-    switch (p->fmt) {
-    case CONFIG_FMT_OTLP_PROTO:
-    case CONFIG_FMT_OTLP_JSON: rc = process_otlp(w, p, p->fmt, topic, off, key, key_len, payload, len, now); break;
-    case CONFIG_FMT_EVAL: rc = process_eval(w, p, topic, off, key, key_len, payload, len, now); break;
-    case CONFIG_FMT_OUTCOME: rc = process_outcome(w, p, topic, off, key, key_len, payload, len, now); break;
-    case CONFIG_FMT_OTLP_LOGS_PROTO:
-    case CONFIG_FMT_OTLP_LOGS_JSON: rc = process_otlp_logs(w, p, topic, off, key, key_len, payload, len, now); break;
-    default: rc = process_json(w, p, topic, off, key, key_len, payload, len, now); break;
+    wmark_t mk;
+    wbatch_mark(&p->b, &mk);
+    rc = process_record(w, p, topic, off, key, key_len, payload, len, now);
+    if (rc == ERR_BUF_CAP) {
+        /* The record's rows do not fit the budget even in a batch of their own (or in an
+         * announced range cut under larger limits). Take them back; inside an announced range
+         * the batch must stay what it was (its token), so the cap is lifted for this batch;
+         * otherwise the record is dead-lettered as oversized. */
+        wbatch_rollback(&p->b, &mk);
+        if (fl & BATCH_PLANNED) {
+            for (int t = 0; t < WT_N; t++)
+                p->b.t[t].rows.max = SIZE_MAX / 2;
+            rc = process_record(w, p, topic, off, key, key_len, payload, len, now);
+        } else {
+            char d[160];
+            snprintf(d, sizeof(d), "its rows do not fit partition-max-bytes (%" PRId64 ")",
+                     w->cfg->partition_max_bytes);
+            dlq_letter_t lt = {.reason = err_name(ERR_OVERSIZED),
+                               .field = "",
+                               .detail = d,
+                               .topic = topic,
+                               .partition = p->partition,
+                               .offset = off,
+                               .key = key,
+                               .key_len = key_len,
+                               .payload = payload,
+                               .len = len,
+                               .payload_format = "original"};
+            rc = dead_letter(w, p, &p->b, p->kind, &lt);
+        }
     }
     if (rc != ERR_OK) return rc;
     if (fl & BATCH_SEAL_AFTER) return flush(w, p);

@@ -30,9 +30,16 @@ typedef enum {
     WORKER_MODE_FILE,    /* ingest-file: lines of a file, no consumer */
 } worker_mode_t;
 
+/* A stop (SIGTERM) flushes, stores and commits what it can for WORKER_STOP_GRACE_MS; then
+ * (or at a second SIGTERM) retries stop, requests in flight are cancelled and the worker
+ * returns an error without committing what is not stored. */
+#define WORKER_STOP_GRACE_MS 20000
+
 typedef struct worker_hooks_s {
     volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT: flush, commit, return */
     volatile sig_atomic_t *reload; /* set by SIGHUP: reload pricing and tenants between batches */
+    volatile sig_atomic_t *cancel; /* may be NULL; set by the worker when the stop grace is over
+                                      (hand it to the HTTP sinks: sink_http_conf_t.cancel) */
 } worker_hooks_t;
 
 /* Borrowed: cfg, sink, m (may be NULL), lg; they must outlive the worker. Loads the pricing

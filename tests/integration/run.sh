@@ -1,17 +1,34 @@
 #!/usr/bin/env bash
-# Runs every integration / fault test tests/integration/t_*.sh, each bounded by a timeout.
-# Each test starts the servers it needs on free loopback ports and stops them itself.
+# Runs every integration / fault test tests/integration/t_*.sh, each bounded by a timeout,
+# INTEGRATION_JOBS at a time (default 2: most of a test's time is waiting on brokers, servers
+# and timers, so two overlap well on two cores). Each test starts the servers it needs on free
+# loopback ports and stops them itself; its output is printed in one block when it ends.
+#   tests/integration/run.sh [t_name…]   only the named tests (t_soak or t_soak.sh)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+out=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-int.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+if [ $# -gt 0 ]; then
+  tests=(); for n in "$@"; do tests+=("tests/integration/${n%.sh}.sh"); done
+else
+  # the longest first, so the two lanes end together
+  tests=(tests/integration/t_soak.sh $(ls tests/integration/t_*.sh | grep -v '/t_soak.sh$'))
+fi
+run_one() {
+  local t=$1 out=$2 start rc name
+  name=$(basename "$t" .sh); start=$(date +%s)
+  timeout "${INTEGRATION_TIMEOUT:-480}" bash "$t" > "$out/$name.log" 2>&1; rc=$?
+  { cat "$out/$name.log"
+    if [ $rc = 0 ]; then echo "PASS $t ($(( $(date +%s) - start ))s)"; else echo "FAIL $t (exit $rc)"; fi; } > "$out/$name.report"
+  cat "$out/$name.report"
+  echo $rc > "$out/$name.rc"
+}
+export -f run_one
+printf '%s\n' "${tests[@]}" | xargs -P "${INTEGRATION_JOBS:-2}" -I{} bash -c 'run_one "$1" "$2"' _ {} "$out"
 fail=0; n=0
-for t in tests/integration/t_*.sh; do
-  [ -e "$t" ] || continue
-  n=$((n+1)); start=$(date +%s)
-  if timeout "${INTEGRATION_TIMEOUT:-480}" bash "$t"; then
-    echo "PASS $t ($(( $(date +%s) - start ))s)"
-  else
-    echo "FAIL $t"; fail=1
-  fi
+for t in "${tests[@]}"; do
+  n=$((n+1)); name=$(basename "$t" .sh)
+  [ "$(cat "$out/$name.rc" 2>/dev/null)" = 0 ] || { echo "FAILED: $t"; fail=1; }
 done
 echo "integration: $n test(s)"
 exit $fail

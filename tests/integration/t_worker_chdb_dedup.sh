@@ -2,7 +2,8 @@
 # Effectively-once on the modern engine (libchdb, ClickHouse 26.x, plain MergeTree with
 # non_replicated_deduplication_window): the worker is killed between an insert and its commit
 # (test hook), then restarted with a DIFFERENT batch size while the coordinator fails the
-# committed-offset fetch (COORDINATOR_NOT_AVAILABLE, 4 times). The restarted worker must cut the
+# committed-offset fetch (COORDINATOR_NOT_AVAILABLE, 4 times) and with byte budgets below
+# the announced batch's size. The restarted worker must cut the
 # announced range exactly (commit metadata), so the dedup token matches and the re-sent batch
 # is dropped: exactly one copy of every span, exact token and cost sums.
 set -euo pipefail
@@ -25,7 +26,7 @@ run() { # run LOG ROWS [env…]
   local log=$1 rows=$2; shift 2
   env "$@" timeout 120 build/spanhouse run --brokers "$MOCK_BOOT" --topic spans --group gdedup \
     --sink chdb --chdb-path "$D/db" --dlq-topic dlq --batch-max-rows "$rows" --batch-max-age-ms 60000 \
-    --exit-at-eof $KOPTS 2> "$log"
+    --exit-at-eof $KOPTS ${EXTRA:-} 2> "$log"
 }
 set +e; run "$D/run1.log" 1000 SPANHOUSE_TEST_CRASH_AFTER_INSERTS=3; rc=$?; set -e
 [ "$rc" = 9 ] || fail "first run should die in the test hook, exit $rc"
@@ -37,7 +38,10 @@ before=$($SQL "$D/db" "SELECT count() FROM spanhouse.llm_spans") || fail "count"
 # assignment: the worker must retry it and still restore the cut (before, it started without
 # the cuts, and librdkafka then never fetched the partitions).
 ans=$(mock_cmd "err 9 4 15"); [ "$ans" = ok ] || fail "inject OffsetFetch errors: $ans"
-run "$D/run2.log" 700 || fail "second run exit $?"
+# ... and with byte budgets far below the announced batch (1000 rows, ~200 KiB): the announced
+# range must still be cut whole (its token), not hit partition-max-bytes as a fatal error.
+EXTRA="--batch-max-bytes 16KiB --partition-max-bytes 64KiB --max-message-bytes 16KiB" \
+  run "$D/run2.log" 700 || fail "second run exit $?"
 grep -q 'planned_cuts=1' "$D/run2.log" || fail "restart did not restore the announced cut"
 got=$($SQL "$D/db" "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans") || fail "query"
 [ "$got" = "$GOOD	$GOOD	$TOK	$COST" ] || fail "got '$got', want '$GOOD	$GOOD	$TOK	$COST' (before restart: $before)"

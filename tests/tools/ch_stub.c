@@ -7,9 +7,8 @@
  *   CODE  "-" none · "N" header X-ClickHouse-Exception-Code and body "Code: N. DB::Exception: TEXT"
  *         · "HN" header only (body is TEXT)
  * After the script, every request gets 200. "SELECT version()" is answered "24.8.1.1".
- * LOG gets one line per request: REQ n conn=C enc=E raw=R body=B crc=X user=U token=T mvdedup=M query=Q
- * (body decompressed per Content-Encoding gzip|zstd|lz4). Runs until SIGTERM/SIGINT. */
-#include <lz4frame.h>
+ * LOG gets one line per request: REQ n conn=C enc=E raw=R body=B crc=X user=U token=T mvdedup=M
+ * query=Q (body decompressed per Content-Encoding gzip|zstd|lz4). Runs until SIGTERM/SIGINT. */
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -19,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <zstd.h>
 
 #include "buf.h"
+#include "test_http.h"
 
 typedef struct {
     buf_t body;
@@ -44,59 +43,6 @@ static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
     int id = ++nconn;
     pthread_mutex_unlock(&lock);
     *socket_ctx = (void *)(intptr_t)id;
-}
-
-static int decompress(const char *enc, const buf_t *in, buf_t *out) {
-    if (!enc || !*enc) {
-        buf_append(out, in->data, in->len);
-        return 0;
-    }
-    if (!strcmp(enc, "gzip")) {
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        if (inflateInit2(&zs, 15 + 16) != Z_OK) return -1;
-        zs.next_in = in->data;
-        zs.avail_in = (uInt)in->len;
-        int r;
-        do {
-            uint8_t *p = buf_reserve(out, 1 << 16);
-            if (!p) break;
-            zs.next_out = p;
-            zs.avail_out = 1 << 16;
-            r = inflate(&zs, Z_NO_FLUSH);
-            buf_commit(out, (1 << 16) - zs.avail_out);
-        } while (r == Z_OK);
-        inflateEnd(&zs);
-        return r == Z_STREAM_END ? 0 : -1;
-    }
-    if (!strcmp(enc, "zstd")) {
-        unsigned long long n = ZSTD_getFrameContentSize(in->data, in->len);
-        if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN) return -1;
-        uint8_t *p = buf_reserve(out, n + 1);
-        size_t got = ZSTD_decompress(p, n + 1, in->data, in->len);
-        if (ZSTD_isError(got)) return -1;
-        buf_commit(out, got);
-        return 0;
-    }
-    if (!strcmp(enc, "lz4")) {
-        LZ4F_dctx *d;
-        if (LZ4F_isError(LZ4F_createDecompressionContext(&d, LZ4F_VERSION))) return -1;
-        size_t off = 0, r = 1;
-        while (off < in->len && r != 0) {
-            uint8_t *p = buf_reserve(out, 1 << 16);
-            size_t dst = 1 << 16, src = in->len - off;
-            r = LZ4F_decompress(d, p, &dst, in->data + off, &src, NULL);
-            if (LZ4F_isError(r)) {
-                LZ4F_freeDecompressionContext(d);
-                return -1;
-            }
-            buf_commit(out, dst);
-            off += src;
-        }
-        LZ4F_freeDecompressionContext(d);
-        return r == 0 ? 0 : -1;
-    }
-    return -1;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *hdr_code,
@@ -139,7 +85,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
     buf_t plain;
     buf_init(&plain, 0);
-    int bad = decompress(enc, &rq->body, &plain);
+    int bad = http_body_decode(enc, &rq->body, &plain);
     uLong crc = crc32(0, plain.data ? plain.data : (const Bytef *)"", (uInt)plain.len);
     char *user = NULL, *pass = NULL;
     user = MHD_basic_auth_get_username_password(c, &pass);
@@ -211,13 +157,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ch_stub: cannot listen\n");
         return 1;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s.tmp", argv[3]);
-    FILE *pf = fopen(tmp, "w");
-    fprintf(pf, "%u\n", di->port);
-    fclose(pf);
-    rename(tmp, argv[3]);
+    if (test_http_publish_port(d, argv[3]) != 0) return 2;
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     while (!stop) usleep(50000);

@@ -121,6 +121,9 @@ int main(int argc, char **argv) {
     /* Like a producer whose compressed batches the broker accepts: messages above librdkafka's
      * 1,000,000-byte default reach the topic (poison-pill tests). */
     rd_kafka_conf_set(pc, "message.max.bytes", "16000000", errstr, sizeof(errstr));
+    /* Produce errors injected for the workers' DLQ producers hit this producer too: idempotence
+     * keeps its retries from duplicating the input the soak test counts. */
+    rd_kafka_conf_set(pc, "enable.idempotence", "true", errstr, sizeof(errstr));
     if (rd_kafka_conf_set(pc, "compression.type", codec, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
         fprintf(stderr, "mockkafka: --compression: %s\n", errstr);
         return 1;

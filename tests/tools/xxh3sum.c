@@ -10,7 +10,8 @@ int main(void) {
     XXH3_64bits_reset(&st);
     char b[65536];
     size_t n;
-    while ((n = fread(b, 1, sizeof(b), stdin)) > 0) XXH3_64bits_update(&st, b, n);
+    while ((n = fread(b, 1, sizeof(b), stdin)) > 0)
+        XXH3_64bits_update(&st, b, n);
     printf("%016" PRIx64 "\n", (uint64_t)XXH3_64bits_digest(&st));
     return 0;
 }

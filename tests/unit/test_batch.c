@@ -312,13 +312,19 @@ static void test_token_rows_split_offset(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple_commit),          cmocka_unit_test(test_out_of_order_acks),
-        cmocka_unit_test(test_gaps_in_offsets),        cmocka_unit_test(test_dlq_inside_batch),
-        cmocka_unit_test(test_dlq_confirmed_before_seal), cmocka_unit_test(test_segment_limit),
-        cmocka_unit_test(test_restart_metadata),       cmocka_unit_test(test_restart_missing_offsets),
+        cmocka_unit_test(test_simple_commit),
+        cmocka_unit_test(test_out_of_order_acks),
+        cmocka_unit_test(test_gaps_in_offsets),
+        cmocka_unit_test(test_dlq_inside_batch),
+        cmocka_unit_test(test_dlq_confirmed_before_seal),
+        cmocka_unit_test(test_segment_limit),
+        cmocka_unit_test(test_restart_metadata),
+        cmocka_unit_test(test_restart_missing_offsets),
         cmocka_unit_test(test_restart_keeps_planned_in_metadata),
-        cmocka_unit_test(test_restart_partial_commit), cmocka_unit_test(test_restore_rejects_garbage),
-        cmocka_unit_test(test_metadata_bounds),        cmocka_unit_test(test_token_rows_split_offset),
+        cmocka_unit_test(test_restart_partial_commit),
+        cmocka_unit_test(test_restore_rejects_garbage),
+        cmocka_unit_test(test_metadata_bounds),
+        cmocka_unit_test(test_token_rows_split_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

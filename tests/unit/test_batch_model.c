@@ -21,8 +21,8 @@
 
 #include "batch.h"
 
-#define M_LOG 600   /* offsets in the partition's log */
-#define M_JOBS 64   /* sealed batches in flight (bounded by BATCH_MAX_SEGS anyway) */
+#define M_LOG 600 /* offsets in the partition's log */
+#define M_JOBS 64 /* sealed batches in flight (bounded by BATCH_MAX_SEGS anyway) */
 #define M_TOKENS 4096
 
 typedef struct {
@@ -92,8 +92,9 @@ static void server_insert(msim_t *m, batch_range_t r) {
     m->tokens[m->n_tokens++] = r;
     for (int64_t o = r.first; o <= r.last; o++) {
         if (!m->present[o] || m->poison[o]) continue;
-        if (++m->covered[o] > 1) violation(m, "offset %lld stored twice (range %lld-%lld)", (long long)o,
-                                           (long long)r.first, (long long)r.last);
+        if (++m->covered[o] > 1)
+            violation(m, "offset %lld stored twice (range %lld-%lld)", (long long)o,
+                      (long long)r.first, (long long)r.last);
     }
 }
 
@@ -104,7 +105,8 @@ static void broker_commit(msim_t *m, int64_t pos, int with_meta) {
             violation(m, "commit %lld passes offset %lld (%s)", (long long)pos, (long long)o,
                       m->poison[o] ? "dead letter not confirmed" : "not stored");
     }
-    if (pos < m->committed) violation(m, "commit went back from %lld to %lld", (long long)m->committed, (long long)pos);
+    if (pos < m->committed)
+        violation(m, "commit went back from %lld to %lld", (long long)m->committed, (long long)pos);
     m->committed = pos;
     if (with_meta) {
         m->meta_len = batch_part_metadata(&m->bp, m->meta, sizeof(m->meta));
@@ -149,7 +151,8 @@ static void try_commit(msim_t *m) {
 static void job_ack(msim_t *m, int i) {
     mjob_t j = m->jobs[i];
     m->jobs[i] = m->jobs[--m->n_jobs];
-    if (batch_part_ack(&m->bp, j.r.first) != 0) violation(m, "ack of %lld refused", (long long)j.r.first);
+    if (batch_part_ack(&m->bp, j.r.first) != 0)
+        violation(m, "ack of %lld refused", (long long)j.r.first);
     try_commit(m);
 }
 
@@ -163,7 +166,8 @@ static void hold_release(msim_t *m, int i) {
 
 /* Reads the next offset; returns 0 when it cannot (end of log, or all segments pending). */
 static int read_one(msim_t *m) {
-    while (m->read_pos < M_LOG && !m->present[m->read_pos]) m->read_pos++;
+    while (m->read_pos < M_LOG && !m->present[m->read_pos])
+        m->read_pos++;
     if (m->read_pos >= M_LOG) return 0;
     int64_t o = m->read_pos;
     int fl = batch_part_place(&m->bp, o);
@@ -180,8 +184,10 @@ static int read_one(msim_t *m) {
         if (batch_part_hold(&m->bp, o) != 0) violation(m, "hold %lld refused", (long long)o);
         m->holds[m->n_holds++] = o;
     }
-    if (fl & BATCH_SEAL_AFTER) seal_send(m);
-    else if (!(fl & BATCH_PLANNED) && m->open_rows >= m->limit) seal_send(m);
+    if (fl & BATCH_SEAL_AFTER)
+        seal_send(m);
+    else if (!(fl & BATCH_PLANNED) && m->open_rows >= m->limit)
+        seal_send(m);
     return 1;
 }
 
@@ -197,7 +203,8 @@ static void crash(msim_t *m) {
 
 static void revoke(msim_t *m) {
     /* Graceful: wait for the batches in flight and their letters, commit, drop the open one. */
-    while (m->n_holds) hold_release(m, 0);
+    while (m->n_holds)
+        hold_release(m, 0);
     while (m->n_jobs) {
         if (!m->jobs[0].stored) server_insert(m, m->jobs[0].r);
         job_ack(m, 0);
@@ -236,7 +243,9 @@ static int run_seed(uint64_t seed, msim_t *m) {
             if (m->n_holds) hold_release(m, mrng_int(&m->rng, m->n_holds));
         } else if (a < 93) {
             /* an age cut (never inside an announced range) */
-            if (batch_part_has_open(&m->bp) && !(batch_part_place(&m->bp, m->read_pos) & BATCH_PLANNED)) seal_send(m);
+            if (batch_part_has_open(&m->bp) &&
+                !(batch_part_place(&m->bp, m->read_pos) & BATCH_PLANNED))
+                seal_send(m);
         } else if (a < 97) {
             crash(m);
         } else {
@@ -248,15 +257,18 @@ static int run_seed(uint64_t seed, msim_t *m) {
     }
     /* Drain: read the rest, store and confirm everything, commit. */
     for (int guard = 0; guard < 100000 && !m->why[0]; guard++) {
-        while (m->n_holds) hold_release(m, 0);
+        while (m->n_holds)
+            hold_release(m, 0);
         while (m->n_jobs) {
             if (!m->jobs[0].stored) server_insert(m, m->jobs[0].r);
             m->jobs[0].stored = 1;
             job_ack(m, 0);
         }
         if (!read_one(m)) {
-            if (batch_part_has_open(&m->bp)) seal_send(m);
-            else if (!m->n_jobs && !m->n_holds && m->read_pos >= M_LOG) break;
+            if (batch_part_has_open(&m->bp))
+                seal_send(m);
+            else if (!m->n_jobs && !m->n_holds && m->read_pos >= M_LOG)
+                break;
         }
     }
     int64_t last = -1;
@@ -267,7 +279,8 @@ static int run_seed(uint64_t seed, msim_t *m) {
     for (int o = 0; o < M_LOG && !m->why[0]; o++) {
         if (!m->present[o]) continue;
         if (m->poison[o] ? !m->dlq[o] : m->covered[o] != 1)
-            violation(m, "offset %d: %s", o, m->poison[o] ? "never dead-lettered" : "not stored once");
+            violation(m, "offset %d: %s", o,
+                      m->poison[o] ? "never dead-lettered" : "not stored once");
     }
     return m->why[0] ? -1 : 0;
 }
@@ -282,13 +295,16 @@ static void test_model(void **st) {
         uint64_t seed = one ? strtoull(one, NULL, 0) : 0x5eed0000ull + (uint64_t)i;
         if (run_seed(seed, &m) != 0) {
             if (failed++ < 5)
-                fprintf(stderr, "batch model: seed 0x%llx fails: %s (replay: BATCH_MODEL_SEED=0x%llx)\n",
+                fprintf(stderr,
+                        "batch model: seed 0x%llx fails: %s (replay: BATCH_MODEL_SEED=0x%llx)\n",
                         (unsigned long long)seed, m.why, (unsigned long long)seed);
         }
         crashes += m.crashes;
         dropped += m.stored_dups_dropped;
     }
-    fprintf(stderr, "batch model: %ld seeds, %ld crashes, %ld re-sent inserts dropped by their token, %ld failed\n",
+    fprintf(stderr,
+            "batch model: %ld seeds, %ld crashes, %ld re-sent inserts dropped by their token, %ld "
+            "failed\n",
             one ? 1 : runs, crashes, dropped, failed);
     assert_int_equal(failed, 0);
     assert_true(one || dropped > 0); /* the model did exercise re-sends */

@@ -298,6 +298,9 @@ static void test_check_modes(void **st) {
     check_mode(replay, 10, CONFIG_MODE_REPLAY, "--to");
     const char *budget[] = {"--batch-max-bytes", "64MiB"};
     check_mode(budget, 2, CONFIG_MODE_ANY, "partition-max-bytes");
+    /* the crash loop: equal batch and partition budgets left no room for the last row */
+    const char *budget3[] = {"--batch-max-bytes", "1MiB", "--partition-max-bytes", "1MiB"};
+    check_mode(budget3, 4, CONFIG_MODE_ANY, "2 x max-message-bytes");
     const char *budget2[] = {"--max-inflight-bytes", "1MiB"};
     check_mode(budget2, 2, CONFIG_MODE_ANY, "max-inflight-bytes");
     const char *db[] = {"--database", "x;drop"};

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# soak: a seeded fault-injection run with an exactly-once checker.
+#   tests/fault/soak.sh SEED [SECONDS]
+# A mock Kafka cluster (SOAK_PARTITIONS partitions, default 16; lz4 or plain producer by seed),
+# a producer that keeps producing keyed spans in chunks (every 37th poison, plus one
+# unterminated 1,005,000-byte pill), two workers in one group writing over HTTP to the modern
+# engine (tests/tools/chhttp over libchdb, the project's schema with its materialized views),
+# and for SECONDS a random schedule (bash RANDOM seeded with SEED) of: SIGKILL or SIGTERM of a
+# worker and a restart with other batch sizes, concurrency and age; ClickHouse failing inserts
+# before or AFTER storing them, answering after the client's timeout, or down; Kafka errors on
+# Fetch, OffsetCommit, OffsetFetch and Produce (the DLQ). Then the faults stop, the workers are
+# stopped, and a last worker drains the topic with --exit-at-eof. The checker proves: every
+# valid span stored exactly once (count = distinct (partition, offset) = produced, token and
+# cost sums exact), the KPI aggregates count each once (llm_kpi_1m/1h requests), every poison
+# record in llm_spans_rejected and in the DLQ topic (by source partition/offset), everything
+# committed (a second drain reads nothing), every SIGTERM honoured within 30 s. Prints one
+# "SOAK …" line with the faults injected by kind, records, lost, duplicated and worker max RSS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/integration/lib/worker.sh
+SEED=${1:?usage: soak.sh SEED [SECONDS]}
+SECS=${2:-30}
+PARTS=${SOAK_PARTITIONS:-16}
+N=${SOAK_SPANS:-24000}
+CHUNKS=${SOAK_CHUNKS:-24}
+RANDOM=$SEED
+make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
+D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-soak.XXXXXX")
+CHPID=
+declare -A WP=() FAULTS=()
+cleanup() {
+  local i
+  for i in "${!WP[@]}"; do kill -9 "${WP[$i]}" 2>/dev/null || true; done
+  mock_stop
+  if [ -n "$CHPID" ]; then kill -TERM "$CHPID" 2>/dev/null || true; wait "$CHPID" 2>/dev/null || true; fi
+  if [ "${KEEP:-0}" = 1 ]; then echo "soak: kept $D" >&2; else rm -rf "$D"; fi
+}
+trap cleanup EXIT
+fail() {
+  echo "SOAK FAIL seed=$SEED: $*" >&2
+  for f in "$D"/w*.log "$D"/drain*.log; do [ -f "$f" ] && { echo "== $f"; grep -v 'dead_letter\|insert_retry' "$f" | tail -n 8; } >&2; done
+  exit 1
+}
+count() { FAULTS[$1]=$(( ${FAULTS[$1]:-0} + 1 )); }
+
+timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" --log-level warn > /dev/null || fail "schema apply"
+build/tests/tools/chhttp "$D/db" "$D/port" --seed "$SEED" 2> "$D/chhttp.log" &
+CHPID=$!
+for _ in $(seq 1 100); do [ -s "$D/port" ] && break; sleep 0.1; done
+[ -s "$D/port" ] || fail "chhttp did not start: $(cat "$D/chhttp.log")"
+URL="http://127.0.0.1:$(cat "$D/port")"
+q() { curl -sS --max-time 120 "$URL/" --data-binary "$1"; }
+ctl() { curl -sS --max-time 10 "$URL/ctl?$1" > /dev/null; }
+
+codec=none; [ $((RANDOM % 2)) = 1 ] && codec=lz4
+MOCK_ARGS="--compression $codec" mock_start "spans:$PARTS" dlq:1
+spans_gen "$N" 37 "$D/s.tsv" "$D/sums"
+read -r G T C B < "$D/sums"
+# the pill goes into the middle chunk
+half=$(( N / 2 ))
+{ head -n "$half" "$D/s.tsv"
+  printf 'pill\t{"trace_id":"'; head -c 1004987 /dev/zero | tr '\0' 'a'; printf '\n'
+  tail -n +"$(( half + 1 ))" "$D/s.tsv"; } > "$D/in.tsv"
+B=$(( B + 1 ))
+split -n "l/$CHUNKS" -d -a 3 "$D/in.tsv" "$D/chunk."
+chunks=("$D"/chunk.*)
+next_chunk=0
+produce_chunk() {
+  [ "$next_chunk" -lt "${#chunks[@]}" ] || return 0
+  local f=${chunks[$next_chunk]} n ans
+  n=$(wc -l < "$f")
+  ans=$(mock_cmd "produce spans $f") || fail "produce timed out"
+  [ "$ans" = "produced $n failed 0" ] || fail "produce chunk $next_chunk: $ans"
+  next_chunk=$(( next_chunk + 1 ))
+}
+
+rows_opts=(100 500 2000 10000); conc_opts=(1 2 3); age_opts=(100 300 1000)
+start_worker() { # start_worker I
+  local i=$1 rows=${rows_opts[$((RANDOM % 4))]} conc=${conc_opts[$((RANDOM % 3))]} age=${age_opts[$((RANDOM % 3))]}
+  echo "start rows=$rows conc=$conc age=$age" >> "$D/w$i.log"
+  build/spanhouse run --brokers "$MOCK_BOOT" --topic spans --group soak --clickhouse-url "$URL" \
+    --dlq-topic dlq --rejected-table llm_spans_rejected --batch-max-rows "$rows" \
+    --insert-concurrency "$conc" --batch-max-age-ms "$age" --timeout 2s \
+    --kafka.session.timeout.ms=3000 --kafka.heartbeat.interval.ms=300 2>> "$D/w$i.log" &
+  WP[$i]=$!
+}
+max_rss=0
+sample_rss() {
+  local i r
+  for i in "${!WP[@]}"; do
+    r=$(awk '/^VmHWM/ { print $2 }' "/proc/${WP[$i]}/status" 2>/dev/null || echo 0)
+    [ -n "$r" ] && [ "$r" -gt "$max_rss" ] && max_rss=$r
+  done
+  return 0
+}
+max_stop_s=0
+stop_worker() { # stop_worker I SIGNAL
+  local i=$1 sig=$2 t0 t
+  sample_rss
+  t0=$(date +%s%3N)
+  kill "-$sig" "${WP[$i]}" 2>/dev/null || true
+  if [ "$sig" = TERM ]; then
+    timeout 60 tail --pid="${WP[$i]}" -f /dev/null || true
+    t=$(( ($(date +%s%3N) - t0) / 1000 ))
+    [ "$t" -gt "$max_stop_s" ] && max_stop_s=$t
+    kill -9 "${WP[$i]}" 2>/dev/null || true
+  fi
+  wait "${WP[$i]}" 2>/dev/null || true
+  unset "WP[$i]"
+}
+
+start_worker 1
+start_worker 2
+end=$(( $(date +%s) + SECS ))
+while [ "$(date +%s)" -lt "$end" ]; do
+  produce_chunk
+  sleep "0.$(( 3 + RANDOM % 7 ))"
+  sample_rss
+  i=$(( 1 + RANDOM % 2 ))
+  case $(( RANDOM % 24 )) in
+    0)   stop_worker "$i" KILL; start_worker "$i"; count kill ;;
+    1)   stop_worker "$i" TERM; start_worker "$i"; count term ;;
+    2|3) ctl "fail_before=$(( 10 + RANDOM % 30 ))"; count ch_fail_before ;;
+    4|5) ctl "fail_after=$(( 10 + RANDOM % 30 ))"; count ch_fail_after ;;
+    6)   ctl "slow_after_ms=2500"; count ch_timeout_after_store ;;
+    7)   ctl "down=1"; sleep "1.$(( RANDOM % 9 ))"; ctl "down=0"; count ch_down ;;
+    8)   mock_cmd "err 1 3 6" > /dev/null; count kafka_fetch ;;           # NOT_LEADER_OR_FOLLOWER
+    9)   mock_cmd "err 8 2 15" > /dev/null; count kafka_offset_commit ;;  # COORDINATOR_NOT_AVAILABLE
+    10)  mock_cmd "err 9 2 15" > /dev/null; count kafka_offset_fetch ;;
+    11)  mock_cmd "err 0 2 19" > /dev/null; count kafka_produce ;;        # NOT_ENOUGH_REPLICAS
+    12|13) ctl "fail_before=0&fail_after=0&slow_after_ms=0"; count ch_heal ;;
+    *)   ;;
+  esac
+done
+ctl "fail_before=0&fail_after=0&slow_after_ms=0&down=0"
+while [ "$next_chunk" -lt "${#chunks[@]}" ]; do produce_chunk; done
+for i in "${!WP[@]}"; do stop_worker "$i" TERM; done
+[ "$max_stop_s" -le 30 ] || fail "a SIGTERM took ${max_stop_s}s (budget 30 s)"
+
+drain() {
+  timeout 300 build/spanhouse run --brokers "$MOCK_BOOT" --topic spans --group soak --clickhouse-url "$URL" \
+    --dlq-topic dlq --rejected-table llm_spans_rejected --exit-at-eof --kafka.session.timeout.ms=6000 2> "$1"
+}
+drain "$D/drain1.log" || fail "drain exit $?"
+drain "$D/drain2.log" || fail "second drain exit $?"
+grep -q 'event=stopped result=ok consumed=0 ' "$D/drain2.log" || fail "not all committed: $(grep stopped "$D/drain2.log")"
+
+got=$(q "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans")
+read -r n distinct tok cost <<< "$got"
+lost=$(( G - distinct )); dup=$(( n - distinct ))
+[ "$got" = "$G	$G	$T	$C" ] || fail "spans '$got', want '$G	$G	$T	$C' (lost $lost, duplicated $dup)"
+k1=$(q "SELECT sum(requests) FROM spanhouse.llm_kpi_1m"); kh=$(q "SELECT sum(requests) FROM spanhouse.llm_kpi_1h")
+[ "$k1" = "$G" ] && [ "$kh" = "$G" ] || fail "KPI requests 1m=$k1 1h=$kh, want $G"
+rej=$(q "SELECT uniqExact(partition, offset) FROM spanhouse.llm_spans_rejected")
+[ "$rej" = "$B" ] || fail "rejected table holds $rej distinct records, want $B"
+timeout 120 kcat -C -b "$MOCK_BOOT" -t dlq -e -q -f '%h\n' 2>/dev/null |
+  grep -o 'source_partition=[0-9]*,source_offset=[0-9]*' | sort -u > "$D/dlq.txt" || fail kcat
+[ "$(wc -l < "$D/dlq.txt")" = "$B" ] || fail "DLQ holds $(wc -l < "$D/dlq.txt") distinct records, want $B"
+stats=$(curl -sS "$URL/stats")
+faults=$(for k in "${!FAULTS[@]}"; do printf '%s=%s ' "$k" "${FAULTS[$k]}"; done | tr ' ' '\n' | sort | tr '\n' ' ')
+echo "SOAK seed=$SEED seconds=$SECS partitions=$PARTS codec=$codec records=$((G + B)) valid=$G poison=$B lost=0 duplicated=0 max_rss_kib=$max_rss max_sigterm_s=$max_stop_s server: $stats faults: $faults"
