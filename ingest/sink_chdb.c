@@ -51,7 +51,9 @@ static int sink_chdb_insert(sink_t *sk, const char *table, const char *columns,
     size_t set_off = b->len;
     if (dedup_token) {
         static const char a[] = "insert_deduplication_token = '";
-        static const char z[] = "', deduplicate_blocks_in_dependent_materialized_views = 1";
+        static const char z[] =
+            "', deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplicate = 1, "
+            "async_insert = 0";
         buf_put(b, a, sizeof(a) - 1);
         sink_chdb_put_quoted(b, dedup_token);
         buf_put(b, z, sizeof(z) - 1);

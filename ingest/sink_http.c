@@ -305,6 +305,10 @@ static int sink_http_insert(sink_t *sk, const char *table, const char *columns,
     if (dedup_token && h->legacy == 0) {
         sink_http_put_param(q, "insert_deduplication_token", dedup_token);
         sink_http_put_param(q, "deduplicate_blocks_in_dependent_materialized_views", "1");
+        /* Pinned whatever the user profile says: a deduplicated insert must be one synchronous
+         * block (async inserts would acknowledge before storing and dedup differently). */
+        sink_http_put_param(q, "insert_deduplicate", "1");
+        sink_http_put_param(q, "async_insert", "0");
     }
     h->collect_all = 0;
     h->st.bytes_sent += blen;

@@ -48,6 +48,7 @@
 #define WORKER_MAX_PARTS 1024
 #define WORKER_POLL_BATCH 4096
 #define WORKER_MAX_SENDERS 64
+#define WORKER_LAG_EVERY_MS 5000
 #define WORKER_ROW_SLACK 65536 /* fixed part of a row beyond its message's bytes, bounded */
 
 /* The tables a batch can write to. One Kafka record may yield rows for more than one of them
@@ -101,6 +102,7 @@ typedef struct wpart_s {
     int64_t committed; /* last position committed by us, -1 none */
     uint64_t gen;      /* bumped on assign/revoke: results of an older generation are dropped */
     int n_jobs;        /* jobs of this partition not yet handled back */
+    int open_planned;  /* the open batch re-reads a range a previous owner announced */
     batch_part_t bp;
     wbatch_t b; /* the open batch */
 } wpart_t;
@@ -121,12 +123,14 @@ typedef struct wjob_s {
     batch_range_t r;
     wbatch_t b;
     size_t bytes; /* counted in the in-flight byte budget */
+    int restored; /* an announced range re-read: it may be stored already (see range_stored) */
     /* results */
     int rc;
     wbad_t *bad;
     size_t n_bad, cap_bad;
     uint64_t inserted, retries;
     uint64_t inserted_k[WT_N]; /* inserted, per table */
+    uint64_t already;          /* rows found stored by a previous owner, not sent again */
     double seconds;
 } wjob_t;
 
@@ -197,6 +201,7 @@ struct worker_s {
     uint64_t pub_consumed[WT_N], pub_inserted[WT_N]; /* already published to metrics */
     int crash_after, crash_count;        /* test hook, see job_done() */
     _Atomic int64_t stop_ms;             /* when a stop was first seen (0 = not yet); any thread */
+    int64_t lag_ms;                      /* when the lag gauges were last set on the timer */
 };
 
 static int64_t now_ms(void) {
@@ -266,6 +271,14 @@ static void wbatch_init(wbatch_t *b, size_t max_rows_bytes) {
         if (!b->t[t].orig.max) buf_init(&b->t[t].orig, 0);
     }
     if (!b->rej.max) buf_init(&b->rej, 0);
+}
+
+/* Bytes allocated by the batch's buffers (rows, originals, rejected rows). */
+static size_t wbatch_capacity(const wbatch_t *b) {
+    size_t n = b->rej.cap;
+    for (int t = 0; t < WT_N; t++)
+        n += b->t[t].rows.cap + b->t[t].orig.cap;
+    return n;
 }
 
 /* Rows of every table. */
@@ -374,6 +387,7 @@ static wpart_t *part_find(worker_t *w, const char *topic, int32_t partition) {
 static void part_clear_batch(wpart_t *p) {
     wbatch_clear(&p->b);
     p->opened_ms = 0;
+    p->open_planned = 0;
 }
 
 static config_fmt_t topic_format(const worker_t *w, const char *topic);
@@ -383,10 +397,28 @@ static wtable_t fmt_kind(config_fmt_t f) {
     return f == CONFIG_FMT_OUTCOME ? WT_OUTCOME : WT_SPAN;
 }
 
+static void part_free(wpart_t *p) {
+    if (!p) return;
+    wbatch_deinit(&p->b);
+    free(p->topic);
+    free(p);
+}
+
 static wpart_t *part_get(worker_t *w, const char *topic, int32_t partition) {
     wpart_t *p = part_find(w, topic, partition);
     if (p) return p;
-    if (w->n_parts == WORKER_MAX_PARTS) return NULL;
+    if (w->n_parts == WORKER_MAX_PARTS) {
+        /* Full: reuse the slot of a partition we no longer own and that has nothing in flight
+         * (rebalances over a long life can name more partitions than we ever hold at once). */
+        for (int i = 0; i < w->n_parts; i++)
+            if (!w->parts[i]->active && w->parts[i]->n_jobs == 0) {
+                if (w->last == w->parts[i]) w->last = NULL;
+                part_free(w->parts[i]);
+                w->parts[i] = w->parts[--w->n_parts];
+                break;
+            }
+        if (w->n_parts == WORKER_MAX_PARTS) return NULL;
+    }
     p = calloc(1, sizeof(*p));
     if (!p || !(p->topic = strdup(topic))) {
         free(p);
@@ -400,13 +432,6 @@ static wpart_t *part_get(worker_t *w, const char *topic, int32_t partition) {
     wbatch_init(&p->b, (size_t)w->cfg->partition_max_bytes);
     w->parts[w->n_parts++] = p;
     return p;
-}
-
-static void part_free(wpart_t *p) {
-    if (!p) return;
-    wbatch_deinit(&p->b);
-    free(p->topic);
-    free(p);
 }
 
 /* Publishes how many assigned partitions backpressure holds paused. */
@@ -548,6 +573,43 @@ static int insert_split(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t h
     return insert_split(s, j, t, mid, hi);
 }
 
+/* A re-read announced range may have been stored by the previous owner: its token makes the
+ * server drop a re-send, but only while the token is inside the table's dedup window, which
+ * every worker's inserts share and which a busy table can slide past before a restart. So the
+ * table itself is asked first: when it holds exactly the job's rows for this table at these
+ * Kafka coordinates, the range is stored and is not sent again. Anything else (none, a part of
+ * a bisected batch, an error asking) falls back to the insert with its token. Runs on the
+ * sender; costs one query per re-read range, only after a restart or rebalance. */
+static int range_stored(wsender_t *s, wjob_t *j, wtable_t t) {
+    worker_t *w = s->w;
+    const wrows_t *b = &j->b.t[t];
+    char sql[1024], *out = NULL;
+    snprintf(sql, sizeof(sql),
+             "SELECT count() FROM %s WHERE kafka_topic = '%s' AND kafka_partition = %d AND "
+             "kafka_offset BETWEEN "
+             "%" PRId64 " AND %" PRId64 " FORMAT TabSeparated",
+             w->tgt[t].table, j->p->topic, (int)j->p->partition, b->row_off[0],
+             b->row_off[b->n_rows - 1]);
+    sink_result_t res;
+    int stored = 0;
+    if (strchr(j->p->topic, '\'') || sink_exec(s->sink, sql, &out, &res) != ERR_OK) {
+        log_msg(w->lg, LOG_WARN, "range_check_failed", out ? out : res.msg);
+    } else {
+        stored = strtoull(out, NULL, 10) == b->n_rows;
+        log_line_t l;
+        log_begin(w->lg, &l, LOG_INFO, stored ? "range_already_stored" : "range_not_stored");
+        log_str(&l, "table", w->tgt[t].table);
+        log_str(&l, "topic", j->p->topic);
+        log_int(&l, "partition", j->p->partition);
+        log_int(&l, "first", b->row_off[0]);
+        log_int(&l, "last", b->row_off[b->n_rows - 1]);
+        log_int(&l, "rows", (int64_t)b->n_rows);
+        log_end(&l);
+    }
+    free(out);
+    return stored;
+}
+
 /* Inserts every table's rows of the job, one insert per table (same offset range, same
  * token); the job is done only when all of them are. */
 static void job_run(wsender_t *s, wjob_t *j) {
@@ -555,7 +617,9 @@ static void job_run(wsender_t *s, wjob_t *j) {
     j->rc = ERR_OK;
     for (int t = 0; t < WT_N && j->rc == ERR_OK; t++) {
         if (atomic_load(&s->w->pool.abort)) j->rc = ERR_SERVER_FATAL;
-        else if (j->b.t[t].n_rows) {
+        else if (j->b.t[t].n_rows && j->restored && range_stored(s, j, (wtable_t)t)) {
+            j->already += j->b.t[t].n_rows;
+        } else if (j->b.t[t].n_rows) {
             uint64_t before = j->inserted;
             j->rc = insert_split(s, j, (wtable_t)t, 0, j->b.t[t].n_rows);
             j->inserted_k[t] = j->inserted - before;
@@ -644,6 +708,9 @@ static void on_revoked(void *opaque, const char *topic, int32_t partition) {
     log_int(&l, "dropped_rows", (int64_t)wbatch_rows(&p->b));
     log_end(&l);
     part_clear_batch(p);
+    /* Give back the open batch's memory: a revoked partition may never come back. */
+    wbatch_deinit(&p->b);
+    wbatch_init(&p->b, (size_t)w->cfg->partition_max_bytes);
     batch_part_init(&p->bp, 0);
     p->active = 0;
     p->gen++;
@@ -779,12 +846,15 @@ static wjob_t *job_get(worker_t *w) {
 static void job_put(worker_t *w, wjob_t *j) {
     for (size_t i = 0; i < j->n_bad; i++) free(j->bad[i].msg);
     j->n_bad = 0;
-    j->inserted = j->retries = 0;
+    j->inserted = j->retries = j->already = 0;
     memset(j->inserted_k, 0, sizeof(j->inserted_k));
     j->rc = ERR_OK;
     j->p = NULL;
     wbatch_clear(&j->b);
-    if (w->pool.n_spare < 2 * w->pool.n_snd + 2) {
+    /* A job's buffers keep their capacity for the next batch, but not what a spike grew them
+     * to: above twice the batch limits they are freed and grow again on demand. */
+    if (w->pool.n_spare < 2 * w->pool.n_snd + 2 &&
+        wbatch_capacity(&j->b) <= 2 * (size_t)w->cfg->batch_max_bytes) {
         j->next = w->pool.spare;
         w->pool.spare = j;
         w->pool.n_spare++;
@@ -793,6 +863,18 @@ static void job_put(worker_t *w, wjob_t *j) {
     wbatch_deinit(&j->b);
     free(j->bad);
     free(j);
+}
+
+/* spanhouse_consumer_lag of p: the broker's high watermark minus the committed position.
+ * Set at each commit and on a timer, so it keeps rising while nothing can be committed (a
+ * ClickHouse outage), which is when it matters. */
+static void publish_lag(worker_t *w, const wpart_t *p) {
+    if (!w->m || !w->kc || p->committed < 0) return;
+    int64_t hwm = kafka_high_watermark(w->kc, p->topic, p->partition);
+    if (hwm < 0) return;
+    char lab[320];
+    snprintf(lab, sizeof(lab), "topic=\"%s\",partition=\"%d\"", p->topic, (int)p->partition);
+    metrics_gauge_set(w->m, "spanhouse_consumer_lag", lab, (double)(hwm - p->committed));
 }
 
 /* A job came back: dead-letter the rows the server refused, store the batch's rejected rows,
@@ -864,14 +946,7 @@ static int job_done(worker_t *w, wjob_t *j) {
         int crc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, ml > 0 ? (size_t)ml : 0, 1, NULL, e, sizeof(e));
         if (crc != ERR_OK) log_msg(w->lg, LOG_WARN, "commit_failed", e); /* re-read, same cut */
         else p->committed = pos;
-        if (w->m) {
-            int64_t hwm = kafka_high_watermark(w->kc, p->topic, p->partition);
-            if (hwm >= 0) {
-                char lab[320];
-                snprintf(lab, sizeof(lab), "topic=\"%s\",partition=\"%d\"", p->topic, (int)p->partition);
-                metrics_gauge_set(w->m, "spanhouse_consumer_lag", lab, (double)(hwm - pos));
-            }
-        }
+        publish_lag(w, p);
     }
     resume_all(w);
     return ERR_OK;
@@ -1066,6 +1141,8 @@ static int flush(worker_t *w, wpart_t *p) {
     j->p = p;
     j->gen = p->gen;
     j->r = r;
+    j->restored = p->open_planned;
+    p->open_planned = 0;
     j->bytes = wbatch_held(&j->b);
     int rc = pool_submit(w, j);
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
@@ -1365,6 +1442,7 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
         ar = batch_part_append(&p->bp, off);
     }
     if (ar != 0) return ar == -1 ? ERR_OK : ERR_INVAL;
+    if (fl & BATCH_PLANNED) p->open_planned = 1;
     if (!p->opened_ms) p->opened_ms = now;
     w->st.consumed++;
     w->consumed_k[p->kind]++;
@@ -1487,6 +1565,43 @@ static int finish(worker_t *w, int rc) {
     return rc;
 }
 
+/* Start-up check of the span table against the column table (rowbin_check_describe): a
+ * widened or renamed column is a clear fatal error naming it, instead of every row coming back
+ * server_rejected and dead-lettered (and committed) while the table stays empty. It is also
+ * the first answer from ClickHouse: the worker is ready (/readyz) only after it. Retried while
+ * ClickHouse is unreachable, up to retry-max-ms or a stop. Consumer thread. */
+static int schema_check(worker_t *w) {
+    int spans = w->mode == WORKER_MODE_FILE;
+    for (int t = 0; t < w->cfg->n_topics; t++)
+        spans |= fmt_kind(w->cfg->topics[t].format) == WT_SPAN;
+    if (!spans) return ERR_OK;
+    char sql[320];
+    snprintf(sql, sizeof(sql), "DESCRIBE TABLE %s FORMAT TabSeparated", w->tgt[WT_SPAN].table);
+    double t0 = mono_s();
+    for (;;) {
+        char *out = NULL, e[sizeof(((sink_result_t *)0)->msg) + 1];
+        sink_result_t res;
+        int rc = sink_exec(w->sink, sql, &out, &res);
+        if (rc == ERR_OK)
+            rc = rowbin_check_describe(out, (int)w->cfg->legacy, e, sizeof(e));
+        else
+            snprintf(e, sizeof(e), "%s", res.msg);
+        free(out);
+        if (rc == ERR_OK) return ERR_OK;
+        int fatal = err_class(rc) != ERR_CLASS_RETRY;
+        log_line_t l;
+        log_begin(w->lg, &l, fatal ? LOG_ERROR : LOG_WARN,
+                  fatal ? "schema_mismatch" : "clickhouse_unreachable");
+        log_str(&l, "table", w->tgt[WT_SPAN].table);
+        log_str(&l, "error", e);
+        log_end(&l);
+        if (fatal) return ERR_SERVER_FATAL;
+        if ((mono_s() - t0) * 1000 >= (double)w->cfg->retry_max_ms ||
+            (w->hooks.stop && *w->hooks.stop))
+            return rc;
+        sleep_ms((int64_t)sink_backoff_next(&w->backoff));
+    }
+}
 
 /* ---- lifecycle */
 
@@ -1692,6 +1807,7 @@ int worker_run(worker_t *w) {
             return ERR_NOMEM;
         }
     }
+    if ((rc = schema_check(w)) != ERR_OK) return rc;
     publish_paused(w); /* 0 from the start: the gauge exists before any backpressure */
     if (w->m) metrics_set_ready(w->m, 1);
     static rd_kafka_message_t *msgs[WORKER_POLL_BATCH];
@@ -1761,6 +1877,11 @@ int worker_run(worker_t *w) {
         }
         if (rc != ERR_OK) break;
         publish(w);
+        if (now - w->lag_ms >= WORKER_LAG_EVERY_MS) {
+            for (int i = 0; i < w->n_parts; i++)
+                if (w->parts[i]->active) publish_lag(w, w->parts[i]);
+            w->lag_ms = now;
+        }
         if (cfg->rate > 0 && w->mode != WORKER_MODE_RUN) {
             double ahead = (double)(w->st.consumed - rate_n0) / (double)cfg->rate - (mono_s() - rate_t0);
             if (ahead > 0) sleep_ms((int64_t)(ahead * 1000));
@@ -1809,6 +1930,11 @@ int worker_ingest_file(worker_t *w, const char *path) {
         log_msg(w->lg, LOG_ERROR, "sender_start_failed", e);
         fclose(f);
         return ERR_NOMEM;
+    }
+    int src = schema_check(w);
+    if (src != ERR_OK) {
+        fclose(f);
+        return src;
     }
     char *line = NULL;
     size_t cap = 0;

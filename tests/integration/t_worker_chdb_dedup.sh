@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Effectively-once on the modern engine (libchdb, ClickHouse 26.x, plain MergeTree with
-# non_replicated_deduplication_window): the worker is killed between an insert and its commit
-# (test hook), then restarted with a DIFFERENT batch size while the coordinator fails the
+# Effectively-once on the modern engine (libchdb, ClickHouse 26.x, plain MergeTree): the worker
+# is killed between an insert and its commit (test hook), the table's dedup window is then
+# shrunk to 1 block and slid past the stored batch, and the worker is restarted with a DIFFERENT batch size while the coordinator fails the
 # committed-offset fetch (COORDINATOR_NOT_AVAILABLE, 4 times) and with byte budgets below
 # the announced batch's size. The restarted worker must cut the
 # announced range exactly (commit metadata), so the dedup token matches and the re-sent batch
@@ -34,6 +34,11 @@ grep -q 'event=test_crash' "$D/run1.log" || fail "no test_crash in run 1"
 before=$($SQL "$D/db" "SELECT count() FROM spanhouse.llm_spans") || fail "count"
 [ "$before" -ge 1000 ] || fail "nothing stored before the crash ($before)"
 
+# The dedup window slides past the stored batch before the restart (window 1, and another
+# insert into the table since): the token alone would no longer catch the re-send; the worker
+# must find the re-read range stored by its Kafka coordinates and not send it again.
+$SQL "$D/db" "ALTER TABLE spanhouse.llm_spans MODIFY SETTING non_replicated_deduplication_window = 1" || fail "alter window"
+$SQL "$D/db" "INSERT INTO spanhouse.llm_spans (kafka_topic, kafka_partition, kafka_offset) VALUES ('evict', 0, 0)" || fail "evicting insert"
 # The group coordinator fails the committed-offset fetch a few times at the restart's
 # assignment: the worker must retry it and still restore the cut (before, it started without
 # the cuts, and librdkafka then never fetched the partitions).
@@ -43,6 +48,7 @@ ans=$(mock_cmd "err 9 4 15"); [ "$ans" = ok ] || fail "inject OffsetFetch errors
 EXTRA="--batch-max-bytes 16KiB --partition-max-bytes 64KiB --max-message-bytes 16KiB" \
   run "$D/run2.log" 700 || fail "second run exit $?"
 grep -q 'planned_cuts=1' "$D/run2.log" || fail "restart did not restore the announced cut"
-got=$($SQL "$D/db" "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans") || fail "query"
+got=$($SQL "$D/db" "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans WHERE kafka_topic = 'spans'") || fail "query"
+grep -q 'event=range_already_stored' "$D/run2.log" || fail "the re-read range was not checked against the table"
 [ "$got" = "$GOOD	$GOOD	$TOK	$COST" ] || fail "got '$got', want '$GOOD	$GOOD	$TOK	$COST' (before restart: $before)"
 echo "ok: killed after an insert with $before rows stored; after restart exactly $GOOD rows, sums exact"
