@@ -78,6 +78,7 @@ static const struct {
     {131, "TOO_LARGE_STRING_SIZE", ERR_SERVER_REJECTED},
     {190, "SIZES_OF_ARRAYS_DOESNT_MATCH", ERR_SERVER_REJECTED},
     {349, "CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN", ERR_SERVER_REJECTED},
+    {469, "VIOLATED_CONSTRAINT", ERR_SERVER_REJECTED}, /* a table CONSTRAINT refuses some rows */
     /* fatal: credentials, permissions, schema, configuration */
     {8, "THERE_IS_NO_COLUMN", ERR_SERVER_FATAL},
     {10, "NOT_FOUND_COLUMN_IN_BLOCK", ERR_SERVER_FATAL},
@@ -118,6 +119,9 @@ int sink_classify(int ch_code, int http_status) {
      * with no HTTP at all) is treated as transient: the worker bounds its retries. A 4xx is
      * a request the server will never accept (bad URL, auth, bad parameter): fatal. */
     if (http_status == 408 || http_status == 429) return ERR_SERVER_RETRY;
+    /* 413 (a proxy's body limit): this body can never pass, a smaller one may. The worker
+     * splits the batch like a data error; a single row still refused is dead-lettered. */
+    if (http_status == 413) return ERR_SERVER_REJECTED;
     if (http_status >= 400 && http_status < 500) return ERR_SERVER_FATAL;
     return ERR_SERVER_RETRY;
 }

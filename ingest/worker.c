@@ -49,6 +49,7 @@
 #define WORKER_POLL_BATCH 4096
 #define WORKER_MAX_SENDERS 64
 #define WORKER_LAG_EVERY_MS 5000
+#define WORKER_SPLIT_AFTER 4   /* same-batch answers with an unknown code before it is split */
 #define WORKER_ROW_SLACK 65536 /* fixed part of a row beyond its message's bytes, bounded */
 
 /* The tables a batch can write to. One Kafka record may yield rows for more than one of them
@@ -483,6 +484,7 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
     batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo,
                      hi, content);
     double t0 = mono_s();
+    int refused = 0; /* answers that name no transient cause: see below */
     for (;;) {
         double a = mono_s();
         int rc = sink_insert(s->sink, tg->table, tg->columns, tg->structure, b->rows.data + b0, b1 - b0,
@@ -493,6 +495,16 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
             return ERR_OK;
         }
         if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return rc;
+        /* The server answers, again and again for this batch, with a code we do not know or a
+         * memory limit: what it cannot take may be the batch itself (its size, or one row).
+         * After WORKER_SPLIT_AFTER such answers the batch is split like a data error (each
+         * half with its own token); a single row is dead-lettered only when rows of the same
+         * job were stored meanwhile (the server works, it refuses this row), else it is
+         * retried like any transient error. A memory limit never dead-letters a row. */
+        int unknown = res->ch_code && !sink_code_name(res->ch_code);
+        if (res->http_status >= 500 && (unknown || res->ch_code == 241) &&
+            ++refused >= WORKER_SPLIT_AFTER && (hi - lo > 1 || (unknown && j->inserted > 0)))
+            return ERR_SERVER_REJECTED;
         double spent_ms = (mono_s() - t0) * 1000;
         log_line_t l;
         log_begin(w->lg, &l, LOG_WARN, "insert_retry");

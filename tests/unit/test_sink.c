@@ -34,6 +34,9 @@ static void test_classify_fallback(void **state) {
     assert_int_equal(sink_classify(27, 400), ERR_SERVER_REJECTED);
     assert_int_equal(sink_classify(0, 500), ERR_SERVER_RETRY);
     assert_int_equal(sink_classify(0, 503), ERR_SERVER_RETRY);
+    /* a proxy's body limit: split the batch, not stop the worker */
+    assert_int_equal(sink_classify(0, 413), ERR_SERVER_REJECTED);
+    assert_int_equal(sink_classify(469, 500), ERR_SERVER_REJECTED); /* VIOLATED_CONSTRAINT */
     assert_int_equal(sink_classify(0, 429), ERR_SERVER_RETRY);
     assert_int_equal(sink_classify(0, 408), ERR_SERVER_RETRY);
     assert_int_equal(sink_classify(0, 401), ERR_SERVER_FATAL);
