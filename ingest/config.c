@@ -79,8 +79,9 @@ static const opt_t config_opts[] = {
      "api key -> tenant file (reloaded on SIGHUP)"},
     {"tenant-policy", OPT_ENUM, F(tenant_policy), "fill", 0, 0, "fill|override",
      "fill: table fills missing tenant fields; override: table wins"},
-    {"batch-max-rows", OPT_INT, F(batch_max_rows), "100000", 1, 10000000, NULL,
-     "flush a partition's batch at this many rows"},
+    {"batch-max-rows", OPT_INT, F(batch_max_rows), "100000", 1, 1048576, NULL,
+     "flush a partition's batch at this many rows (at most ClickHouse's max_insert_block_size: one insert is one "
+     "block, atomic under one dedup token)"},
     {"batch-max-bytes", OPT_SIZE, F(batch_max_bytes), "16MiB", 1024, (int64_t)1 << 32, NULL,
      "flush a partition's batch at this many RowBinary bytes"},
     {"batch-max-age-ms", OPT_DUR, F(batch_max_age_ms), "1000", 1, 3600000, NULL,
