@@ -8,12 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
+source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-filetoken.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 10; } >&2; done; exit 1; }
 SQL=build/tests/tools/chdbsql
-timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" --log-level warn > /dev/null || fail "schema apply"
+chdb_schema "$D" || fail "schema apply"
 
 spans_gen 1000 50 "$D/a.tsv" "$D/a.sums"; read -r GA TA CA BA < "$D/a.sums"
 sleep 0.01 # other timestamps: other bytes, same line count

@@ -6,15 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
+source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-lag.XXXXXX")
-CHPID=; WPID=
-trap 'worker_stop; mock_stop; [ -z "$CHPID" ] || { kill $CHPID 2>/dev/null; wait $CHPID 2>/dev/null; }; rm -rf "$D"' EXIT
+WPID=
+trap 'worker_stop; mock_stop; chhttp_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; grep -v dead_letter "$D/w.log" | tail -n 8 >&2; exit 1; }
-timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" --log-level warn > /dev/null || fail "schema apply"
-build/tests/tools/chhttp "$D/db" "$D/port" 2> "$D/chhttp.log" & CHPID=$!
-for _ in $(seq 1 100); do [ -s "$D/port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$D/port")"
+chhttp_start "$D" || fail "chhttp"
+URL=$CHHTTP_URL
 mock_start spans:1 dlq:1
 spans_gen 2000 0 "$D/a.tsv" "$D/sa"
 spans_gen 3000 0 "$D/b.tsv" "$D/sb"
@@ -25,11 +24,11 @@ lag() { curl -sS "http://127.0.0.1:$MPORT/metrics" | awk '/^spanhouse_consumer_l
 for _ in $(seq 1 100); do MPORT=$(sed -n 's/.*event=metrics_listening.*port=\([0-9]*\).*/\1/p' "$D/w.log" | head -n 1); [ -n "$MPORT" ] && break; sleep 0.1; done
 for _ in $(seq 1 150); do [ "$(lag)" = 0 ] && break; sleep 0.2; done
 [ "$(lag)" = 0 ] || fail "lag $(lag) after the first 2000, want 0"
-curl -sS "$URL/ctl?down=1" > /dev/null
+chhttp_ctl "down=1"
 [ "$(mock_cmd "produce spans $D/b.tsv")" = "produced 3000 failed 0" ] || fail produce
 for _ in $(seq 1 60); do [ "$(lag)" = 3000 ] && break; sleep 0.25; done
 [ "$(lag)" = 3000 ] || fail "lag $(lag) during the outage, want 3000 (frozen at the last commit?)"
-curl -sS "$URL/ctl?down=0" > /dev/null
+chhttp_ctl "down=0"
 for _ in $(seq 1 200); do [ "$(lag)" = 0 ] && break; sleep 0.25; done
 [ "$(lag)" = 0 ] || fail "lag $(lag) after recovery, want 0"
 echo "ok: lag rose to 3000 during a ClickHouse outage and fell back to 0 after it"

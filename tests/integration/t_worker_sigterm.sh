@@ -8,16 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
+source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-sigterm.XXXXXX")
-CHPID=; WPID=
-trap 'worker_stop; mock_stop; [ -z "$CHPID" ] || { kill $CHPID 2>/dev/null; wait $CHPID 2>/dev/null; }; [ "${KEEP:-0}" = 1 ] || rm -rf "$D"' EXIT
+WPID=
+trap 'worker_stop; mock_stop; chhttp_stop; [ "${KEEP:-0}" = 1 ] || rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 10; } >&2; done; exit 1; }
-timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" --log-level warn > /dev/null || fail "schema apply"
-build/tests/tools/chhttp "$D/db" "$D/port" 2> "$D/chhttp.log" & CHPID=$!
-for _ in $(seq 1 100); do [ -s "$D/port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$D/port")"
-curl -sS "$URL/ctl?slow_after_ms=60000" > /dev/null
+chhttp_start "$D" || fail "chhttp"
+URL=$CHHTTP_URL
+chhttp_ctl "slow_after_ms=60000"
 mock_start spans:2 dlq:1
 spans_gen 3000 0 "$D/s.tsv" "$D/sums"; read -r G T C _ < "$D/sums"
 [ "$(mock_cmd "produce spans $D/s.tsv")" = "produced 3000 failed 0" ] || fail produce
@@ -34,8 +33,8 @@ WPID=
 took=$(( $(date +%s%3N) - t0 ))
 [ "$took" -le 30000 ] || fail "SIGTERM took ${took} ms (budget 30 s)"
 [ "$rc" != 0 ] || fail "the worker exited 0 although its batches were not confirmed stored"
-curl -sS "$URL/ctl?slow_after_ms=0" > /dev/null
+chhttp_ctl "slow_after_ms=0"
 timeout 120 build/spanhouse "${ARGS[@]}" --exit-at-eof 2> "$D/run2.log" || fail "restart exit $?"
-got=$(curl -sS "$URL/" --data-binary "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans")
+got=$(chhttp_query "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans")
 [ "$got" = "$G	$G	$T	$C" ] || fail "after restart '$got', want '$G	$G	$T	$C'"
 echo "ok: SIGTERM during hung inserts honoured in ${took} ms (exit $rc, nothing committed unstored); restart stored $G spans once"

@@ -35,9 +35,7 @@ static char **script;
 static size_t nscript, next_line;
 static int nreq, nconn;
 static FILE *stub_log;
-static volatile sig_atomic_t stop;
 
-static void on_signal(int s) { stop = 1; }
 
 static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
                     enum MHD_ConnectionNotificationCode code) {
@@ -181,25 +179,9 @@ int main(int argc, char **argv) {
     fclose(sf);
     stub_log = fopen(argv[2], "w");
     if (!stub_log) return 2;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request,
-        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_CONNECTION, on_conn,
-        NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
-    if (!d) {
-        fprintf(stderr, "ch_stub: cannot listen\n");
-        return 1;
-    }
-    if (test_http_publish_port(d, argv[3]) != 0) return 2;
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    while (!stop) usleep(50000);
-    MHD_stop_daemon(d);
+    int rc = test_http_serve("ch_stub", on_request, on_done, on_conn, argv[3]);
     fclose(stub_log);
     for (size_t i = 0; i < nscript; i++) free(script[i]);
     free(script);
-    return 0;
+    return rc;
 }

@@ -32,7 +32,6 @@ typedef struct {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* the engine and the counters */
 static chdb_t *db;
-static volatile sig_atomic_t stop;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static int fail_before, fail_after, slow_after_ms, down;
 static long n_inserts, n_stored, n_failed_before, n_failed_after, n_slowed;
@@ -44,7 +43,6 @@ typedef struct {
 static shape_t shapes[64];
 static int n_shapes;
 
-static void on_signal(int s) { stop = 1; }
 
 static int roll(void) { /* xorshift64, under lock */
     rng ^= rng << 13;
@@ -187,7 +185,7 @@ static enum MHD_Result do_insert(struct MHD_Connection *c, const char *q, const 
     buf_deinit(&plain);
     if (before) return reply(c, 500, NULL, "injected failure before storing\n", 32);
     if (rc != 0) return reply_error(c, err);
-    for (int t = 0; t < slow && !stop; t += 50)
+    for (int t = 0; t < slow && !test_http_stop; t += 50)
         usleep(50000); /* until SIGTERM at most */
     if (after) return reply(c, 500, NULL, "injected failure after storing\n", 31);
     return reply(c, 200, NULL, "", 0);
@@ -279,24 +277,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "chhttp: %s\n", err);
         return 1;
     }
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
-                         NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
-    if (!d) {
-        fprintf(stderr, "chhttp: cannot listen\n");
-        return 1;
-    }
-    if (test_http_publish_port(d, argv[2]) != 0) return 2;
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    while (!stop)
-        usleep(50000);
-    MHD_stop_daemon(d);
+    int rc = test_http_serve("chhttp", on_request, on_done, NULL, argv[2]);
     chdb_close(db);
-    return 0;
+    return rc;
 }

@@ -6,8 +6,11 @@
 
 #include <lz4frame.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -67,6 +70,11 @@ static inline int http_body_decode(const char *enc, const buf_t *in, buf_t *out)
     return -1;
 }
 
+/* Set by SIGTERM/SIGINT once test_http_serve() runs: the server stops. Handlers may poll it. */
+static volatile sig_atomic_t test_http_stop;
+
+static void test_http_on_signal(int sig) { test_http_stop = 1; }
+
 /* Writes d's port to portfile (through a rename, so a reader never sees half a number).
  * Returns 0, or -1 if the file cannot be written. */
 static inline int test_http_publish_port(struct MHD_Daemon *d, const char *portfile) {
@@ -78,6 +86,32 @@ static inline int test_http_publish_port(struct MHD_Daemon *d, const char *portf
     fprintf(pf, "%u\n", di->port);
     fclose(pf);
     return rename(tmp, portfile);
+}
+
+/* Serves on a free 127.0.0.1 port, one thread per connection, until SIGTERM/SIGINT: the
+ * port goes to portfile first. on_conn may be NULL. Returns 0, or 1 (with a message on stderr
+ * naming who) when it cannot listen or publish the port. */
+static inline int test_http_serve(const char *who, MHD_AccessHandlerCallback on_request,
+                                  MHD_RequestCompletedCallback on_done, MHD_NotifyConnectionCallback on_conn,
+                                  const char *portfile) {
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+    if (!d || test_http_publish_port(d, portfile) != 0) {
+        fprintf(stderr, "%s: cannot listen on 127.0.0.1 or write %s\n", who, portfile);
+        if (d) MHD_stop_daemon(d);
+        return 1;
+    }
+    signal(SIGTERM, test_http_on_signal);
+    signal(SIGINT, test_http_on_signal);
+    while (!test_http_stop) usleep(50000);
+    MHD_stop_daemon(d);
+    return 0;
 }
 
 #endif
