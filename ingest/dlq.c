@@ -174,7 +174,7 @@ err:
 void dlq_destroy(dlq_t *d) {
     if (!d) return;
     if (d->rk) {
-        rd_kafka_flush(d->rk, 5000); /* within a stopping worker's 30 s: unconfirmed letters are
+        rd_kafka_flush(d->rk, 2000); /* within a stopping worker's 30 s: unconfirmed letters are
                                         re-sent after a restart */
         if (d->rkt) rd_kafka_topic_destroy(d->rkt);
         rd_kafka_destroy(d->rk);

@@ -33,7 +33,7 @@ typedef enum {
 /* A stop (SIGTERM) flushes, stores and commits what it can for WORKER_STOP_GRACE_MS; then
  * (or at a second SIGTERM) retries stop, requests in flight are cancelled and the worker
  * returns an error without committing what is not stored. */
-#define WORKER_STOP_GRACE_MS 20000
+#define WORKER_STOP_GRACE_MS 15000
 
 typedef struct worker_hooks_s {
     volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT: flush, commit, return */

@@ -10,7 +10,7 @@
 # and for SECONDS a random schedule (bash RANDOM seeded with SEED) of: SIGKILL or SIGTERM of a
 # worker and a restart with other batch sizes, concurrency and age; ClickHouse failing inserts
 # before or AFTER storing them, answering after the client's timeout, or down; Kafka errors on
-# Fetch, OffsetCommit, OffsetFetch and Produce (the DLQ). Then the faults stop, the workers are
+# Fetch, OffsetCommit, OffsetFetch and Produce (the DLQ), and slow brokers (100-500 ms). Then the faults stop, the workers are
 # stopped, and a last worker drains the topics with --exit-at-eof. The checker proves: every
 # valid span stored exactly once (count = distinct (partition, offset) = produced, token and
 # cost sums exact), every evaluation and outcome likewise (outcome values exact), the KPI and
@@ -22,6 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
+source tests/integration/lib/chhttp.sh
 SEED=${1:?usage: soak.sh SEED [SECONDS]}
 SECS=${2:-30}
 PARTS=${SOAK_PARTITIONS:-16}
@@ -30,13 +31,12 @@ CHUNKS=${SOAK_CHUNKS:-24}
 RANDOM=$SEED
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-soak.XXXXXX")
-CHPID=
 declare -A WP=() FAULTS=()
 cleanup() {
   local i
   for i in "${!WP[@]}"; do kill -9 "${WP[$i]}" 2>/dev/null || true; done
   mock_stop
-  if [ -n "$CHPID" ]; then kill -TERM "$CHPID" 2>/dev/null || true; wait "$CHPID" 2>/dev/null || true; fi
+  chhttp_stop
   if [ "${KEEP:-0}" = 1 ]; then echo "soak: kept $D" >&2; else rm -rf "$D"; fi
 }
 trap cleanup EXIT
@@ -47,14 +47,10 @@ fail() {
 }
 count() { FAULTS[$1]=$(( ${FAULTS[$1]:-0} + 1 )); }
 
-timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" --log-level warn > /dev/null || fail "schema apply"
-build/tests/tools/chhttp "$D/db" "$D/port" --seed "$SEED" 2> "$D/chhttp.log" &
-CHPID=$!
-for _ in $(seq 1 100); do [ -s "$D/port" ] && break; sleep 0.1; done
-[ -s "$D/port" ] || fail "chhttp did not start: $(cat "$D/chhttp.log")"
-URL="http://127.0.0.1:$(cat "$D/port")"
-q() { curl -sS --max-time 120 "$URL/" --data-binary "$1"; }
-ctl() { curl -sS --max-time 10 "$URL/ctl?$1" > /dev/null; }
+chhttp_start "$D" --seed "$SEED" || fail "chhttp"
+URL=$CHHTTP_URL
+q() { chhttp_query "$1"; }
+ctl() { chhttp_ctl "$1"; }
 
 codec=none; [ $((RANDOM % 2)) = 1 ] && codec=lz4
 MOCK_ARGS="--compression $codec" mock_start "spans:$PARTS" evals:4 outcomes:2 dlq:1
@@ -138,7 +134,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
   sleep "0.$(( 3 + RANDOM % 7 ))"
   sample_rss
   i=$(( 1 + RANDOM % 2 ))
-  case $(( RANDOM % 24 )) in
+  case $(( RANDOM % 25 )) in
     0)   stop_worker "$i" KILL; start_worker "$i"; count kill ;;
     1)   stop_worker "$i" TERM; start_worker "$i"; count term ;;
     2|3) ctl "fail_before=$(( 10 + RANDOM % 30 ))"; count ch_fail_before ;;
@@ -150,6 +146,8 @@ while [ "$(date +%s)" -lt "$end" ]; do
     10)  mock_cmd "err 9 2 15" > /dev/null; count kafka_offset_fetch ;;
     11)  mock_cmd "err 0 2 19" > /dev/null; count kafka_produce ;;        # NOT_ENOUGH_REPLICAS
     12|13) ctl "fail_before=0&fail_after=0&slow_after_ms=0"; count ch_heal ;;
+    14)  mock_cmd "rtt $(( 100 + RANDOM % 400 ))" > /dev/null; sleep "1.$(( RANDOM % 9 ))"; mock_cmd "rtt 0" > /dev/null
+         count kafka_latency ;;                                           # brokers (and the DLQ) slow
     *)   ;;
   esac
 done

@@ -2,7 +2,7 @@
 # SIGTERM is honoured within 30 s whatever ClickHouse does, and nothing unstored is committed:
 # the modern engine behind chhttp stores every insert but answers only after 60 s (the
 # worker's --timeout is 30 s, retry-max-ms 5 min). The worker gets SIGTERM while its first
-# inserts hang: it must exit within 30 s (the stop grace is 20 s, then requests in flight are
+# inserts hang: it must exit within 30 s (the stop grace is 15 s, then requests in flight are
 # cancelled), and a restart against a healthy server stores every span exactly once (the
 # stored-but-unanswered batches are re-sent with their tokens and dropped).
 set -euo pipefail

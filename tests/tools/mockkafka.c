@@ -8,6 +8,7 @@
  *                          "produced N failed M"
  *   err APIKEY COUNT CODE  make the next COUNT requests of APIKEY fail with error CODE
  *                          (rd_kafka_mock_push_request_errors), print "ok"
+ *   rtt MS                 every broker answers MS ms late from now on (0 = no delay), print "ok"
  *   quit                   (or EOF, SIGTERM) stop
  * Test-only; it keeps everything in memory (the mock keeps ~5 MB per partition). */
 #include <librdkafka/rdkafka.h>
@@ -148,6 +149,10 @@ int main(int argc, char **argv) {
             for (int i = 0; i < y; i++) codes[i] = (rd_kafka_resp_err_t)z;
             rd_kafka_mock_push_request_errors_array(mc, (int16_t)x, (size_t)y, codes);
             free(codes);
+            printf("ok\n");
+            fflush(stdout);
+        } else if (sscanf(line, "rtt %d", &x) == 1) {
+            for (int id = 1; id <= nbrokers; id++) rd_kafka_mock_broker_set_rtt(mc, id, x);
             printf("ok\n");
             fflush(stdout);
         } else if (!strncmp(line, "quit", 4)) {
