@@ -124,7 +124,7 @@ typedef struct wjob_s {
     batch_range_t r;
     wbatch_t b;
     size_t bytes; /* counted in the in-flight byte budget */
-    int restored; /* an announced range re-read: it may be stored already (see range_stored) */
+    int restored; /* an announced range re-read: it may be stored already (see rows_stored) */
     /* results */
     int rc;
     wbad_t *bad;
@@ -468,6 +468,8 @@ static void resume_all(worker_t *w) {
 
 /* ---- sender side (any thread): only the job, the sender's sink, cfg, metrics and logs */
 
+static int rows_stored(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi, const char *why);
+
 /* Inserts rows [lo, hi) of table t of the job with the token of their offset range, retrying
  * retryable errors with backoff until retry-max-ms. Returns ERR_OK, ERR_SERVER_REJECTED (res
  * filled), ERR_SERVER_FATAL, or a retry-class error when the time ran out. */
@@ -540,6 +542,15 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
         } else {
             dlq_poll(w->dlq);
         }
+        /* The failed attempt may have been stored (a lost answer, a timeout, an error after
+         * the write): ask before sending it again. */
+        if ((rc == ERR_TIMEOUT || rc == ERR_NETWORK ||
+             (res->http_status >= 500 && res->http_status != 503)) &&
+            rows_stored(s, j, t, lo, hi, "retry")) {
+            memset(res, 0, sizeof(*res));
+            sink_backoff_reset(&s->backoff);
+            return ERR_OK;
+        }
     }
 }
 
@@ -585,14 +596,17 @@ static int insert_split(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t h
     return insert_split(s, j, t, mid, hi);
 }
 
-/* A re-read announced range may have been stored by the previous owner: its token makes the
- * server drop a re-send, but only while the token is inside the table's dedup window, which
- * every worker's inserts share and which a busy table can slide past before a restart. So the
- * table itself is asked first: when it holds exactly the job's rows for this table at these
- * Kafka coordinates, the range is stored and is not sent again. Anything else (none, a part of
- * a bisected batch, an error asking) falls back to the insert with its token. Runs on the
- * sender; costs one query per re-read range, only after a restart or rebalance. */
-static int range_stored(wsender_t *s, wjob_t *j, wtable_t t) {
+/* Whether rows [lo, hi) of table t of the job are stored already, asked of the table itself
+ * by their Kafka coordinates: it holds exactly hi - lo rows at offsets off[lo]..off[hi - 1].
+ * Asked (1) for a range a previous owner announced, before it is sent again, and (2) before
+ * every retry of an insert whose answer was lost or an error (it may have been stored). A
+ * token makes the server drop such a re-send, but only inside the table's dedup window, which
+ * every worker's inserts share; and a re-sent evaluation batch whose span arrived meanwhile
+ * makes llm_quality_1m's view produce a block the first attempt did not (empty then), which
+ * no token drops: the pair would be counted twice. Not re-sending what is stored avoids both.
+ * Anything but an exact count (none, part of a bisected batch, an error asking) means "send,
+ * with the token". Runs on the sender's own connection; one query per re-read range or retry. */
+static int rows_stored(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi, const char *why) {
     worker_t *w = s->w;
     const wrows_t *b = &j->b.t[t];
     char sql[1024], *out = NULL;
@@ -600,22 +614,23 @@ static int range_stored(wsender_t *s, wjob_t *j, wtable_t t) {
              "SELECT count() FROM %s WHERE kafka_topic = '%s' AND kafka_partition = %d AND "
              "kafka_offset BETWEEN "
              "%" PRId64 " AND %" PRId64 " FORMAT TabSeparated",
-             w->tgt[t].table, j->p->topic, (int)j->p->partition, b->row_off[0],
-             b->row_off[b->n_rows - 1]);
+             w->tgt[t].table, j->p->topic, (int)j->p->partition, b->row_off[lo],
+             b->row_off[hi - 1]);
     sink_result_t res;
     int stored = 0;
     if (strchr(j->p->topic, '\'') || sink_exec(s->sink, sql, &out, &res) != ERR_OK) {
         log_msg(w->lg, LOG_WARN, "range_check_failed", out ? out : res.msg);
     } else {
-        stored = strtoull(out, NULL, 10) == b->n_rows;
+        stored = strtoull(out, NULL, 10) == hi - lo;
         log_line_t l;
         log_begin(w->lg, &l, LOG_INFO, stored ? "range_already_stored" : "range_not_stored");
+        log_str(&l, "why", why);
         log_str(&l, "table", w->tgt[t].table);
         log_str(&l, "topic", j->p->topic);
         log_int(&l, "partition", j->p->partition);
-        log_int(&l, "first", b->row_off[0]);
-        log_int(&l, "last", b->row_off[b->n_rows - 1]);
-        log_int(&l, "rows", (int64_t)b->n_rows);
+        log_int(&l, "first", b->row_off[lo]);
+        log_int(&l, "last", b->row_off[hi - 1]);
+        log_int(&l, "rows", (int64_t)(hi - lo));
         log_end(&l);
     }
     free(out);
@@ -629,7 +644,8 @@ static void job_run(wsender_t *s, wjob_t *j) {
     j->rc = ERR_OK;
     for (int t = 0; t < WT_N && j->rc == ERR_OK; t++) {
         if (atomic_load(&s->w->pool.abort)) j->rc = ERR_SERVER_FATAL;
-        else if (j->b.t[t].n_rows && j->restored && range_stored(s, j, (wtable_t)t)) {
+        else if (j->b.t[t].n_rows && j->restored &&
+                 rows_stored(s, j, (wtable_t)t, 0, j->b.t[t].n_rows, "restart")) {
             j->already += j->b.t[t].n_rows;
         } else if (j->b.t[t].n_rows) {
             uint64_t before = j->inserted;

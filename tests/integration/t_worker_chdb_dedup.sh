@@ -45,7 +45,7 @@ $SQL "$D/db" "INSERT INTO spanhouse.llm_spans (kafka_topic, kafka_partition, kaf
 ans=$(mock_cmd "err 9 4 15"); [ "$ans" = ok ] || fail "inject OffsetFetch errors: $ans"
 # ... and with byte budgets far below the announced batch (1000 rows, ~200 KiB): the announced
 # range must still be cut whole (its token), not hit partition-max-bytes as a fatal error.
-EXTRA="--batch-max-bytes 16KiB --partition-max-bytes 64KiB --max-message-bytes 16KiB" \
+EXTRA="--batch-max-bytes 48KiB --partition-max-bytes 144KiB --max-message-bytes 48KiB" \
   run "$D/run2.log" 700 || fail "second run exit $?"
 grep -q 'planned_cuts=1' "$D/run2.log" || fail "restart did not restore the announced cut"
 got=$($SQL "$D/db" "SELECT count(), uniqExact(kafka_partition, kafka_offset), sum(input_tokens + output_tokens), toInt64(sum(cost_usd) * 1000000000) FROM spanhouse.llm_spans WHERE kafka_topic = 'spans'") || fail "query"
