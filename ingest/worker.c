@@ -88,6 +88,8 @@ typedef struct wbatch_s {
     int64_t *rej_off;
     size_t n_rej, cap_rej;
     uint64_t rej_hash; /* chained XXH3 of the rejected records' original bytes (token content) */
+    int64_t enc_min,
+        enc_max; /* ingested_at (ms) of its rows: first and last encode time, 0 = none */
 } wbatch_t;
 
 typedef struct wpart_s {
@@ -247,6 +249,7 @@ static void wbatch_clear(wbatch_t *b) {
     buf_reset(&b->rej);
     b->n_rej = 0;
     b->rej_hash = 0;
+    b->enc_min = b->enc_max = 0;
 }
 
 static void wbatch_deinit(wbatch_t *b) {
@@ -609,13 +612,25 @@ static int insert_split(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t h
 static int rows_stored(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi, const char *why) {
     worker_t *w = s->w;
     const wrows_t *b = &j->b.t[t];
-    char sql[1024], *out = NULL;
+    char sql[1024], enc[192] = "", *out = NULL;
+    /* A retry re-sends this job's own bytes: its rows carry the job's encode times, so other
+     * data at the same coordinates (a second file, a re-created topic) cannot pass for them. */
+    if (!strcmp(why, "retry") && j->b.enc_min) {
+        if (w->cfg->legacy)
+            snprintf(enc, sizeof(enc), " AND ingested_at BETWEEN %" PRId64 " AND %" PRId64,
+                     j->b.enc_min, j->b.enc_max);
+        else
+            snprintf(enc, sizeof(enc),
+                     " AND ingested_at BETWEEN fromUnixTimestamp64Milli(%" PRId64 ") AND "
+                     "fromUnixTimestamp64Milli(%" PRId64 ")",
+                     j->b.enc_min, j->b.enc_max);
+    }
     snprintf(sql, sizeof(sql),
              "SELECT count() FROM %s WHERE kafka_topic = '%s' AND kafka_partition = %d AND "
              "kafka_offset BETWEEN "
-             "%" PRId64 " AND %" PRId64 " FORMAT TabSeparated",
-             w->tgt[t].table, j->p->topic, (int)j->p->partition, b->row_off[lo],
-             b->row_off[hi - 1]);
+             "%" PRId64 " AND %" PRId64 "%s FORMAT TabSeparated",
+             w->tgt[t].table, j->p->topic, (int)j->p->partition, b->row_off[lo], b->row_off[hi - 1],
+             enc);
     sink_result_t res;
     int stored = 0;
     if (strchr(j->p->topic, '\'') || sink_exec(s->sink, sql, &out, &res) != ERR_OK) {
@@ -965,6 +980,7 @@ static int job_done(worker_t *w, wjob_t *j) {
     log_int(&l, "last", j->r.last);
     log_int(&l, "rows", (int64_t)wbatch_rows(&j->b));
     log_int(&l, "bytes", (int64_t)j->bytes);
+    log_int(&l, "already_stored", (int64_t)j->already);
     log_dbl(&l, "seconds", j->seconds);
     log_end(&l);
     job_put(w, j);
@@ -1476,6 +1492,8 @@ static int process(worker_t *w, wpart_t *p, const char *topic, int64_t off, cons
     w->consumed_k[p->kind]++;
     wmark_t mk;
     wbatch_mark(&p->b, &mk);
+    if (!p->b.enc_min) p->b.enc_min = now;
+    p->b.enc_max = now;
     rc = process_record(w, p, topic, off, key, key_len, payload, len, now);
     if (rc == ERR_BUF_CAP) {
         /* The record's rows do not fit the budget even in a batch of their own (or in an

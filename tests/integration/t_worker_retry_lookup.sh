@@ -34,4 +34,24 @@ WPID=
 got=$(chhttp_query "SELECT (SELECT count() FROM spanhouse.llm_evals), (SELECT sum(evals) FROM spanhouse.llm_quality_1m WHERE metric = 'helpfulness')")
 [ "$got" = "1	1" ] || fail "evals, quality_1m evals: '$got', want '1	1' (the retry was sent again and counted twice)"
 grep -q 'event=range_already_stored why=retry' "$D/w.log" || fail "no look-up before the retry"
-echo "ok: a stored-but-unanswered evaluation insert was found stored and not re-sent; counted once in llm_quality_1m"
+echo "1 ok: a stored-but-unanswered evaluation insert was found stored and not re-sent; counted once in llm_quality_1m"
+
+# 2: the look-up must not take other data at the same coordinates for this batch: two different
+# files through ingest-file (same line numbers), the second one's inserts refused before storing
+# for a while. Rows of the first file sit at the same (topic, partition, offset): only rows with
+# this job's encode times count as "stored", else the second file would be lost.
+spans_gen 500 0 "$D/a.tsv" "$D/sa"; read -r GA _ _ _ < "$D/sa"
+sleep 0.01
+spans_gen 500 0 "$D/b.tsv" "$D/sb"
+cut -f2 "$D/a.tsv" > "$D/a.jsonl"; cut -f2 "$D/b.tsv" > "$D/b.jsonl"
+load() { timeout 120 build/spanhouse ingest-file --clickhouse-url "$CHHTTP_URL" --rejected-table llm_spans_rejected \
+  --ingest-topic files "$1" 2> "$2"; }
+load "$D/a.jsonl" "$D/fa.log" || fail "file a exit $?"
+chhttp_ctl "fail_before=100"
+load "$D/b.jsonl" "$D/fb.log" & LPID=$!
+sleep 2
+chhttp_ctl "fail_before=0"
+wait "$LPID" || fail "file b exit $?"
+got=$(chhttp_query "SELECT count(), uniqExact(trace_id, timestamp) FROM spanhouse.llm_spans WHERE kafka_topic = 'files'")
+[ "$got" = "$(( GA * 2 ))	$(( GA * 2 ))" ] || fail "two files stored '$got', want $(( GA * 2 )) rows (the second taken for stored?)"
+echo "2 ok: a refused insert of a second file was not taken for the first file's rows at the same offsets"
