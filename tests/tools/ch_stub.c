@@ -179,7 +179,7 @@ int main(int argc, char **argv) {
     fclose(sf);
     stub_log = fopen(argv[2], "w");
     if (!stub_log) return 2;
-    int rc = test_http_serve("ch_stub", on_request, on_done, on_conn, argv[3]);
+    int rc = test_http_serve("ch_stub", on_request, on_done, on_conn, 0, argv[3]);
     fclose(stub_log);
     for (size_t i = 0; i < nscript; i++) free(script[i]);
     free(script);

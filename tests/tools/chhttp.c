@@ -1,8 +1,9 @@
 /* chhttp: ClickHouse's HTTP interface, the subset the worker uses, in front of the modern
  * embedded engine (libchdb, ClickHouse 26.x), for the soak and delivery tests: libchdb has no
  * HTTP server, and delivery claims must be proven where dedup tokens exist.
- *   chhttp DBPATH PORTFILE [--seed N]
- * Listens on a free 127.0.0.1 port (written to PORTFILE). Requests:
+ *   chhttp DBPATH PORTFILE [--seed N] [--port P]
+ * Listens on 127.0.0.1:P, or a free port (written to PORTFILE; a restart after a kill takes
+ * the same port back so clients keep their URL). Requests:
  *   POST ?query=INSERT INTO db.t (cols) FORMAT RowBinary[&insert_deduplication_token=T
  *        &deduplicate_blocks_in_dependent_materialized_views=1], body RowBinary (Content-Encoding
  *        gzip|zstd|lz4|none): inserted through file() with the token, as ClickHouse would
@@ -266,9 +267,12 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: chhttp DBPATH PORTFILE [--seed N]\n");
+        fprintf(stderr, "usage: chhttp DBPATH PORTFILE [--seed N] [--port P]\n");
         return 2;
     }
+    unsigned port = 0;
+    for (int i = 3; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--port")) port = (unsigned)atoi(argv[i + 1]);
     for (int i = 3; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--seed"))
             rng ^= strtoull(argv[i + 1], NULL, 0) * 0xbf58476d1ce4e5b9ull;
@@ -277,7 +281,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "chhttp: %s\n", err);
         return 1;
     }
-    int rc = test_http_serve("chhttp", on_request, on_done, NULL, argv[2]);
+    int rc = test_http_serve("chhttp", on_request, on_done, NULL, port, argv[2]);
     chdb_close(db);
     return rc;
 }

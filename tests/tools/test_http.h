@@ -88,15 +88,17 @@ static inline int test_http_publish_port(struct MHD_Daemon *d, const char *portf
     return rename(tmp, portfile);
 }
 
-/* Serves on a free 127.0.0.1 port, one thread per connection, until SIGTERM/SIGINT: the
- * port goes to portfile first. on_conn may be NULL. Returns 0, or 1 (with a message on stderr
- * naming who) when it cannot listen or publish the port. */
+/* Serves on 127.0.0.1:port (0 = a free port), one thread per connection, until
+ * SIGTERM/SIGINT: the port goes to portfile first. on_conn may be NULL. Returns 0, or 1 (with a
+ * message on stderr naming who) when it cannot listen or publish the port. */
 static inline int test_http_serve(const char *who, MHD_AccessHandlerCallback on_request,
-                                  MHD_RequestCompletedCallback on_done, MHD_NotifyConnectionCallback on_conn,
+                                  MHD_RequestCompletedCallback on_done,
+                                  MHD_NotifyConnectionCallback on_conn, unsigned port,
                                   const char *portfile) {
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, NULL,
