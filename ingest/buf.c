@@ -2,6 +2,8 @@
  * Growth is geometric (x2) with overflow checks, so appends are amortised O(1). */
 #include "buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "err.h"
@@ -73,4 +75,18 @@ void buf_truncate(buf_t *b, size_t len) {
 void buf_restore(buf_t *b, size_t len) {
     buf_truncate(b, len);
     b->err = 0;
+}
+
+void buf_printf(buf_t *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    uint8_t *dst = buf_reserve(b, (size_t)n + 1);
+    if (!dst) return;
+    va_start(ap, fmt);
+    vsnprintf((char *)dst, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
 }

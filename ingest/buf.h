@@ -37,6 +37,10 @@ void buf_truncate(buf_t *b, size_t len);
 /* Takes the buffer back to a length len recorded while buf_error() was 0: cuts it there and
  * clears the error, so it is exactly as it was then (undoing a record that hit the cap). */
 void buf_restore(buf_t *b, size_t len);
+/* Appends printf-style text and keeps a NUL after it (not counted in len), so b->data can be
+ * read as a C string while buf_error() is 0. No-op once the sticky error is set. */
+void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Returns 0 or the sticky error code (ERR_NOMEM, ERR_BUF_CAP). */
 static inline int buf_error(const buf_t *b) { return b->err; }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "json_span.h"
 
 typedef enum {
     OPT_STR,   /* free string */
@@ -111,8 +112,12 @@ static const opt_t config_opts[] = {
      NULL, "reject spans stamped further in the future"},
     {"ts-past-tolerance", OPT_DUR, F(ts_past_tolerance_ms), "400d", 0, (int64_t)36500 * 86400000,
      NULL, "reject spans older than this"},
-    {"from", OPT_STR, F(from), NULL, 0, 0, NULL, "replay: start time (RFC 3339 or epoch ms)"},
-    {"to", OPT_STR, F(to), NULL, 0, 0, NULL, "replay: end time (RFC 3339 or epoch ms)"},
+    {"from", OPT_STR, F(from), NULL, 0, 0, NULL,
+     "replay, reconcile: start time (RFC 3339 or epoch ms; reconcile: default to - 7 days)"},
+    {"to", OPT_STR, F(to), NULL, 0, 0, NULL,
+     "replay, reconcile: end time (RFC 3339 or epoch ms; reconcile: default now - 15 minutes)"},
+    {"repair", OPT_BOOL, F(repair), "false", 0, 1, NULL,
+     "reconcile: rebuild the rollup buckets that drift from their source"},
     {"rate", OPT_INT, F(rate), "0", 0, 100000000, NULL,
      "replay/ingest-file: max spans per second, 0 = unthrottled"},
     {"schema-dir", OPT_STR, F(schema_dir), "schema", 0, 0, NULL,
@@ -800,4 +805,15 @@ void config_dump(const config_t *cfg, buf_t *out) {
         if (strstr(cfg->kafka[k].key, "password") || strstr(cfg->kafka[k].key, "secret")) v = "***";
         bprintf(out, "kafka.%s = %s\n", cfg->kafka[k].key, v);
     }
+}
+
+int config_parse_time(const char *s, int64_t *ms) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s && !*end && !errno) {
+        *ms = v;
+        return 0;
+    }
+    return jspan_parse_iso8601(s, strlen(s), ms) == ERR_OK ? 0 : -1;
 }

@@ -77,6 +77,7 @@ typedef struct config_s {
     int64_t ts_past_tolerance_ms;
     char *from;
     char *to;
+    int64_t repair;
     int64_t rate;
     char *schema_dir;
     char *views_dir;
@@ -134,6 +135,9 @@ int config_set(config_t *cfg, const char *name, const char *value, int source, c
                size_t errstr_size);
 /* Checks cross-option rules and required options for mode. ERR_OK or ERR_CONFIG + errstr. */
 int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t errstr_size);
+
+/* Parses a time given as epoch milliseconds or RFC 3339 / ISO-8601 into *ms. 0 ok, -1 bad. */
+int config_parse_time(const char *s, int64_t *ms);
 
 /* Appends the --help option list (plain text) to out. */
 void config_help(buf_t *out);

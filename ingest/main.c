@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -23,6 +24,7 @@
 #include "sink.h"
 #include "sink_chdb.h"
 #include "sink_http.h"
+#include "reconcile.h"
 #endif
 
 #ifndef SPANHOUSE_VERSION
@@ -43,6 +45,8 @@ static void usage(FILE *out) {
             "  check-config         validate the configuration without connecting, print it\n"
             "  schema apply         create the database, tables and views\n"
             "  replay --from T --to T   re-read a time range under <group>-replay, then stop\n"
+            "  reconcile [--from T] [--to T] [--repair]  check the KPI rollups against the\n"
+            "                       raw spans (exit 3 on drift), rebuild drifting buckets\n"
             "  ingest-file FILE     load a spans.jsonl file through the same path (no Kafka)\n"
             "  help-config [--markdown]  the option reference (docs/configuration.md)\n"
             "  version\n\n"
@@ -253,6 +257,94 @@ done:
 }
 
 #endif /* MAIN_HAVE_SCHEMA */
+
+/* Logs each drifting bucket (event) and each bucket holding more than its source
+ * (rollup_exceeds_source); returns how many drift. */
+static size_t log_drift(const log_t *lg, const char *event, const rec_drift_t *d, size_t n) {
+    size_t drifting = 0;
+    for (size_t i = 0; i < n; i++) {
+        char when[32];
+        time_t t = (time_t)d[i].bucket;
+        struct tm tm;
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        log_line_t l;
+        log_begin(lg, &l, d[i].exceeds ? LOG_INFO : LOG_WARN, d[i].exceeds ? "rollup_exceeds_source" : event);
+        log_str(&l, "table", rec_level_name(d[i].level));
+        log_str(&l, "bucket", when);
+        log_int(&l, "want_requests", (int64_t)d[i].want_rows);
+        log_int(&l, "have_requests", (int64_t)d[i].have_rows);
+        log_str(&l, "want_cost_usd", d[i].want_cost);
+        log_str(&l, "have_cost_usd", d[i].have_cost);
+        log_end(&l);
+        drifting += !d[i].exceeds;
+    }
+    return drifting;
+}
+
+/* reconcile: exit 0 when every rollup agrees with its source (after repairs), 3 when drift
+ * remains, 2 bad configuration, 1 any other failure. */
+static int cmd_reconcile(int argc, char **argv) {
+    config_t *cfg = config_new();
+    sinks_t sk = {0};
+    rec_drift_t *d = NULL;
+    size_t n = 0;
+    char e[1024];
+    int rc;
+    if (!cfg) return 1;
+    if ((rc = load(cfg, argc, argv, CONFIG_MODE_SCHEMA)) != 0) goto done;
+    log_t lg;
+    log_init(&lg, cfg->log_format, 2);
+    log_set_level(&lg, cfg->log_level);
+    int64_t from, to;
+    rc = 2;
+    if (cfg->legacy) {
+        log_msg(&lg, LOG_ERROR, "bad_config", "reconcile needs a modern ClickHouse (not legacy=true)");
+        goto done;
+    }
+    if (*cfg->to ? config_parse_time(cfg->to, &to) : (to = ((int64_t)time(NULL) - 15 * 60) * 1000, 0)) {
+        log_msg(&lg, LOG_ERROR, "bad_config", "--to must be epoch ms or RFC 3339");
+        goto done;
+    }
+    if (*cfg->from ? config_parse_time(cfg->from, &from) : (from = to - 7 * 86400000LL, 0)) {
+        log_msg(&lg, LOG_ERROR, "bad_config", "--from must be epoch ms or RFC 3339");
+        goto done;
+    }
+    rc = 1;
+    if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK || rec_check(sk.sink, *cfg->database ? cfg->database : "spanhouse",
+                                                                   from / 1000, to / 1000, &d, &n, e, sizeof(e)) != ERR_OK) {
+        log_msg(&lg, LOG_ERROR, "reconcile_failed", e);
+        goto done;
+    }
+    const char *db = *cfg->database ? cfg->database : "spanhouse";
+    size_t found = log_drift(&lg, "rollup_drift", d, n), left = found;
+    if (found && cfg->repair) {
+        for (size_t i = 0; i < n; i++)
+            if (!d[i].exceeds && rec_repair(sk.sink, db, &d[i], e, sizeof(e)) != ERR_OK) {
+                log_msg(&lg, LOG_ERROR, "repair_failed", e);
+                goto done;
+            }
+        free(d);
+        d = NULL;
+        if (rec_check(sk.sink, db, from / 1000, to / 1000, &d, &n, e, sizeof(e)) != ERR_OK) {
+            log_msg(&lg, LOG_ERROR, "reconcile_failed", e);
+            goto done;
+        }
+        left = log_drift(&lg, "rollup_still_drifting", d, n);
+    }
+    log_line_t l;
+    log_begin(&lg, &l, left ? LOG_WARN : LOG_INFO, "reconciled");
+    log_int(&l, "from", from);
+    log_int(&l, "to", to);
+    log_int(&l, "drifting", (int64_t)found);
+    log_int(&l, "repaired", (int64_t)(found - left));
+    log_end(&l);
+    rc = left ? 3 : 0;
+done:
+    free(d);
+    close_sink(&sk);
+    config_destroy(cfg);
+    return rc;
+}
 #endif /* SPANHOUSE_HAVE_PIPELINE */
 
 int main(int argc, char **argv) {
@@ -297,6 +389,8 @@ int main(int argc, char **argv) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_REPLAY);
     } else if (!strcmp(cmd, "ingest-file")) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
+    } else if (!strcmp(cmd, "reconcile")) {
+        rc = cmd_reconcile(argc - 2, argv + 2);
 #ifdef MAIN_HAVE_SCHEMA
     } else if (!strcmp(cmd, "schema")) {
         rc = cmd_schema(argc - 2, argv + 2);

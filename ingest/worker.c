@@ -1807,17 +1807,6 @@ static int drained(worker_t *w) {
     return n > 0 && dlq_pending(w->dlq) == 0;
 }
 
-/* Parses epoch ms or an ISO-8601 time. */
-static int parse_time(const char *s, int64_t *ms) {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*s && !*end) {
-        *ms = v;
-        return 0;
-    }
-    return jspan_parse_iso8601(s, strlen(s), ms) == ERR_OK ? 0 : -1;
-}
-
 int worker_run(worker_t *w) {
     const config_t *cfg = w->cfg;
     int rc = ERR_OK;
@@ -1826,7 +1815,7 @@ int worker_run(worker_t *w) {
     uint64_t rate_n0 = 0;
     if (w->mode == WORKER_MODE_REPLAY) {
         int64_t from, to;
-        if (parse_time(cfg->from, &from) || parse_time(cfg->to, &to) || to < from) {
+        if (config_parse_time(cfg->from, &from) || config_parse_time(cfg->to, &to) || to < from) {
             log_msg(w->lg, LOG_ERROR, "bad_replay_range", "--from/--to must be epoch ms or ISO-8601, from <= to");
             return ERR_CONFIG;
         }

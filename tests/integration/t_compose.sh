@@ -130,10 +130,12 @@ else
   echo "bench/loadgen.c not in the tree: skipped"
 fi
 
-echo "== systemd accepts the unit"
+echo "== systemd accepts the units"
 if command -v systemd-analyze >/dev/null; then
-  sed 's#/usr/local/bin/spanhouse#/bin/true#g' ops/systemd/spanhouse.service >"$tmp/spanhouse.service"
-  out=$(systemd-analyze verify "$tmp/spanhouse.service" 2>&1 || true)
+  for u in spanhouse.service spanhouse-reconcile.service spanhouse-reconcile.timer; do
+    sed 's#/usr/local/bin/spanhouse#/bin/true#g' "ops/systemd/$u" >"$tmp/$u"
+  done
+  out=$(cd "$tmp" && systemd-analyze verify spanhouse.service spanhouse-reconcile.service spanhouse-reconcile.timer 2>&1 || true)
   if [ -n "$out" ]; then echo "$out"; exit 1; fi
 else
   echo "systemd-analyze not installed: skipped"

@@ -62,12 +62,28 @@ static void test_err_table(void **state) {
     assert_string_equal(err_name(9999), "unknown_error");
 }
 
+static void test_printf(void **state) {
+    (void)state;
+    buf_t b;
+    buf_init(&b, 16);
+    buf_printf(&b, "%s=%d", "ab", 42);
+    assert_int_equal(b.len, 5);
+    assert_string_equal((const char *)b.data, "ab=42");
+    buf_printf(&b, ",%s", "cd");
+    assert_string_equal((const char *)b.data, "ab=42,cd");
+    buf_printf(&b, "%s", "0123456789"); /* 18 bytes + NUL > cap 16: sticky, nothing written */
+    assert_int_equal(buf_error(&b), ERR_BUF_CAP);
+    assert_int_equal(b.len, 8);
+    buf_deinit(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_grows),
         cmocka_unit_test(test_cap_is_sticky),
         cmocka_unit_test(test_reserve_commit),
         cmocka_unit_test(test_err_table),
+        cmocka_unit_test(test_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
