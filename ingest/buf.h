@@ -15,8 +15,8 @@ typedef struct buf_s {
     uint8_t *data; /* owned; NULL until the first append */
     size_t len;
     size_t cap;
-    size_t max;    /* hard cap in bytes; 0 means SIZE_MAX/2 */
-    int err;       /* sticky: 0 or an err_t code */
+    size_t max; /* hard cap in bytes; 0 means SIZE_MAX/2 */
+    int err;    /* sticky: 0 or an err_t code */
 } buf_t;
 
 /* Initialises an empty buffer that will never grow beyond max bytes (0 = no cap). */

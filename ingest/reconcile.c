@@ -18,7 +18,8 @@ typedef struct rec_def_s {
 } rec_def_t;
 
 static const rec_def_t rec_defs[REC_N] = {
-#define REC_DEF(id, table, col, is_date, mv, src, src_col, width) {table, col, is_date, mv, src, src_col, width},
+#define REC_DEF(id, table, col, is_date, mv, src, src_col, width)                                  \
+    {table, col, is_date, mv, src, src_col, width},
     REC_LEVELS(REC_DEF)
 #undef REC_DEF
 };
@@ -47,18 +48,21 @@ static int run(sink_t *sk, buf_t *b, char **out, const char *what, char *e, size
 static void put_range(buf_t *b, const char *col, int is_date, int64_t lo, int64_t hi) {
     if (is_date)
         buf_printf(b,
-                   "%s >= toDate(toDateTime(%" PRId64 ", 'UTC')) AND %s < toDate(toDateTime(%" PRId64
-                   ", 'UTC'))",
+                   "%s >= toDate(toDateTime(%" PRId64
+                   ", 'UTC')) AND %s < toDate(toDateTime(%" PRId64 ", 'UTC'))",
                    col, lo, col, hi);
     else
-        buf_printf(b, "%s >= toDateTime(%" PRId64 ", 'UTC') AND %s < toDateTime(%" PRId64 ", 'UTC')",
+        buf_printf(b,
+                   "%s >= toDateTime(%" PRId64 ", 'UTC') AND %s < toDateTime(%" PRId64 ", 'UTC')",
                    col, lo, col, hi);
 }
 
 /* The bucket start of col as a DateTime, for a bucket of width seconds. */
 static void put_bucket(buf_t *b, const char *col, int is_date, int64_t width) {
-    if (is_date) buf_printf(b, "toDateTime(%s, 'UTC')", col);
-    else buf_printf(b, "%s(%s)", width == 86400 ? "toStartOfDay" : "toStartOfHour", col);
+    if (is_date)
+        buf_printf(b, "toDateTime(%s, 'UTC')", col);
+    else
+        buf_printf(b, "%s(%s)", width == 86400 ? "toStartOfDay" : "toStartOfHour", col);
 }
 
 static int check_level(sink_t *sk, const char *db, rec_level_t lv, int64_t from, int64_t to,
@@ -78,7 +82,8 @@ static int check_level(sink_t *sk, const char *db, rec_level_t lv, int64_t from,
     put_range(&b, d->src_col, 0, lo, hi);
     buf_printf(&b, " GROUP BY b) AS e FULL OUTER JOIN (SELECT toUnixTimestamp(");
     put_bucket(&b, d->col, d->col_is_date, d->width);
-    buf_printf(&b, ") AS b, sum(requests) AS n, sum(cost_usd) AS c FROM %s.%s WHERE ", db, d->table);
+    buf_printf(&b, ") AS b, sum(requests) AS n, sum(cost_usd) AS c FROM %s.%s WHERE ", db,
+               d->table);
     put_range(&b, d->col, d->col_is_date, lo, hi);
     buf_printf(&b, " GROUP BY b) AS s USING (b) WHERE e.n != s.n OR e.c != s.c ORDER BY b "
                    "FORMAT TabSeparated");
@@ -130,7 +135,8 @@ int rec_check(sink_t *sk, const char *database, int64_t from, int64_t to, rec_dr
     *out = NULL;
     *n = 0;
     for (int lv = 0; lv < REC_N; lv++) {
-        int rc = check_level(sk, database, (rec_level_t)lv, from, to, out, n, &cap, errstr, errstr_size);
+        int rc =
+            check_level(sk, database, (rec_level_t)lv, from, to, out, n, &cap, errstr, errstr_size);
         if (rc != ERR_OK) {
             free(*out);
             *out = NULL;
@@ -156,25 +162,30 @@ static int delete_range(sink_t *sk, const char *db, const rec_def_t *d, int64_t 
 /* Strips trailing newlines of a TSVRaw answer. */
 static void chomp(char *s) {
     size_t l = strlen(s);
-    while (l && (s[l - 1] == '\n' || s[l - 1] == '\r')) s[--l] = '\0';
+    while (l && (s[l - 1] == '\n' || s[l - 1] == '\r'))
+        s[--l] = '\0';
 }
 
 /* Inserts into level d the view's rows computed from its source rows within [lo, hi), minus
  * those within [xlo, xhi) when xhi > xlo. */
-static int insert_from_source(sink_t *sk, const char *db, const rec_def_t *d, int64_t lo, int64_t hi,
-                              int64_t xlo, int64_t xhi, char *e, size_t en) {
+static int insert_from_source(sink_t *sk, const char *db, const rec_def_t *d, int64_t lo,
+                              int64_t hi, int64_t xlo, int64_t xhi, char *e, size_t en) {
     char *sel = NULL, *cols = NULL;
     buf_t b;
     buf_init(&b, 0);
-    buf_printf(&b, "SELECT as_select FROM system.tables WHERE database = '%s' AND name = '%s' FORMAT TSVRaw",
-               db, d->mv);
+    buf_printf(
+        &b,
+        "SELECT as_select FROM system.tables WHERE database = '%s' AND name = '%s' FORMAT TSVRaw",
+        db, d->mv);
     int rc = run(sk, &b, &sel, d->mv, e, en);
     if (rc == ERR_OK) {
         buf_reset(&b);
-        buf_printf(&b,
-                   "SELECT arrayStringConcat(groupArray(concat('`', name, '`')), ', ') FROM (SELECT name "
-                   "FROM system.columns WHERE database = '%s' AND table = '%s' ORDER BY position) FORMAT TSVRaw",
-                   db, d->table);
+        buf_printf(
+            &b,
+            "SELECT arrayStringConcat(groupArray(concat('`', name, '`')), ', ') FROM (SELECT name "
+            "FROM system.columns WHERE database = '%s' AND table = '%s' ORDER BY position) FORMAT "
+            "TSVRaw",
+            db, d->table);
         rc = run(sk, &b, &cols, d->table, e, en);
     }
     if (rc == ERR_OK) {
@@ -187,26 +198,30 @@ static int insert_from_source(sink_t *sk, const char *db, const rec_def_t *d, in
         int seen = 0;
         for (const char *p = strstr(sel, from); p; p = strstr(p + 1, from)) {
             char c = p[strlen(from)];
-            if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (c >= '0' && c <= '9'))
                 continue;
             at = p;
             seen++;
         }
         if (seen != 1 || !*cols) {
-            set_err(e, en, d->mv, "view definition not recognised (expected one FROM of its source)");
+            set_err(e, en, d->mv,
+                    "view definition not recognised (expected one FROM of its source)");
             rc = ERR_SERVER_FATAL;
         } else {
             buf_reset(&b);
-            buf_printf(&b, "INSERT INTO %s.%s (%s) SELECT %s FROM (%.*s FROM (SELECT * FROM %s.%s WHERE ", db,
-                       d->table, cols, cols, (int)(at - sel), sel, db, d->src);
+            buf_printf(
+                &b, "INSERT INTO %s.%s (%s) SELECT %s FROM (%.*s FROM (SELECT * FROM %s.%s WHERE ",
+                db, d->table, cols, cols, (int)(at - sel), sel, db, d->src);
             put_range(&b, d->src_col, 0, lo, hi);
             if (xhi > xlo) {
                 buf_printf(&b, " AND NOT (");
                 put_range(&b, d->src_col, 0, xlo, xhi);
                 buf_printf(&b, ")");
             }
-            buf_printf(&b, ")%s) SETTINGS insert_deduplicate = 0, "
-                           "deduplicate_blocks_in_dependent_materialized_views = 0",
+            buf_printf(&b,
+                       ")%s) SETTINGS insert_deduplicate = 0, "
+                       "deduplicate_blocks_in_dependent_materialized_views = 0",
                        at + strlen(from));
             rc = run(sk, &b, NULL, d->table, e, en);
         }
@@ -220,7 +235,8 @@ static int insert_from_source(sink_t *sk, const char *db, const rec_def_t *d, in
 int rec_repair(sink_t *sk, const char *database, const rec_drift_t *dr, char *errstr,
                size_t errstr_size) {
     if (dr->level >= REC_N || dr->exceeds) {
-        set_err(errstr, errstr_size, rec_level_name(dr->level), "holds more than its source: not rebuilt");
+        set_err(errstr, errstr_size, rec_level_name(dr->level),
+                "holds more than its source: not rebuilt");
         return ERR_CONFIG;
     }
     const rec_def_t *d = &rec_defs[dr->level];
@@ -230,8 +246,8 @@ int rec_repair(sink_t *sk, const char *database, const rec_drift_t *dr, char *er
     for (int j = dr->level; j < REC_N && rc == ERR_OK; j++) {
         const rec_def_t *dj = &rec_defs[j];
         int64_t jlo = lo - lo % dj->width;
-        rc = delete_range(sk, database, dj, jlo, dj->width > d->width ? jlo + dj->width : hi, errstr,
-                          errstr_size);
+        rc = delete_range(sk, database, dj, jlo, dj->width > d->width ? jlo + dj->width : hi,
+                          errstr, errstr_size);
     }
     /* In again from the source; the views downstream fire for [lo, hi). */
     if (rc == ERR_OK) rc = insert_from_source(sk, database, d, lo, hi, 0, 0, errstr, errstr_size);
@@ -239,7 +255,8 @@ int rec_repair(sink_t *sk, const char *database, const rec_drift_t *dr, char *er
     const rec_def_t *last = &rec_defs[REC_N - 1];
     if (rc == ERR_OK && dr->level != REC_N - 1 && last->width > d->width) {
         int64_t dlo = lo - lo % last->width;
-        rc = insert_from_source(sk, database, last, dlo, dlo + last->width, lo, hi, errstr, errstr_size);
+        rc = insert_from_source(sk, database, last, dlo, dlo + last->width, lo, hi, errstr,
+                                errstr_size);
     }
     return rc;
 }

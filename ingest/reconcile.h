@@ -24,9 +24,9 @@
  * whether that is a Date (else a DateTime), the materialized view that feeds it, the view's
  * source table and time column, and the width of a checked bucket in seconds. A level may be
  * coarser than the one before it only if it is the last. */
-#define REC_LEVELS(X)                                                                            \
-    X(REC_KPI_1M, "llm_kpi_1m", "minute", 0, "llm_kpi_1m_mv", "llm_spans", "timestamp", 3600)    \
-    X(REC_KPI_1H, "llm_kpi_1h", "hour", 0, "llm_kpi_1h_mv", "llm_kpi_1m", "minute", 3600)        \
+#define REC_LEVELS(X)                                                                              \
+    X(REC_KPI_1M, "llm_kpi_1m", "minute", 0, "llm_kpi_1m_mv", "llm_spans", "timestamp", 3600)      \
+    X(REC_KPI_1H, "llm_kpi_1h", "hour", 0, "llm_kpi_1h_mv", "llm_kpi_1m", "minute", 3600)          \
     X(REC_KPI_1D, "llm_kpi_1d", "day", 1, "llm_kpi_1d_mv", "llm_kpi_1h", "hour", 86400)
 
 typedef enum {
@@ -43,11 +43,11 @@ typedef enum {
  * rebuilt, since the source no longer holds the truth there. */
 typedef struct rec_drift_s {
     rec_level_t level;
-    int exceeds;           /* 1: have_rows > want_rows (see above); rec_repair refuses it */
-    int64_t bucket;        /* bucket start, unix seconds UTC */
-    uint64_t want_rows;    /* requests according to the source */
-    uint64_t have_rows;    /* requests stored in the level */
-    char want_cost[48];    /* cost_usd sums as the server prints them (Decimal(38, 9)) */
+    int exceeds;        /* 1: have_rows > want_rows (see above); rec_repair refuses it */
+    int64_t bucket;     /* bucket start, unix seconds UTC */
+    uint64_t want_rows; /* requests according to the source */
+    uint64_t have_rows; /* requests stored in the level */
+    char want_cost[48]; /* cost_usd sums as the server prints them (Decimal(38, 9)) */
     char have_cost[48];
 } rec_drift_t;
 

@@ -1,0 +1,407 @@
+/* worker_decode: one Kafka record into rows of its partition's open batch (see worker_int.h):
+ * decode by the topic's format (flat JSON, OTLP traces and logs, evaluations, outcomes),
+ * validate, price, attach the tenant, encode RowBinary; a bad record is dead-lettered with its
+ * reason. Consumer thread only. */
+#include "worker.h"
+#ifdef SPANHOUSE_HAVE_PIPELINE
+#include "worker_int.h"
+
+/* ---- one message */
+
+static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
+                       const void *key, size_t key_len, const char *payload, size_t len,
+                       int64_t now);
+/* Flat JSON: one span per message; a rejected message is dead-lettered with its bytes. */
+static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                        size_t key_len, const char *payload, size_t len, int64_t now) {
+    int rc;
+    jspan_errinfo_t ei;
+    ei.field = NULL;
+    ei.detail[0] = 0;
+    const char *field = NULL;
+    span_t *s = &w->span;
+    rc = jspan_decode(w->dec, payload ? payload : "", payload ? len : 0, s, &ei);
+    if (rc == ERR_OK)
+        rc = validate_span(&w->vopts, s, now, &field);
+    else
+        field = ei.field;
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc),
+                           .field = field ? field : "",
+                           .detail = ei.detail[0] ? ei.detail : err2str(rc),
+                           .topic = topic,
+                           .partition = p->partition,
+                           .offset = off,
+                           .key = key,
+                           .key_len = key_len,
+                           .payload = payload,
+                           .len = len,
+                           .payload_format = "original"};
+        return wk_dead_letter(w, p, &p->b, WT_SPAN, &lt);
+    }
+    return encode_span(w, p, s, topic, off, key, key_len, payload, len, now);
+}
+
+/* Enriches one span and encodes it into partition p's open batch, with the original message
+ * kept beside it (a row the server refuses is dead-lettered with those bytes). */
+static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
+                       const void *key, size_t key_len, const char *payload, size_t len,
+                       int64_t now) {
+    price_apply(w->prices, s);
+    tenant_apply(w->tenants, w->tpolicy, s);
+    s->kafka_topic = span_str(topic, strlen(topic));
+    s->kafka_partition = p->partition;
+    s->kafka_offset = off;
+    s->ingested_ms = now;
+    wrows_t *r = &p->b.t[WT_SPAN];
+    rowbin_encode_span(&r->rows, s);
+    if (buf_error(&r->rows)) return buf_error(&r->rows);
+    return wrows_push(r, off, key, key_len, payload, payload ? len : 0);
+}
+
+typedef struct otlp_ctx_s {
+    worker_t *w;
+    wpart_t *p;
+    const char *topic;
+    int64_t off, now;
+    const void *key;
+    size_t key_len;
+    const char *payload;
+    size_t len;
+    int rc;            /* first encode error */
+    int bad;           /* validation error of the first bad span */
+    const char *field; /* its field */
+    uint64_t index;    /* spans seen so far */
+} otlp_ctx_t;
+
+static int otlp_row_cb(void *ctx, span_t *s) {
+    otlp_ctx_t *c = ctx;
+    const char *field = NULL;
+    c->index++;
+    int rc = validate_span(&c->w->vopts, s, c->now, &field);
+    if (rc != ERR_OK) {
+        c->bad = rc;
+        c->field = field;
+        return 1; /* stop: the whole record goes to the DLQ */
+    }
+    if ((rc = encode_span(c->w, c->p, s, c->topic, c->off, c->key, c->key_len, c->payload, c->len,
+                          c->now)) != ERR_OK) {
+        c->rc = rc;
+        return 1;
+    }
+    return 0;
+}
+
+static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                      size_t key_len, const char *payload, size_t len, int64_t now,
+                      int all_or_nothing);
+
+/* OTLP trace export request: many spans per message, all-or-nothing. The spans of one record
+ * all carry its offset; if the record is malformed or any of its LLM spans fails validation,
+ * the rows already encoded from it are taken back and the record is dead-lettered whole, with
+ * its original bytes. A record without LLM spans stores nothing and is simply passed. */
+static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *topic, int64_t off,
+                        const void *key, size_t key_len, const char *payload, size_t len,
+                        int64_t now) {
+    otlp_ctx_t c = {.w = w,
+                    .p = p,
+                    .topic = topic,
+                    .off = off,
+                    .now = now,
+                    .key = key,
+                    .key_len = key_len,
+                    .payload = payload,
+                    .len = len};
+    otlp_stats_t st;
+    memset(&st, 0, sizeof(st));
+    char detail[256] = "";
+    wmark_t mark;
+    wbatch_mark(&p->b, &mark);
+    if (w->evq_attached) {
+        int brc = otlp_evq_begin(w->evq, payload ? len : 0, now);
+        if (brc != ERR_OK) return brc;
+    }
+    int rc =
+        fmt == CONFIG_FMT_OTLP_PROTO
+            ? otlp_proto_decode(w->otlp, (const uint8_t *)(payload ? payload : ""),
+                                payload ? len : 0, otlp_row_cb, &c, &st, detail, sizeof(detail))
+            : otlp_json_decode(w->otlp, payload ? payload : "", payload ? len : 0, otlp_row_cb, &c,
+                               &st, detail, sizeof(detail));
+    if (c.rc != ERR_OK) return c.rc;
+    if (w->m && st.spans_skipped_non_llm)
+        metrics_counter_add(w->m, "spanhouse_otlp_spans_skipped_total", NULL,
+                            st.spans_skipped_non_llm);
+    if (rc == ERR_OK && !c.bad) {
+        if (!w->evq_attached) return ERR_OK;
+        otlp_evq_end(w->evq, &w->evst);
+        /* Span events: the spans are stored whatever their evaluation events hold; a rejected
+         * event sends a copy of the record to the DLQ (kind eval), see encode_evq(). */
+        return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 0);
+    }
+    wbatch_rollback(&p->b, &mark);
+    if (c.bad) {
+        rc = c.bad;
+        snprintf(detail, sizeof(detail), "span %llu of the record: %s%s%s",
+                 (unsigned long long)c.index, err2str(rc), c.field ? " in " : "",
+                 c.field ? c.field : "");
+    }
+    dlq_letter_t lt = {.reason = err_name(rc),
+                       .field = c.field ? c.field : "",
+                       .detail = detail[0] ? detail : err2str(rc),
+                       .topic = topic,
+                       .partition = p->partition,
+                       .offset = off,
+                       .key = key,
+                       .key_len = key_len,
+                       .payload = payload,
+                       .len = len,
+                       .payload_format = "original"};
+    return wk_dead_letter(w, p, &p->b, WT_SPAN, &lt);
+}
+
+/* Encodes one valid eval into partition p's batch for llm_evals, with the record kept beside
+ * it (shared by the rows of one record). */
+static int encode_eval(wpart_t *p, eval_t *e, const char *topic, int64_t off, const void *key,
+                       size_t key_len, const char *payload, size_t len, int64_t now) {
+    e->kafka_topic = span_str(topic, strlen(topic));
+    e->kafka_partition = p->partition;
+    e->kafka_offset = off;
+    e->ingested_ms = now;
+    wrows_t *r = &p->b.t[WT_EVAL];
+    eval_encode(&r->rows, e);
+    if (buf_error(&r->rows)) return buf_error(&r->rows);
+    return wrows_push(r, off, key, key_len, payload, payload ? len : 0);
+}
+
+/* The evaluation rows w->evq holds for the record at off. all_or_nothing (logs topics): any
+ * rejected entry or overflow dead-letters the whole record and stores none of its rows.
+ * Otherwise (span events of a trace record, whose spans are already encoded): the valid rows
+ * are stored and, if an entry was rejected, a copy of the record goes to the DLQ with that
+ * entry's reason and a detail saying the rest was stored. */
+static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                      size_t key_len, const char *payload, size_t len, int64_t now,
+                      int all_or_nothing) {
+    size_t n = otlp_evq_count(w->evq), over = otlp_evq_overflow(w->evq), bad = n, n_bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (otlp_evq_get(w->evq, i)->rc != ERR_OK && n_bad++ == 0) bad = i;
+    if (!(all_or_nothing && (n_bad || over))) {
+        for (size_t i = 0; i < n; i++) {
+            const otlp_eval_t *ev = otlp_evq_get(w->evq, i);
+            if (ev->rc != ERR_OK) continue;
+            eval_t e = ev->e;
+            int rc = encode_eval(p, &e, topic, off, key, key_len, payload, len, now);
+            if (rc != ERR_OK) return rc;
+        }
+    }
+    if (!n_bad && !over) return ERR_OK;
+    int code = n_bad ? otlp_evq_get(w->evq, bad)->rc : ERR_OVERSIZED;
+    const char *field =
+        n_bad && otlp_evq_get(w->evq, bad)->field ? otlp_evq_get(w->evq, bad)->field : "";
+    char detail[256];
+    if (n_bad)
+        snprintf(detail, sizeof(detail),
+                 "evaluation event #%zu of the record: %s (%zu of %zu rejected%s)%s", bad,
+                 err2str(code), n_bad, n, over ? ", more over the per-record limit" : "",
+                 all_or_nothing ? "; nothing of the record stored"
+                                : "; its spans and valid evaluations stored");
+    else
+        snprintf(detail, sizeof(detail), "%zu evaluation events over the per-record limit%s", over,
+                 all_or_nothing ? "; nothing of the record stored"
+                                : "; its spans and first evaluations stored");
+    dlq_letter_t lt = {.reason = err_name(code),
+                       .field = field,
+                       .detail = detail,
+                       .topic = topic,
+                       .partition = p->partition,
+                       .offset = off,
+                       .key = key,
+                       .key_len = key_len,
+                       .payload = payload,
+                       .len = len,
+                       .payload_format = "original"};
+    return wk_dead_letter(w, p, &p->b, WT_EVAL, &lt);
+}
+
+/* OTLP logs export request (topics NAME:otlp_logs_proto / NAME:otlp_logs_json): its
+ * gen_ai.evaluation.result log records become llm_evals rows, all or nothing per record; other
+ * log records are counted and skipped (a record without evaluations stores nothing). */
+static int process_otlp_logs(worker_t *w, wpart_t *p, const char *topic, int64_t off,
+                             const void *key, size_t key_len, const char *payload, size_t len,
+                             int64_t now) {
+    char detail[256] = "";
+    int rc = p->fmt == CONFIG_FMT_OTLP_LOGS_PROTO
+                 ? otlp_logs_proto_decode(w->evq, (const uint8_t *)(payload ? payload : ""),
+                                          payload ? len : 0, now, &w->evst, detail, sizeof(detail))
+                 : otlp_logs_json_decode(w->evq, payload ? payload : "", payload ? len : 0, now,
+                                         &w->evst, detail, sizeof(detail));
+    if (rc == ERR_NOMEM) return rc;
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc),
+                           .field = "",
+                           .detail = detail[0] ? detail : err2str(rc),
+                           .topic = topic,
+                           .partition = p->partition,
+                           .offset = off,
+                           .key = key,
+                           .key_len = key_len,
+                           .payload = payload,
+                           .len = len,
+                           .payload_format = "original"};
+        return wk_dead_letter(w, p, &p->b, WT_EVAL, &lt);
+    }
+    return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 1);
+}
+
+/* Flat JSON quality evaluation (topics NAME:eval): one row of llm_evals per message. */
+static int process_eval(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                        size_t key_len, const char *payload, size_t len, int64_t now) {
+    const char *field = NULL;
+    eval_t *e = &w->eval;
+    int rc = eval_decode(w->edec, payload ? payload : "", payload ? len : 0, e, &field);
+    if (rc == ERR_OK) rc = eval_validate(&w->elim, e, now, &field);
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc),
+                           .field = field ? field : "",
+                           .detail = err2str(rc),
+                           .topic = topic,
+                           .partition = p->partition,
+                           .offset = off,
+                           .key = key,
+                           .key_len = key_len,
+                           .payload = payload,
+                           .len = len,
+                           .payload_format = "original"};
+        return wk_dead_letter(w, p, &p->b, WT_EVAL, &lt);
+    }
+    return encode_eval(p, e, topic, off, key, key_len, payload, len, now);
+}
+
+/* Flat JSON business outcome (topics NAME:outcome): one row of llm_outcomes per message. */
+static int process_outcome(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                           size_t key_len, const char *payload, size_t len, int64_t now) {
+    const char *field = NULL;
+    outcome_t *o = &w->outcome;
+    int rc = outcome_decode(w->odec, payload ? payload : "", payload ? len : 0, o, &field);
+    if (rc == ERR_OK) rc = outcome_validate(&w->elim, o, now, &field);
+    if (rc != ERR_OK) {
+        dlq_letter_t lt = {.reason = err_name(rc),
+                           .field = field ? field : "",
+                           .detail = err2str(rc),
+                           .topic = topic,
+                           .partition = p->partition,
+                           .offset = off,
+                           .key = key,
+                           .key_len = key_len,
+                           .payload = payload,
+                           .len = len,
+                           .payload_format = "original"};
+        return wk_dead_letter(w, p, &p->b, WT_OUTCOME, &lt);
+    }
+    o->kafka_topic = span_str(topic, strlen(topic));
+    o->kafka_partition = p->partition;
+    o->kafka_offset = off;
+    o->ingested_ms = now;
+    wrows_t *r = &p->b.t[WT_OUTCOME];
+    outcome_encode(&r->rows, o);
+    if (buf_error(&r->rows)) return buf_error(&r->rows);
+    return wrows_push(r, off, key, key_len, payload, payload ? len : 0);
+}
+
+config_fmt_t wk_topic_format(const worker_t *w, const char *topic) {
+    for (int t = 0; t < w->cfg->n_topics; t++)
+        if (!strcmp(w->cfg->topics[t].name, topic)) return w->cfg->topics[t].format;
+    return CONFIG_FMT_JSON;
+}
+
+/* Decodes one record by its topic's format into p's open batch (or dead-letters it). */
+static int process_record(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+                          size_t key_len, const char *payload, size_t len, int64_t now) {
+    switch (p->fmt) {
+    case CONFIG_FMT_OTLP_PROTO:
+    case CONFIG_FMT_OTLP_JSON:
+        return process_otlp(w, p, p->fmt, topic, off, key, key_len, payload, len, now);
+    case CONFIG_FMT_EVAL:
+        return process_eval(w, p, topic, off, key, key_len, payload, len, now);
+    case CONFIG_FMT_OUTCOME:
+        return process_outcome(w, p, topic, off, key, key_len, payload, len, now);
+    case CONFIG_FMT_OTLP_LOGS_PROTO:
+    case CONFIG_FMT_OTLP_LOGS_JSON:
+        return process_otlp_logs(w, p, topic, off, key, key_len, payload, len, now);
+    default:
+        return process_json(w, p, topic, off, key, key_len, payload, len, now);
+    }
+}
+
+int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
+               size_t key_len, const char *payload, size_t len, int64_t now) {
+    int fl = batch_part_place(&p->bp, off);
+    int rc;
+    if ((fl & BATCH_SEAL_BEFORE) && (rc = wk_flush(w, p)) != ERR_OK) return rc;
+    if (!p->active) return ERR_OK; /* the flush lost the partition */
+    /* Room for the record in the partition budget: an open batch that might not take its rows
+     * is sealed first (not inside an announced range: its cut is fixed), so partition-max-bytes
+     * is a batch size, never a fatal error. */
+    if (!(fl & BATCH_PLANNED) && batch_part_has_open(&p->bp) &&
+        wbatch_row_bytes(&p->b) + 2 * (len + key_len) + WORKER_ROW_SLACK >
+            (size_t)w->cfg->partition_max_bytes) {
+        if ((rc = wk_flush(w, p)) != ERR_OK) return rc;
+        if (!p->active) return ERR_OK;
+    }
+    int ar = batch_part_append(&p->bp, off);
+    if (ar == -1) return ERR_OK; /* a redelivery of something we have */
+    while (ar == -2) { /* BATCH_MAX_SEGS batches of p pending: wait for one to come back */
+        if ((rc = wk_flush(w, p)) != ERR_OK) return rc;
+        if (!p->active) return ERR_OK;
+        if ((ar = batch_part_append(&p->bp, off)) != -2) break;
+        if (p->n_jobs == 0) return ERR_INVAL; /* held by dead letters only: cannot happen */
+        if ((rc = wk_pool_reap(w, -1)) != ERR_OK) return rc;
+        if (!p->active) return ERR_OK;
+        ar = batch_part_append(&p->bp, off);
+    }
+    if (ar != 0) return ar == -1 ? ERR_OK : ERR_INVAL;
+    if (fl & BATCH_PLANNED) p->open_planned = 1;
+    if (!p->opened_ms) p->opened_ms = now;
+    w->st.consumed++;
+    w->consumed_k[p->kind]++;
+    wmark_t mk;
+    wbatch_mark(&p->b, &mk);
+    if (!p->b.enc_min) p->b.enc_min = now;
+    p->b.enc_max = now;
+    rc = process_record(w, p, topic, off, key, key_len, payload, len, now);
+    if (rc == ERR_BUF_CAP) {
+        /* The record's rows do not fit the budget even in a batch of their own (or in an
+         * announced range cut under larger limits). Take them back; inside an announced range
+         * the batch must stay what it was (its token), so the cap is lifted for this batch;
+         * otherwise the record is dead-lettered as oversized. */
+        wbatch_rollback(&p->b, &mk);
+        if (fl & BATCH_PLANNED) {
+            for (int t = 0; t < WT_N; t++)
+                p->b.t[t].rows.max = SIZE_MAX / 2;
+            rc = process_record(w, p, topic, off, key, key_len, payload, len, now);
+        } else {
+            char d[160];
+            snprintf(d, sizeof(d), "its rows do not fit partition-max-bytes (%" PRId64 ")",
+                     w->cfg->partition_max_bytes);
+            dlq_letter_t lt = {.reason = err_name(ERR_OVERSIZED),
+                               .field = "",
+                               .detail = d,
+                               .topic = topic,
+                               .partition = p->partition,
+                               .offset = off,
+                               .key = key,
+                               .key_len = key_len,
+                               .payload = payload,
+                               .len = len,
+                               .payload_format = "original"};
+            rc = wk_dead_letter(w, p, &p->b, p->kind, &lt);
+        }
+    }
+    if (rc != ERR_OK) return rc;
+    if (fl & BATCH_SEAL_AFTER) return wk_flush(w, p);
+    if (!(fl & BATCH_PLANNED) && ((int64_t)wbatch_rows(&p->b) >= w->cfg->batch_max_rows ||
+                                  (int64_t)wbatch_row_bytes(&p->b) >= w->cfg->batch_max_bytes))
+        return wk_flush(w, p);
+    return ERR_OK;
+}
+
+#endif /* SPANHOUSE_HAVE_PIPELINE */
