@@ -48,7 +48,7 @@ static const opt_t config_opts[] = {
      "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto, otlp_json, eval, outcome, "
      "otlp_logs_proto or otlp_logs_json); repeatable"},
     {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL,
-     "Kafka consumer group id (replay uses <group>-replay)"},
+     "Kafka consumer group id (replay uses <group>-replay-<from>-<to>)"},
     {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL,
      "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123"},
     {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database"},

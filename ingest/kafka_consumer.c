@@ -249,6 +249,14 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
         snprintf(errstr, errstr_size, "offsetsForTimes %s: %s", topic, rd_kafka_err2str(e));
         goto done;
     }
+    /* The replay group is named after its range: offsets it committed are a crashed run of
+     * this very replay, to resume from (with the cuts it announced) instead of re-reading. */
+    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(from);
+    if ((e = fetch_committed(kc, c))) {
+        snprintf(errstr, errstr_size, "committed offsets of %s: %s", topic, rd_kafka_err2str(e));
+        rd_kafka_topic_partition_list_destroy(c);
+        goto done;
+    }
     for (int i = 0; i < np; i++) {
         rd_kafka_topic_partition_t *f = &from->elems[i], *t = &to->elems[i];
         int64_t lo = 0, hi = 0;
@@ -261,9 +269,18 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
         if (from_ms <= 0) f->offset = lo;
         if (to_ms >= now) stop = hi;
         if (t->partition < max_parts) end[t->partition] = stop;
+        rd_kafka_topic_partition_t *r = rd_kafka_topic_partition_list_find(c, topic, f->partition);
+        const char *meta = NULL;
+        size_t meta_len = 0;
+        if (r && r->offset >= f->offset && r->offset <= stop) { /* resume */
+            f->offset = r->offset;
+            meta = (const char *)r->metadata;
+            meta_len = r->metadata_size;
+        }
         if (kc->ev.assigned)
-            kc->ev.assigned(kc->ev.opaque, topic, f->partition, f->offset, NULL, 0, ERR_OK);
+            kc->ev.assigned(kc->ev.opaque, topic, f->partition, f->offset, meta, meta_len, ERR_OK);
     }
+    rd_kafka_topic_partition_list_destroy(c);
     e = rd_kafka_assign(kc->rk, from);
     if (e) {
         snprintf(errstr, errstr_size, "assign: %s", rd_kafka_err2str(e));

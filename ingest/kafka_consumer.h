@@ -54,8 +54,11 @@ int kafka_pause(kafka_consumer_t *kc, const char *topic, int32_t partition, int 
                 int64_t resume_at);
 /* Replay: assigns every partition of topic starting at the first offset with a timestamp
  * >= from_ms, and reports in end[] (indexed by partition, up to max_parts) the first offset
- * with timestamp >= to_ms (the high watermark when none). Returns the number of partitions
- * (>= 0) or -1 with errstr. Calls ev->assigned for each. */
+ * with timestamp >= to_ms (the high watermark when none). Where the group has committed an
+ * offset inside that range (a crashed run of the same replay: name the group after the range)
+ * it starts there instead, and ev->assigned gets the commit metadata (the announced cuts).
+ * Returns the number of partitions (>= 0) or -1 with errstr (also when the committed offsets
+ * cannot be read after ~30 s). Calls ev->assigned for each. */
 int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms, int64_t to_ms,
                        int64_t *end, int max_parts, char *errstr, size_t errstr_size);
 /* Current high watermark of a partition from the last fetch (-1 if unknown). */

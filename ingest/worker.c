@@ -882,9 +882,16 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
         goto err;
     if (mode != WORKER_MODE_FILE) {
         kafka_events_t ev = {w, on_assigned, on_revoked};
+        /* A replay's group is named after its range, so a rerun of the same replay resumes
+         * where a crashed one committed, and another range starts fresh. */
         char group[512];
-        snprintf(group, sizeof(group), "%s%s", cfg->group,
-                 mode == WORKER_MODE_REPLAY ? "-replay" : "");
+        int64_t from = 0, to = 0;
+        if (mode == WORKER_MODE_REPLAY && !config_parse_time(cfg->from, &from) &&
+            !config_parse_time(cfg->to, &to))
+            snprintf(group, sizeof(group), "%s-replay-%" PRId64 "-%" PRId64, cfg->group, from, to);
+        else
+            snprintf(group, sizeof(group), "%s%s", cfg->group,
+                     mode == WORKER_MODE_REPLAY ? "-replay" : "");
         if (!(w->kc = kafka_consumer_new(cfg, group, mode == WORKER_MODE_REPLAY, &ev, errstr,
                                          errstr_size)))
             goto err;
