@@ -917,10 +917,13 @@ int worker_add_sink(worker_t *w, sink_t *sink) {
 void worker_destroy(worker_t *w) {
     if (!w) return;
     if (w->fatal) atomic_store(&w->pool.abort, 1);
+    double t0 = wk_mono_s();
+    int had_kc = w->kc != NULL;
     if (w->kc) kafka_consumer_destroy(w->kc); /* revokes: on_revoked needs the parts and senders */
     w->kc = NULL;
     pool_drain(w);
     pool_stop(w);
+    double t1 = wk_mono_s();
     while (w->pool.spare) {
         wjob_t *j = w->pool.spare;
         w->pool.spare = j->next;
@@ -932,6 +935,13 @@ void worker_destroy(worker_t *w) {
     pthread_cond_destroy(&w->pool.work);
     pthread_cond_destroy(&w->pool.done);
     dlq_destroy(w->dlq);
+    if (had_kc) { /* where a stop's time goes after "stopped": leaving the group, DLQ flush */
+        log_line_t l;
+        log_begin(w->lg, &l, LOG_INFO, "closed");
+        log_int(&l, "consumer_close_ms", (int64_t)((t1 - t0) * 1000));
+        log_int(&l, "dlq_close_ms", (int64_t)((wk_mono_s() - t1) * 1000));
+        log_end(&l);
+    }
     for (int i = 0; i < w->n_parts; i++)
         part_free(w->parts[i]);
     jspan_dec_destroy(w->dec);
@@ -1001,7 +1011,11 @@ int worker_run(worker_t *w) {
     if (w->m) metrics_set_ready(w->m, 1);
     static rd_kafka_message_t *msgs[WORKER_POLL_BATCH];
     while (!w->fatal) {
-        if (w->hooks.stop && *w->hooks.stop) break;
+        if (w->hooks.stop && *w->hooks.stop) {
+            log_msg(w->lg, LOG_INFO, "stop_requested",
+                    "storing the open batches, then commit and leave the group");
+            break;
+        }
         if (w->hooks.reload && *w->hooks.reload) {
             *w->hooks.reload = 0;
             reload(w);
