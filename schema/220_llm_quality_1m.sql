@@ -5,12 +5,16 @@
 -- and nothing is counted twice (docs/evals.md gives the argument and the limits):
 --   (a) llm_quality_1m_evals_mv / _outcomes_mv fire on an insert into llm_evals/llm_outcomes
 --       and join the inserted block to spans ALREADY STORED whose timestamp lies in
---       [record time - 7 days, record time + 1 hour] (bloom-filter lookup by trace_id);
+--       [record time - 7 days, record time + 1 hour], looked up by trace_id in llm_span_index
+--       (below: the spans' join keys and dimensions, ordered by trace_id, kept 8 days), so the
+--       lookup reads about 64 rows per record whatever the history holds;
 --   (b) llm_quality_1m_spans_evals_mv / _spans_outcomes_mv fire on an insert into llm_spans
 --       and join the inserted spans to evals/outcomes ALREADY STORED (orphans that arrived
 --       before their span) in the same window, read through the *_committed views (inside
 --       a materialized view every reference to the source table means the inserted block;
---       a plain view is not rewritten, so it reads the stored rows).
+--       a plain view is not rewritten, so it reads the stored rows); only records stamped
+--       after the block's earliest span - 1 hour can match, so only those are read, and
+--       whether a trace already had spans is asked of llm_span_index by key.
 -- A record with span_id = '' scores the whole trace and is attached to the trace's earliest
 -- span present when the join happens; (b) attaches it only if no span of the trace was stored.
 -- Reading: sum() the SimpleAggregateFunction columns; mean score = score_wsum / score_weight
@@ -49,6 +53,35 @@ ORDER BY (minute, tenant_id, team_id, feature, model, prompt_template, prompt_ve
 TTL minute + INTERVAL 90 DAY DELETE
 SETTINGS non_replicated_deduplication_window = 1000;
 
+-- Every span's join keys and dimensions, ordered by trace_id in small granules (64 rows) and
+-- not partitioned (a key is looked up once, not once per day), so the views here find the
+-- spans of a block of evaluations by key: the cost follows the records inserted, not the
+-- spans stored (bench/b_quality.sh). Kept 8 days by span time (the 7-day
+-- join window plus a day): an evaluation replayed for a span older than that stays an orphan
+-- (raise this TTL to the raw table's 30 days before backfilling evaluations). Fed from
+-- llm_spans like the KPI tables, with the same dedup window.
+CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index
+(
+    trace_id        String,
+    span_id         String,
+    timestamp       DateTime64(3, 'UTC'),
+    tenant_id       LowCardinality(String),
+    team_id         LowCardinality(String),
+    feature         LowCardinality(String),
+    model           LowCardinality(String),
+    prompt_template LowCardinality(String),
+    prompt_version  LowCardinality(String),
+    provider        LowCardinality(String)
+)
+ENGINE = MergeTree
+ORDER BY (trace_id, span_id)
+TTL toDateTime(timestamp) + INTERVAL 8 DAY DELETE
+SETTINGS index_granularity = 64, non_replicated_deduplication_window = 1000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_span_index_mv TO spanhouse.llm_span_index AS
+SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+FROM spanhouse.llm_spans;
+
 -- Stored rows, seen from inside a materialized view on the same table (see above).
 CREATE VIEW IF NOT EXISTS spanhouse.llm_spans_committed AS
 SELECT trace_id, span_id, timestamp FROM spanhouse.llm_spans;
@@ -86,13 +119,13 @@ FROM spanhouse.llm_evals AS e
 LEFT ANY JOIN
 (
     SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_evals)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals) + INTERVAL 1 HOUR
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_evals)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals) + INTERVAL 1 HOUR
@@ -130,13 +163,13 @@ FROM spanhouse.llm_outcomes AS o
 LEFT ANY JOIN
 (
     SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_outcomes)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes) + INTERVAL 1 HOUR
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_outcomes)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes) + INTERVAL 1 HOUR
@@ -177,13 +210,14 @@ FROM (
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
     FROM spanhouse.llm_spans
-    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
+    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
     GROUP BY trace_id
 ) AS s
 ALL INNER JOIN
 (
     SELECT * FROM spanhouse.llm_evals_committed
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans) - INTERVAL 1 HOUR
 ) AS e ON s.trace_id = e.trace_id AND s.span_id = e.span_id
 WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
 GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
@@ -220,13 +254,14 @@ FROM (
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
     FROM spanhouse.llm_spans
-    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
+    WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
     GROUP BY trace_id
 ) AS s
 ALL INNER JOIN
 (
     SELECT * FROM spanhouse.llm_outcomes_committed
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans) - INTERVAL 1 HOUR
 ) AS o ON s.trace_id = o.trace_id AND s.span_id = o.span_id
 WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
 GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;

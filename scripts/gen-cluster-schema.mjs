@@ -16,7 +16,7 @@ let root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const SOURCES = {
   '200_llm_evals.sql': { llm_evals: 'cityHash64(trace_id)' },
   '210_llm_outcomes.sql': { llm_outcomes: 'cityHash64(trace_id)' },
-  '220_llm_quality_1m.sql': { llm_quality_1m: 'cityHash64(tenant_id)' },
+  '220_llm_quality_1m.sql': { llm_quality_1m: 'cityHash64(tenant_id)', llm_span_index: 'cityHash64(trace_id)' },
 };
 const DB = 'spanhouse';
 const OC = "ON CLUSTER '{cluster}'";

@@ -43,6 +43,41 @@ AS spanhouse.llm_quality_1m_local
 ENGINE = Distributed('{cluster}', spanhouse, llm_quality_1m_local, cityHash64(tenant_id));
 
 
+-- Every span's join keys and dimensions, ordered by trace_id in small granules (64 rows) and
+-- not partitioned (a key is looked up once, not once per day), so the views here find the
+-- spans of a block of evaluations by key: the cost follows the records inserted, not the
+-- spans stored (bench/b_quality.sh). Kept 8 days by span time (the 7-day
+-- join window plus a day): an evaluation replayed for a span older than that stays an orphan
+-- (raise this TTL to the raw table's 30 days before backfilling evaluations). Fed from
+-- llm_spans like the KPI tables, with the same dedup window.
+CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index_local ON CLUSTER '{cluster}'
+(
+    trace_id        String,
+    span_id         String,
+    timestamp       DateTime64(3, 'UTC'),
+    tenant_id       LowCardinality(String),
+    team_id         LowCardinality(String),
+    feature         LowCardinality(String),
+    model           LowCardinality(String),
+    prompt_template LowCardinality(String),
+    prompt_version  LowCardinality(String),
+    provider        LowCardinality(String)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/llm_span_index_local', '{replica}')
+ORDER BY (trace_id, span_id)
+TTL toDateTime(timestamp) + INTERVAL 8 DAY DELETE
+SETTINGS index_granularity = 64, replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index ON CLUSTER '{cluster}'
+AS spanhouse.llm_span_index_local
+ENGINE = Distributed('{cluster}', spanhouse, llm_span_index_local, cityHash64(trace_id));
+
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_span_index_mv ON CLUSTER '{cluster}' TO spanhouse.llm_span_index_local AS
+SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+FROM spanhouse.llm_spans_local;
+
+
 -- Stored rows, seen from inside a materialized view on the same table (see above).
 CREATE VIEW IF NOT EXISTS spanhouse.llm_spans_committed ON CLUSTER '{cluster}' AS
 SELECT trace_id, span_id, timestamp FROM spanhouse.llm_spans;
@@ -83,13 +118,13 @@ FROM spanhouse.llm_evals_local AS e
 LEFT ANY JOIN
 (
     SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_evals_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals_local) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals_local) + INTERVAL 1 HOUR
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_evals_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals_local) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals_local) + INTERVAL 1 HOUR
@@ -128,13 +163,13 @@ FROM spanhouse.llm_outcomes_local AS o
 LEFT ANY JOIN
 (
     SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_outcomes_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes_local) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes_local) + INTERVAL 1 HOUR
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
-    FROM spanhouse.llm_spans
+    FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_outcomes_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes_local) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes_local) + INTERVAL 1 HOUR
@@ -176,13 +211,14 @@ FROM (
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
     FROM spanhouse.llm_spans_local
-    WHERE trace_id GLOBAL NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local) AND (trace_id, span_id) GLOBAL NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans_local))
+    WHERE trace_id GLOBAL NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local) AND (trace_id, span_id) GLOBAL NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans_local))
     GROUP BY trace_id
 ) AS s
 ALL INNER JOIN
 (
     SELECT * FROM spanhouse.llm_evals_committed
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans_local) - INTERVAL 1 HOUR
 ) AS e ON s.trace_id = e.trace_id AND s.span_id = e.span_id
 WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
 GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
@@ -220,13 +256,14 @@ FROM (
     UNION ALL
     SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
     FROM spanhouse.llm_spans_local
-    WHERE trace_id GLOBAL NOT IN (SELECT trace_id FROM spanhouse.llm_spans_committed WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local) AND (trace_id, span_id) GLOBAL NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans_local))
+    WHERE trace_id GLOBAL NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local) AND (trace_id, span_id) GLOBAL NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans_local))
     GROUP BY trace_id
 ) AS s
 ALL INNER JOIN
 (
     SELECT * FROM spanhouse.llm_outcomes_committed
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local)
+      AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans_local) - INTERVAL 1 HOUR
 ) AS o ON s.trace_id = o.trace_id AND s.span_id = o.span_id
 WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
 GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
