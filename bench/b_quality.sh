@@ -5,7 +5,7 @@
 # ids; loaded with the KPI and quality views detached, which are attached again after; the span
 # index merged into one part, as a week-old history is by the time it is that old), then
 #   - 20,000 new spans are inserted (the span-side views: do stored evaluations score them?),
-#   - 5,000 evaluations of those spans and 2,000 outcomes are inserted (the evaluation- and
+#   - 40,000 evaluations of those spans and 10,000 outcomes are inserted (the evaluation- and
 #     outcome-side views: which stored span does each belong to?),
 # each as one INSERT … SELECT, timed as the CPU of its chdbsql process less an empty query's.
 # Prints ms per insert per history size and the ratio between the largest and the smallest.
@@ -44,15 +44,15 @@ for H in $HISTS; do
       "OPTIMIZE TABLE spanhouse.llm_span_index FINAL" > /dev/null
     timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$DB" --log-level warn > /dev/null
     echo "$(cpu "$(spans_sql 20000 recent 600 r)")" >> "$D/s.$H"
-    echo "$(cpu "INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, evaluator, metric, score, label, sample_rate, kafka_topic, kafka_partition, kafka_offset) SELECT toDateTime64($NOW, 3, 'UTC'), concat('r', toString(number * 4)), 's', 'judge', 'helpfulness', (number % 10) / 10, '', 1, 'evals', 0, number FROM numbers(5000)")" >> "$D/e.$H"
-    echo "$(cpu "INSERT INTO spanhouse.llm_outcomes (timestamp, trace_id, span_id, event, value, currency, kafka_topic, kafka_partition, kafka_offset) SELECT toDateTime64($NOW, 3, 'UTC'), concat('r', toString(number * 10)), '', 'conversion', 1.5, 'USD', 'outcomes', 0, number FROM numbers(2000)")" >> "$D/o.$H"
+    echo "$(cpu "INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, evaluator, metric, score, label, sample_rate, kafka_topic, kafka_partition, kafka_offset) SELECT toDateTime64($NOW, 3, 'UTC'), concat('r', toString(number % 20000)), 's', 'judge', 'helpfulness', (number % 10) / 10, '', 1, 'evals', 0, number FROM numbers(40000)")" >> "$D/e.$H"
+    echo "$(cpu "INSERT INTO spanhouse.llm_outcomes (timestamp, trace_id, span_id, event, value, currency, kafka_topic, kafka_partition, kafka_offset) SELECT toDateTime64($NOW, 3, 'UTC'), concat('r', toString(number * 2)), '', 'conversion', 1.5, 'USD', 'outcomes', 0, number FROM numbers(10000)")" >> "$D/o.$H"
     got=$($SQL "$DB" "SELECT sum(evals), sum(outcomes) FROM spanhouse.llm_quality_1m")
-    [ "$got" = "5000	2000" ] || { echo "quality_1m holds '$got', want 5000 evals and 2000 outcomes" >&2; exit 1; }
+    [ "$got" = "40000	10000" ] || { echo "quality_1m holds '$got', want 40000 evals and 10000 outcomes" >&2; exit 1; }
   done
   S[$H]=$(median < "$D/s.$H"); E[$H]=$(median < "$D/e.$H"); O[$H]=$(median < "$D/o.$H")
 done
 echo "quality joins vs stored history (libchdb, median of $RUNS, CPU s of one INSERT … SELECT)"
-printf '%-14s %22s %22s %22s\n' "history spans" "20k spans insert" "5k evals insert" "2k outcomes insert"
+printf '%-14s %22s %22s %22s\n' "history spans" "20k spans insert" "40k evals insert" "10k outcomes insert"
 for H in $HISTS; do printf '%-14s %22s %22s %22s\n' "$H" "${S[$H]}" "${E[$H]}" "${O[$H]}"; done
 first=${HISTS%% *}; last=${HISTS##* }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0.005 ? a / b : 0) }'; }

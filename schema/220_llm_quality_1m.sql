@@ -7,7 +7,7 @@
 --       and join the inserted block to spans ALREADY STORED whose timestamp lies in
 --       [record time - 7 days, record time + 1 hour], looked up by trace_id in llm_span_index
 --       (below: the spans' join keys and dimensions, ordered by trace_id, kept 8 days), so the
---       lookup reads about 64 rows per record whatever the history holds;
+--       lookup reads about 32 rows per record whatever the history holds;
 --   (b) llm_quality_1m_spans_evals_mv / _spans_outcomes_mv fire on an insert into llm_spans
 --       and join the inserted spans to evals/outcomes ALREADY STORED (orphans that arrived
 --       before their span) in the same window, read through the *_committed views (inside
@@ -53,7 +53,7 @@ ORDER BY (minute, tenant_id, team_id, feature, model, prompt_template, prompt_ve
 TTL minute + INTERVAL 90 DAY DELETE
 SETTINGS non_replicated_deduplication_window = 1000;
 
--- Every span's join keys and dimensions, ordered by trace_id in small granules (64 rows) and
+-- Every span's join keys and dimensions, ordered by trace_id in small granules (32 rows) and
 -- not partitioned (a key is looked up once, not once per day), so the views here find the
 -- spans of a block of evaluations by key: the cost follows the records inserted, not the
 -- spans stored (bench/b_quality.sh). Kept 8 days by span time (the 7-day
@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index
 ENGINE = MergeTree
 ORDER BY (trace_id, span_id)
 TTL toDateTime(timestamp) + INTERVAL 8 DAY DELETE
-SETTINGS index_granularity = 64, non_replicated_deduplication_window = 1000;
+SETTINGS index_granularity = 32, non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_span_index_mv TO spanhouse.llm_span_index AS
 SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider

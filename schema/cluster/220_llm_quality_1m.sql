@@ -43,7 +43,7 @@ AS spanhouse.llm_quality_1m_local
 ENGINE = Distributed('{cluster}', spanhouse, llm_quality_1m_local, cityHash64(tenant_id));
 
 
--- Every span's join keys and dimensions, ordered by trace_id in small granules (64 rows) and
+-- Every span's join keys and dimensions, ordered by trace_id in small granules (32 rows) and
 -- not partitioned (a key is looked up once, not once per day), so the views here find the
 -- spans of a block of evaluations by key: the cost follows the records inserted, not the
 -- spans stored (bench/b_quality.sh). Kept 8 days by span time (the 7-day
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index_local ON CLUSTER '{cluster}'
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/llm_span_index_local', '{replica}')
 ORDER BY (trace_id, span_id)
 TTL toDateTime(timestamp) + INTERVAL 8 DAY DELETE
-SETTINGS index_granularity = 64, replicated_deduplication_window = 1000;
+SETTINGS index_granularity = 32, replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index ON CLUSTER '{cluster}'
 AS spanhouse.llm_span_index_local
