@@ -157,6 +157,8 @@ static void describe_metrics(metrics_t *m) {
     metrics_describe(m, "spanhouse_reloads_total", "counter", "SIGHUP reloads of the pricing and tenant files by result");
     metrics_describe(m, "spanhouse_otlp_spans_skipped_total", "counter", "OTLP spans skipped as not LLM calls (otlp-keep-all off)");
     metrics_describe(m, "spanhouse_otlp_eval_events_total", "counter", "OTLP gen_ai.evaluation.result events by result");
+    metrics_describe(m, "spanhouse_unpriced_spans_total", "counter", "spans no price matched (stored at $0 or the producer's cost), by provider and model");
+    metrics_describe(m, "spanhouse_unpriced_tokens_total", "counter", "input + output tokens of those spans, by provider and model");
 }
 
 /* run, replay, ingest-file. */

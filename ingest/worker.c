@@ -952,6 +952,7 @@ void worker_destroy(worker_t *w) {
     outcome_dec_destroy(w->odec);
     price_destroy(w->prices);
     tenant_destroy(w->tenants);
+    for (int i = 0; i < w->n_unpriced; i++) free(w->unpriced[i]);
     free(w);
 }
 

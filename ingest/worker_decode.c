@@ -42,12 +42,53 @@ static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off,
     return encode_span(w, p, s, topic, off, key, key_len, payload, len, now);
 }
 
+/* Appends v to b as a Prometheus label value (\\, \", \n escaped). */
+static void put_label(buf_t *b, span_str_t v) {
+    for (uint32_t i = 0; i < v.n; i++) {
+        char c = v.p[i];
+        if (c == '\\' || c == '"') buf_put(b, "\\", 1);
+        if (c == '\n')
+            buf_put(b, "\\n", 2);
+        else
+            buf_put(b, &c, 1);
+    }
+}
+
+/* A span no price matched is stored at $0 (or at its producer's cost): count it, and its
+ * tokens, by provider and model, so a model missing from the pricing file is a number on a
+ * dashboard and an alert, not silent free spend. */
+static void count_unpriced(worker_t *w, const span_t *s) {
+    static const char other[] = "provider=\"_other\",model=\"_other\"";
+    if (!w->m) return;
+    buf_t b;
+    buf_init(&b, 1200);
+    buf_put(&b, "provider=\"", 10);
+    put_label(&b, s->provider);
+    buf_put(&b, "\",model=\"", 9);
+    put_label(&b, s->model);
+    buf_put(&b, "\"", 2); /* with its NUL */
+    const char *labels = buf_error(&b) ? other : (const char *)b.data;
+    int known = labels == other;
+    for (int i = 0; i < w->n_unpriced && !known; i++)
+        known = !strcmp(w->unpriced[i], labels);
+    if (!known) {
+        if (w->n_unpriced < WORKER_MAX_UNPRICED && (w->unpriced[w->n_unpriced] = strdup(labels)))
+            w->n_unpriced++;
+        else
+            labels = other;
+    }
+    metrics_counter_add(w->m, "spanhouse_unpriced_spans_total", labels, 1);
+    metrics_counter_add(w->m, "spanhouse_unpriced_tokens_total", labels,
+                        (uint64_t)s->input_tokens + s->output_tokens);
+    buf_deinit(&b);
+}
+
 /* Enriches one span and encodes it into partition p's open batch, with the original message
  * kept beside it (a row the server refuses is dead-lettered with those bytes). */
 static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
                        const void *key, size_t key_len, const char *payload, size_t len,
                        int64_t now) {
-    price_apply(w->prices, s);
+    if (!price_apply(w->prices, s)) count_unpriced(w, s);
     tenant_apply(w->tenants, w->tpolicy, s);
     s->kafka_topic = span_str(topic, strlen(topic));
     s->kafka_partition = p->partition;

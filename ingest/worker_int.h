@@ -47,6 +47,7 @@
 #include "validate.h"
 
 #define WORKER_MAX_PARTS 1024
+#define WORKER_MAX_UNPRICED 100 /* distinct provider/model label sets, then "_other" */
 #define WORKER_POLL_BATCH 4096
 #define WORKER_MAX_SENDERS 64
 #define WORKER_LAG_EVERY_MS 5000
@@ -206,6 +207,10 @@ struct worker_s {
     int crash_after, crash_count;                    /* test hook, see job_done() */
     _Atomic int64_t stop_ms; /* when a stop was first seen (0 = not yet); any thread */
     int64_t lag_ms;          /* when the lag gauges were last set on the timer */
+    /* Label sets of spanhouse_unpriced_*_total seen so far (owned), capped: a producer sending
+     * endless model names must not grow /metrics without bound. */
+    char *unpriced[WORKER_MAX_UNPRICED];
+    int n_unpriced;
 };
 
 /* A mark to take back what one record added (an OTLP record is all-or-nothing). */

@@ -3,7 +3,8 @@
 # them poison, four reasons) pre-produced into 4 partitions, consumed into ClickHouse 18.16
 # with cuts only at the end of each partition (huge row/age limits), so the exact counter
 # values are known: consumed N, inserted N-M, rejected M by reason, 4 batches and 4 insert
-# requests, lag 0 on every partition, no paused partition, no retries.
+# requests, lag 0 on every partition, no paused partition, no retries; and without a pricing
+# file every stored span counted as unpriced (spanhouse_unpriced_{spans,tokens}_total).
 # The worker is not wrapped in timeout(1) (it forwards signals to its own process group);
 # the EXIT trap stops it.
 set -euo pipefail
@@ -64,6 +65,10 @@ want "spanhouse_batch_rows_sum $GOOD"
 want "spanhouse_insert_seconds_count 4"
 for p in 0 1 2 3; do want "spanhouse_consumer_lag{topic=\"spans\",partition=\"$p\"} 0"; done
 want "spanhouse_paused_partitions 0"
+# No pricing file: every span is unpriced (stored at $0), and says so by provider and model.
+want "spanhouse_unpriced_spans_total{provider=\"openai\",model=\"gpt-4o\"} $GOOD"
+want "spanhouse_unpriced_tokens_total{provider=\"openai\",model=\"gpt-4o\"} $TOK"
+want "# TYPE spanhouse_unpriced_spans_total counter"
 if grep -q '^spanhouse_insert_retries_total ' <<< "$M"; then want "spanhouse_insert_retries_total 0"; fi
 want "# TYPE spanhouse_insert_seconds histogram"
 # Histogram buckets are cumulative and end at the count.
