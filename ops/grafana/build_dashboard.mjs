@@ -138,6 +138,16 @@ WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY user_id
 ORDER BY spend_usd DESC
 LIMIT 20`, { description: 'Raw spans: users are not a KPI dimension.' }],
+  ['Cost', 'Unpriced models (spend stored as $0)', 'table', 24, `
+SELECT provider, model, response_model, count() AS calls,
+       sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+       countIf(cost_source = 'producer') AS calls_with_producer_cost,
+       min(timestamp) AS first_seen, max(timestamp) AS last_seen
+FROM ${SPANS}
+WHERE pricing_status = 'unknown_model' AND $__timeFilter(timestamp) AND ${F}
+GROUP BY provider, model, response_model
+ORDER BY calls DESC
+LIMIT 20`, { description: 'Calls no row of the pricing file matched: their cost is $0 in every panel unless the producer sent one. Add the model to the pricing file and reload (view v_unpriced_models; alert spanhouse-unpriced-models).' }],
   ['Cost', 'Model comparison per feature', 'table', 24, `
 SELECT feature, model,
        sum(requests) AS calls,

@@ -54,6 +54,7 @@ if ! compgen -G 'schema/*.sql' >/dev/null; then
 else
   expect_exactly "$o/alert-spanhouse-cost-anomaly_A.tsv" 3 acme/agent acme/chat
   expect_exactly "$o/alert-spanhouse-user-runaway_A.tsv" 10 acme/u-runaway
+  expect_exactly "$o/alert-spanhouse-unpriced-models_A.tsv" 0 meta/llama-3.1-70b
   expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 14.4 /v1/search
   expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 6 /v1/search
   # The regression: only summarize (prompt v2 in the last day) crosses both thresholds.

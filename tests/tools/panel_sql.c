@@ -438,7 +438,8 @@ static int ps_insert_quality(chdb_t *db, int *loaded, char *errstr, size_t errst
  * Spread: `rows` spans evenly over the last 8 days. Planted: a cost spike on feature 'agent'
  * (acme) and a runaway user 'u-runaway' in the last hour, prompt v2 of 'summarize' in the last
  * day (inputs 2x, quality 0.60 instead of 0.85), a 40 % error burst on /v1/search in the last
- * hour (0.5 % errors elsewhere). u-runaway has a small history (one call in 997) to compare with. */
+ * hour (0.5 % errors elsewhere), llama-3.1-70b unpriced in the last hour. u-runaway has a small
+ * history (one call in 997) to compare with. */
 static const char *PS_BASE_NORMAL =
     "SELECT number AS n, now64(3) - toIntervalMillisecond(intDiv(number * 691200000, %ld) + 1000) AS ts,"
     " ['chat','search','summarize','agent'][number %% 4 + 1] AS feat,"
@@ -503,8 +504,10 @@ static const struct {
                  "mdl = 'claude-3-5-sonnet', 3.0, 0.9) / 1e6 + cr_tok * multiIf(mdl = 'gpt-4o', 1.25, mdl = "
                  "'gpt-4o-mini', 0.075, mdl = 'claude-3-5-sonnet', 0.3, 0.9) / 1e6 + out_tok * multiIf(mdl = "
                  "'gpt-4o', 10.0, mdl = 'gpt-4o-mini', 0.6, mdl = 'claude-3-5-sonnet', 15.0, 0.9) / 1e6, 9)"},
-    {"cost_source", "'computed'"},
-    {"pricing_status", "'ok'"},
+    /* Planted: llama-3.1-70b is missing from the pricing file in the last hour (its producer
+     * sent the cost): the unpriced-models panel and alert fire for meta/llama-3.1-70b only. */
+    {"cost_source", "if(mdl = 'llama-3.1-70b' AND ts >= now() - INTERVAL 1 HOUR, 'producer', 'computed')"},
+    {"pricing_status", "if(mdl = 'llama-3.1-70b' AND ts >= now() - INTERVAL 1 HOUR, 'unknown_model', 'ok')"},
     {"latency_ms", "lat"},
     {"ttft_ms", "if(strm = 1, toUInt32(intDiv(lat, 5)), NULL)"},
     {"streaming", "strm"},
@@ -568,6 +571,26 @@ static int ps_insert(chdb_t *db, const char *base, char *errstr, size_t errstr_s
 
 /* Generator spans through decode -> validate -> tenant -> price -> RowBinary -> insert, spread
  * over the last 8 days (the generator's spike at 60-70 % and regression from 50 % of that). */
+
+/* The pricing file without the rows naming `drop` (planted: a model the fleet runs but the file
+ * lacks, so the unpriced-models panel and alert have rows on the generator's data too). */
+static price_table_t *ps_pricing_without(const char *path, const char *drop, char *errstr, size_t errstr_size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf_t b;
+    buf_init(&b, 0);
+    char line[4096];
+    while (fgets(line, sizeof line, f))
+        if (!strstr(line, drop)) buf_append(&b, line, strlen(line));
+    fclose(f);
+    price_table_t *pt = buf_error(&b) ? NULL : price_parse((const char *)b.data, b.len, path, errstr, errstr_size);
+    buf_deinit(&b);
+    return pt;
+}
+
 static int ps_insert_gen(chdb_t *db, long count, const char *schema_dir, long *rejected, char *errstr,
                          size_t errstr_size) {
     gen_t *g = NULL;
@@ -591,7 +614,7 @@ static int ps_insert_gen(chdb_t *db, long count, const char *schema_dir, long *r
     if (!(g = gen_new(&go, errstr, errstr_size))) goto out;
     if (!(d = jspan_dec_new(NULL, errstr, errstr_size))) goto out;
     snprintf(path, sizeof path, "%s/pricing.csv", schema_dir);
-    if (!(pt = price_load(path, errstr, errstr_size))) goto out;
+    if (!(pt = ps_pricing_without(path, "meta-llama-3.1-70b-instruct-turbo", errstr, errstr_size))) goto out;
     snprintf(path, sizeof path, "%s/tenants.csv", schema_dir);
     if (!(tt = tenant_load(path, errstr, errstr_size))) goto out;
     if (!(sk = sink_chdb_new(db, PS_DB, errstr, errstr_size))) goto out;
