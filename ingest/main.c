@@ -13,6 +13,8 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "price.h"
+#include "tenant.h"
 #include "worker.h"
 #ifdef SPANHOUSE_HAVE_PIPELINE
 #include "chdb.h"
@@ -62,6 +64,28 @@ static int load(config_t *cfg, int argc, char **argv, config_mode_t mode) {
         fprintf(stderr, "spanhouse: bad configuration: %s\n", e);
         return 2;
     }
+    return 0;
+}
+
+/* check-config: the pricing and tenant files must parse as the worker will parse them (the
+ * error names file:line). Returns 0 or 2. */
+static int check_tables(const config_t *cfg) {
+    char e[1024];
+    price_table_t *pt = NULL;
+    tenant_table_t *tt = NULL;
+    if (*cfg->pricing && !(pt = price_load(cfg->pricing, e, sizeof(e)))) {
+        fprintf(stderr, "spanhouse: bad configuration: pricing: %s\n", e);
+        return 2;
+    }
+    if (*cfg->tenants && !(tt = tenant_load(cfg->tenants, e, sizeof(e)))) {
+        fprintf(stderr, "spanhouse: bad configuration: tenants: %s\n", e);
+        price_destroy(pt);
+        return 2;
+    }
+    if (pt) printf("pricing: %zu prices from %s\n", price_count(pt), cfg->pricing);
+    if (tt) printf("tenants: %zu rows from %s\n", tenant_count(tt), cfg->tenants);
+    price_destroy(pt);
+    tenant_destroy(tt);
     return 0;
 }
 
@@ -376,6 +400,7 @@ int main(int argc, char **argv) {
     } else if (!strcmp(cmd, "check-config")) {
         /* Validates for `run` unless the options say otherwise (--sink/--chdb-path etc.). */
         rc = load(cfg, argc - 2, argv + 2, CONFIG_MODE_RUN);
+        if (rc == 0) rc = check_tables(cfg);
         if (rc == 0) {
             buf_t b;
             buf_init(&b, 0);

@@ -664,6 +664,33 @@ int wk_flush(worker_t *w, wpart_t *p) {
 
 /* ---- reload */
 
+/* Logs which pricing and tenant files are in force, with the XXH3-64 of their bytes: a fleet
+ * running different versions of a file shows as different checksums across workers. */
+static void log_tables(worker_t *w, const char *event) {
+    const char *paths[2] = {w->cfg->pricing, w->cfg->tenants};
+    char sums[2][17] = {"", ""};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = *paths[i] ? fopen(paths[i], "rb") : NULL;
+        if (!f) continue;
+        XXH3_state_t st;
+        XXH3_64bits_reset(&st);
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) XXH3_64bits_update(&st, chunk, n);
+        fclose(f);
+        snprintf(sums[i], sizeof(sums[i]), "%016llx", (unsigned long long)XXH3_64bits_digest(&st));
+    }
+    log_line_t l;
+    log_begin(w->lg, &l, LOG_INFO, event);
+    log_int(&l, "prices", (int64_t)price_count(w->prices));
+    log_int(&l, "tenants", (int64_t)tenant_count(w->tenants));
+    log_str(&l, "pricing", paths[0]);
+    log_str(&l, "pricing_xxh3", sums[0]);
+    log_str(&l, "tenants_file", paths[1]);
+    log_str(&l, "tenants_xxh3", sums[1]);
+    log_end(&l);
+}
+
 static void reload(worker_t *w) {
     char e[512];
     price_table_t *np = NULL;
@@ -684,12 +711,8 @@ static void reload(worker_t *w) {
     tenant_destroy(w->tenants);
     w->prices = np;
     w->tenants = nt;
-    log_line_t l;
     if (w->m) metrics_counter_add(w->m, "spanhouse_reloads_total", "result=\"ok\"", 1);
-    log_begin(w->lg, &l, LOG_INFO, "tables_reloaded");
-    log_int(&l, "prices", (int64_t)price_count(np));
-    log_int(&l, "tenants", (int64_t)tenant_count(nt));
-    log_end(&l);
+    log_tables(w, "tables_reloaded");
 }
 
 static int flush_all(worker_t *w) {
@@ -871,6 +894,7 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     }
     if (*cfg->pricing && !(w->prices = price_load(cfg->pricing, errstr, errstr_size))) goto err;
     if (*cfg->tenants && !(w->tenants = tenant_load(cfg->tenants, errstr, errstr_size))) goto err;
+    if (*cfg->pricing || *cfg->tenants) log_tables(w, "tables_loaded");
     sink_backoff_init(&w->backoff, 100, 10000,
                       (uint64_t)getpid() * 2654435761u + (uint64_t)wk_now_ms());
     w->inline_snd.w = w;

@@ -72,6 +72,20 @@ if [ -x build/spanhouse ] && build/spanhouse help-config >/dev/null 2>&1; then
     echo "spanhouse check-config rejects ops/spanhouse.example.ini:"; cat "$tmp/ci.out"; exit 1
   fi
   echo "check-config: compose environment and example INI accepted"
+  # A pricing or tenant file that the worker would refuse makes check-config fail (exit 2) and
+  # name file:line (before, it printed "configuration ok" and the worker died at start).
+  { grep -v '^#' schema/pricing.csv | grep -v '^$' | head -n 1; echo 'openai,gpt-x,2024-01-01,abc,1,,,,,,'; } >"$tmp/bad-pricing.csv"
+  { grep -v '^#' schema/tenants.csv | grep -v '^$' | head -n 1; echo 'api_key,k1,acme,search,cc,enterprise,lots,'; } >"$tmp/bad-tenants.csv"
+  for f in pricing tenants; do
+    set +e
+    env -i PATH="$PATH" build/spanhouse check-config --config ops/spanhouse.example.ini --pricing "" --tenants "" \
+      "--$f" "$tmp/bad-$f.csv" >"$tmp/bad.out" 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 2 ] || { echo "check-config exit $rc on a broken $f file: $(cat "$tmp/bad.out")"; exit 1; }
+    grep -q "bad configuration: $f: $tmp/bad-$f.csv:2" "$tmp/bad.out" || { echo "no file:line for the broken $f file: $(cat "$tmp/bad.out")"; exit 1; }
+  done
+  echo "check-config: broken pricing and tenant files refused with file:line"
 else
   echo "worker not built yet: skipped"
 fi

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
+make --no-print-directory -s build/tests/tools/xxh3sum build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 WPID=
 trap 'worker_stop; mock_stop; chserver_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "${W:-/nonexistent}/worker.log" ] && tail -n 20 "$W/worker.log" >&2; exit 1; }
@@ -87,6 +87,9 @@ mv "$W/tenants.csv.tmp" "$W/tenants.csv"
 kill -HUP "$WPID"
 wait_log "event=tables_reloaded" 1
 grep "event=tables_reloaded" "$W/worker.log" | grep -q "prices=1 tenants=1" || fail "reload counts: $(grep tables_reloaded "$W/worker.log")"
+# Which file versions are in force, by checksum (a fleet on mixed versions shows it).
+want_sum=$(build/tests/tools/xxh3sum < "$W/pricing.csv")
+grep "event=tables_reloaded" "$W/worker.log" | grep -q "pricing_xxh3=$want_sum" || fail "reload checksum: want $want_sum: $(grep tables_reloaded "$W/worker.log")"
 read -r BIN BOUT < <(phase_gen b "$W/b.tsv")
 [ "$(mock_cmd "produce spans $W/b.tsv")" = "produced $N failed 0" ] || fail "produce b"
 wait_rows b "$N"
