@@ -8,6 +8,25 @@
 
 /* ---- one message */
 
+/* Dead-letters the record at off of p, with its original bytes, as kind k: reason rc, field
+ * (NULL = none), detail (NULL or "" = rc's own message). */
+static int reject(worker_t *w, wpart_t *p, wtable_t k, int rc, const char *field,
+                  const char *detail, const char *topic, int64_t off, const void *key,
+                  size_t key_len, const char *payload, size_t len) {
+    dlq_letter_t lt = {.reason = err_name(rc),
+                       .field = field ? field : "",
+                       .detail = detail && *detail ? detail : err2str(rc),
+                       .topic = topic,
+                       .partition = p->partition,
+                       .offset = off,
+                       .key = key,
+                       .key_len = key_len,
+                       .payload = payload,
+                       .len = len,
+                       .payload_format = "original"};
+    return wk_dead_letter(w, p, &p->b, k, &lt);
+}
+
 static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
                        const void *key, size_t key_len, const char *payload, size_t len,
                        int64_t now);
@@ -26,18 +45,7 @@ static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off,
     else
         field = ei.field;
     if (rc != ERR_OK) {
-        dlq_letter_t lt = {.reason = err_name(rc),
-                           .field = field ? field : "",
-                           .detail = ei.detail[0] ? ei.detail : err2str(rc),
-                           .topic = topic,
-                           .partition = p->partition,
-                           .offset = off,
-                           .key = key,
-                           .key_len = key_len,
-                           .payload = payload,
-                           .len = len,
-                           .payload_format = "original"};
-        return wk_dead_letter(w, p, &p->b, WT_SPAN, &lt);
+        return reject(w, p, WT_SPAN, rc, field, ei.detail, topic, off, key, key_len, payload, len);
     }
     return encode_span(w, p, s, topic, off, key, key_len, payload, len, now);
 }
@@ -186,18 +194,7 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
                  (unsigned long long)c.index, err2str(rc), c.field ? " in " : "",
                  c.field ? c.field : "");
     }
-    dlq_letter_t lt = {.reason = err_name(rc),
-                       .field = c.field ? c.field : "",
-                       .detail = detail[0] ? detail : err2str(rc),
-                       .topic = topic,
-                       .partition = p->partition,
-                       .offset = off,
-                       .key = key,
-                       .key_len = key_len,
-                       .payload = payload,
-                       .len = len,
-                       .payload_format = "original"};
-    return wk_dead_letter(w, p, &p->b, WT_SPAN, &lt);
+    return reject(w, p, WT_SPAN, rc, c.field, detail, topic, off, key, key_len, payload, len);
 }
 
 /* Encodes one valid eval into partition p's batch for llm_evals, with the record kept beside
@@ -249,18 +246,7 @@ static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, c
         snprintf(detail, sizeof(detail), "%zu evaluation events over the per-record limit%s", over,
                  all_or_nothing ? "; nothing of the record stored"
                                 : "; its spans and first evaluations stored");
-    dlq_letter_t lt = {.reason = err_name(code),
-                       .field = field,
-                       .detail = detail,
-                       .topic = topic,
-                       .partition = p->partition,
-                       .offset = off,
-                       .key = key,
-                       .key_len = key_len,
-                       .payload = payload,
-                       .len = len,
-                       .payload_format = "original"};
-    return wk_dead_letter(w, p, &p->b, WT_EVAL, &lt);
+    return reject(w, p, WT_EVAL, code, field, detail, topic, off, key, key_len, payload, len);
 }
 
 /* OTLP logs export request (topics NAME:otlp_logs_proto / NAME:otlp_logs_json): its
@@ -277,18 +263,7 @@ static int process_otlp_logs(worker_t *w, wpart_t *p, const char *topic, int64_t
                                          &w->evst, detail, sizeof(detail));
     if (rc == ERR_NOMEM) return rc;
     if (rc != ERR_OK) {
-        dlq_letter_t lt = {.reason = err_name(rc),
-                           .field = "",
-                           .detail = detail[0] ? detail : err2str(rc),
-                           .topic = topic,
-                           .partition = p->partition,
-                           .offset = off,
-                           .key = key,
-                           .key_len = key_len,
-                           .payload = payload,
-                           .len = len,
-                           .payload_format = "original"};
-        return wk_dead_letter(w, p, &p->b, WT_EVAL, &lt);
+        return reject(w, p, WT_EVAL, rc, NULL, detail, topic, off, key, key_len, payload, len);
     }
     return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 1);
 }
@@ -301,18 +276,7 @@ static int process_eval(worker_t *w, wpart_t *p, const char *topic, int64_t off,
     int rc = eval_decode(w->edec, payload ? payload : "", payload ? len : 0, e, &field);
     if (rc == ERR_OK) rc = eval_validate(&w->elim, e, now, &field);
     if (rc != ERR_OK) {
-        dlq_letter_t lt = {.reason = err_name(rc),
-                           .field = field ? field : "",
-                           .detail = err2str(rc),
-                           .topic = topic,
-                           .partition = p->partition,
-                           .offset = off,
-                           .key = key,
-                           .key_len = key_len,
-                           .payload = payload,
-                           .len = len,
-                           .payload_format = "original"};
-        return wk_dead_letter(w, p, &p->b, WT_EVAL, &lt);
+        return reject(w, p, WT_EVAL, rc, field, NULL, topic, off, key, key_len, payload, len);
     }
     return encode_eval(p, e, topic, off, key, key_len, payload, len, now);
 }
@@ -325,18 +289,7 @@ static int process_outcome(worker_t *w, wpart_t *p, const char *topic, int64_t o
     int rc = outcome_decode(w->odec, payload ? payload : "", payload ? len : 0, o, &field);
     if (rc == ERR_OK) rc = outcome_validate(&w->elim, o, now, &field);
     if (rc != ERR_OK) {
-        dlq_letter_t lt = {.reason = err_name(rc),
-                           .field = field ? field : "",
-                           .detail = err2str(rc),
-                           .topic = topic,
-                           .partition = p->partition,
-                           .offset = off,
-                           .key = key,
-                           .key_len = key_len,
-                           .payload = payload,
-                           .len = len,
-                           .payload_format = "original"};
-        return wk_dead_letter(w, p, &p->b, WT_OUTCOME, &lt);
+        return reject(w, p, WT_OUTCOME, rc, field, NULL, topic, off, key, key_len, payload, len);
     }
     o->kafka_topic = span_str(topic, strlen(topic));
     o->kafka_partition = p->partition;
@@ -423,18 +376,8 @@ int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const vo
             char d[160];
             snprintf(d, sizeof(d), "its rows do not fit partition-max-bytes (%" PRId64 ")",
                      w->cfg->partition_max_bytes);
-            dlq_letter_t lt = {.reason = err_name(ERR_OVERSIZED),
-                               .field = "",
-                               .detail = d,
-                               .topic = topic,
-                               .partition = p->partition,
-                               .offset = off,
-                               .key = key,
-                               .key_len = key_len,
-                               .payload = payload,
-                               .len = len,
-                               .payload_format = "original"};
-            rc = wk_dead_letter(w, p, &p->b, p->kind, &lt);
+            rc = reject(w, p, p->kind, ERR_OVERSIZED, NULL, d, topic, off, key, key_len, payload,
+                        len);
         }
     }
     if (rc != ERR_OK) return rc;
