@@ -75,9 +75,10 @@ static const opt_t config_opts[] = {
     {"dlq-max-bytes", OPT_SIZE, F(dlq_max_bytes), "900000", 4096, 1 << 30, NULL,
      "largest key + payload of a dead letter; a larger message is sent truncated "
      "(payload_format=truncated, original_size, original_xxh3 headers)"},
-    {"pricing", OPT_STR, F(pricing), NULL, 0, 0, NULL, "model pricing file (reloaded on SIGHUP)"},
+    {"pricing", OPT_STR, F(pricing), NULL, 0, 0, NULL,
+     "model pricing file (reloaded on SIGHUP; schema apply loads it into llm_pricing)"},
     {"tenants", OPT_STR, F(tenants), NULL, 0, 0, NULL,
-     "api key -> tenant file (reloaded on SIGHUP)"},
+     "api key -> tenant file (reloaded on SIGHUP; schema apply loads it into llm_tenants)"},
     {"tenant-policy", OPT_ENUM, F(tenant_policy), "fill", 0, 0, "fill|override",
      "fill: table fills missing tenant fields; override: table wins"},
     {"batch-max-rows", OPT_INT, F(batch_max_rows), "100000", 1, 1048576, NULL,

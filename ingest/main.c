@@ -275,6 +275,35 @@ static int cmd_schema(int argc, char **argv) {
         goto done;
     }
     printf("schema apply: %d statements applied to %s\n", n, cfg->database);
+    /* The reference tables analysts join, from the very files the workers read (one source
+     * of truth), checked by the workers' own parsers first. */
+    if ((rc = check_tables(cfg)) != 0) goto done;
+    rc = 1;
+    static const struct {
+        const char *table, *structure;
+        int tenants;
+    } refs[] = {
+        {"llm_pricing",
+         "provider String, model String, effective_from Date, input_per_1m Decimal(18, 9), output_per_1m "
+         "Decimal(18, 9), cache_read_per_1m Nullable(Decimal(18, 9)), cache_write_per_1m Nullable(Decimal(18, "
+         "9)), reasoning_per_1m Nullable(Decimal(18, 9)), batch_discount Nullable(Decimal(9, 6)), aliases "
+         "String, notes String",
+         0},
+        {"llm_tenants",
+         "match_kind String, match_value String, tenant_id String, team_id String, cost_center String, "
+         "plan_tier String, monthly_budget_usd Decimal(18, 6)",
+         1},
+    };
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        const char *path = refs[i].tenants ? cfg->tenants : cfg->pricing;
+        if (!*path) continue;
+        if (schema_load_csv(schema_exec, sk.sink, path, refs[i].table, refs[i].structure, cfg->database,
+                            e, sizeof(e)) != 0) {
+            fprintf(stderr, "spanhouse: schema apply: %s: %s\n", refs[i].table, e);
+            goto done;
+        }
+        printf("schema apply: %s loaded from %s\n", refs[i].table, path);
+    }
     rc = 0;
 done:
     close_sink(&sk);

@@ -4,6 +4,8 @@
  * is where statements end and which bytes are outside quotes and comments. */
 #include "schema_apply.h"
 
+#include "buf.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,4 +332,62 @@ int schema_apply_ex(schema_exec_fn exec, void *ctx, const char *schema_dir, cons
 int schema_apply(schema_exec_fn exec, void *ctx, const char *schema_dir, const char *views_dir,
                  const char *database, char *errstr, size_t errstr_size) {
     return schema_apply_ex(exec, ctx, schema_dir, views_dir, database, 0, errstr, errstr_size);
+}
+
+int schema_load_csv(schema_exec_fn exec, void *ctx, const char *path, const char *table,
+                    const char *structure, const char *database, char *errstr,
+                    size_t errstr_size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(errstr, errstr_size, "%s: cannot open", path);
+        return -1;
+    }
+    const char *db = database && *database ? database : "spanhouse";
+    /* The column names of the structure ("a Type, b Type(…)…"): the insert's column list. */
+    buf_t cols, sql;
+    buf_init(&cols, 0);
+    buf_init(&sql, 0);
+    for (const char *p = structure; *p;) {
+        while (*p == ' ' || *p == ',') p++;
+        const char *name = p;
+        while (*p && *p != ' ') p++;
+        if (p > name) {
+            if (cols.len) buf_append(&cols, ", ", 2);
+            buf_append(&cols, name, (size_t)(p - name));
+        }
+        int depth = 0;
+        while (*p && (depth || *p != ',')) {
+            depth += (*p == '(') - (*p == ')');
+            p++;
+        }
+    }
+    buf_append(&cols, "", 1);
+    buf_printf(&sql, "INSERT INTO %s.%s (%s) SELECT %s FROM format(CSVWithNames, '%s', '", db, table,
+               (const char *)cols.data, (const char *)cols.data, structure);
+    /* The file minus "#" comment lines and blank lines (ClickHouse's CSV reader skips
+     * neither), as one SQL string literal. */
+    char line[8192];
+    while (fgets(line, sizeof(line), f)) {
+        const char *s = line;
+        while (*s == ' ' || *s == '\t') s++;
+        if (*s == '#' || *s == '\n' || *s == '\r' || !*s) continue;
+        for (const char *c = line; *c; c++) {
+            if (*c == '\'' || *c == '\\') buf_append(&sql, "\\", 1);
+            buf_append(&sql, c, 1);
+        }
+    }
+    fclose(f);
+    buf_printf(&sql, "') SETTINGS input_format_skip_unknown_fields = 1, "
+                     "input_format_csv_empty_as_default = 1");
+    int rc = -1;
+    char trunc[512];
+    snprintf(trunc, sizeof(trunc), "TRUNCATE TABLE %s.%s", db, table);
+    if (buf_error(&sql) || buf_error(&cols))
+        snprintf(errstr, errstr_size, "%s: out of memory", path);
+    else if (exec(ctx, trunc, errstr, errstr_size) == 0 &&
+             exec(ctx, (const char *)sql.data, errstr, errstr_size) == 0)
+        rc = 0;
+    buf_deinit(&cols);
+    buf_deinit(&sql);
+    return rc;
 }

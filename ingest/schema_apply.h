@@ -29,6 +29,15 @@ int schema_apply(schema_exec_fn exec, void *ctx, const char *schema_dir, const c
 int schema_apply_ex(schema_exec_fn exec, void *ctx, const char *schema_dir, const char *views_dir,
                     const char *database, unsigned flags, char *errstr, size_t errstr_size);
 
+/* Replaces the rows of database.table with the CSV file at path (header row with column names,
+ * "#" comment lines and blank lines skipped, unknown columns ignored, empty fields = column
+ * default): TRUNCATE, then one INSERT … SELECT FROM format(CSVWithNames, structure, …) of the
+ * structure's columns ("name Type, …"). Needs a modern server (format() with a structure).
+ * Validate the file with its own parser first: this only moves bytes. 0, or -1 with errstr. */
+int schema_load_csv(schema_exec_fn exec, void *ctx, const char *path, const char *table,
+                    const char *structure, const char *database, char *errstr,
+                    size_t errstr_size);
+
 /* Splits SQL text into statements at top-level ';'. For each non-empty statement (one that
  * has something besides whitespace and comments) calls cb with a malloc'd NUL-terminated
  * copy that cb must free, its 1-based index and the byte offset where it starts. Stops and
