@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "err.h"
@@ -15,11 +16,14 @@ typedef struct rec_def_s {
     int col_is_date;
     const char *mv, *src, *src_col;
     int64_t width;
+    int parent;   /* level it is fed from, -1 = the raw spans */
+    char compare; /* 'R' requests and cost, 'C' rows */
+    int64_t max_age;
 } rec_def_t;
 
 static const rec_def_t rec_defs[REC_N] = {
-#define REC_DEF(id, table, col, is_date, mv, src, src_col, width)                                  \
-    {table, col, is_date, mv, src, src_col, width},
+#define REC_DEF(id, table, col, is_date, mv, src, src_col, width, parent, compare, max_age)        \
+    {table, col, is_date, mv, src, src_col, width, parent, compare, max_age},
     REC_LEVELS(REC_DEF)
 #undef REC_DEF
 };
@@ -68,13 +72,17 @@ static void put_bucket(buf_t *b, const char *col, int is_date, int64_t width) {
 static int check_level(sink_t *sk, const char *db, rec_level_t lv, int64_t from, int64_t to,
                        rec_drift_t **out, size_t *n, size_t *cap, char *e, size_t en) {
     const rec_def_t *d = &rec_defs[lv];
+    int64_t oldest = (int64_t)time(NULL) - d->max_age;
+    if (d->max_age && from < oldest) from = oldest; /* older buckets are gone by design */
     int64_t lo = (from + d->width - 1) / d->width * d->width, hi = to / d->width * d->width;
     if (hi <= lo) return ERR_OK;
     buf_t b;
     buf_init(&b, 0);
     buf_printf(&b, "SELECT b, e.n, e.c, s.n, s.c, s.n > e.n FROM (SELECT toUnixTimestamp(");
     put_bucket(&b, d->src_col, 0, d->width);
-    if (lv == REC_KPI_1M) /* the raw rows: what the 1-minute view computes from them */
+    if (d->compare == 'C')
+        buf_printf(&b, ") AS b, count() AS n, toDecimal128(0, 9) AS c");
+    else if (d->parent < 0) /* the raw rows: what the 1-minute view computes from them */
         buf_printf(&b, ") AS b, count() AS n, sum(toDecimal128(cost_usd, 9)) AS c");
     else
         buf_printf(&b, ") AS b, sum(requests) AS n, sum(cost_usd) AS c");
@@ -82,8 +90,11 @@ static int check_level(sink_t *sk, const char *db, rec_level_t lv, int64_t from,
     put_range(&b, d->src_col, 0, lo, hi);
     buf_printf(&b, " GROUP BY b) AS e FULL OUTER JOIN (SELECT toUnixTimestamp(");
     put_bucket(&b, d->col, d->col_is_date, d->width);
-    buf_printf(&b, ") AS b, sum(requests) AS n, sum(cost_usd) AS c FROM %s.%s WHERE ", db,
-               d->table);
+    buf_printf(&b,
+               d->compare == 'C'
+                   ? ") AS b, count() AS n, toDecimal128(0, 9) AS c FROM %s.%s WHERE "
+                   : ") AS b, sum(requests) AS n, sum(cost_usd) AS c FROM %s.%s WHERE ",
+               db, d->table);
     put_range(&b, d->col, d->col_is_date, lo, hi);
     buf_printf(&b, " GROUP BY b) AS s USING (b) WHERE e.n != s.n OR e.c != s.c ORDER BY b "
                    "FORMAT TabSeparated");
@@ -232,6 +243,13 @@ static int insert_from_source(sink_t *sk, const char *db, const rec_def_t *d, in
     return rc;
 }
 
+/* Whether level j is fed, directly or through others, from level i. */
+static int fed_from(int j, int i) {
+    for (int p = rec_defs[j].parent; p >= 0; p = rec_defs[p].parent)
+        if (p == i) return 1;
+    return 0;
+}
+
 int rec_repair(sink_t *sk, const char *database, const rec_drift_t *dr, char *errstr,
                size_t errstr_size) {
     if (dr->level >= REC_N || dr->exceeds) {
@@ -242,8 +260,10 @@ int rec_repair(sink_t *sk, const char *database, const rec_drift_t *dr, char *er
     const rec_def_t *d = &rec_defs[dr->level];
     int64_t lo = dr->bucket, hi = lo + d->width;
     int rc = ERR_OK;
-    /* Out with the bucket, here and downstream (a coarser level: its enclosing bucket). */
-    for (int j = dr->level; j < REC_N && rc == ERR_OK; j++) {
+    /* Out with the bucket, here and in every level fed from it (a coarser one: its enclosing
+     * bucket). */
+    for (int j = 0; j < REC_N && rc == ERR_OK; j++) {
+        if (j != (int)dr->level && !fed_from(j, (int)dr->level)) continue;
         const rec_def_t *dj = &rec_defs[j];
         int64_t jlo = lo - lo % dj->width;
         rc = delete_range(sk, database, dj, jlo, dj->width > d->width ? jlo + dj->width : hi,
@@ -251,12 +271,14 @@ int rec_repair(sink_t *sk, const char *database, const rec_drift_t *dr, char *er
     }
     /* In again from the source; the views downstream fire for [lo, hi). */
     if (rc == ERR_OK) rc = insert_from_source(sk, database, d, lo, hi, 0, 0, errstr, errstr_size);
-    /* A coarser last level lost the rest of its bucket with the delete: add it back. */
-    const rec_def_t *last = &rec_defs[REC_N - 1];
-    if (rc == ERR_OK && dr->level != REC_N - 1 && last->width > d->width) {
-        int64_t dlo = lo - lo % last->width;
-        rc = insert_from_source(sk, database, last, dlo, dlo + last->width, lo, hi, errstr,
-                                errstr_size);
+    /* A coarser level downstream lost the rest of its bucket with the delete: add it back from
+     * its own source (such a level feeds nothing further). */
+    for (int j = 0; j < REC_N && rc == ERR_OK; j++) {
+        const rec_def_t *dj = &rec_defs[j];
+        if (!fed_from(j, (int)dr->level) || dj->width <= d->width) continue;
+        int64_t jlo = lo - lo % dj->width;
+        rc =
+            insert_from_source(sk, database, dj, jlo, jlo + dj->width, lo, hi, errstr, errstr_size);
     }
     return rc;
 }

@@ -1,5 +1,6 @@
-/* reconcile: checks that the KPI rollups (llm_kpi_1m -> 1h -> 1d) hold exactly what the rows
- * they are built from hold, and rebuilds the buckets that do not.
+/* reconcile: checks that the KPI rollups (llm_kpi_1m -> 1h -> 1d) and the quality views' span
+ * index hold exactly what the rows they are built from hold, and rebuilds the buckets that do
+ * not.
  *
  * Why it exists: ClickHouse writes an insert's part and its materialized views' parts one
  * after the other, not atomically. A server killed (or an insert cancelled) between them
@@ -20,14 +21,20 @@
 
 #include "sink.h"
 
-/* The rollup chain, closest to the raw rows first: level, its table, its bucket column and
+/* The derived tables checked against their sources: level, its table, its bucket column and
  * whether that is a Date (else a DateTime), the materialized view that feeds it, the view's
- * source table and time column, and the width of a checked bucket in seconds. A level may be
- * coarser than the one before it only if it is the last. */
+ * source table and time column, the width of a checked bucket in seconds, the level it is fed
+ * from (-1: the raw spans), what is compared ('R': requests and cost, 'C': rows), and how far
+ * back it is kept (seconds; 0 = at least as long as its source). A level coarser than its
+ * parent must not feed another. */
 #define REC_LEVELS(X)                                                                              \
-    X(REC_KPI_1M, "llm_kpi_1m", "minute", 0, "llm_kpi_1m_mv", "llm_spans", "timestamp", 3600)      \
-    X(REC_KPI_1H, "llm_kpi_1h", "hour", 0, "llm_kpi_1h_mv", "llm_kpi_1m", "minute", 3600)          \
-    X(REC_KPI_1D, "llm_kpi_1d", "day", 1, "llm_kpi_1d_mv", "llm_kpi_1h", "hour", 86400)
+    X(REC_KPI_1M, "llm_kpi_1m", "minute", 0, "llm_kpi_1m_mv", "llm_spans", "timestamp", 3600, -1,  \
+      'R', 0)                                                                                      \
+    X(REC_KPI_1H, "llm_kpi_1h", "hour", 0, "llm_kpi_1h_mv", "llm_kpi_1m", "minute", 3600, 0, 'R',  \
+      0)                                                                                           \
+    X(REC_KPI_1D, "llm_kpi_1d", "day", 1, "llm_kpi_1d_mv", "llm_kpi_1h", "hour", 86400, 1, 'R', 0) \
+    X(REC_SPAN_INDEX, "llm_span_index", "timestamp", 0, "llm_span_index_mv", "llm_spans",          \
+      "timestamp", 3600, -1, 'C', 7 * 86400)
 
 typedef enum {
 #define REC_ENUM(id, ...) id,
