@@ -676,7 +676,8 @@ static void log_tables(worker_t *w, const char *event) {
         XXH3_64bits_reset(&st);
         char chunk[8192];
         size_t n;
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) XXH3_64bits_update(&st, chunk, n);
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            XXH3_64bits_update(&st, chunk, n);
         fclose(f);
         snprintf(sums[i], sizeof(sums[i]), "%016llx", (unsigned long long)XXH3_64bits_digest(&st));
     }
@@ -753,6 +754,19 @@ static void publish(worker_t *w) {
             metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"other\"",
                                 a->events_other - b->events_other);
         w->pub_evst = w->evst;
+    }
+    for (int i = 0; i <= WORKER_MAX_UNPRICED; i++) { /* the used slots and "_other" */
+        wunpriced_t *u = &w->unpriced[i];
+        if (i >= w->n_unpriced && i < WORKER_MAX_UNPRICED) continue;
+        const char *lab = u->labels ? u->labels : "provider=\"_other\",model=\"_other\"";
+        if (u->spans != u->pub_spans)
+            metrics_counter_add(w->m, "spanhouse_unpriced_spans_total", lab,
+                                u->spans - u->pub_spans);
+        if (u->tokens != u->pub_tokens)
+            metrics_counter_add(w->m, "spanhouse_unpriced_tokens_total", lab,
+                                u->tokens - u->pub_tokens);
+        u->pub_spans = u->spans;
+        u->pub_tokens = u->tokens;
     }
 }
 
@@ -976,7 +990,11 @@ void worker_destroy(worker_t *w) {
     outcome_dec_destroy(w->odec);
     price_destroy(w->prices);
     tenant_destroy(w->tenants);
-    for (int i = 0; i < w->n_unpriced; i++) free(w->unpriced[i]);
+    for (int i = 0; i < w->n_unpriced; i++) {
+        free(w->unpriced[i].provider);
+        free(w->unpriced[i].model);
+        free(w->unpriced[i].labels);
+    }
     free(w);
 }
 

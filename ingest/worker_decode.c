@@ -62,33 +62,61 @@ static void put_label(buf_t *b, span_str_t v) {
     }
 }
 
-/* A span no price matched is stored at $0 (or at its producer's cost): count it, and its
- * tokens, by provider and model, so a model missing from the pricing file is a number on a
- * dashboard and an alert, not silent free spend. */
-static void count_unpriced(worker_t *w, const span_t *s) {
-    static const char other[] = "provider=\"_other\",model=\"_other\"";
-    if (!w->m) return;
+/* The label set of a provider/model, escaped; NULL on out of memory. */
+static char *unpriced_labels(span_str_t provider, span_str_t model) {
     buf_t b;
     buf_init(&b, 1200);
     buf_put(&b, "provider=\"", 10);
-    put_label(&b, s->provider);
+    put_label(&b, provider);
     buf_put(&b, "\",model=\"", 9);
-    put_label(&b, s->model);
+    put_label(&b, model);
     buf_put(&b, "\"", 2); /* with its NUL */
-    const char *labels = buf_error(&b) ? other : (const char *)b.data;
-    int known = labels == other;
-    for (int i = 0; i < w->n_unpriced && !known; i++)
-        known = !strcmp(w->unpriced[i], labels);
-    if (!known) {
-        if (w->n_unpriced < WORKER_MAX_UNPRICED && (w->unpriced[w->n_unpriced] = strdup(labels)))
-            w->n_unpriced++;
-        else
-            labels = other;
+    if (buf_error(&b)) {
+        buf_deinit(&b);
+        return NULL;
     }
-    metrics_counter_add(w->m, "spanhouse_unpriced_spans_total", labels, 1);
-    metrics_counter_add(w->m, "spanhouse_unpriced_tokens_total", labels,
-                        (uint64_t)s->input_tokens + s->output_tokens);
-    buf_deinit(&b);
+    return (char *)b.data; /* the buffer's bytes, handed over */
+}
+
+static int span_str_is(span_str_t s, const char *c) {
+    return c && strlen(c) == s.n && !memcmp(s.p, c, s.n);
+}
+
+/* A span no price matched is stored at $0 (or at its producer's cost): count it, and its
+ * tokens, by provider and model, so a model missing from the pricing file is a number on a
+ * dashboard and an alert, not silent free spend. Runs per span: a compare with the last
+ * provider/model seen, then a short scan; /metrics gets the sums in publish(). */
+static void count_unpriced(worker_t *w, const span_t *s) {
+    if (!w->m) return;
+    wunpriced_t *u = &w->unpriced[w->last_unpriced];
+    if (!(w->n_unpriced && span_str_is(s->provider, u->provider) &&
+          span_str_is(s->model, u->model))) {
+        int i = 0;
+        while (i < w->n_unpriced && !(span_str_is(s->provider, w->unpriced[i].provider) &&
+                                      span_str_is(s->model, w->unpriced[i].model)))
+            i++;
+        if (i == w->n_unpriced && i < WORKER_MAX_UNPRICED) {
+            u = &w->unpriced[i];
+            u->provider = strndup(s->provider.p ? s->provider.p : "", s->provider.n);
+            u->model = strndup(s->model.p ? s->model.p : "", s->model.n);
+            u->labels = unpriced_labels(s->provider, s->model);
+            if (u->provider && u->model && u->labels)
+                w->n_unpriced++;
+            else {
+                free(u->provider);
+                free(u->model);
+                free(u->labels);
+                memset(u, 0, sizeof(*u));
+                i = WORKER_MAX_UNPRICED;
+            }
+        } else if (i == w->n_unpriced) {
+            i = WORKER_MAX_UNPRICED; /* full: "_other" */
+        }
+        w->last_unpriced = i;
+        u = &w->unpriced[i];
+    }
+    u->spans++;
+    u->tokens += (uint64_t)s->input_tokens + s->output_tokens;
 }
 
 /* Enriches one span and encodes it into partition p's open batch, with the original message

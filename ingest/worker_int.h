@@ -165,6 +165,13 @@ typedef struct wpool_s {
     int n_spare;
 } wpool_t;
 
+/* One provider/model label set of spanhouse_unpriced_*_total (strings owned). */
+typedef struct wunpriced_s {
+    char *provider, *model; /* as the spans carry them */
+    char *labels;           /* escaped for /metrics */
+    uint64_t spans, tokens, pub_spans, pub_tokens;
+} wunpriced_t;
+
 struct worker_s {
     const config_t *cfg;
     worker_mode_t mode;
@@ -207,10 +214,11 @@ struct worker_s {
     int crash_after, crash_count;                    /* test hook, see job_done() */
     _Atomic int64_t stop_ms; /* when a stop was first seen (0 = not yet); any thread */
     int64_t lag_ms;          /* when the lag gauges were last set on the timer */
-    /* Label sets of spanhouse_unpriced_*_total seen so far (owned), capped: a producer sending
-     * endless model names must not grow /metrics without bound. */
-    char *unpriced[WORKER_MAX_UNPRICED];
-    int n_unpriced;
+    /* Spans no price matched, by provider and model, counted here on the hot path and published
+     * with the other counters (publish()); capped: a producer sending endless model names must
+     * not grow /metrics without bound (the last slot, "_other", takes the rest). */
+    wunpriced_t unpriced[WORKER_MAX_UNPRICED + 1];
+    int n_unpriced, last_unpriced;
 };
 
 /* A mark to take back what one record added (an OTLP record is all-or-nothing). */
