@@ -27,20 +27,8 @@ cd "$(dirname "$0")/.."
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
-WPID=
-# WPID is /usr/bin/time (or perf); signal the spanhouse process under it, so time still
-# reports its rusage.
-stop_worker() {
-  [ -n "$WPID" ] || return 0
-  local p=$WPID
-  while [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" != spanhouse ]; do p=$(pgrep -P "$p" | head -n 1); done
-  [ -z "$p" ] || kill -TERM "$p" 2>/dev/null || true
-  local i
-  for i in $(seq 1 300); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true
-  WPID=
-}
-trap 'stop_worker; mock_stop; chserver_cleanup' EXIT
+WPID= # /usr/bin/time over the worker: worker_stop (lib/worker.sh) signals the worker under it
+trap 'worker_stop 30; mock_stop; chserver_cleanup' EXIT
 N=${BENCH_SPANS:-1000000}
 MODE=${BENCH_MODE:-prefill}
 PARTS=${BENCH_PARTITIONS:-16}
@@ -55,7 +43,7 @@ CONC=${BENCH_CONCURRENCY:-2}
 ROWS=${BENCH_BATCH_ROWS:-100000}
 
 chserver_start >/dev/null
-trap 'stop_worker; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
+trap 'worker_stop 30; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start "spans:$PARTS" dlq:1
@@ -110,7 +98,7 @@ if [ "$MODE" = live ]; then
   [ "$ans" = "produced $N failed 0" ] || { echo "produce: $ans" >&2; exit 1; }
   p1=$(awk -v p="$p0" -v r="$RATE" -v n="$N" 'BEGIN { printf "%.3f", p + n / r }') # paced end
   ch1=$(cpu_ticks "$CH_PID"); mk1=$(cpu_ticks "$MOCK_PID")
-  stop_worker
+  worker_stop 30
   ta=$p0; td=$done_at
 else
   wait "$WPID" || { echo "worker exit $?" >&2; tail -n 5 "$W/worker.log" >&2; exit 1; }

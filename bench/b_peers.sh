@@ -21,18 +21,8 @@ make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/t
 N=${BENCH_SPANS:-1000000}
 SHAPES=${BENCH_SHAPES:-16:lz4 64:lz4 256:lz4 64:none 256:none}
 TMO=${BENCH_TIMEOUT_S:-240}
-WPID=
-# WPID is /usr/bin/time: signal the spanhouse process under it, so time still reports its rusage.
-stop_worker() {
-  [ -n "$WPID" ] || return 0
-  local p=$WPID i
-  while [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" != spanhouse ]; do p=$(pgrep -P "$p" | head -n 1); done
-  [ -z "$p" ] || kill -TERM "$p" 2>/dev/null || true
-  for i in $(seq 1 300); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true
-  WPID=
-}
-stop_all() { stop_worker; mock_stop; }
+WPID= # /usr/bin/time over the worker: worker_stop (lib/worker.sh) signals the worker under it
+stop_all() { worker_stop 30; mock_stop; }
 chserver_start >/dev/null
 trap 'stop_all; chserver_cleanup' EXIT
 W=$CH_DIR/work; mkdir -p "$W"
@@ -87,7 +77,7 @@ for shape in $SHAPES; do
   t1=$(wait_rows "SELECT count() FROM spanhouse.llm_spans")
   c1=$(cpu_ticks "$CH_PID")
   ins=$(curl -s -m 2 "http://127.0.0.1:$MPORT/metrics" | awk '/^spanhouse_batch_rows_count/ { s += $2 } END { print s + 0 }')
-  stop_worker
+  worker_stop 30
   read -r U S MAXKB < <(tail -n 1 "$W/rusage")
   sh_rate=n/a; sh_cpu=n/a; w_cpu=n/a; rpi=n/a
   if [ -n "$t1" ]; then

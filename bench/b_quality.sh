@@ -17,10 +17,6 @@ make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql >/dev/nul
 SQL=build/tests/tools/chdbsql
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bquality.XXXXXX")
 trap 'rm -rf "$D"' EXIT
-if [ -z "${SPANHOUSE_CHDB_LIB:-}" ]; then
-  SPANHOUSE_CHDB_LIB=$(find .deps/chdb -name libchdb.so -print -quit 2>/dev/null || true)
-  export SPANHOUSE_CHDB_LIB
-fi
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 cpu() { # cpu SQL…: CPU seconds of running SQL in $DB, less an empty query
   /usr/bin/time -f '%U %S' -o "$D/t1" $SQL "$DB" "$@" > /dev/null

@@ -24,10 +24,6 @@ make --no-print-directory -s build/spanhouse build/bench/loadgen build/tests/too
 SQL=build/tests/tools/chdbsql
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bschema.XXXXXX")
 trap 'rm -rf "$D"' EXIT
-if [ -z "${SPANHOUSE_CHDB_LIB:-}" ]; then
-  SPANHOUSE_CHDB_LIB=$(find .deps/chdb -name libchdb.so -print -quit 2>/dev/null || true)
-  export SPANHOUSE_CHDB_LIB
-fi
 timeout 300 build/bench/loadgen --stdout --count "$N" --spacing-ms 2 > "$D/spans.jsonl" 2>/dev/null
 
 QUALITY_SPAN_MVS="llm_span_index_mv llm_quality_1m_spans_evals_mv llm_quality_1m_spans_outcomes_mv"

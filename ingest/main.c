@@ -365,12 +365,12 @@ static int cmd_reconcile(int argc, char **argv) {
         goto done;
     }
     rc = 1;
-    if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK || rec_check(sk.sink, *cfg->database ? cfg->database : "spanhouse",
-                                                                   from / 1000, to / 1000, &d, &n, e, sizeof(e)) != ERR_OK) {
+    const char *db = *cfg->database ? cfg->database : "spanhouse";
+    if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK ||
+        rec_check(sk.sink, db, from / 1000, to / 1000, &d, &n, e, sizeof(e)) != ERR_OK) {
         log_msg(&lg, LOG_ERROR, "reconcile_failed", e);
         goto done;
     }
-    const char *db = *cfg->database ? cfg->database : "spanhouse";
     size_t found = log_drift(&lg, "rollup_drift", d, n), left = found;
     if (found && cfg->repair) {
         for (size_t i = 0; i < n; i++)

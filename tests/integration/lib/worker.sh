@@ -59,11 +59,15 @@ mock_stop() {
   [ -z "$MOCK_DIR" ] || rm -rf "$MOCK_DIR"
 }
 
+# worker_stop [SECONDS]: SIGTERM the worker WPID names (or the spanhouse process under it when
+# WPID is a wrapper such as /usr/bin/time, which then still reports its rusage), wait up to
+# SECONDS (default 10) for WPID to end, then SIGKILL.
 worker_stop() {
   [ -n "${WPID:-}" ] || return 0
-  kill -TERM "$WPID" 2>/dev/null || true
-  local i
-  for i in $(seq 1 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
+  local p=$WPID i
+  while [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" != spanhouse ]; do p=$(pgrep -P "$p" | head -n 1); done
+  kill -TERM "${p:-$WPID}" 2>/dev/null || true
+  for i in $(seq 1 $(( ${1:-10} * 10 ))); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true
   WPID=
 }
