@@ -42,7 +42,7 @@ wait_rows() { # wait_rows SQL: polls until SQL says N; prints the time it did, o
 }
 FIELDS="timestamp UInt64, trace_id String, span_id String, provider String, model String, operation String, tenant_id String, feature String, input_tokens UInt32, output_tokens UInt32, cost_usd Float64, latency_ms UInt32, status String"
 
-printf '%-10s %14s %14s %8s %9s %12s %14s %14s %14s\n' "shape" "kafka engine" "spanhouse" "ratio" "inserts" "rows/insert" "worker us/sp" "server us/sp" "engine us/sp"
+printf '%-10s %14s %14s %8s %9s %9s %12s %14s %14s %14s\n' "shape" "kafka engine" "spanhouse" "ratio" "batches" "inserts" "rows/insert" "worker us/sp" "server us/sp" "engine us/sp"
 for shape in $SHAPES; do
   P=${shape%%:*}; PC=${shape##*:}
   MOCK_ARGS="--compression $PC" mock_start "ka:$P" "wk:$P" dlq:1
@@ -76,7 +76,9 @@ for shape in $SHAPES; do
   echo "produce wk $W/spans.tsv" >&7
   t1=$(wait_rows "SELECT count() FROM spanhouse.llm_spans")
   c1=$(cpu_ticks "$CH_PID")
-  ins=$(curl -s -m 2 "http://127.0.0.1:$MPORT/metrics" | awk '/^spanhouse_batch_rows_count/ { s += $2 } END { print s + 0 }')
+  curl -s -m 2 "http://127.0.0.1:$MPORT/metrics" > "$W/metrics" || true
+  ins=$(awk '/^spanhouse_insert_rows_count/ { s += $2 } END { print s + 0 }' "$W/metrics")
+  nb=$(awk '/^spanhouse_batch_rows_count/ { s += $2 } END { print s + 0 }' "$W/metrics")
   worker_stop 30
   read -r U S MAXKB < <(tail -n 1 "$W/rusage")
   sh_rate=n/a; sh_cpu=n/a; w_cpu=n/a; rpi=n/a
@@ -88,7 +90,7 @@ for shape in $SHAPES; do
   fi
   ratio=$(awk -v a="$sh_rate" -v b="$ke_rate" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
   mock_stop
-  printf '%-10s %14s %14s %8s %9s %12s %14s %14s %14s\n' "$shape" "$ke_rate" "$sh_rate" "$ratio" "$ins" "$rpi" "$w_cpu" "$sh_cpu" "$ke_cpu"
-  echo "BENCH peers shape=$shape kafka_engine=$ke_rate spanhouse=$sh_rate ratio=$ratio inserts=$ins rows_per_insert=$rpi worker_cpu_us=$w_cpu server_cpu_us=$sh_cpu engine_server_cpu_us=$ke_cpu worker_max_rss_mib=$(awk -v k="$MAXKB" 'BEGIN { printf "%.0f", k / 1024 }')"
+  printf '%-10s %14s %14s %8s %9s %9s %12s %14s %14s %14s\n' "$shape" "$ke_rate" "$sh_rate" "$ratio" "$nb" "$ins" "$rpi" "$w_cpu" "$sh_cpu" "$ke_cpu"
+  echo "BENCH peers shape=$shape kafka_engine=$ke_rate spanhouse=$sh_rate ratio=$ratio batches=$nb inserts=$ins rows_per_insert=$rpi worker_cpu_us=$w_cpu server_cpu_us=$sh_cpu engine_server_cpu_us=$ke_cpu worker_max_rss_mib=$(awk -v k="$MAXKB" 'BEGIN { printf "%.0f", k / 1024 }')"
 done
 echo "(spans/s from the first produce until all $GOOD rows are visible; ratio = spanhouse / Kafka engine; budget >= 2.00)"

@@ -1,6 +1,7 @@
 /* batch: per-partition batch cuts, pending work and the committable prefix.
  *
- * The metadata parser is a few lines of strtoll: the format is ours ("sh1:a-b,c-d") and a
+ * The metadata parser is a few lines of strtoll: the format is ours ("sh1:a-b,c-d", or
+ * "sh2:<wait_ms>:a-b,c-d" when a next owner must wait before re-sending) and a
  * library would add nothing. Everything here is deterministic given the same offsets and
  * the same restored cuts, which is what gives a re-sent range the same dedup token. */
 #include "batch.h"
@@ -18,12 +19,21 @@ void batch_part_init(batch_part_t *p, int64_t start) {
 
 int batch_part_restore(batch_part_t *p, int64_t committed, const char *meta, size_t meta_len) {
     p->n_planned = 0;
-    if (!meta || meta_len < 4 || memcmp(meta, "sh1:", 4)) return -1;
+    p->planned_wait_ms = 0;
+    if (!meta || meta_len < 4 || (memcmp(meta, "sh1:", 4) && memcmp(meta, "sh2:", 4))) return -1;
     char tmp[BATCH_META_MAX + 1];
     if (meta_len > BATCH_META_MAX) return -1;
     memcpy(tmp, meta, meta_len);
     tmp[meta_len] = 0;
     const char *s = tmp + 4;
+    int64_t wait = 0;
+    if (tmp[2] == '2') {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (end == s || *end != ':' || v < 0 || v > 86400000) return -1;
+        wait = v;
+        s = end + 1;
+    }
     int64_t prev_last = -1;
     batch_range_t got[BATCH_MAX_PLANNED];
     int n = 0;
@@ -45,6 +55,7 @@ int batch_part_restore(batch_part_t *p, int64_t committed, const char *meta, siz
     }
     memcpy(p->planned, got, sizeof(got[0]) * (size_t)n);
     p->n_planned = n;
+    p->planned_wait_ms = n ? wait : 0;
     return n;
 }
 
@@ -166,7 +177,9 @@ int batch_part_idle(const batch_part_t *p) {
 
 int batch_part_metadata(const batch_part_t *p, char *out, size_t n) {
     size_t len = 0;
-    int w = snprintf(out, n, "sh1:");
+    int64_t wait = p->fence_wait_ms;
+    if (p->n_planned && p->planned_wait_ms > wait) wait = p->planned_wait_ms;
+    int w = wait > 0 ? snprintf(out, n, "sh2:%" PRId64 ":", wait) : snprintf(out, n, "sh1:");
     if (w < 0 || (size_t)w >= n) return -1;
     len = (size_t)w;
     int first = 1;

@@ -33,6 +33,13 @@ typedef struct batch_part_s {
     int n_segs;
     batch_range_t planned[BATCH_MAX_PLANNED]; /* cuts a previous owner announced */
     int n_planned;
+    /* Fencing of multi-partition inserts (see docs/design.md, "Inserts of many partitions"):
+     * fence_wait_ms is what this owner announces: how long after taking the partition over a
+     * next owner must wait before it looks up or re-sends an announced range, because one of
+     * our inserts of it may still land until then (0: no wait, "sh1" metadata). planned_wait_ms
+     * is what the previous owner announced for the planned ranges (0 for "sh1"). */
+    int64_t fence_wait_ms;
+    int64_t planned_wait_ms;
 } batch_part_t;
 
 /* What batch_part_place() asks of the caller. */
@@ -44,7 +51,8 @@ enum {
 
 /* Starts tracking from position start (the committed offset, or the first offset read). */
 void batch_part_init(batch_part_t *p, int64_t start);
-/* Reads the cuts a previous owner left in the commit metadata of position committed.
+/* Reads the cuts a previous owner left in the commit metadata of position committed
+ * ("sh1:a-b,c-d", or "sh2:<wait_ms>:a-b,c-d" which also sets planned_wait_ms).
  * Ranges entirely below committed are ignored. Unparseable or foreign metadata is ignored
  * (returns -1); returns the number of planned ranges kept otherwise. meta may be NULL. */
 int batch_part_restore(batch_part_t *p, int64_t committed, const char *meta, size_t meta_len);
@@ -77,7 +85,9 @@ int batch_part_inflight(const batch_part_t *p);
 /* True when nothing is pending (no open or in-flight batch). */
 int batch_part_idle(const batch_part_t *p);
 /* Writes the commit metadata naming the sealed, uncommitted ranges: "sh1:100-199,200-299" ("sh1:"
- * alone when none). Returns the length, or -1 if it would not fit in n bytes. */
+ * alone when none), or "sh2:<wait_ms>:100-199,200-299" when a next owner must wait (the larger
+ * of fence_wait_ms and, while planned ranges remain, planned_wait_ms). Returns the length, or
+ * -1 if it would not fit in n bytes. */
 int batch_part_metadata(const batch_part_t *p, char *out, size_t n);
 
 /* The dedup token of a range: "<topic>-<partition>-<first>-<last>-x<content>", content in 16

@@ -96,6 +96,17 @@ static const opt_t config_opts[] = {
      "give up on a retryable insert error after this long (exit 1, nothing committed)"},
     {"insert-concurrency", OPT_INT, F(insert_concurrency), "2", 1, 64, NULL,
      "inserts in flight at once (sender threads, one connection each); sink=chdb always uses 1"},
+    {"insert-min-rows", OPT_INT, F(insert_min_rows), "50000", 1, 1000000, NULL,
+     "one insert carries the sealed batches of many partitions: it starts once they hold this many "
+     "rows (or insert-max-wait passed, or the worker waits for them)"},
+    {"insert-max-batches", OPT_INT, F(insert_max_batches), "1024", 1, 1024, NULL,
+     "most partition batches one insert carries (1: one insert per batch)"},
+    {"insert-max-wait", OPT_DUR, F(insert_max_wait_ms), "1s", 0, 600000, NULL,
+     "longest a sealed batch waits for others to share its insert"},
+    {"fence-window", OPT_DUR, F(fence_window_ms), "10s", 100, 3600000, NULL,
+     "HTTP: an insert attempt starts only this long after a commit proved the partitions are "
+     "still ours; a next owner waits 2 x fence-window + timeout before re-sending what we "
+     "announced (docs/design.md)"},
     {"sink", OPT_ENUM, F(sink), "http", 0, 0, "http|chdb",
      "where rows go: ClickHouse over HTTP, or the embedded engine (libchdb)"},
     {"chdb-path", OPT_STR, F(chdb_path), NULL, 0, 0, NULL,

@@ -65,6 +65,10 @@ typedef struct config_s {
     int64_t partition_max_bytes;
     int64_t retry_max_ms;
     int64_t insert_concurrency;
+    int64_t insert_min_rows;
+    int64_t insert_max_batches;
+    int64_t insert_max_wait_ms;
+    int64_t fence_window_ms;
     char *sink;
     char *chdb_path;
     int64_t legacy;

@@ -46,7 +46,8 @@ typedef enum {
     X(TIMEOUT, "timeout", RETRY, "timed out")                                               \
     X(SERVER_RETRY, "server_retryable", RETRY, "ClickHouse asked to retry")                 \
     X(SERVER_FATAL, "server_fatal", FATAL, "ClickHouse refused (auth, schema)")             \
-    X(KAFKA, "kafka", RETRY, "Kafka error")
+    X(KAFKA, "kafka", RETRY, "Kafka error")                                                 \
+    X(FENCED, "fence_expired", RETRY, "partition ownership not proven within fence-window")
 
 typedef enum {
 #define ERR_ENUM_(code, name, cls, msg) ERR_##code,

@@ -176,6 +176,8 @@ static void describe_metrics(metrics_t *m) {
     metrics_describe(m, "spanhouse_batch_rows", "histogram", "rows per batch");
     metrics_describe(m, "spanhouse_batch_bytes", "histogram", "RowBinary bytes per batch");
     metrics_describe(m, "spanhouse_insert_seconds", "histogram", "insert request latency");
+    metrics_describe(m, "spanhouse_insert_rows", "histogram",
+                     "rows per stored insert (one insert carries the batches of many partitions)");
     metrics_describe(m, "spanhouse_consumer_lag", "gauge", "high watermark minus committed offset");
     metrics_describe(m, "spanhouse_paused_partitions", "gauge", "partitions paused by backpressure");
     metrics_describe(m, "spanhouse_reloads_total", "counter", "SIGHUP reloads of the pricing and tenant files by result");

@@ -31,6 +31,8 @@ double wk_mono_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int64_t wk_mono_ms(void) { return (int64_t)(wk_mono_s() * 1000); }
+
 void wk_sleep_ms(int64_t ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) && errno == EINTR) {
@@ -170,7 +172,13 @@ static void on_assigned(void *opaque, const char *topic, int32_t partition, int6
     part_clear_batch(p);
     batch_part_init(&p->bp, committed >= 0 ? committed : 0);
     int planned = batch_part_restore(&p->bp, committed, meta, meta_len);
+    p->bp.fence_wait_ms = w->fence_wait_ms;
+    /* The generation that gave us the partition began after the previous owner's last
+     * successful commit: its inserts end within the wait it announced from now. */
+    p->fenced_ms = wk_mono_ms();
+    p->restore_after_ms = p->fenced_ms + p->bp.planned_wait_ms;
     p->active = 1;
+    p->dropped = 0;
     p->eof = 0;
     p->paused = 0;
     p->gen++;
@@ -182,22 +190,42 @@ static void on_assigned(void *opaque, const char *topic, int32_t partition, int6
     log_int(&l, "partition", partition);
     log_int(&l, "committed", committed);
     log_int(&l, "planned_cuts", planned < 0 ? 0 : planned);
+    if (planned > 0) log_int(&l, "restore_wait_ms", p->bp.planned_wait_ms);
     if (meta_len) log_strn(&l, "metadata", meta, meta_len);
     log_end(&l);
 }
 
+static void part_revoke(worker_t *w, wpart_t *p);
+
+/* The group revokes a partition (librdkafka's rebalance callback). */
 static void on_revoked(void *opaque, const char *topic, int32_t partition) {
     worker_t *w = opaque;
     wpart_t *p = part_find(w, topic, partition);
     if (!p) return;
+    p->dropped = 0;
+    if (p->active) part_revoke(w, p);
+}
+
+/* We let a partition go ourselves: a commit says the group is rebalancing. It is not done with
+ * until the group's own revocation or assignment comes (drained() waits for it): a worker
+ * that exits at the end of its topics must not take a partition it may get back for done. */
+static void part_drop(worker_t *w, wpart_t *p) {
+    part_revoke(w, p);
+    p->dropped = 1;
+    kafka_pause(w->kc, p->topic, p->partition, 1, -1);
+}
+
+static void part_revoke(worker_t *w, wpart_t *p) {
     /* Batches in flight finish first (and are committed if stored), so nothing of this
      * partition is sent after we let it go; the open batch is dropped uncommitted, and the
      * next owner re-reads it from the committed offset. */
+    p->revoking = 1;
     pool_wait_part(w, p);
+    p->revoking = 0;
     log_line_t l;
     log_begin(w->lg, &l, LOG_INFO, "partition_revoked");
-    log_str(&l, "topic", topic);
-    log_int(&l, "partition", partition);
+    log_str(&l, "topic", p->topic);
+    log_int(&l, "partition", p->partition);
     log_int(&l, "dropped_rows", (int64_t)wbatch_rows(&p->b));
     log_end(&l);
     part_clear_batch(p);
@@ -332,6 +360,7 @@ static wjob_t *job_get(worker_t *w) {
     if (j) {
         w->pool.spare = j->next;
         w->pool.n_spare--;
+        w->pool.spare_bytes -= wbatch_capacity(&j->b);
     } else if (!(j = calloc(1, sizeof(*j)))) {
         return NULL;
     }
@@ -347,14 +376,21 @@ static void job_put(worker_t *w, wjob_t *j) {
     memset(j->inserted_k, 0, sizeof(j->inserted_k));
     j->rc = ERR_OK;
     j->p = NULL;
+    j->first_try = 0;
+    j->not_before_ms = 0;
+    memset(j->t_done, 0, sizeof(j->t_done));
+    memset(j->t_maybe, 0, sizeof(j->t_maybe));
     wbatch_clear(&j->b);
     /* A job's buffers keep their capacity for the next batch, but not what a spike grew them
-     * to: above twice the batch limits they are freed and grow again on demand. */
-    if (w->pool.n_spare < 2 * w->pool.n_snd + 2 &&
-        wbatch_capacity(&j->b) <= 2 * (size_t)w->cfg->batch_max_bytes) {
+     * to: above twice the batch limits they are freed and grow again on demand; and the spare
+     * jobs together keep at most a quarter of the in-flight budget. */
+    size_t cap = wbatch_capacity(&j->b);
+    if (cap <= 2 * (size_t)w->cfg->batch_max_bytes &&
+        w->pool.spare_bytes + cap <= (size_t)w->cfg->max_inflight_bytes / 4) {
         j->next = w->pool.spare;
         w->pool.spare = j;
         w->pool.n_spare++;
+        w->pool.spare_bytes += cap;
         return;
     }
     wbatch_deinit(&j->b);
@@ -374,6 +410,68 @@ static void publish_lag(worker_t *w, const wpart_t *p) {
     metrics_gauge_set(w->m, "spanhouse_consumer_lag", lab, (double)(hwm - p->committed));
 }
 
+/* Commits p's position with its announced cuts, synchronously: what must reach the broker before
+ * a range is sent, and the proof that p is still ours (the broker refuses the commit of a
+ * member the group has moved on from: *lost). Tries for ~5 s. */
+static int announce(worker_t *w, wpart_t *p, int *lost) {
+    char meta[BATCH_META_MAX], e[512];
+    int ml = batch_part_metadata(&p->bp, meta, sizeof(meta));
+    if (ml < 0) return ERR_INVAL;
+    int64_t pos = batch_part_commit_pos(&p->bp);
+    int rc = ERR_KAFKA;
+    *lost = 0;
+    for (int attempt = 0; attempt < 20 && rc != ERR_OK && !*lost; attempt++) {
+        if (attempt) wk_sleep_ms(250);
+        rc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, (size_t)ml, 1, lost, e,
+                          sizeof(e));
+        if (rc != ERR_OK) log_msg(w->lg, LOG_WARN, "announce_failed", e);
+    }
+    if (rc == ERR_OK) p->fenced_ms = wk_mono_ms();
+    return rc;
+}
+
+static int pool_requeue(worker_t *w, wjob_t *j);
+
+/* A job whose insert could not start within fence-window of the last proof that its partition
+ * is ours: prove it again and queue it again, or drop it uncommitted when the partition is
+ * gone (its next owner waits out our announced window, then looks it up). */
+static int job_refence(worker_t *w, wjob_t *j) {
+    wpart_t *p = j->p;
+    if (!p->active || p->gen != j->gen || p->revoking) { /* going: the next owner sends it */
+        job_put(w, j);
+        return ERR_OK;
+    }
+    int lost = 0, rc = w->kc ? announce(w, p, &lost) : ERR_OK;
+    log_line_t l;
+    log_begin(w->lg, &l, LOG_INFO, "fence_renewed");
+    log_str(&l, "topic", p->topic);
+    log_int(&l, "partition", p->partition);
+    log_int(&l, "first", j->r.first);
+    log_str(&l, "result", lost ? "partition_lost" : err_name(rc));
+    log_end(&l);
+    if (lost) {
+        job_put(w, j);
+        part_drop(w, p);
+        return ERR_OK;
+    }
+    if (rc != ERR_OK) {
+        job_put(w, j);
+        if (!w->fatal) w->fatal = rc; /* the broker refuses commits for 5 s: stop, nothing lost */
+        atomic_store(&w->pool.abort, 1);
+        return rc;
+    }
+    j->fenced_ms = p->fenced_ms = wk_mono_ms();
+    /* An attempt that may have stored it (a timeout, a lost answer) may still be running on the
+     * server, under a group token a re-send would not share: let one fence-window pass, then
+     * look it up and send it alone (as a restored range). */
+    for (int t = 0; t < WT_N; t++)
+        if (j->t_maybe[t]) {
+            j->restored = 1;
+            j->not_before_ms = j->fenced_ms + w->fence_ms;
+        }
+    return pool_requeue(w, j);
+}
+
 /* A job came back: dead-letter the rows the server refused, store the batch's rejected rows,
  * wait for the dead letters, then ack and commit the contiguous prefix. */
 static int job_done(worker_t *w, wjob_t *j) {
@@ -381,6 +479,8 @@ static int job_done(worker_t *w, wjob_t *j) {
     int rc = j->rc;
     p->n_jobs--;
     w->st.retries += j->retries;
+    j->retries = 0;
+    if (rc == ERR_FENCED && !w->fatal && !atomic_load(&w->pool.abort)) return job_refence(w, j);
     if (rc != ERR_OK) {
         if (!w->fatal) w->fatal = rc;
         atomic_store(&w->pool.abort, 1);
@@ -451,10 +551,12 @@ static int job_done(worker_t *w, wjob_t *j) {
         int ml = batch_part_metadata(&p->bp, meta, sizeof(meta));
         int crc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, ml > 0 ? (size_t)ml : 0, 1,
                                NULL, e, sizeof(e));
-        if (crc != ERR_OK)
+        if (crc != ERR_OK) {
             log_msg(w->lg, LOG_WARN, "commit_failed", e); /* re-read, same cut */
-        else
+        } else {
             p->committed = pos;
+            p->fenced_ms = wk_mono_ms();
+        }
         publish_lag(w, p);
     }
     resume_all(w);
@@ -463,9 +565,11 @@ static int job_done(worker_t *w, wjob_t *j) {
 
 /* Takes back finished jobs and handles them. Waits up to wait_ms (-1: until at least one
  * comes back, if any is out) when none is ready. Returns the first error, or ERR_OK. */
+static int inline_run(worker_t *w, int force);
+
 int wk_pool_reap(worker_t *w, int wait_ms) {
     wpool_t *pl = &w->pool;
-    if (!pl->running) return ERR_OK;
+    if (!pl->running) return inline_run(w, wait_ms < 0);
     struct timespec dl;
     if (wait_ms > 0) {
         clock_gettime(CLOCK_REALTIME, &dl);
@@ -477,6 +581,12 @@ int wk_pool_reap(worker_t *w, int wait_ms) {
         }
     }
     pthread_mutex_lock(&pl->mu);
+    /* Waiting for a result (a full budget, a revocation, a stop): queued batches go now. */
+    int urgent = wait_ms < 0 && !pl->fin && pl->n_jobs > 0;
+    if (urgent) {
+        pl->urgent++;
+        pthread_cond_broadcast(&pl->work);
+    }
     while (!pl->fin && pl->n_jobs > 0 && wait_ms != 0) {
         if (pl->n_retrying > 0) {
             /* ClickHouse is unwell: stop fetching, memory stays flat. */
@@ -500,6 +610,7 @@ int wk_pool_reap(worker_t *w, int wait_ms) {
             break;
         }
     }
+    if (urgent) pl->urgent--;
     wjob_t *fin = pl->fin;
     pl->fin = NULL;
     for (wjob_t *j = fin; j; j = j->next) {
@@ -550,33 +661,89 @@ static int pool_drain(worker_t *w) {
 
 /* Hands a sealed batch to the senders, waiting (and handling results) while the queue or the
  * in-flight byte budget is full. Without senders the job runs here and now. */
+/* Runs the due groups of queued jobs on the consumer thread (no sender threads: sink=chdb),
+ * at least one when force. */
+static int inline_run(worker_t *w, int force) {
+    wpool_t *pl = &w->pool;
+    wjob_t *g[WORKER_GROUP_MAX];
+    int rc = ERR_OK;
+    for (;;) {
+        int64_t wake;
+        pthread_mutex_lock(&pl->mu);
+        int due = wsend_group_due(w, wk_mono_ms(), &wake) || (force && pl->todo);
+        int n = due ? wsend_group_take(w, g, WORKER_GROUP_MAX) : 0;
+        pthread_mutex_unlock(&pl->mu);
+        if (!n) return rc;
+        force = 0;
+        wsend_group_run(&w->inline_snd, g, n);
+        pthread_mutex_lock(&pl->mu);
+        for (int i = 0; i < n; i++) {
+            pl->n_jobs--;
+            pl->bytes -= g[i]->bytes;
+        }
+        pthread_mutex_unlock(&pl->mu);
+        for (int i = 0; i < n; i++) {
+            int r = job_done(w, g[i]);
+            if (rc == ERR_OK) rc = r;
+        }
+    }
+}
+
+/* Puts j on the queue (at the head when again: it is older than what waits). Lock held. */
+static void queue_put(wpool_t *pl, wjob_t *j, int again) {
+    if (again) {
+        j->next = pl->todo;
+        pl->todo = j;
+        if (!pl->todo_tail) pl->todo_tail = j;
+    } else {
+        j->next = NULL;
+        if (pl->todo_tail)
+            pl->todo_tail->next = j;
+        else
+            pl->todo = j;
+        pl->todo_tail = j;
+    }
+    pl->n_jobs++;
+    pl->bytes += j->bytes;
+    pl->q_rows += j->rows;
+    pthread_cond_broadcast(&pl->work);
+}
+
+/* Queues a job that came back only to be announced again: it was within the budget a moment
+ * ago, so it does not wait for room. */
+static int pool_requeue(worker_t *w, wjob_t *j) {
+    wpool_t *pl = &w->pool;
+    j->p->n_jobs++;
+    pthread_mutex_lock(&pl->mu);
+    queue_put(pl, j, 1);
+    pthread_mutex_unlock(&pl->mu);
+    return ERR_OK;
+}
+
+/* Hands a sealed batch to the senders, waiting (and handling results) while the queue or the
+ * in-flight byte budget is full. The senders group queued batches into inserts (see
+ * wsend_group_due); without sender threads the due groups run here. */
 static int pool_submit(worker_t *w, wjob_t *j) {
     wpool_t *pl = &w->pool;
     j->p->n_jobs++;
-    if (!pl->running) {
-        wsend_job_run(&w->inline_snd, j);
-        return job_done(w, j);
-    }
+    j->rows = wbatch_rows(&j->b);
+    j->queued_ms = wk_mono_ms();
     int rc = ERR_OK;
     for (;;) {
         pthread_mutex_lock(&pl->mu);
-        int full = pl->n_jobs >= 2 * pl->n_snd ||
+        int full = pl->n_jobs >= WORKER_MAX_JOBS ||
                    (pl->n_jobs > 0 && (int64_t)(pl->bytes + j->bytes) > w->cfg->max_inflight_bytes);
         if (!full) break;
         pthread_mutex_unlock(&pl->mu);
         int r = wk_pool_reap(w, -1);
         if (rc == ERR_OK) rc = r;
     }
-    j->next = NULL;
-    if (pl->todo_tail)
-        pl->todo_tail->next = j;
-    else
-        pl->todo = j;
-    pl->todo_tail = j;
-    pl->n_jobs++;
-    pl->bytes += j->bytes;
-    pthread_cond_signal(&pl->work);
+    queue_put(pl, j, 0);
     pthread_mutex_unlock(&pl->mu);
+    if (!pl->running) {
+        int r = inline_run(w, 0);
+        if (rc == ERR_OK) rc = r;
+    }
     return rc;
 }
 
@@ -603,6 +770,7 @@ static void pool_stop(worker_t *w) {
         if (pl->snd[i].started) {
             pthread_join(pl->snd[i].th, NULL);
             pl->snd[i].started = 0;
+            buf_deinit(&pl->snd[i].group);
         }
     pl->running = 0;
 }
@@ -613,24 +781,15 @@ int wk_flush(worker_t *w, wpart_t *p) {
     if (!batch_part_has_open(&p->bp)) return ERR_OK;
     batch_range_t r;
     batch_part_seal(&p->bp, &r);
-    char meta[BATCH_META_MAX], e[512];
-    int ml = batch_part_metadata(&p->bp, meta, sizeof(meta));
-    if (w->kc && ml > 0) {
-        int64_t pos = batch_part_commit_pos(&p->bp);
-        int rc = ERR_KAFKA, lost = 0;
-        for (int attempt = 0; attempt < 20 && rc != ERR_OK && !lost; attempt++) {
-            if (attempt) wk_sleep_ms(250);
-            rc = kafka_commit(w->kc, p->topic, p->partition, pos, meta, (size_t)ml, 1, &lost, e,
-                              sizeof(e));
-            if (rc != ERR_OK) log_msg(w->lg, LOG_WARN, "announce_failed", e);
-        }
+    if (!w->kc) p->fenced_ms = wk_mono_ms(); /* a file: nobody else reads it */
+    if (w->kc) {
+        int lost = 0, rc = announce(w, p, &lost);
         if (lost) {
             /* A rebalance is under way: the partition may be someone else's. Sending now could
              * insert a range the next owner cuts differently; drop it uncommitted (the next
              * owner, maybe us again, re-reads it from the committed offset). */
-            log_msg(w->lg, LOG_WARN, "partition_lost_dropping_batch", e);
-            on_revoked(w, p->topic, p->partition);
-            kafka_pause(w->kc, p->topic, p->partition, 1, -1);
+            log_msg(w->lg, LOG_WARN, "partition_lost_dropping_batch", p->topic);
+            part_drop(w, p);
             return ERR_OK;
         }
         if (rc != ERR_OK) {
@@ -655,6 +814,8 @@ int wk_flush(worker_t *w, wpart_t *p) {
     j->gen = p->gen;
     j->r = r;
     j->restored = p->open_planned;
+    j->fenced_ms = p->fenced_ms;
+    j->not_before_ms = j->restored ? p->restore_after_ms : 0;
     p->open_planned = 0;
     j->bytes = wbatch_held(&j->b);
     int rc = pool_submit(w, j);
@@ -913,6 +1074,7 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
                       (uint64_t)getpid() * 2654435761u + (uint64_t)wk_now_ms());
     w->inline_snd.w = w;
     w->inline_snd.sink = sink;
+    buf_init(&w->inline_snd.group, 0);
     w->inline_snd.backoff = w->backoff;
     atomic_init(&w->pool.abort, 0);
     if (*cfg->dlq_topic && *cfg->brokers &&
@@ -946,6 +1108,15 @@ int worker_add_sink(worker_t *w, sink_t *sink) {
     wsender_t *s = &w->pool.snd[w->pool.n_snd++];
     s->w = w;
     s->sink = sink;
+    buf_init(&s->group, 0);
+    /* Sender threads' inserts can outlive a rebalance (and us): fence them, and tell a next
+     * owner how long to wait: the last attempt starts within fence-window of our last proof of
+     * ownership and ends within timeout; another fence-window covers the server finishing an
+     * insert whose client is gone, and the clocks' rates. */
+    if (w->mode != WORKER_MODE_FILE) {
+        w->fence_ms = w->cfg->fence_window_ms;
+        w->fence_wait_ms = 2 * w->cfg->fence_window_ms + w->cfg->timeout_ms;
+    }
     sink_backoff_init(&s->backoff, 100, 10000,
                       (uint64_t)getpid() * 2654435761u + (uint64_t)wk_now_ms() +
                           (uint64_t)w->pool.n_snd * 7919u);
@@ -961,6 +1132,7 @@ void worker_destroy(worker_t *w) {
     w->kc = NULL;
     pool_drain(w);
     pool_stop(w);
+    buf_deinit(&w->inline_snd.group);
     double t1 = wk_mono_s();
     while (w->pool.spare) {
         wjob_t *j = w->pool.spare;
@@ -1005,6 +1177,7 @@ static int drained(worker_t *w) {
     int n = 0;
     for (int i = 0; i < w->n_parts; i++) {
         wpart_t *p = w->parts[i];
+        if (p->dropped) return 0; /* the group has not said yet whether it comes back */
         if (!p->active) continue;
         n++;
         if (!p->eof || !batch_part_idle(&p->bp)) return 0;

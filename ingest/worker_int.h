@@ -53,6 +53,9 @@
 #define WORKER_LAG_EVERY_MS 5000
 #define WORKER_SPLIT_AFTER 4   /* same-batch answers with an unknown code before it is split */
 #define WORKER_ROW_SLACK 65536 /* fixed part of a row beyond its message's bytes, bounded */
+#define WORKER_MAX_JOBS 4096   /* sealed batches out at once (queued or being inserted) */
+#define WORKER_GROUP_MAX 1024  /* batches in one insert */
+#define WORKER_GROUP_MAX_ROWS 1000000 /* rows of one table in one insert: one server block */
 
 /* The tables a batch can write to. One Kafka record may yield rows for more than one of them
  * (an OTLP trace record: spans and their evaluation events); all rows of a batch share its
@@ -98,6 +101,8 @@ typedef struct wpart_s {
     char *topic; /* owned; lives until worker_destroy (senders read it) */
     int32_t partition;
     int active; /* assigned and not lost */
+    int dropped; /* let go by us (a commit met a rebalance); the group's callback clears it */
+    int revoking; /* being let go: waiting for its jobs (none is sent again) */
     int eof;    /* reached the end (or the replay stop offset) and nothing new since */
     int paused;
     config_fmt_t fmt; /* the topic's format */
@@ -107,6 +112,8 @@ typedef struct wpart_s {
     int64_t committed; /* last position committed by us, -1 none */
     uint64_t gen;      /* bumped on assign/revoke: results of an older generation are dropped */
     int n_jobs;        /* jobs of this partition not yet handled back */
+    int64_t fenced_ms; /* monotonic ms of the last commit that proved the partition ours */
+    int64_t restore_after_ms; /* monotonic ms before which announced ranges are not re-sent */
     int open_planned;  /* the open batch re-reads a range a previous owner announced */
     batch_part_t bp;
     wbatch_t b; /* the open batch */
@@ -129,6 +136,15 @@ typedef struct wjob_s {
     wbatch_t b;
     size_t bytes; /* counted in the in-flight byte budget */
     int restored; /* an announced range re-read: it may be stored already (see rows_stored) */
+    size_t rows;  /* rows of every table (what the insert-min-rows threshold counts) */
+    int64_t queued_ms;     /* monotonic ms it was queued */
+    int64_t fenced_ms;     /* p->fenced_ms when queued: attempts start within fence-window of it */
+    int64_t not_before_ms; /* a restored range: no look-up or re-send before (monotonic ms) */
+    double first_try;      /* wk_mono_s() of its first attempt, 0 before: retry-max-ms counts
+                              from it across re-announcements */
+    uint8_t t_done[WT_N];  /* table stored (or its refused rows found): not sent again when
+                              the job comes back from the fence */
+    uint8_t t_maybe[WT_N]; /* given back by the fence after an attempt that may have stored it */
     /* results */
     int rc;
     wbad_t *bad;
@@ -146,6 +162,7 @@ typedef struct wsender_s {
     pthread_t th;
     int started;
     sink_backoff_t backoff;
+    buf_t group; /* the RowBinary of a group of batches, one table at a time */
 } wsender_t;
 
 /* Bounded queue of jobs to the senders and of results back. */
@@ -155,6 +172,8 @@ typedef struct wpool_s {
     wjob_t *todo, *todo_tail, *fin;
     int n_jobs;       /* submitted and not yet taken back by the consumer */
     size_t bytes;     /* RowBinary bytes of those jobs */
+    size_t q_rows;    /* rows of the jobs queued and not yet taken by a sender */
+    int urgent;       /* the consumer waits for results: queued jobs go now */
     int n_retrying;   /* senders sleeping between retries */
     int stopping;     /* senders exit when the queue is empty */
     atomic_int abort; /* fatal error: senders give up retrying, skip queued jobs */
@@ -163,6 +182,7 @@ typedef struct wpool_s {
     int running;
     wjob_t *spare; /* recycled jobs (their buffers keep their capacity) */
     int n_spare;
+    size_t spare_bytes; /* capacity of the spare jobs' buffers */
 } wpool_t;
 
 /* One provider/model label set of spanhouse_unpriced_*_total (strings owned). */
@@ -204,6 +224,8 @@ struct worker_s {
     int n_parts;
     wpart_t *last; /* lookup cache: messages come in runs per partition */
     int fatal;     /* an unrecoverable error happened: stop without committing more */
+    int64_t fence_ms;      /* fence-window when inserts can outlive us (HTTP senders), else 0 */
+    int64_t fence_wait_ms; /* what a next owner must wait (announced in the metadata), or 0 */
     int any_assigned;
     sink_backoff_t backoff;
     wsender_t inline_snd; /* runs jobs on the consumer thread when there are no senders */
@@ -251,6 +273,7 @@ int wbatch_push_rej(wbatch_t *b, int64_t off);
 /* ---- worker.c: helpers every file uses */
 int64_t wk_now_ms(void);
 double wk_mono_s(void);
+int64_t wk_mono_ms(void);
 void wk_sleep_ms(int64_t ms);
 /* True once a stop request has lasted WORKER_STOP_GRACE_MS (or a second one came). Any thread. */
 int wk_stop_expired(worker_t *w);
@@ -265,11 +288,16 @@ int wk_pool_reap(worker_t *w, int wait_ms);
 
 /* ---- worker_send.c: the sender side (any thread; only the job, the sender's sink, cfg,
  * metrics and logs) */
-/* A sender thread: takes jobs from the pool until it stops. */
+/* A sender thread: takes groups of jobs from the pool until it stops. */
 void *wsend_main(void *arg);
-/* Inserts every table's rows of the job (the consumer thread runs it when there are no
- * sender threads). */
-void wsend_job_run(wsender_t *s, wjob_t *j);
+/* Whether the queued jobs should be sent now; else *wake_ms (monotonic) says when they will
+ * be. Pool lock held. */
+int wsend_group_due(worker_t *w, int64_t now_ms, int64_t *wake_ms);
+/* Takes the next group of queued jobs (up to max) off the queue. Pool lock held. */
+int wsend_group_take(worker_t *w, wjob_t **g, int max);
+/* Inserts every table's rows of jobs g[0..n) as one insert per table (the consumer thread runs
+ * it when there are no sender threads). Each job's rc and counts say how it went. */
+void wsend_group_run(wsender_t *s, wjob_t **g, int n);
 
 /* ---- worker_decode.c: one record */
 /* The format of a configured topic. */

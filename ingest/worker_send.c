@@ -12,36 +12,76 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-/* ---- sender side (any thread): only the job, the sender's sink, cfg, metrics and logs */
+/* ---- sender side (any thread): only the jobs, the sender's sink, cfg, metrics and logs */
 
 static int rows_stored(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi, const char *why);
 
-/* Inserts rows [lo, hi) of table t of the job with the token of their offset range, retrying
- * retryable errors with backoff until retry-max-ms. Returns ERR_OK, ERR_SERVER_REJECTED (res
- * filled), ERR_SERVER_FATAL, or a retry-class error when the time ran out. */
-static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi,
-                       sink_result_t *res) {
-    worker_t *w = s->w;
-    wrows_t *b = &j->b.t[t];
-    const wtarget_t *tg = &w->tgt[t];
-    size_t b0 = lo ? b->row_end[lo - 1] : 0, b1 = b->row_end[hi - 1];
+/* One insert: rows [lo, hi) of table t of job g[0], or every row of table t of the jobs
+ * g[0..n) (a group, n > 1), with its bytes and token. */
+typedef struct wins_s {
+    wjob_t **g;
+    int n;
+    wtable_t t;
+    size_t lo, hi;
+    const uint8_t *data;
+    size_t len;
     char token[512];
-    /* The token names the rows' source range and their original bytes: the same records
-     * re-sent get the same token, other records under the same coordinates another one. */
+    int fence; /* check the fence before each attempt (not inside a bisection, see below) */
+    int maybe; /* out: an attempt failed in a way that may have stored it */
+} wins_t;
+
+/* The token of rows [lo, hi) of table t of job j: their source range and their original bytes,
+ * so the same records re-sent get the same token and other records under the same coordinates
+ * another one. */
+static void rows_token(const wjob_t *j, wtable_t t, size_t lo, size_t hi, char *out, size_t n) {
+    const wrows_t *b = &j->b.t[t];
     uint64_t content =
         XXH3_64bits(b->orig.data + b->orig_beg[lo], b->orig_end[hi - 1] - b->orig_beg[lo]);
-    batch_token_rows(token, sizeof(token), j->p->topic, j->p->partition, b->row_off, b->n_rows, lo,
-                     hi, content);
-    double t0 = wk_mono_s();
+    batch_token_rows(out, n, j->p->topic, j->p->partition, b->row_off, b->n_rows, lo, hi, content);
+}
+
+/* Whether everything the insert carries is stored already (asked after a failed attempt). */
+static int ins_stored(wsender_t *s, const wins_t *in) {
+    if (in->n == 1) return rows_stored(s, in->g[0], in->t, in->lo, in->hi, "retry");
+    for (int i = 0; i < in->n; i++)
+        if (in->g[i]->b.t[in->t].n_rows &&
+            !rows_stored(s, in->g[i], in->t, 0, in->g[i]->b.t[in->t].n_rows, "retry"))
+            return 0;
+    return 1;
+}
+
+/* Sends one insert, retrying retryable errors with backoff until retry-max-ms (counted from the
+ * jobs' first attempt). With fencing on, an attempt starts only within fence-window of the
+ * last commit that proved the partitions ours: past it the jobs go back to the consumer thread
+ * to be announced again (ERR_FENCED), so no attempt of ours is in flight later than
+ * fence-window + timeout after we last owned them (what a next owner waits for). Returns
+ * ERR_OK, ERR_SERVER_REJECTED (res filled), ERR_SERVER_FATAL, ERR_FENCED, or a retry-class
+ * error when the time ran out. */
+static int insert_send(wsender_t *s, wins_t *in, sink_result_t *res) {
+    worker_t *w = s->w;
+    const wtarget_t *tg = &w->tgt[in->t];
+    size_t rows = in->hi - in->lo;
+    if (in->n > 1)
+        for (int i = 0; i < in->n; i++)
+            rows += in->g[i]->b.t[in->t].n_rows;
     int refused = 0; /* answers that name no transient cause: see below */
     for (;;) {
-        double a = wk_mono_s();
-        int rc = sink_insert(s->sink, tg->table, tg->columns, tg->structure, b->rows.data + b0,
-                             b1 - b0, w->cfg->legacy ? NULL : token, res);
+        double a = wk_mono_s(), t0 = a;
+        int64_t fenced = INT64_MAX;
+        for (int i = 0; i < in->n; i++) {
+            if (!in->g[i]->first_try) in->g[i]->first_try = a;
+            if (in->g[i]->first_try < t0) t0 = in->g[i]->first_try;
+            if (in->g[i]->fenced_ms < fenced) fenced = in->g[i]->fenced_ms;
+        }
+        if (in->fence && w->fence_ms && (int64_t)(a * 1000) - fenced > w->fence_ms)
+            return ERR_FENCED;
+        int rc = sink_insert(s->sink, tg->table, tg->columns, tg->structure, in->data, in->len,
+                             w->cfg->legacy ? NULL : in->token, res);
         if (w->m)
             metrics_histogram_observe(w->m, "spanhouse_insert_seconds", NULL, wk_mono_s() - a);
         if (rc == ERR_OK) {
             sink_backoff_reset(&s->backoff);
+            if (w->m) metrics_histogram_observe(w->m, "spanhouse_insert_rows", NULL, (double)rows);
             return ERR_OK;
         }
         if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return rc;
@@ -53,13 +93,15 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
          * retried like any transient error. A memory limit never dead-letters a row. */
         int unknown = res->ch_code && !sink_code_name(res->ch_code);
         if (res->http_status >= 500 && (unknown || res->ch_code == 241) &&
-            ++refused >= WORKER_SPLIT_AFTER && (hi - lo > 1 || (unknown && j->inserted > 0)))
+            ++refused >= WORKER_SPLIT_AFTER &&
+            (in->n > 1 || in->hi - in->lo > 1 || (unknown && in->g[0]->inserted > 0)))
             return ERR_SERVER_REJECTED;
         double spent_ms = (wk_mono_s() - t0) * 1000;
         log_line_t l;
         log_begin(w->lg, &l, LOG_WARN, "insert_retry");
         log_str(&l, "table", tg->table);
-        log_str(&l, "token", token);
+        log_str(&l, "token", in->token);
+        log_int(&l, "batches", in->n);
         log_str(&l, "error", err_name(rc));
         log_int(&l, "ch_code", res->ch_code);
         log_int(&l, "http_status", res->http_status);
@@ -69,7 +111,7 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
         if (spent_ms >= (double)w->cfg->retry_max_ms || wk_stop_expired(w) ||
             atomic_load(&w->pool.abort))
             return rc;
-        j->retries++;
+        in->g[0]->retries++;
         if (w->m) metrics_counter_add(w->m, "spanhouse_insert_retries_total", NULL, 1);
         int64_t d = (int64_t)sink_backoff_next(&s->backoff);
         int64_t left = w->cfg->retry_max_ms - (int64_t)spent_ms;
@@ -92,14 +134,40 @@ static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
         }
         /* The failed attempt may have been stored (a lost answer, a timeout, an error after
          * the write): ask before sending it again. */
-        if ((rc == ERR_TIMEOUT || rc == ERR_NETWORK ||
-             (res->http_status >= 500 && res->http_status != 503)) &&
-            rows_stored(s, j, t, lo, hi, "retry")) {
+        int maybe = rc == ERR_TIMEOUT || rc == ERR_NETWORK ||
+                    (res->http_status >= 500 && res->http_status != 503);
+        in->maybe |= maybe;
+        if (maybe && ins_stored(s, in)) {
             memset(res, 0, sizeof(*res));
             sink_backoff_reset(&s->backoff);
             return ERR_OK;
         }
     }
+}
+
+/* Inserts rows [lo, hi) of table t of the job with the token of their offset range. The fence
+ * is checked for a whole table's rows only: a job given back there starts over cleanly (the
+ * table not done, looked up first if an attempt may have stored it). A bisection runs to its
+ * end once started, since the halves already stored or refused are not a state a job can be
+ * given back in; the server has answered definitively by then, and each sub-insert still ends
+ * within timeout (what is left unfenced is a bisection whose sub-inserts keep failing
+ * transiently: see docs/design.md). */
+static int insert_rows(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi,
+                       sink_result_t *res) {
+    wrows_t *b = &j->b.t[t];
+    size_t b0 = lo ? b->row_end[lo - 1] : 0, b1 = b->row_end[hi - 1];
+    wins_t in = {.g = &j,
+                 .n = 1,
+                 .t = t,
+                 .lo = lo,
+                 .hi = hi,
+                 .data = b->rows.data + b0,
+                 .len = b1 - b0,
+                 .fence = lo == 0 && hi == b->n_rows};
+    rows_token(j, t, lo, hi, in.token, sizeof(in.token));
+    int rc = insert_send(s, &in, res);
+    if (rc == ERR_FENCED && in.maybe) j->t_maybe[t] = 1;
+    return rc;
 }
 
 /* Bisects [lo, hi) until the rows the server refuses are isolated; records those in j->bad
@@ -111,7 +179,7 @@ static int insert_split(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t h
     if (rc != ERR_SERVER_REJECTED) {
         if (rc == ERR_OK)
             j->inserted += hi - lo;
-        else {
+        else if (rc != ERR_FENCED) { /* fenced: announced again and re-queued, not a failure */
             log_line_t l;
             log_begin(w->lg, &l, LOG_ERROR, "insert_failed");
             log_str(&l, "table", w->tgt[t].table);
@@ -198,42 +266,214 @@ static int rows_stored(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
     return stored;
 }
 
-/* Inserts every table's rows of the job, one insert per table (same offset range, same
- * token); the job is done only when all of them are. */
-void wsend_job_run(wsender_t *s, wjob_t *j) {
-    double t0 = wk_mono_s();
-    j->rc = ERR_OK;
-    for (int t = 0; t < WT_N && j->rc == ERR_OK; t++) {
-        if (atomic_load(&s->w->pool.abort))
-            j->rc = ERR_SERVER_FATAL;
-        else if (j->b.t[t].n_rows && j->restored &&
-                 rows_stored(s, j, (wtable_t)t, 0, j->b.t[t].n_rows, "restart")) {
-            j->already += j->b.t[t].n_rows;
-        } else if (j->b.t[t].n_rows) {
-            uint64_t before = j->inserted;
-            j->rc = insert_split(s, j, (wtable_t)t, 0, j->b.t[t].n_rows);
-            j->inserted_k[t] = j->inserted - before;
-        }
+/* Waits until a restored range may be looked up and re-sent: a previous owner that announced
+ * it (with "sh2" metadata) may have an insert of it in flight until then, under a group token
+ * our re-send would not share. Returns 0, or -1 when the worker stops meanwhile. */
+static int restore_wait(wsender_t *s, wjob_t *j) {
+    worker_t *w = s->w;
+    int64_t left = j->not_before_ms - wk_mono_ms();
+    if (left <= 0) return 0;
+    log_line_t l;
+    log_begin(w->lg, &l, LOG_INFO, "restore_wait");
+    log_str(&l, "topic", j->p->topic);
+    log_int(&l, "partition", j->p->partition);
+    log_int(&l, "first", j->r.first);
+    log_int(&l, "last", j->r.last);
+    log_int(&l, "wait_ms", left);
+    log_end(&l);
+    while ((left = j->not_before_ms - wk_mono_ms()) > 0) {
+        if (wk_stop_expired(w) || atomic_load(&w->pool.abort)) return -1;
+        wk_sleep_ms(left < 200 ? left : 200);
     }
-    j->seconds = wk_mono_s() - t0;
+    return 0;
+}
+
+/* Table t of one job alone: the look-up of a restored range, then the insert (bisected if the
+ * server refuses it). */
+static void job_table_run(wsender_t *s, wjob_t *j, wtable_t t) {
+    size_t n = j->b.t[t].n_rows;
+    /* A restored range, or one given back by the fence after an attempt that may have stored
+     * it (its wait is over by now): ask first. Asked once: if it comes back again, nothing of
+     * it can be in flight any more. */
+    int maybe = j->t_maybe[t];
+    j->t_maybe[t] = 0;
+    if ((j->restored || maybe) && rows_stored(s, j, t, 0, n, maybe ? "retry" : "restart")) {
+        if (maybe) {
+            j->inserted += n;
+            j->inserted_k[t] += n;
+        } else {
+            j->already += n;
+        }
+        j->t_done[t] = 1;
+        return;
+    }
+    uint64_t before = j->inserted;
+    j->rc = insert_split(s, j, t, 0, n);
+    j->inserted_k[t] += j->inserted - before;
+    if (j->rc == ERR_OK) j->t_done[t] = 1;
+}
+
+/* Table t of the jobs m[0..k) (k > 1) as one insert: their rows one after the other, under a
+ * token naming every member's own token (so a retry of the same group is dropped by the
+ * server if an earlier attempt was stored). A refusal of the group is a definite answer
+ * (nothing stored): each member is then inserted alone with its own token and bisected. */
+static void group_table_run(wsender_t *s, wjob_t **m, int k, wtable_t t) {
+    buf_t *gb = &s->group;
+    buf_reset(gb);
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    for (int i = 0; i < k; i++) {
+        const wrows_t *b = &m[i]->b.t[t];
+        char tok[512];
+        rows_token(m[i], t, 0, b->n_rows, tok, sizeof(tok));
+        XXH3_64bits_update(&st, tok, strlen(tok) + 1);
+        buf_append(gb, b->rows.data, b->row_end[b->n_rows - 1]);
+    }
+    if (gb->err) {
+        for (int i = 0; i < k; i++)
+            m[i]->rc = ERR_NOMEM;
+        return;
+    }
+    wins_t in = {.g = m, .n = k, .t = t, .data = gb->data, .len = gb->len, .fence = 1};
+    snprintf(in.token, sizeof(in.token), "group-%d-x%016llx", k,
+             (unsigned long long)XXH3_64bits_digest(&st));
+    sink_result_t res;
+    int rc = insert_send(s, &in, &res);
+    if (rc == ERR_SERVER_REJECTED) {
+        log_line_t l;
+        log_begin(s->w->lg, &l, LOG_WARN, "group_refused_inserting_alone");
+        log_str(&l, "table", s->w->tgt[t].table);
+        log_int(&l, "batches", k);
+        log_int(&l, "ch_code", res.ch_code);
+        log_end(&l);
+        for (int i = 0; i < k; i++)
+            job_table_run(s, m[i], t);
+        return;
+    }
+    for (int i = 0; i < k; i++) {
+        m[i]->rc = rc;
+        if (rc == ERR_FENCED && in.maybe) m[i]->t_maybe[t] = 1;
+        if (rc != ERR_OK) continue;
+        m[i]->inserted += m[i]->b.t[t].n_rows;
+        m[i]->inserted_k[t] += m[i]->b.t[t].n_rows;
+        m[i]->t_done[t] = 1;
+    }
+    if (rc != ERR_OK && rc != ERR_FENCED) {
+        log_line_t l;
+        log_begin(s->w->lg, &l, LOG_ERROR, "insert_failed");
+        log_str(&l, "table", s->w->tgt[t].table);
+        log_int(&l, "batches", k);
+        log_str(&l, "token", in.token);
+        log_str(&l, "error", err_name(rc));
+        log_int(&l, "ch_code", res.ch_code);
+        log_str(&l, "msg", res.msg);
+        log_end(&l);
+    }
+}
+
+void wsend_group_run(wsender_t *s, wjob_t **g, int n) {
+    double t0 = wk_mono_s();
+    for (int i = 0; i < n; i++)
+        g[i]->rc = ERR_OK;
+    if (n == 1 && g[0]->restored && restore_wait(s, g[0]) != 0) g[0]->rc = ERR_SERVER_FATAL;
+    for (int t = 0; t < WT_N; t++) {
+        wjob_t *m[WORKER_GROUP_MAX];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (g[i]->rc != ERR_OK || !g[i]->b.t[t].n_rows || g[i]->t_done[t]) continue;
+            if (atomic_load(&s->w->pool.abort))
+                g[i]->rc = ERR_SERVER_FATAL;
+            else
+                m[k++] = g[i];
+        }
+        if (k == 1)
+            job_table_run(s, m[0], (wtable_t)t);
+        else if (k > 1)
+            group_table_run(s, m, k, (wtable_t)t);
+    }
+    double secs = wk_mono_s() - t0;
+    for (int i = 0; i < n; i++)
+        g[i]->seconds = secs;
+}
+
+int wsend_group_due(worker_t *w, int64_t now_ms, int64_t *wake_ms) {
+    wpool_t *pl = &w->pool;
+    if (!pl->todo) return 0;
+    if (pl->stopping || pl->urgent || atomic_load(&pl->abort) || pl->todo->restored) return 1;
+    if ((int64_t)pl->q_rows >= w->cfg->insert_min_rows) return 1;
+    int64_t due = pl->todo->queued_ms + w->cfg->insert_max_wait_ms;
+    if (now_ms >= due) return 1;
+    *wake_ms = due;
+    return 0;
+}
+
+int wsend_group_take(worker_t *w, wjob_t **g, int max) {
+    wpool_t *pl = &w->pool;
+    /* A group's RowBinary is copied into the sender's buffer: bounded so the senders' copies
+     * together stay within half the in-flight budget. */
+    size_t max_bytes =
+        (size_t)w->cfg->max_inflight_bytes / (2 * (size_t)(pl->n_snd ? pl->n_snd : 1));
+    size_t rows[WT_N] = {0}, bytes = 0;
+    int n = 0;
+    if (max > w->cfg->insert_max_batches) max = (int)w->cfg->insert_max_batches;
+    while (pl->todo && n < max) {
+        wjob_t *j = pl->todo;
+        if (n && j->restored) break; /* a restored range goes alone, after its wait */
+        if (n) {
+            int fits = bytes + wbatch_row_bytes(&j->b) <= max_bytes;
+            for (int t = 0; t < WT_N; t++)
+                fits &= rows[t] + j->b.t[t].n_rows <= WORKER_GROUP_MAX_ROWS;
+            if (!fits) break;
+        }
+        for (int t = 0; t < WT_N; t++)
+            rows[t] += j->b.t[t].n_rows;
+        bytes += wbatch_row_bytes(&j->b);
+        pl->todo = j->next;
+        pl->q_rows -= j->rows;
+        g[n++] = j;
+        if (j->restored) break;
+    }
+    if (!pl->todo) pl->todo_tail = NULL;
+    return n;
 }
 
 void *wsend_main(void *arg) {
     wsender_t *s = arg;
-    wpool_t *pl = &s->w->pool;
+    worker_t *w = s->w;
+    wpool_t *pl = &w->pool;
+    wjob_t *g[WORKER_GROUP_MAX];
     pthread_mutex_lock(&pl->mu);
     for (;;) {
-        while (!pl->todo && !pl->stopping)
-            pthread_cond_wait(&pl->work, &pl->mu);
-        wjob_t *j = pl->todo;
-        if (!j) break; /* stopping and nothing left */
-        pl->todo = j->next;
-        if (!pl->todo) pl->todo_tail = NULL;
+        int64_t wake = 0;
+        if (!pl->todo && pl->stopping) break;
+        if (!wsend_group_due(w, wk_mono_ms(), &wake)) {
+            if (!pl->todo) {
+                pthread_cond_wait(&pl->work, &pl->mu);
+            } else {
+                /* Not due yet: sleep until the oldest batch has waited long enough, or until
+                 * more rows, a waiting consumer or a stop wake us. */
+                int64_t ms = wake - wk_mono_ms();
+                if (ms < 1) ms = 1;
+                struct timespec dl;
+                clock_gettime(CLOCK_REALTIME, &dl);
+                dl.tv_sec += ms / 1000;
+                dl.tv_nsec += (ms % 1000) * 1000000L;
+                if (dl.tv_nsec >= 1000000000L) {
+                    dl.tv_sec++;
+                    dl.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&pl->work, &pl->mu, &dl);
+            }
+            continue;
+        }
+        int n = wsend_group_take(w, g, WORKER_GROUP_MAX);
         pthread_mutex_unlock(&pl->mu);
-        wsend_job_run(s, j);
+        wsend_group_run(s, g, n);
         pthread_mutex_lock(&pl->mu);
-        j->next = pl->fin;
-        pl->fin = j;
+        for (int i = 0; i < n; i++) {
+            g[i]->next = pl->fin;
+            pl->fin = g[i];
+        }
         pthread_cond_broadcast(&pl->done);
     }
     pthread_mutex_unlock(&pl->mu);

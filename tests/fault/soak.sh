@@ -96,13 +96,16 @@ produce_chunk() {
 }
 
 TOPICS=(--topic spans --topic evals:eval --topic outcomes:outcome)
-rows_opts=(100 500 2000 10000); conc_opts=(1 2 3); age_opts=(100 300 1000)
+rows_opts=(100 500 2000 10000); conc_opts=(1 2 3); age_opts=(100 300 1000); group_opts=(1 2000 50000)
+# fence-window 1 s with timeout 2 s: a killed worker's ranges are re-sent 4 s after take-over
 start_worker() { # start_worker I
   local i=$1 rows=${rows_opts[$((RANDOM % 4))]} conc=${conc_opts[$((RANDOM % 3))]} age=${age_opts[$((RANDOM % 3))]}
-  echo "start rows=$rows conc=$conc age=$age" >> "$D/w$i.log"
+  local grp=${group_opts[$((RANDOM % 3))]}
+  echo "start rows=$rows conc=$conc age=$age insert_min_rows=$grp" >> "$D/w$i.log"
   build/spanhouse run --brokers "$MOCK_BOOT" "${TOPICS[@]}" --group soak --clickhouse-url "$URL" \
     --dlq-topic dlq --rejected-table llm_spans_rejected --batch-max-rows "$rows" \
-    --insert-concurrency "$conc" --batch-max-age-ms "$age" --timeout 2s \
+    --insert-concurrency "$conc" --batch-max-age-ms "$age" --timeout 2s --fence-window 1s \
+    --insert-min-rows "$grp" --insert-max-wait "$age" \
     --kafka.session.timeout.ms=3000 --kafka.heartbeat.interval.ms=300 2>> "$D/w$i.log" &
   WP[$i]=$!
 }

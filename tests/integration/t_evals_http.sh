@@ -17,7 +17,7 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-evhttp.XXXXXX")
 STUB=
 WPID=
 stub_stop() { [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null; wait "$STUB" 2>/dev/null || true; }; STUB=; }
-trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; mock_stop; stub_stop; rm -rf "$D"' EXIT
+trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null || true; mock_stop; stub_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$D"/stub*.log >&2 2>/dev/null; grep -hv '^$' "$D"/run*.log | tail -n 20 >&2; exit 1; }
 stub_start() { # SCRIPT LOG
   rm -f "$D/port"
@@ -81,10 +81,11 @@ for t in spans evals2 outcomes; do
 done
 : > "$D/script2"
 stub_start "$D/script2" "$D/stub2.log"
-# This run stays up (no --exit-at-eof) so that /metrics can be read, then stops on SIGTERM.
+# This run stays up (no --exit-at-eof) so that /metrics can be read, then stops on SIGTERM. One
+# insert per batch (--insert-max-batches 1): the routing is read from the tokens' ranges.
 build/spanhouse run --brokers "$MOCK_BOOT" --topic spans --topic evals2:eval --topic outcomes:outcome \
   --group gmix --clickhouse-url "http://127.0.0.1:$PORT" --dlq-topic dlq --batch-max-age-ms 200 \
-  --insert-concurrency 2 --kafka.session.timeout.ms=6000 --metrics-addr 127.0.0.1:0 2> "$D/run2.log" & WPID=$!
+  --insert-concurrency 2 --insert-max-batches 1 --kafka.session.timeout.ms=6000 --metrics-addr 127.0.0.1:0 2> "$D/run2.log" & WPID=$!
 want_m='spanhouse_consumed_total{kind="eval"} 250
 spanhouse_consumed_total{kind="outcome"} 120
 spanhouse_consumed_total{kind="span"} 300

@@ -12,7 +12,7 @@ source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-splittok.XXXXXX")
 STUB=
-trap 'mock_stop; [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null; wait "$STUB" 2>/dev/null; }; rm -rf "$D"' EXIT
+trap 'mock_stop; [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null || true; wait "$STUB" 2>/dev/null || true; }; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$D/stub.log" >&2 2>/dev/null; grep -v '^$' "$D"/run*.log | tail -n 20 >&2; exit 1; }
 
 # request.pb (OpenTelemetry JS SDK) holds 6 LLM spans: 6 rows at offset 0.

@@ -8,6 +8,8 @@
 #  2. the first insert of a fresh group fails for good (slow 500, retry-max-ms exceeded) while
 #     later batches succeed: the worker exits 1, and a restart re-sends exactly that range
 #     with the same token: nothing was committed past the unacked batch, nothing is lost.
+# One insert per partition batch (--insert-max-batches 1): the ranges are read from the tokens.
+# Inserts that carry many batches are t_worker_groups.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
@@ -27,7 +29,7 @@ run() { # GROUP TOPIC LOG [extra args]
   local g=$1 t=$2 log=$3; shift 3
   timeout 120 build/spanhouse run --brokers "$MOCK_BOOT" --topic "$t" --group "$g" \
     --clickhouse-url "http://127.0.0.1:$PORT" --exit-at-eof --batch-max-rows 25 \
-    --batch-max-age-ms 60000 --insert-concurrency 4 --kafka.session.timeout.ms=6000 \
+    --batch-max-age-ms 60000 --insert-concurrency 4 --insert-max-batches 1 --kafka.session.timeout.ms=6000 \
     --dlq-topic dlq --log-level debug "$@" 2> "$log"
 }
 # "token status" per insert request: REQ n gets script line n (200 after the script).

@@ -13,11 +13,11 @@ source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 WPID=
-trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; mock_stop; chserver_cleanup' EXIT
+trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 12; } >&2; done; exit 1; }
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 chserver_start
-trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
+trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start t1:2 t2:2 t3:2 dlq:1
@@ -53,7 +53,8 @@ echo "1 ok: SIGTERM with $mid stored, restart completed, exactly $G1 rows"
 # 2. ClickHouse killed and restarted mid-stream.
 spans_gen 30000 0 "$W/s2.tsv" "$W/sums2"; read -r G2 T2 C2 B2 < "$W/sums2"
 [ "$(mock_cmd "produce t2 $W/s2.tsv")" = "produced 30000 failed 0" ] || fail "produce t2"
-worker t2 g2 "$W/kill.log" --batch-max-rows 2000 --exit-at-eof --retry-max-ms 60000
+# (at most two batches per insert: the stream must outlast the first inserts)
+worker t2 g2 "$W/kill.log" --batch-max-rows 2000 --insert-max-batches 2 --exit-at-eof --retry-max-ms 60000
 wait_rows t2 2000 60 || fail "nothing stored before the kill"
 chserver_kill; sleep 3; chserver_restart || fail "ClickHouse restart"
 rc=0; timeout 120 tail --pid="$WPID" -f /dev/null || true; wait "$WPID" || rc=$?; WPID=

@@ -10,10 +10,10 @@ source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 PA= PB=
-trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null; [ -z "$PB" ] || kill -9 $PB 2>/dev/null; mock_stop; chserver_cleanup' EXIT
+trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null || true; [ -z "$PB" ] || kill -9 $PB 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 15; } >&2; done; exit 1; }
 chserver_start
-trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null; [ -z "$PB" ] || kill -9 $PB 2>/dev/null; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
+trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null || true; [ -z "$PB" ] || kill -9 $PB 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 W=$CH_DIR/work; mkdir -p "$W"
 mock_start spans:4 dlq:1

@@ -12,7 +12,10 @@
  *   GET /ctl?fail_before=P&fail_after=P&slow_after_ms=M&down=0|1  fault switches for inserts:
  *        P % answered 500 without storing / 500 AFTER storing; M ms of delay after storing
  *        (the client may time out: an answer lost after the insert); down: every request 503
- *   GET /stats  "inserts N stored N failed_before N failed_after N slowed N"
+ *   GET /ctl?hold_ms=M  every insert waits M ms before it is stored, outside the engine lock
+ *        (queries go on meanwhile): an insert whose client is gone (crashed, timed out) lands
+ *        late, as on a busy server; holding counts those waiting now
+ *   GET /stats  "inserts N stored N failed_before N failed_after N slowed N holding N"
  * Inserts are serialized (one engine connection). Runs until SIGTERM/SIGINT. Test-only. */
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -34,7 +37,7 @@ typedef struct {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* the engine and the counters */
 static chdb_t *db;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static int fail_before, fail_after, slow_after_ms, down;
+static int fail_before, fail_after, slow_after_ms, down, hold_ms, holding;
 static long n_inserts, n_stored, n_failed_before, n_failed_after, n_slowed;
 
 /* (table, columns) -> structure, learned from system.columns once per pair. */
@@ -166,6 +169,12 @@ static enum MHD_Result do_insert(struct MHD_Connection *c, const char *q, const 
                      : "");
     }
     pthread_mutex_lock(&lock);
+    int hold = hold_ms;
+    holding += hold > 0;
+    pthread_mutex_unlock(&lock);
+    if (hold > 0) usleep((useconds_t)hold * 1000u);
+    pthread_mutex_lock(&lock);
+    holding -= hold > 0;
     n_inserts++;
     int before = roll() < fail_before, after = !before && roll() < fail_after;
     int slow = slow_after_ms;
@@ -235,6 +244,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if ((v = arg(c, "fail_after"))) fail_after = atoi(v);
         if ((v = arg(c, "slow_after_ms"))) slow_after_ms = atoi(v);
         if ((v = arg(c, "down"))) down = atoi(v);
+        if ((v = arg(c, "hold_ms"))) hold_ms = atoi(v);
         int n =
             snprintf(msg, sizeof(msg), "fail_before %d fail_after %d slow_after_ms %d down %d\n",
                      fail_before, fail_after, slow_after_ms, down);
@@ -244,8 +254,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!strcmp(url, "/stats")) {
         pthread_mutex_lock(&lock);
         int n = snprintf(msg, sizeof(msg),
-                         "inserts %ld stored %ld failed_before %ld failed_after %ld slowed %ld\n",
-                         n_inserts, n_stored, n_failed_before, n_failed_after, n_slowed);
+                         "inserts %ld stored %ld failed_before %ld failed_after %ld slowed %ld "
+                         "holding %d\n",
+                         n_inserts, n_stored, n_failed_before, n_failed_after, n_slowed, holding);
         pthread_mutex_unlock(&lock);
         return reply(c, 200, NULL, msg, (size_t)n);
     }

@@ -250,6 +250,50 @@ static void test_restore_rejects_garbage(void **st) {
     assert_int_equal(batch_part_place(&b, 0), 0);
 }
 
+/* A fencing owner announces how long a next owner must wait; the next owner reads it, carries
+ * it over while planned ranges remain, and drops it once they are re-read. */
+static void test_metadata_fence_wait(void **st) {
+    (void)st;
+    batch_part_t a, b;
+    batch_range_t r;
+    batch_part_init(&a, 0);
+    a.fence_wait_ms = 45000;
+    batch_part_append(&a, 0);
+    batch_part_append(&a, 9);
+    batch_part_seal(&a, &r);
+    char meta[BATCH_META_MAX];
+    int ml = batch_part_metadata(&a, meta, sizeof(meta));
+    assert_string_equal(meta, "sh2:45000:0-9");
+    batch_part_init(&b, 0);
+    assert_int_equal(batch_part_restore(&b, 0, meta, (size_t)ml), 1);
+    assert_int_equal(b.planned_wait_ms, 45000);
+    /* Not re-read yet: a next-next owner must still wait, whatever b announces itself. */
+    assert_true(batch_part_metadata(&b, meta, sizeof(meta)) > 0);
+    assert_string_equal(meta, "sh2:45000:0-9");
+    b.fence_wait_ms = 1000;
+    assert_true(batch_part_metadata(&b, meta, sizeof(meta)) > 0);
+    assert_string_equal(meta, "sh2:45000:0-9");
+    /* Re-read and sealed: only b's own wait remains. */
+    assert_int_equal(batch_part_place(&b, 0) & BATCH_PLANNED, BATCH_PLANNED);
+    batch_part_append(&b, 0);
+    assert_true(batch_part_place(&b, 9) & BATCH_SEAL_AFTER);
+    batch_part_append(&b, 9);
+    batch_part_seal(&b, &r);
+    assert_true(batch_part_metadata(&b, meta, sizeof(meta)) > 0);
+    assert_string_equal(meta, "sh2:1000:0-9");
+    /* No wait, no sh2; an sh1 restore has no wait; bad waits are refused. */
+    b.fence_wait_ms = 0;
+    assert_true(batch_part_metadata(&b, meta, sizeof(meta)) > 0);
+    assert_string_equal(meta, "sh1:0-9");
+    assert_int_equal(batch_part_restore(&b, 0, "sh1:0-9", 7), 1);
+    assert_int_equal(b.planned_wait_ms, 0);
+    const char *bad[] = {"sh2:0-9", "sh2::0-9", "sh2:-5:0-9", "sh2:99999999999:0-9", "sh2:5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(batch_part_restore(&b, 0, bad[i], strlen(bad[i])), -1);
+    assert_int_equal(batch_part_restore(&b, 0, "sh2:5:", 6), 0);
+    assert_int_equal(b.planned_wait_ms, 0); /* nothing planned, nothing to wait for */
+}
+
 static void test_metadata_bounds(void **st) {
     (void)st;
     batch_part_t p;
@@ -324,6 +368,7 @@ int main(void) {
         cmocka_unit_test(test_restart_partial_commit),
         cmocka_unit_test(test_restore_rejects_garbage),
         cmocka_unit_test(test_metadata_bounds),
+        cmocka_unit_test(test_metadata_fence_wait),
         cmocka_unit_test(test_token_rows_split_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
