@@ -31,18 +31,23 @@ read -r GOOD TOK COST BAD < "$W/sums"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TCK=$(getconf CLK_TCK)
 now() { date +%s.%N; }
-wait_rows() { # wait_rows SQL: polls until SQL says N; prints the time it did, or "" on timeout
-  local i c end=$(( $(date +%s) + TMO ))
+# wait_rows SQL: polls until SQL says N; prints the time it did, or "" on timeout. Also notes in
+# $W/produced when the mock said the produce was done (what bounds both systems: the producer
+# shares the two cores).
+wait_rows() {
+  local i c end=$(( $(date +%s) + TMO )) base
+  base=$(wc -l < "$MOCK_DIR/out"); rm -f "$W/produced"
   while [ "$(date +%s)" -lt "$end" ]; do
+    [ -f "$W/produced" ] || [ "$(wc -l < "$MOCK_DIR/out")" -le "$base" ] || now > "$W/produced"
     c=$(chserver_query "$1" 2>/dev/null || echo 0)
-    if [ "${c:-0}" -ge "$GOOD" ]; then now; return 0; fi
+    if [ "${c:-0}" -ge "$GOOD" ]; then [ -f "$W/produced" ] || now > "$W/produced"; now; return 0; fi
     sleep 0.1
   done
   echo ""
 }
 FIELDS="timestamp UInt64, trace_id String, span_id String, provider String, model String, operation String, tenant_id String, feature String, input_tokens UInt32, output_tokens UInt32, cost_usd Float64, latency_ms UInt32, status String"
 
-printf '%-10s %14s %14s %8s %9s %9s %12s %14s %14s %14s\n' "shape" "kafka engine" "spanhouse" "ratio" "batches" "inserts" "rows/insert" "worker us/sp" "server us/sp" "engine us/sp"
+printf '%-10s %14s %14s %8s %9s %9s %12s %14s %14s %14s %18s\n' "shape" "kafka engine" "spanhouse" "ratio" "batches" "inserts" "rows/insert" "worker us/sp" "server us/sp" "engine us/sp" "produced/s ke/sh"
 for shape in $SHAPES; do
   P=${shape%%:*}; PC=${shape##*:}
   MOCK_ARGS="--compression $PC" mock_start "ka:$P" "wk:$P" dlq:1
@@ -56,11 +61,13 @@ for shape in $SHAPES; do
   c0=$(cpu_ticks "$CH_PID"); t0=$(now)
   echo "produce ka $W/spans.tsv" >&7
   t1=$(wait_rows "SELECT count() FROM peer.s")
+  kp=$(cat "$W/produced" 2>/dev/null || echo "$t0")
   c1=$(cpu_ticks "$CH_PID")
   chserver_query "DROP DATABASE peer" >/dev/null
-  ke_rate=n/a; ke_cpu=n/a
+  ke_rate=n/a; ke_cpu=n/a; ke_prod=n/a
   if [ -n "$t1" ]; then
     ke_rate=$(awk -v n="$GOOD" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+    ke_prod=$(awk -v n="$GOOD" -v a="$t0" -v b="$kp" 'BEGIN { printf "%.0f", (b > a ? n / (b - a) : 0) }')
     ke_cpu=$(awk -v c="$((c1 - c0))" -v t="$TCK" -v n="$GOOD" 'BEGIN { printf "%.2f", c / t * 1e6 / n }')
   fi
   # --- spanhouse
@@ -75,22 +82,25 @@ for shape in $SHAPES; do
   c0=$(cpu_ticks "$CH_PID"); t0=$(now)
   echo "produce wk $W/spans.tsv" >&7
   t1=$(wait_rows "SELECT count() FROM spanhouse.llm_spans")
+  sp=$(cat "$W/produced" 2>/dev/null || echo "$t0")
   c1=$(cpu_ticks "$CH_PID")
   curl -s -m 2 "http://127.0.0.1:$MPORT/metrics" > "$W/metrics" || true
   ins=$(awk '/^spanhouse_insert_rows_count/ { s += $2 } END { print s + 0 }' "$W/metrics")
   nb=$(awk '/^spanhouse_batch_rows_count/ { s += $2 } END { print s + 0 }' "$W/metrics")
   worker_stop 30
   read -r U S MAXKB < <(tail -n 1 "$W/rusage")
-  sh_rate=n/a; sh_cpu=n/a; w_cpu=n/a; rpi=n/a
+  sh_rate=n/a; sh_cpu=n/a; w_cpu=n/a; rpi=n/a; sh_prod=n/a
   if [ -n "$t1" ]; then
     sh_rate=$(awk -v n="$GOOD" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+    sh_prod=$(awk -v n="$GOOD" -v a="$t0" -v b="$sp" 'BEGIN { printf "%.0f", (b > a ? n / (b - a) : 0) }')
     sh_cpu=$(awk -v c="$((c1 - c0))" -v t="$TCK" -v n="$GOOD" 'BEGIN { printf "%.2f", c / t * 1e6 / n }')
     w_cpu=$(awk -v u="$U" -v s="$S" -v n="$GOOD" 'BEGIN { printf "%.2f", (u + s) * 1e6 / n }')
     rpi=$(awk -v n="$GOOD" -v i="$ins" 'BEGIN { printf "%.0f", (i > 0 ? n / i : 0) }')
   fi
   ratio=$(awk -v a="$sh_rate" -v b="$ke_rate" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
   mock_stop
-  printf '%-10s %14s %14s %8s %9s %9s %12s %14s %14s %14s\n' "$shape" "$ke_rate" "$sh_rate" "$ratio" "$nb" "$ins" "$rpi" "$w_cpu" "$sh_cpu" "$ke_cpu"
-  echo "BENCH peers shape=$shape kafka_engine=$ke_rate spanhouse=$sh_rate ratio=$ratio batches=$nb inserts=$ins rows_per_insert=$rpi worker_cpu_us=$w_cpu server_cpu_us=$sh_cpu engine_server_cpu_us=$ke_cpu worker_max_rss_mib=$(awk -v k="$MAXKB" 'BEGIN { printf "%.0f", k / 1024 }')"
+  printf '%-10s %14s %14s %8s %9s %9s %12s %14s %14s %14s %18s\n' "$shape" "$ke_rate" "$sh_rate" "$ratio" "$nb" "$ins" "$rpi" "$w_cpu" "$sh_cpu" "$ke_cpu" "$ke_prod/$sh_prod"
+  echo "BENCH peers shape=$shape kafka_engine=$ke_rate spanhouse=$sh_rate ratio=$ratio batches=$nb inserts=$ins rows_per_insert=$rpi worker_cpu_us=$w_cpu server_cpu_us=$sh_cpu engine_server_cpu_us=$ke_cpu produced_per_s_engine_run=$ke_prod produced_per_s_spanhouse_run=$sh_prod worker_max_rss_mib=$(awk -v k="$MAXKB" 'BEGIN { printf "%.0f", k / 1024 }')"
 done
-echo "(spans/s from the first produce until all $GOOD rows are visible; ratio = spanhouse / Kafka engine; budget >= 2.00)"
+echo "(spans/s from the first produce until all $GOOD rows are visible; ratio = spanhouse / Kafka engine; budget >= 2.00;"
+echo " produced/s: how fast the mock took the spans in each run, the ceiling of either system on these two cores)"

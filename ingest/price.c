@@ -213,9 +213,14 @@ int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
     uint64_t cr = s->cache_read_tokens < in ? s->cache_read_tokens : in;
     uint64_t cw = s->cache_write_tokens < in - cr ? s->cache_write_tokens : in - cr;
     uint64_t rs = s->reasoning_tokens < out ? s->reasoning_tokens : out;
-    /* Prices are 1e-9 USD per 1M tokens, so tokens x price is in 1e-15 USD. */
-    u128 sum = (u128)(in - cr - cw) * r->input + (u128)cr * r->cache_read +
-               (u128)cw * r->cache_write + (u128)(out - rs) * r->output + (u128)rs * r->reasoning;
+    /* Prices are 1e-9 USD per 1M tokens, so tokens x price is in 1e-15 USD. Above the
+     * long-context threshold every token of the request is billed at the long prices. */
+    int lg = r->long_above && in > r->long_above;
+    u128 sum = (u128)(in - cr - cw) * (lg ? r->input_long : r->input) +
+               (u128)cr * (lg ? r->cache_read_long : r->cache_read) +
+               (u128)cw * (lg ? r->cache_write_long : r->cache_write) +
+               (u128)(out - rs) * (lg ? r->output_long : r->output) +
+               (u128)rs * (lg ? r->reasoning_long : r->reasoning);
     u128 den = 1000000u; /* 1e-15 USD -> 1e-9 USD */
     if (s->is_batch && r->batch_discount) {
         uint64_t keep = r->batch_discount >= 1000000000ull ? 0 : 1000000000ull - r->batch_discount;
@@ -246,7 +251,9 @@ int price_apply(const price_table_t *pt, span_t *s) {
         return 0;
     }
     s->cost_computed_nusd = price_cost_nusd(r, s);
-    s->pricing_status = SPAN_STR_LIT("ok");
+    s->pricing_status = r->long_above && s->input_tokens > r->long_above
+                            ? SPAN_STR_LIT("long_context")
+                            : SPAN_STR_LIT("ok");
     if (producer) {
         s->cost_source = SPAN_STR_LIT("producer");
     } else if (s->cache_hit) {
@@ -275,6 +282,11 @@ enum {
     PC_BATCH,
     PC_ALIASES,
     PC_NOTES,
+    PC_LONG_ABOVE,
+    PC_INPUT_LONG,
+    PC_OUTPUT_LONG,
+    PC_CACHE_READ_LONG,
+    PC_CACHE_WRITE_LONG,
     PC__COUNT
 };
 static const char *const price_cols[PC__COUNT] = {"provider",
@@ -287,7 +299,12 @@ static const char *const price_cols[PC__COUNT] = {"provider",
                                                   "reasoning_per_1m",
                                                   "batch_discount",
                                                   "aliases",
-                                                  "notes"};
+                                                  "notes",
+                                                  "long_context_above",
+                                                  "input_long_per_1m",
+                                                  "output_long_per_1m",
+                                                  "cache_read_long_per_1m",
+                                                  "cache_write_long_per_1m"};
 #define PRICE_REQUIRED_COLS 5 /* the first five */
 
 typedef struct price_ent_s {
@@ -407,6 +424,75 @@ static int price_build_index(price_table_t *pt) {
     return 0;
 }
 
+/* The long-context columns of one row. Empty threshold: no tier (its prices must be empty
+ * too). With a threshold, input and output long prices are required, and so is the long price
+ * of every cache class the row prices explicitly (a forgotten one would bill cache reads at the
+ * full long input price); an empty one follows the long input price as the short one follows
+ * the input price. Reasoning is billed at the long output price. Returns 0, or -1 with the
+ * position and message set. */
+static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_t *rd,
+                            uint32_t *eline, uint32_t *ecol, char *msg, size_t msg_size) {
+    const csv_field_t *th = colmap[PC_LONG_ABOVE] >= 0 ? &rd->fields[colmap[PC_LONG_ABOVE]] : NULL;
+    uint64_t *dst[] = {&e->row.input_long, &e->row.output_long, &e->row.cache_read_long,
+                       &e->row.cache_write_long};
+    /* Whether the short cache prices were given (not defaulted to the input price). */
+    int explicit_cache[2] = {0, 0};
+    for (int c = PC_CACHE_READ; c <= PC_CACHE_WRITE; c++)
+        explicit_cache[c - PC_CACHE_READ] = colmap[c] >= 0 && rd->fields[colmap[c]].n > 0;
+    if (th && th->n) {
+        uint64_t v = 0;
+        const char *why = price_all_digits(th->p, th->n) && th->n <= 9 ? NULL : "not a whole number";
+        if (!why) {
+            for (size_t i = 0; i < th->n; i++)
+                v = v * 10 + (uint64_t)(th->p[i] - '0');
+            if (v == 0) why = "must be above 0";
+        }
+        if (why) {
+            *eline = th->line, *ecol = th->col;
+            snprintf(msg, msg_size, "long_context_above: %s: input tokens, e.g. 200000 (got \"%.32s\")",
+                     why, th->p);
+            return -1;
+        }
+        e->row.long_above = v;
+    }
+    for (int c = PC_INPUT_LONG; c <= PC_CACHE_WRITE_LONG; c++) {
+        const csv_field_t *f = colmap[c] >= 0 ? &rd->fields[colmap[c]] : NULL;
+        uint64_t *d = dst[c - PC_INPUT_LONG];
+        if (!f || f->n == 0) {
+            int needed = e->row.long_above &&
+                         (c <= PC_OUTPUT_LONG || explicit_cache[c - PC_CACHE_READ_LONG]);
+            if (needed) {
+                *eline = f ? f->line : (th ? th->line : e->row.line);
+                *ecol = f ? f->col : (th ? th->col : 1);
+                snprintf(msg, msg_size, "%s is required with long_context_above%s", price_cols[c],
+                         c > PC_OUTPUT_LONG ? " when the short cache price is given" : "");
+                return -1;
+            }
+            *d = c <= PC_OUTPUT_LONG ? 0 : e->row.input_long;
+            continue;
+        }
+        if (!e->row.long_above) {
+            *eline = f->line, *ecol = f->col;
+            snprintf(msg, msg_size, "%s without long_context_above", price_cols[c]);
+            return -1;
+        }
+        const char *why = csv_decimal_nano(f->p, f->n, PRICE_MAX_USD_PER_1M * 1000000000ull, d);
+        if (why) {
+            *eline = f->line, *ecol = f->col;
+            snprintf(msg, msg_size, "%s: %s (got \"%.32s\")", price_cols[c], why, f->p);
+            return -1;
+        }
+    }
+    /* Cache prices defaulted above from input_long when the row leaves them empty; reasoning
+     * follows the long output price unless the row has no tier. */
+    for (int c = PC_CACHE_READ_LONG; c <= PC_CACHE_WRITE_LONG; c++)
+        if (e->row.long_above && !explicit_cache[c - PC_CACHE_READ_LONG] &&
+            (colmap[c] < 0 || rd->fields[colmap[c]].n == 0))
+            *dst[c - PC_INPUT_LONG] = e->row.input_long;
+    e->row.reasoning_long = e->row.output_long;
+    return 0;
+}
+
 price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors, char *errstr,
                            size_t errstr_size) {
     csv_reader_t rd;
@@ -510,6 +596,7 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
                 goto err_at;
             }
         }
+        if (price_parse_long(e, colmap, &rd, &eline, &ecol, msg, sizeof(msg)) != 0) goto err_at;
         f = PRICE_FIELD(PC_ALIASES);
         if (f && f->n) {
             e->aliases = price_strdup_lc(f->p, f->n);

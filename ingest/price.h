@@ -40,7 +40,11 @@ typedef struct price_row_s {
     int64_t from_ms; /* effective_from, 00:00 UTC, epoch ms */
     uint64_t input, output, cache_read, cache_write, reasoning;
     uint64_t batch_discount; /* fraction in 1e-9 units: 500000000 = 50% off */
-    uint32_t line;           /* line of the CSV row, for diagnostics */
+    /* Long-context tier (Claude, Gemini): a request whose input tokens (cache reads and writes
+     * included) exceed long_above is billed entirely at these prices; long_above 0 = none. */
+    uint64_t long_above;
+    uint64_t input_long, output_long, cache_read_long, cache_write_long, reasoning_long;
+    uint32_t line; /* line of the CSV row, for diagnostics */
 } price_row_t;
 
 /* Finds the row for provider/model at ts_ms with the lookup rule of docs/pricing.md
@@ -50,15 +54,17 @@ typedef struct price_row_s {
 const price_row_t *price_lookup(const price_table_t *pt, span_str_t provider, span_str_t model,
                                 int64_t ts_ms);
 
-/* Cost of the span's tokens under row r, in nano-USD, rounded half-up; batch discount
- * applied when is_batch. Inconsistent counts are clamped (cache reads and writes to at most
- * the input tokens, reasoning to at most the output tokens), never underflow. */
+/* Cost of the span's tokens under row r, in nano-USD, rounded half-up; the long-context prices
+ * when the input tokens exceed r->long_above; batch discount applied when is_batch.
+ * Inconsistent counts are clamped (cache reads and writes to at most the input tokens,
+ * reasoning to at most the output tokens), never underflow. */
 int64_t price_cost_nusd(const price_row_t *r, const span_t *s);
 
 /* Enriches one span: sets cost_computed_nusd from its tokens with the price in force at
  * s->ts_ms (tries response_model, then model). If the producer sent no cost
  * (!(s->present & SPAN_HAS_COST)) sets cost_nusd = computed and cost_source = "computed",
- * else keeps cost_nusd and sets cost_source = "producer"; a response-cache hit (cache_hit) without a producer cost gets cost_nusd = 0 and cost_source = "cache_hit" (cost_computed_nusd = the avoided list price). pricing_status = "ok", or
+ * else keeps cost_nusd and sets cost_source = "producer"; a response-cache hit (cache_hit) without a producer cost gets cost_nusd = 0 and cost_source = "cache_hit" (cost_computed_nusd = the avoided list price). pricing_status = "ok", "long_context" (priced at the
+ * row's long-context tier), or
  * "unknown_model" (then cost_computed_nusd = 0 and, without a producer cost, cost_nusd = 0
  * and cost_source = "none"). Never rejects a span. pt may be NULL (every model unknown).
  * Returns 1 if priced, 0 if the model is unknown. */

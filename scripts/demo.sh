@@ -54,7 +54,9 @@ tail -n 1 "$tmp/loadgen.err"
 grep '^QUALITY' "$tmp/loadgen.out" || { echo "no quality streams produced"; exit 1; }
 
 step "3. spanhouse schema apply + run (sink: embedded ClickHouse $db)"
-build/spanhouse schema apply --sink chdb --chdb-path "$db" --views-dir views --log-level warn
+# The reference tables the views join (prices, budgets) come from the very files the worker reads.
+build/spanhouse schema apply --sink chdb --chdb-path "$db" --views-dir views --log-level warn \
+  --pricing schema/pricing.csv --tenants schema/tenants.csv >/dev/null
 t0=$(date +%s.%N)
 build/spanhouse run --sink chdb --chdb-path "$db" --brokers "$brokers" --topic llm.spans \
   --topic llm.evals:eval --topic llm.outcomes:outcome --batch-max-age-ms 10000 \
@@ -63,12 +65,7 @@ build/spanhouse run --sink chdb --chdb-path "$db" --brokers "$brokers" --topic l
 t1=$(date +%s.%N)
 echo "worker drained the topic in $(echo "$t1 - $t0" | bc) s"
 
-# Reference tables for the views that join prices and budgets (as ops/clickhouse loads them).
-grep -v '^#' schema/pricing.csv | grep -v '^[[:space:]]*$' >"$tmp/pricing.csv"
-grep -v '^#' schema/tenants.csv | grep -v '^[[:space:]]*$' >"$tmp/tenants.csv"
 q() { build/tests/tools/chdbsql --format PrettyCompactMonoBlock "$db" "$@"; }
-q "INSERT INTO spanhouse.llm_pricing SELECT * FROM file('$tmp/pricing.csv', CSVWithNames) SETTINGS input_format_csv_empty_as_default = 1" \
-  "INSERT INTO spanhouse.llm_tenants SELECT * FROM file('$tmp/tenants.csv', CSVWithNames) SETTINGS input_format_csv_empty_as_default = 1" >/dev/null
 
 step "Stored: rows, dead letters, cost"
 q "SELECT count() AS spans, round(sum(cost_usd), 2) AS total_cost_usd, countIf(pricing_status = 'unknown_model') AS unknown_model FROM spanhouse.llm_spans" \

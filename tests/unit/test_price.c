@@ -342,6 +342,84 @@ static void expect_parse_error(const char *body, const char *want) {
     if (!strstr(err, want)) fail_msg("error \"%s\" does not contain \"%s\"", err, want);
 }
 
+/* Long-context tier, Claude Sonnet 4.5's list prices (2025): up to 200k input tokens $3 / $15,
+ * cache read $0.30, cache write $3.75; above, the whole request at $6 / $22.50 / $0.60 / $7.50. */
+static void test_long_context(void **state) {
+    (void)state;
+    const char *t =
+        "provider,model,effective_from,input_per_1m,output_per_1m,cache_read_per_1m,"
+        "cache_write_per_1m,long_context_above,input_long_per_1m,output_long_per_1m,"
+        "cache_read_long_per_1m,cache_write_long_per_1m\n"
+        "anthropic,claude-sonnet-4-5,2025-09-29,3,15,0.30,3.75,200000,6,22.50,0.60,7.50\n"
+        "google,gemini-2.5-pro,2025-06-17,1.25,10,,,200000,2.50,15,,\n"
+        "openai,gpt-4o,2024-10-02,2.50,10.00,1.25,,,,,,\n";
+    char err[256] = "";
+    price_table_t *pt = price_parse(t, strlen(t), "l.csv", err, sizeof(err));
+    if (!pt) fail_msg("%s", err);
+    span_t s;
+    /* 200,000 input tokens exactly: still the short prices. 150k plain + 50k cached, 1k out:
+     * 150000 x 3 + 50000 x 0.30 + 1000 x 15 = 450,000 + 15,000 + 15,000 = $0.48. */
+    span_init(&s, "anthropic", "claude-sonnet-4-5", MS_2025_06_10 + 200ll * 86400000);
+    s.input_tokens = 200000;
+    s.cache_read_tokens = 50000;
+    s.output_tokens = 1000;
+    assert_int_equal(price_apply(pt, &s), 1);
+    assert_int_equal(s.cost_computed_nusd, 480000000);
+    assert_string_equal(s.pricing_status.p, "ok");
+    /* 250,000 (200k plain + 50k cached), 1k out, at the long prices: 200000 x 6 + 50000 x 0.60
+     * + 1000 x 22.50 = 1,200,000 + 30,000 + 22,500 = $1.2525. */
+    s.input_tokens = 250000;
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 1252500000);
+    assert_string_equal(s.pricing_status.p, "long_context");
+    /* Cache writes at the long price: 210k of which 10k written, 0 out: 200000 x 6 + 10000 x
+     * 7.50 = 1,275,000 -> $1.275. */
+    s.input_tokens = 210000;
+    s.cache_read_tokens = 0;
+    s.cache_write_tokens = 10000;
+    s.output_tokens = 0;
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 1275000000);
+    /* Gemini: no explicit cache price, so cached input follows the (long) input price;
+     * reasoning follows the long output price. 300k in, 2k out of which 1k thinking:
+     * 300000 x 2.50 + 2000 x 15 = 750,000 + 30,000 = $0.78. */
+    span_init(&s, "google", "gemini-2.5-pro", MS_2025_06_10 + 30ll * 86400000);
+    s.input_tokens = 300000;
+    s.cache_read_tokens = 100000;
+    s.output_tokens = 2000;
+    s.reasoning_tokens = 1000;
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 780000000);
+    /* A row without a tier never switches, however long the prompt. */
+    span_init(&s, "openai", "gpt-4o", MS_2025_06_10);
+    s.input_tokens = 1000000;
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 2500000000);
+    assert_string_equal(s.pricing_status.p, "ok");
+    price_destroy(pt);
+    /* Errors: a tier needs its threshold and its input/output prices, and the long price of a
+     * cache class the row prices explicitly. */
+    const char *h = "provider,model,effective_from,input_per_1m,output_per_1m,cache_read_per_1m,"
+                    "long_context_above,input_long_per_1m,output_long_per_1m,cache_read_long_per_1m\n";
+    const struct {
+        const char *row, *want;
+    } bad[] = {
+        {"a,m,2025-01-01,1,2,,,3,4,\n", "l.csv:2:22: input_long_per_1m without long_context_above"},
+        {"a,m,2025-01-01,1,2,,1000,,4,\n", "l.csv:2:26: input_long_per_1m is required"},
+        {"a,m,2025-01-01,1,2,0.1,1000,3,4,\n",
+         "l.csv:2:33: cache_read_long_per_1m is required with long_context_above when"},
+        {"a,m,2025-01-01,1,2,,2e5,3,4,\n", "l.csv:2:21: long_context_above: not a whole number"},
+        {"a,m,2025-01-01,1,2,,0,3,4,\n", "l.csv:2:21: long_context_above: must be above 0"},
+        {"a,m,2025-01-01,1,2,,1000,x,4,\n", "l.csv:2:26: input_long_per_1m: not a number"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[1024];
+        snprintf(text, sizeof(text), "%s%s", h, bad[i].row);
+        assert_null(price_parse(text, strlen(text), "l.csv", err, sizeof(err)));
+        if (!strstr(err, bad[i].want)) fail_msg("row %zu: got \"%s\", want \"%s\"", i, err, bad[i].want);
+    }
+}
+
 static void test_parse_errors(void **state) {
     (void)state;
     char err[256] = "";
@@ -408,6 +486,15 @@ static void test_shipped_table(void **state) {
     s.output_tokens = 1000;
     assert_int_equal(price_apply(pt, &s), 1);
     assert_int_equal(s.cost_computed_nusd, 30300000);
+    /* The same call with a 250k prompt (200k plain, 30k cached, 20k written), 1k out: the
+     * long-context tier, 200000 x 6 + 30000 x 0.60 + 20000 x 7.50 + 1000 x 22.50
+     * = 1,200,000 + 18,000 + 150,000 + 22,500 = $1.3905. */
+    s.input_tokens = 250000;
+    s.cache_read_tokens = 30000;
+    s.cache_write_tokens = 20000;
+    assert_int_equal(price_apply(pt, &s), 1);
+    assert_int_equal(s.cost_computed_nusd, 1390500000);
+    assert_string_equal(s.pricing_status.p, "long_context");
     /* gpt-4o: 1000 in + 500 out = 12,500,000 nUSD before 2024-10-02, 7,500,000 from it. */
     span_init(&s, "openai", "gpt-4o", MS_2024_10_02 - 1);
     s.input_tokens = 1000;
@@ -510,6 +597,7 @@ int main(void) {
         cmocka_unit_test(test_inconsistent_tokens_clamped),
         cmocka_unit_test(test_name_matching),
         cmocka_unit_test(test_apply_sources),
+        cmocka_unit_test(test_long_context),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_shipped_table),
         cmocka_unit_test(test_concurrent_readers),
