@@ -441,7 +441,8 @@ static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_
         explicit_cache[c - PC_CACHE_READ] = colmap[c] >= 0 && rd->fields[colmap[c]].n > 0;
     if (th && th->n) {
         uint64_t v = 0;
-        const char *why = price_all_digits(th->p, th->n) && th->n <= 9 ? NULL : "not a whole number";
+        const char *why =
+            price_all_digits(th->p, th->n) && th->n <= 9 ? NULL : "not a whole number";
         if (!why) {
             for (size_t i = 0; i < th->n; i++)
                 v = v * 10 + (uint64_t)(th->p[i] - '0');
@@ -449,8 +450,9 @@ static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_
         }
         if (why) {
             *eline = th->line, *ecol = th->col;
-            snprintf(msg, msg_size, "long_context_above: %s: input tokens, e.g. 200000 (got \"%.32s\")",
-                     why, th->p);
+            snprintf(msg, msg_size,
+                     "long_context_above: %s: input tokens, e.g. 200000 (got \"%.32s\")", why,
+                     th->p);
             return -1;
         }
         e->row.long_above = v;
@@ -520,7 +522,8 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
         goto err_csv;
     }
     ncols = rd.nfields;
-    if (csv_map_header(&rd, price_cols, PC__COUNT, PRICE_REQUIRED_COLS, colmap, &eline, &ecol, msg, sizeof(msg)) != 0)
+    if (csv_map_header(&rd, price_cols, PC__COUNT, PRICE_REQUIRED_COLS, colmap, &eline, &ecol, msg,
+                       sizeof(msg)) != 0)
         goto err_at;
 
     while ((rc = csv_next(&rd, msg, sizeof(msg))) == 1) {
