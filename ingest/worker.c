@@ -382,11 +382,14 @@ static void job_put(worker_t *w, wjob_t *j) {
     memset(j->t_maybe, 0, sizeof(j->t_maybe));
     wbatch_clear(&j->b);
     /* A job's buffers keep their capacity for the next batch, but not what a spike grew them
-     * to: above twice the batch limits they are freed and grow again on demand; and the spare
-     * jobs together keep at most a quarter of the in-flight budget. */
+     * to: above twice the batch limits they are freed and grow again on demand. A few are kept
+     * whatever their size (one per sender and queue slot, as many as one insert per batch
+     * needs), more while together they hold at most a quarter of the in-flight budget (many
+     * small batches of many partitions). */
     size_t cap = wbatch_capacity(&j->b);
     if (cap <= 2 * (size_t)w->cfg->batch_max_bytes &&
-        w->pool.spare_bytes + cap <= (size_t)w->cfg->max_inflight_bytes / 4) {
+        (w->pool.n_spare < 2 * w->pool.n_snd + 2 ||
+         w->pool.spare_bytes + cap <= (size_t)w->cfg->max_inflight_bytes / 4)) {
         j->next = w->pool.spare;
         w->pool.spare = j;
         w->pool.n_spare++;
@@ -1172,6 +1175,19 @@ void worker_destroy(worker_t *w) {
 
 void worker_stats(const worker_t *w, worker_stats_t *st) { *st = w->st; }
 
+/* Every assigned partition is at its end (or its replay stop) and has no open batch. */
+static int all_at_end(worker_t *w) {
+    int n = 0;
+    for (int i = 0; i < w->n_parts; i++) {
+        wpart_t *p = w->parts[i];
+        if (p->dropped) return 0;
+        if (!p->active) continue;
+        n++;
+        if (!p->eof || batch_part_has_open(&p->bp)) return 0;
+    }
+    return n > 0;
+}
+
 static int drained(worker_t *w) {
     if (!w->any_assigned) return 0;
     int n = 0;
@@ -1314,6 +1330,13 @@ int worker_run(worker_t *w) {
             log_msg(w->lg, LOG_INFO, "drained",
                     "every assigned partition is at its end and committed");
             break;
+        }
+        if (exit_at_eof && all_at_end(w) != w->pool.draining) {
+            /* Nothing more will come: what is queued goes now, not after insert-max-wait. */
+            pthread_mutex_lock(&w->pool.mu);
+            w->pool.draining = !w->pool.draining;
+            pthread_cond_broadcast(&w->pool.work);
+            pthread_mutex_unlock(&w->pool.mu);
         }
     }
     if (rc == ERR_OK && w->fatal) rc = w->fatal;

@@ -174,6 +174,7 @@ typedef struct wpool_s {
     size_t bytes;     /* RowBinary bytes of those jobs */
     size_t q_rows;    /* rows of the jobs queued and not yet taken by a sender */
     int urgent;       /* the consumer waits for results: queued jobs go now */
+    int draining;     /* exit-at-eof and every partition at its end: queued jobs go now */
     int n_retrying;   /* senders sleeping between retries */
     int stopping;     /* senders exit when the queue is empty */
     atomic_int abort; /* fatal error: senders give up retrying, skip queued jobs */

@@ -399,7 +399,9 @@ void wsend_group_run(wsender_t *s, wjob_t **g, int n) {
 int wsend_group_due(worker_t *w, int64_t now_ms, int64_t *wake_ms) {
     wpool_t *pl = &w->pool;
     if (!pl->todo) return 0;
-    if (pl->stopping || pl->urgent || atomic_load(&pl->abort) || pl->todo->restored) return 1;
+    if (pl->stopping || pl->urgent || pl->draining || atomic_load(&pl->abort) ||
+        pl->todo->restored)
+        return 1;
     if ((int64_t)pl->q_rows >= w->cfg->insert_min_rows) return 1;
     int64_t due = pl->todo->queued_ms + w->cfg->insert_max_wait_ms;
     if (now_ms >= due) return 1;
@@ -432,6 +434,12 @@ int wsend_group_take(worker_t *w, wjob_t **g, int max) {
         pl->q_rows -= j->rows;
         g[n++] = j;
         if (j->restored) break;
+        /* Big enough: the rest is for the next sender, so inserts overlap instead of one
+         * sender taking the whole queue while the other waits. */
+        size_t got = 0;
+        for (int t = 0; t < WT_N; t++)
+            got += rows[t];
+        if ((int64_t)got >= w->cfg->insert_min_rows) break;
     }
     if (!pl->todo) pl->todo_tail = NULL;
     return n;
