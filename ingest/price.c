@@ -601,6 +601,11 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
         }
         if (price_parse_long(e, colmap, &rd, &eline, &ecol, msg, sizeof(msg)) != 0) goto err_at;
         f = PRICE_FIELD(PC_ALIASES);
+        if (f && f->n && !strcmp(e->model, "*")) {
+            eline = f->line, ecol = f->col;
+            snprintf(msg, sizeof(msg), "a fallback price (model *) takes no aliases");
+            goto err_at;
+        }
         if (f && f->n) {
             e->aliases = price_strdup_lc(f->p, f->n);
             if (!e->aliases) {
@@ -622,6 +627,22 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
     for (size_t i = 0; i < n_ents; i++) {
         price_ent_t *e = &ents[i];
         pt->rows[i] = e->row;
+        if (!strcmp(e->model, "*")) {
+            /* A fallback price (docs/pricing.md): what v_unpriced_models estimates unpriced
+             * spend with. Never used to price a span: an unknown model stays 'unknown_model',
+             * counted and alerted on, instead of looking priced. Rows sort by provider, then
+             * model ('*' first), so a provider's fallback rows are adjacent. */
+            if (i && ents[i - 1].model && !strcmp(ents[i - 1].model, "*") &&
+                !strcmp(ents[i - 1].prov, e->prov) && ents[i - 1].row.from_ms == e->row.from_ms) {
+                eline = e->row.line;
+                ecol = 1;
+                snprintf(msg, sizeof(msg),
+                         "%s/* already has a fallback price from this date (line %u)", e->prov,
+                         ents[i - 1].row.line);
+                goto err_at;
+            }
+            continue;
+        }
         const price_key_t *last = pt->n_keys ? &pt->keys[pt->n_keys - 1] : NULL;
         int same = last && !strcmp(last->prov, e->prov) && !strcmp(last->name, e->model);
         if (same && ents[i - 1].row.from_ms == e->row.from_ms) {

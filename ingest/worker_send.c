@@ -399,8 +399,7 @@ void wsend_group_run(wsender_t *s, wjob_t **g, int n) {
 int wsend_group_due(worker_t *w, int64_t now_ms, int64_t *wake_ms) {
     wpool_t *pl = &w->pool;
     if (!pl->todo) return 0;
-    if (pl->stopping || pl->urgent || pl->draining || atomic_load(&pl->abort) ||
-        pl->todo->restored)
+    if (pl->stopping || pl->urgent || pl->draining || atomic_load(&pl->abort) || pl->todo->restored)
         return 1;
     if ((int64_t)pl->q_rows >= w->cfg->insert_min_rows) return 1;
     int64_t due = pl->todo->queued_ms + w->cfg->insert_max_wait_ms;

@@ -74,8 +74,10 @@ if [ -x build/spanhouse ] && build/spanhouse help-config >/dev/null 2>&1; then
   echo "check-config: compose environment and example INI accepted"
   # A pricing or tenant file that the worker would refuse makes check-config fail (exit 2) and
   # name file:line (before, it printed "configuration ok" and the worker died at start).
-  { grep -v '^#' schema/pricing.csv | grep -v '^$' | head -n 1; echo 'openai,gpt-x,2024-01-01,abc,1,,,,,,'; } >"$tmp/bad-pricing.csv"
-  { grep -v '^#' schema/tenants.csv | grep -v '^$' | head -n 1; echo 'api_key,k1,acme,search,cc,enterprise,lots,'; } >"$tmp/bad-tenants.csv"
+  # the file's header and one row with a bad price and the right field count (awk, not head:
+  # head closing the pipe early would SIGPIPE grep under pipefail)
+  awk -F, '!/^#/ && NF { print; n = NF; exit } END { printf "openai,gpt-x,2024-01-01,abc,1"; for (i = 6; i <= n; i++) printf ","; print "" }' schema/pricing.csv > "$tmp/bad-pricing.csv"
+  { awk '!/^#/ && NF { print; exit }' schema/tenants.csv; echo 'api_key,k1,acme,search,cc,enterprise,lots,'; } >"$tmp/bad-tenants.csv"
   for f in pricing tenants; do
     set +e
     env -i PATH="$PATH" build/spanhouse check-config --config ops/spanhouse.example.ini --pricing "" --tenants "" \

@@ -30,7 +30,9 @@ apply --pricing schema/pricing.csv --tenants schema/tenants.csv > "$D/apply2.out
 got2=$($SQL "$D/db" "SELECT (SELECT count() FROM spanhouse.llm_pricing), (SELECT count() FROM spanhouse.llm_tenants)")
 [ "$got2" = "$got" ] || fail "applied twice: '$got2', want '$got'"
 
-{ grep -v '^#' schema/pricing.csv | grep -v '^$' | head -n 1; echo 'openai,gpt-x,2024-01-01,abc,1,,,,,,'; } > "$D/bad.csv"
+# the file's header and one row with a bad price and the right field count (awk, not head:
+# head closing the pipe early would SIGPIPE grep under pipefail)
+awk -F, '!/^#/ && NF { print; n = NF; exit } END { printf "openai,gpt-x,2024-01-01,abc,1"; for (i = 6; i <= n; i++) printf ","; print "" }' schema/pricing.csv > "$D/bad.csv"
 set +e; apply --pricing "$D/bad.csv" > "$D/bad.out" 2>&1; rc=$?; set -e
 [ "$rc" = 2 ] || fail "a broken pricing file: exit $rc, want 2"
 grep -q "bad.csv:2" "$D/bad.out" || fail "no file:line for the broken file"

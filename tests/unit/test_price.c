@@ -420,6 +420,36 @@ static void test_long_context(void **state) {
     }
 }
 
+/* Fallback prices (model *) are kept for the unpriced-spend estimate and never price a span. */
+static void test_fallback_rows(void **state) {
+    (void)state;
+    const char *t = "provider,model,effective_from,input_per_1m,output_per_1m,aliases\n"
+                    "openai,*,2025-01-01,5,15,\n"
+                    "*,*,2025-01-01,10,30,\n"
+                    "openai,gpt-4o,2024-10-02,2.50,10.00,\n";
+    char err[256] = "";
+    price_table_t *pt = price_parse(t, strlen(t), "f.csv", err, sizeof(err));
+    if (!pt) fail_msg("%s", err);
+    span_t s;
+    const char *models[] = {"gpt-9", "*", "gpt-4o"};
+    for (int i = 0; i < 3; i++) {
+        span_init(&s, "openai", models[i], MS_2025_06_10);
+        s.input_tokens = 1000;
+        assert_int_equal(price_apply(pt, &s), i == 2);
+        assert_string_equal(s.pricing_status.p, i == 2 ? "ok" : "unknown_model");
+    }
+    price_destroy(pt);
+    t = "provider,model,effective_from,input_per_1m,output_per_1m,aliases\n"
+        "openai,*,2025-01-01,5,15,\n"
+        "openai,*,2025-01-01,6,16,\n";
+    assert_null(price_parse(t, strlen(t), "f.csv", err, sizeof(err)));
+    assert_non_null(strstr(err, "f.csv:3:1: openai/* already has a fallback price from this date (line 2)"));
+    t = "provider,model,effective_from,input_per_1m,output_per_1m,aliases\n"
+        "openai,*,2025-01-01,5,15,any\n";
+    assert_null(price_parse(t, strlen(t), "f.csv", err, sizeof(err)));
+    assert_non_null(strstr(err, "f.csv:2:26: a fallback price (model *) takes no aliases"));
+}
+
 static void test_parse_errors(void **state) {
     (void)state;
     char err[256] = "";
@@ -598,6 +628,7 @@ int main(void) {
         cmocka_unit_test(test_name_matching),
         cmocka_unit_test(test_apply_sources),
         cmocka_unit_test(test_long_context),
+        cmocka_unit_test(test_fallback_rows),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_shipped_table),
         cmocka_unit_test(test_concurrent_readers),
