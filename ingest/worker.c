@@ -444,6 +444,19 @@ static int job_refence(worker_t *w, wjob_t *j) {
         job_put(w, j);
         return ERR_OK;
     }
+    if (w->hooks.stop && *w->hooks.stop) {
+        /* Stopping: a batch that could not even start within the fence-window (ClickHouse slow
+         * or down) is left uncommitted for the restart, which waits the announced window and
+         * looks it up, rather than holding the stop for more commits and retries. */
+        log_line_t l;
+        log_begin(w->lg, &l, LOG_INFO, "fence_expired_at_stop");
+        log_str(&l, "topic", p->topic);
+        log_int(&l, "partition", p->partition);
+        log_int(&l, "first", j->r.first);
+        log_end(&l);
+        job_put(w, j);
+        return ERR_OK;
+    }
     int lost = 0, rc = w->kc ? announce(w, p, &lost) : ERR_OK;
     log_line_t l;
     log_begin(w->lg, &l, LOG_INFO, "fence_renewed");

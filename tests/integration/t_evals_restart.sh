@@ -49,7 +49,7 @@ before=$($SQL "$D/db" "SELECT (SELECT count() FROM spanhouse.llm_evals) + (SELEC
 [ "$before" -ge 1 ] || fail "nothing stored before the crash ($before)"
 
 run "$D/run2.log" 270 evals:eval outcomes:outcome || fail "second run exit $?"
-grep -q 'planned_cuts=1' "$D/run2.log" || fail "restart did not restore an announced cut"
+grep -q 'planned_cuts=[1-9]' "$D/run2.log" || fail "restart did not restore an announced cut"
 got=$($SQL "$D/db" "SELECT (SELECT count() FROM spanhouse.llm_evals), (SELECT uniqExact(kafka_partition, kafka_offset) FROM spanhouse.llm_evals), (SELECT count() FROM spanhouse.llm_outcomes), (SELECT uniqExact(kafka_partition, kafka_offset) FROM spanhouse.llm_outcomes), (SELECT sum(evals) FROM spanhouse.llm_quality_1m WHERE metric = 'helpfulness'), (SELECT sum(outcomes) FROM spanhouse.llm_quality_1m WHERE event = 'conversion')") || fail "query"
 [ "$got" = "$NT	$NT	$NO	$NO	$NT	$NO" ] || fail "got '$got', want '$NT	$NT	$NO	$NO	$NT	$NO' (before restart: $before)"
 echo "ok: killed after an insert with $before eval+outcome rows stored; after restart exactly $NT evals and $NO outcomes, each counted once in llm_quality_1m"

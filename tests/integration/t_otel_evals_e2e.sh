@@ -75,7 +75,7 @@ set +e; run "$D/run1.log" traces.js:otlp_json SPANHOUSE_TEST_CRASH_AFTER_INSERTS
 before=$($SQL "$D/db" "SELECT (SELECT count() FROM spanhouse.llm_spans), (SELECT count() FROM spanhouse.llm_evals)") || fail "count"
 [ "$before" != "0	0" ] || fail "nothing stored before the crash"
 run "$D/run2.log" "$ALL" || fail "run 2 exit $?"
-grep -q 'planned_cuts=1' "$D/run2.log" || fail "restart did not restore the announced cut"
+grep -q 'planned_cuts=[1-9]' "$D/run2.log" || fail "restart did not restore the announced cut"
 
 # ---- 2: what is stored
 want_rows "$V/expected_evals_trace.tsv" > "$D/want_trace.tsv"
