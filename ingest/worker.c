@@ -335,7 +335,12 @@ static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r
         int rc = sink_insert(w->sink, w->rejected, dlq_rejected_columns(),
                              dlq_rejected_structure((int)w->cfg->legacy), b->rej.data, b->rej.len,
                              w->cfg->legacy ? NULL : token, &res);
-        if (rc == ERR_OK) break;
+        if (rc == ERR_OK) {
+            /* Back to short waits: without this one failure per batch over a long run grew the
+             * wait to its 10 s cap for good (seen holding a SIGTERM for its whole grace). */
+            sink_backoff_reset(&w->backoff);
+            break;
+        }
         log_line_t l;
         log_begin(w->lg, &l,
                   rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL ? LOG_ERROR : LOG_WARN,
@@ -981,7 +986,10 @@ static int schema_check(worker_t *w) {
         else
             snprintf(e, sizeof(e), "%s", res.msg);
         free(out);
-        if (rc == ERR_OK) return ERR_OK;
+        if (rc == ERR_OK) {
+            sink_backoff_reset(&w->backoff);
+            return ERR_OK;
+        }
         int fatal = err_class(rc) != ERR_CLASS_RETRY;
         log_line_t l;
         log_begin(w->lg, &l, fatal ? LOG_ERROR : LOG_WARN,
