@@ -21,6 +21,7 @@
 #include "metrics.h"
 #if __has_include("schema_apply.h")
 #include "schema_apply.h"
+#include "schema_upgrade.h"
 #define MAIN_HAVE_SCHEMA 1
 #endif
 #include "sink.h"
@@ -45,7 +46,9 @@ static void usage(FILE *out) {
             "commands:\n"
             "  run                  consume --topic from --brokers and insert into ClickHouse\n"
             "  check-config         validate the configuration without connecting, print it\n"
-            "  schema apply         create the database, tables and views\n"
+            "  schema apply         create the database, tables and views, or bring an\n"
+            "                       existing install to this release's definitions\n"
+            "  schema plan          print what schema apply would change; change nothing\n"
             "  replay --from T --to T   re-read a time range under <group>-replay, then stop\n"
             "  reconcile [--from T] [--to T] [--repair]  check the KPI rollups against the\n"
             "                       raw spans (exit 3 on drift), rebuild drifting buckets\n"
@@ -157,13 +160,30 @@ static void close_sink(sinks_t *s) {
 }
 
 #ifdef MAIN_HAVE_SCHEMA
-static int schema_exec(void *ctx, const char *sql, char *errstr, size_t n) {
+static int schema_query(void *ctx, const char *sql, char **out, char *errstr, size_t n) {
     sink_result_t res;
-    if (sink_exec(ctx, sql, NULL, &res) != ERR_OK) {
+    if (sink_exec(ctx, sql, out, &res) != ERR_OK) {
         snprintf(errstr, n, "%s", res.msg);
         return -1;
     }
     return 0;
+}
+
+static int schema_exec(void *ctx, const char *sql, char *errstr, size_t n) {
+    return schema_query(ctx, sql, NULL, errstr, n);
+}
+
+typedef struct {
+    sink_t *sink;
+    const char *verb; /* "apply" | "plan" */
+} schema_run_t;
+
+static int schema_run_query(void *ctx, const char *sql, char **out, char *errstr, size_t n) {
+    return schema_query(((schema_run_t *)ctx)->sink, sql, out, errstr, n);
+}
+
+static void schema_note(void *ctx, const char *what, const char *object, const char *detail) {
+    printf("schema %s: %-12s %s: %s\n", ((schema_run_t *)ctx)->verb, what, object, detail);
 }
 
 #endif
@@ -255,10 +275,11 @@ done:
 
 #ifdef MAIN_HAVE_SCHEMA
 static int cmd_schema(int argc, char **argv) {
-    if (argc < 1 || strcmp(argv[0], "apply")) {
-        fprintf(stderr, "spanhouse: usage: spanhouse schema apply [options]\n");
+    if (argc < 1 || (strcmp(argv[0], "apply") && strcmp(argv[0], "plan"))) {
+        fprintf(stderr, "spanhouse: usage: spanhouse schema apply|plan [options]\n");
         return 2;
     }
+    int plan = !strcmp(argv[0], "plan");
     config_t *cfg = config_new();
     sinks_t sk = {0};
     char e[1024];
@@ -270,13 +291,25 @@ static int cmd_schema(int argc, char **argv) {
         fprintf(stderr, "spanhouse: %s\n", e);
         goto done;
     }
-    int n = schema_apply(schema_exec, sk.sink, cfg->schema_dir, *cfg->views_dir ? cfg->views_dir : NULL,
-                         cfg->database, e, sizeof(e));
+    schema_run_t run = {sk.sink, argv[0]};
+    schema_upgrade_t up = {schema_run_query, schema_note, &run, plan, 0, 0};
+    int n = schema_apply_upgrade(schema_exec, sk.sink, cfg->schema_dir,
+                                 *cfg->views_dir ? cfg->views_dir : NULL, cfg->database, 0, &up, e,
+                                 sizeof(e));
     if (n < 0) {
-        fprintf(stderr, "spanhouse: schema apply: %s\n", e);
+        fprintf(stderr, "spanhouse: schema %s: %s\n", argv[0], e);
         goto done;
     }
-    printf("schema apply: %d statements applied to %s\n", n, cfg->database);
+    if (plan) {
+        printf("schema plan: %s: %d change%s, %d warning%s\n", cfg->database, up.changes,
+               up.changes == 1 ? "" : "s", up.warnings, up.warnings == 1 ? "" : "s");
+        rc = 0;
+        goto done;
+    }
+    printf("schema apply: %d statements applied to %s (%d change%s to an existing install, %d "
+           "warning%s)\n",
+           n, cfg->database, up.changes, up.changes == 1 ? "" : "s", up.warnings,
+           up.warnings == 1 ? "" : "s");
     /* The reference tables analysts join, from the very files the workers read (one source
      * of truth), checked by the workers' own parsers first. */
     if ((rc = check_tables(cfg)) != 0) goto done;
@@ -289,7 +322,9 @@ static int cmd_schema(int argc, char **argv) {
          "provider String, model String, effective_from Date, input_per_1m Decimal(18, 9), output_per_1m "
          "Decimal(18, 9), cache_read_per_1m Nullable(Decimal(18, 9)), cache_write_per_1m Nullable(Decimal(18, "
          "9)), reasoning_per_1m Nullable(Decimal(18, 9)), batch_discount Nullable(Decimal(9, 6)), aliases "
-         "String, notes String",
+         "String, notes String, long_context_above Nullable(UInt64), input_long_per_1m Nullable(Decimal(18, "
+         "9)), output_long_per_1m Nullable(Decimal(18, 9)), cache_read_long_per_1m Nullable(Decimal(18, 9)), "
+         "cache_write_long_per_1m Nullable(Decimal(18, 9))",
          0},
         {"llm_tenants",
          "match_kind String, match_value String, tenant_id String, team_id String, cost_center String, "

@@ -3,6 +3,7 @@
  * Hand-written scanner: no SQL library for C parses ClickHouse's dialect, and all we need
  * is where statements end and which bytes are outside quotes and comments. */
 #include "schema_apply.h"
+#include "schema_upgrade.h"
 
 #include "buf.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum { SCAN_CODE, SCAN_QUOTE, SCAN_LINE_COMMENT, SCAN_BLOCK_COMMENT } scan_state_t;
 
@@ -171,12 +173,97 @@ char *schema_rewrite_db(const char *stmt, const char *database) {
     return NULL;
 }
 
+/* The next code token (an identifier or one punctuation byte) from sc: its length (0 at the
+ * end) and its offset in *off. */
+static size_t next_token(scan_t *sc, size_t *off) {
+    while (sc->i < sc->len) {
+        size_t start;
+        if (!scan_step(sc, &start) || is_space(sc->s[start])) continue;
+        if (is_ident(sc->s[start]))
+            while (sc->i < sc->len && is_ident(sc->s[sc->i]))
+                sc->i++;
+        *off = start;
+        return sc->i - start;
+    }
+    return 0;
+}
+
+static int is_kw(const char *s, size_t off, size_t n, const char *kw) {
+    return n == strlen(kw) && strncasecmp(s + off, kw, n) == 0;
+}
+
+schema_obj_t schema_head(const char *stmt, schema_head_t *h) {
+    memset(h, 0, sizeof(*h));
+    scan_t sc = {stmt, strlen(stmt), 0, SCAN_CODE, 0};
+    size_t o = 0, n = next_token(&sc, &o);
+    int mat = 0;
+    schema_obj_t kind = SCHEMA_OBJ_OTHER;
+    if (!is_kw(stmt, o, n, "CREATE")) return SCHEMA_OBJ_OTHER;
+    n = next_token(&sc, &o);
+    if (is_kw(stmt, o, n, "OR")) {
+        n = next_token(&sc, &o);
+        if (!is_kw(stmt, o, n, "REPLACE")) return SCHEMA_OBJ_OTHER;
+        h->or_replace = 1;
+        n = next_token(&sc, &o);
+    }
+    if (is_kw(stmt, o, n, "MATERIALIZED")) {
+        mat = 1;
+        n = next_token(&sc, &o);
+    }
+    if (is_kw(stmt, o, n, "TABLE") && !mat)
+        kind = SCHEMA_OBJ_TABLE;
+    else if (is_kw(stmt, o, n, "VIEW"))
+        kind = mat ? SCHEMA_OBJ_MATVIEW : SCHEMA_OBJ_VIEW;
+    else if (is_kw(stmt, o, n, "DATABASE") && !mat)
+        kind = SCHEMA_OBJ_DATABASE;
+    else
+        return SCHEMA_OBJ_OTHER;
+    n = next_token(&sc, &o);
+    if (is_kw(stmt, o, n, "IF")) {
+        size_t o2, o3, n2 = next_token(&sc, &o2), n3 = next_token(&sc, &o3);
+        if (!is_kw(stmt, o2, n2, "NOT") || !is_kw(stmt, o3, n3, "EXISTS")) return SCHEMA_OBJ_OTHER;
+        h->if_not_exists = 1;
+        n = next_token(&sc, &o);
+    }
+    if (!n || !is_ident(stmt[o]) || (stmt[o] >= '0' && stmt[o] <= '9')) return SCHEMA_OBJ_OTHER;
+    h->name_off = o;
+    h->name_len = n;
+    h->body_off = o + n;
+    scan_t peek = sc;
+    size_t od, nd = next_token(&peek, &od);
+    if (nd == 1 && stmt[od] == '.') {
+        size_t on, nn = next_token(&peek, &on);
+        if (!nn || !is_ident(stmt[on])) return SCHEMA_OBJ_OTHER;
+        h->db_off = o;
+        h->db_len = n;
+        h->name_off = on;
+        h->name_len = nn;
+        h->body_off = on + nn;
+        sc = peek;
+    }
+    if (kind == SCHEMA_OBJ_VIEW || kind == SCHEMA_OBJ_MATVIEW) {
+        int depth = 0;
+        while ((n = next_token(&sc, &o)) != 0) {
+            if (n == 1 && stmt[o] == '(')
+                depth++;
+            else if (n == 1 && stmt[o] == ')')
+                depth--;
+            else if (depth == 0 && is_kw(stmt, o, n, "AS")) {
+                if (next_token(&sc, &o)) h->select_off = o;
+                break;
+            }
+        }
+    }
+    return h->kind = kind;
+}
+
 typedef struct {
     schema_exec_fn exec;
     void *ctx;
     const char *database;
     const char *file;
     unsigned flags;
+    schema_upgrade_t *up;
     int executed;
     char *errstr;
     size_t errstr_size;
@@ -191,7 +278,19 @@ static int apply_stmt(void *vctx, char *stmt, int index, size_t offset) {
         snprintf(a->errstr, a->errstr_size, "%s:%d: out of memory", a->file, index);
         return -1;
     }
-    if (!(a->flags & SCHEMA_APPLY_DRY_RUN)) {
+    schema_head_t h;
+    int handled = 0;
+    if (a->up && !(a->flags & SCHEMA_APPLY_DRY_RUN) && schema_head(sql, &h) != SCHEMA_OBJ_OTHER) {
+        char e[1024] = "";
+        handled = schema_upgrade_stmt(a->up, a->database, sql, &h, e, sizeof(e));
+        if (handled < 0) {
+            snprintf(a->errstr, a->errstr_size, "%s:%d: %s", a->file, index, e);
+            rc = -1;
+        }
+    } else if (a->up && a->up->plan) {
+        handled = 1; /* plan mode runs nothing it cannot describe */
+    }
+    if (rc == 0 && !handled && !(a->flags & SCHEMA_APPLY_DRY_RUN)) {
         char e[1024] = "";
         if (a->exec(a->ctx, sql, e, sizeof(e)) != 0) {
             snprintf(a->errstr, a->errstr_size, "%s:%d: %s", a->file, index, e);
@@ -298,6 +397,13 @@ static int valid_db_name(const char *s) {
 
 int schema_apply_ex(schema_exec_fn exec, void *ctx, const char *schema_dir, const char *views_dir,
                     const char *database, unsigned flags, char *errstr, size_t errstr_size) {
+    return schema_apply_upgrade(exec, ctx, schema_dir, views_dir, database, flags, NULL, errstr,
+                                errstr_size);
+}
+
+int schema_apply_upgrade(schema_exec_fn exec, void *ctx, const char *schema_dir,
+                         const char *views_dir, const char *database, unsigned flags,
+                         schema_upgrade_t *up, char *errstr, size_t errstr_size) {
     if (!database || !*database) database = "spanhouse";
     if (!valid_db_name(database)) {
         snprintf(errstr, errstr_size, "invalid database name '%s'", database);
@@ -307,7 +413,13 @@ int schema_apply_ex(schema_exec_fn exec, void *ctx, const char *schema_dir, cons
         snprintf(errstr, errstr_size, "no executor");
         return -1;
     }
-    apply_ctx_t a = {exec, ctx, database, NULL, flags, 0, errstr, errstr_size};
+    if (up && (flags & SCHEMA_APPLY_CLUSTER)) {
+        snprintf(errstr, errstr_size,
+                 "upgrades of the cluster schema are manual (docs/schema.md, "
+                 "\"Upgrading an existing install\")");
+        return -1;
+    }
+    apply_ctx_t a = {exec, ctx, database, NULL, flags, up, 0, errstr, errstr_size};
     if (schema_dir) {
         int rc;
         if (flags & SCHEMA_APPLY_CLUSTER) {
@@ -335,8 +447,7 @@ int schema_apply(schema_exec_fn exec, void *ctx, const char *schema_dir, const c
 }
 
 int schema_load_csv(schema_exec_fn exec, void *ctx, const char *path, const char *table,
-                    const char *structure, const char *database, char *errstr,
-                    size_t errstr_size) {
+                    const char *structure, const char *database, char *errstr, size_t errstr_size) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(errstr, errstr_size, "%s: cannot open", path);
@@ -348,9 +459,11 @@ int schema_load_csv(schema_exec_fn exec, void *ctx, const char *path, const char
     buf_init(&cols, 0);
     buf_init(&sql, 0);
     for (const char *p = structure; *p;) {
-        while (*p == ' ' || *p == ',') p++;
+        while (*p == ' ' || *p == ',')
+            p++;
         const char *name = p;
-        while (*p && *p != ' ') p++;
+        while (*p && *p != ' ')
+            p++;
         if (p > name) {
             if (cols.len) buf_append(&cols, ", ", 2);
             buf_append(&cols, name, (size_t)(p - name));
@@ -362,14 +475,15 @@ int schema_load_csv(schema_exec_fn exec, void *ctx, const char *path, const char
         }
     }
     buf_append(&cols, "", 1);
-    buf_printf(&sql, "INSERT INTO %s.%s (%s) SELECT %s FROM format(CSVWithNames, '%s', '", db, table,
-               (const char *)cols.data, (const char *)cols.data, structure);
+    buf_printf(&sql, "INSERT INTO %s.%s (%s) SELECT %s FROM format(CSVWithNames, '%s', '", db,
+               table, (const char *)cols.data, (const char *)cols.data, structure);
     /* The file minus "#" comment lines and blank lines (ClickHouse's CSV reader skips
      * neither), as one SQL string literal. */
     char line[8192];
     while (fgets(line, sizeof(line), f)) {
         const char *s = line;
-        while (*s == ' ' || *s == '\t') s++;
+        while (*s == ' ' || *s == '\t')
+            s++;
         if (*s == '#' || *s == '\n' || *s == '\r' || !*s) continue;
         for (const char *c = line; *c; c++) {
             if (*c == '\'' || *c == '\\') buf_append(&sql, "\\", 1);

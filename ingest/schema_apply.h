@@ -12,6 +12,8 @@
 /* Runs one SQL statement. Returns 0 on success, non-zero with errstr filled on failure. */
 typedef int (*schema_exec_fn)(void *ctx, const char *sql, char *errstr, size_t errstr_size);
 
+typedef struct schema_upgrade schema_upgrade_t; /* schema_upgrade.h */
+
 /* Flags for schema_apply_ex(). */
 enum {
     SCHEMA_APPLY_CLUSTER = 1u << 0, /* apply schema_dir/cluster/ instead of schema_dir/ */
@@ -29,14 +31,43 @@ int schema_apply(schema_exec_fn exec, void *ctx, const char *schema_dir, const c
 int schema_apply_ex(schema_exec_fn exec, void *ctx, const char *schema_dir, const char *views_dir,
                     const char *database, unsigned flags, char *errstr, size_t errstr_size);
 
+/* As schema_apply_ex(), and every CREATE of a table, view or materialized view that already
+ * exists goes to schema_upgrade_stmt(up, …) (schema_upgrade.h), which brings it to the file's
+ * definition (or, in plan mode, only reports what it would change) instead of the CREATE's
+ * IF NOT EXISTS silently keeping the installed one. up may be NULL (= schema_apply_ex). */
+int schema_apply_upgrade(schema_exec_fn exec, void *ctx, const char *schema_dir,
+                         const char *views_dir, const char *database, unsigned flags,
+                         schema_upgrade_t *up, char *errstr, size_t errstr_size);
+
+/* What a CREATE statement creates, read from its head: CREATE [OR REPLACE] [MATERIALIZED]
+ * TABLE|VIEW|DATABASE [IF NOT EXISTS] [db.]name … [AS SELECT …]. Offsets index the statement. */
+typedef enum {
+    SCHEMA_OBJ_OTHER, /* not a CREATE, or a name this reader does not take (quoted) */
+    SCHEMA_OBJ_DATABASE,
+    SCHEMA_OBJ_TABLE,
+    SCHEMA_OBJ_VIEW,
+    SCHEMA_OBJ_MATVIEW,
+} schema_obj_t;
+
+typedef struct {
+    schema_obj_t kind;
+    int if_not_exists, or_replace;
+    size_t db_off, db_len;     /* "db" of db.name; db_len 0 when the name is bare */
+    size_t name_off, name_len; /* the object's own name */
+    size_t body_off;           /* first byte after the name */
+    size_t select_off;         /* VIEW/MATVIEW: the query after the top-level AS; 0 if none */
+} schema_head_t;
+
+/* Fills h from stmt (code only: comments and quotes skipped). Returns h->kind. */
+schema_obj_t schema_head(const char *stmt, schema_head_t *h);
+
 /* Replaces the rows of database.table with the CSV file at path (header row with column names,
  * "#" comment lines and blank lines skipped, unknown columns ignored, empty fields = column
  * default): TRUNCATE, then one INSERT … SELECT FROM format(CSVWithNames, structure, …) of the
  * structure's columns ("name Type, …"). Needs a modern server (format() with a structure).
  * Validate the file with its own parser first: this only moves bytes. 0, or -1 with errstr. */
 int schema_load_csv(schema_exec_fn exec, void *ctx, const char *path, const char *table,
-                    const char *structure, const char *database, char *errstr,
-                    size_t errstr_size);
+                    const char *structure, const char *database, char *errstr, size_t errstr_size);
 
 /* Splits SQL text into statements at top-level ';'. For each non-empty statement (one that
  * has something besides whitespace and comments) calls cb with a malloc'd NUL-terminated

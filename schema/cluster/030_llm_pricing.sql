@@ -14,7 +14,14 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_pricing ON CLUSTER '{cluster}'
     reasoning_per_1m    Nullable(Decimal(18, 9)),   -- NULL = output_per_1m
     batch_discount      Nullable(Decimal(9, 6)),    -- fraction off for batch calls, e.g. 0.5; NULL = 0
     aliases             String,                     -- other model names with these prices, '|'-separated
-    notes               String
+    notes               String,
+    -- Long-context tier (docs/pricing.md): a call whose input tokens (cache reads and writes
+    -- included) exceed long_context_above is billed entirely at the *_long prices. NULL = no tier.
+    long_context_above      Nullable(UInt64),
+    input_long_per_1m       Nullable(Decimal(18, 9)),
+    output_long_per_1m      Nullable(Decimal(18, 9)),
+    cache_read_long_per_1m  Nullable(Decimal(18, 9)),   -- NULL = input_long_per_1m
+    cache_write_long_per_1m Nullable(Decimal(18, 9))    -- NULL = input_long_per_1m
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/llm_pricing', '{replica}')
 ORDER BY (provider, model, effective_from);

@@ -1,7 +1,8 @@
 /* Fuzz target for the SQL statement splitter and the database rewrite of schema_apply:
  * no crash or overread on any input; statements are non-empty and lie inside the input;
  * rewriting to the same name is the identity and to another name never touches quoted text
- * lengths (output length = input length + hits * delta). schema_apply.c is included directly:
+ * lengths (output length = input length + hits * delta); the head reader (schema_head) keeps
+ * its offsets inside the statement. schema_apply.c is included directly:
  * it lives in the worker library, which fuzz builds do not link. */
 #include <assert.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "../../ingest/schema_apply.c"
+#include "../../ingest/schema_upgrade.c"
 
 typedef struct {
     const char *src;
@@ -27,6 +29,11 @@ static int fz_stmt(void *vctx, char *stmt, int index, size_t offset) {
     char *other = schema_rewrite_db(stmt, "db_x1"); /* 5 bytes vs 9: shorter by 4 per hit */
     assert(other && strlen(other) <= n && (n - strlen(other)) % 4 == 0);
     free(other);
+    schema_head_t h; /* what schema apply upgrades: offsets inside the statement */
+    if (schema_head(stmt, &h) != SCHEMA_OBJ_OTHER) {
+        assert(h.name_len > 0 && h.name_off + h.name_len <= n && h.body_off <= n);
+        assert(h.db_off + h.db_len <= n && h.select_off <= n);
+    }
     free(stmt);
     return 0;
 }

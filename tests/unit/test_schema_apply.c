@@ -176,6 +176,44 @@ static void test_apply_order_and_rewrite(void **state) {
     rm_tree();
 }
 
+/* schema_head: kind, flags, name and where the query starts, from code only. */
+static void head_is(const char *stmt, schema_obj_t kind, const char *db, const char *name,
+                    const char *select, const char *body) {
+    schema_head_t h;
+    assert_int_equal(schema_head(stmt, &h), kind);
+    if (kind == SCHEMA_OBJ_OTHER) return;
+    char got[128];
+    snprintf(got, sizeof(got), "%.*s", (int)h.db_len, stmt + h.db_off);
+    assert_string_equal(got, db);
+    snprintf(got, sizeof(got), "%.*s", (int)h.name_len, stmt + h.name_off);
+    assert_string_equal(got, name);
+    if (select) assert_string_equal(stmt + h.select_off, select);
+    else assert_int_equal(h.select_off, 0);
+    assert_string_equal(stmt + h.body_off, body);
+}
+
+static void test_head(void **state) {
+    head_is("-- c\nCREATE TABLE IF NOT EXISTS db.t\n(x Int8) ENGINE = Memory", SCHEMA_OBJ_TABLE, "db", "t",
+            NULL, "\n(x Int8) ENGINE = Memory");
+    head_is("create table t (x Int8)", SCHEMA_OBJ_TABLE, "", "t", NULL, " (x Int8)");
+    head_is("CREATE VIEW IF NOT EXISTS db.v AS SELECT 1 AS a", SCHEMA_OBJ_VIEW, "db", "v",
+            "SELECT 1 AS a", " AS SELECT 1 AS a");
+    head_is("CREATE OR REPLACE VIEW db . v /* AS no */ AS\nWITH x AS (SELECT 1) SELECT * FROM x",
+            SCHEMA_OBJ_VIEW, "db", "v", "WITH x AS (SELECT 1) SELECT * FROM x",
+            " /* AS no */ AS\nWITH x AS (SELECT 1) SELECT * FROM x");
+    head_is("CREATE MATERIALIZED VIEW IF NOT EXISTS db.m TO db.t (a UInt8, `AS` UInt8) AS SELECT 'AS' AS a",
+            SCHEMA_OBJ_MATVIEW, "db", "m", "SELECT 'AS' AS a", " TO db.t (a UInt8, `AS` UInt8) AS SELECT 'AS' AS a");
+    head_is("CREATE DATABASE IF NOT EXISTS db", SCHEMA_OBJ_DATABASE, "", "db", NULL, "");
+    head_is("CREATE TABLE `quoted` (x Int8)", SCHEMA_OBJ_OTHER, "", "", NULL, "");
+    head_is("CREATE MATERIALIZED TABLE t", SCHEMA_OBJ_OTHER, "", "", NULL, "");
+    head_is("CREATE TABLE IF EXISTS t", SCHEMA_OBJ_OTHER, "", "", NULL, "");
+    head_is("SELECT 1", SCHEMA_OBJ_OTHER, "", "", NULL, "");
+    head_is("", SCHEMA_OBJ_OTHER, "", "", NULL, "");
+    schema_head_t h;
+    assert_int_equal(schema_head("CREATE OR REPLACE VIEW v AS SELECT 1", &h), SCHEMA_OBJ_VIEW);
+    assert_true(h.or_replace && !h.if_not_exists);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_basic),
@@ -184,6 +222,7 @@ int main(void) {
         cmocka_unit_test(test_split_unterminated),
         cmocka_unit_test(test_rewrite),
         cmocka_unit_test(test_apply_order_and_rewrite),
+        cmocka_unit_test(test_head),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `spanhouse schema apply` on an install an older release created (modern engine, libchdb):
+# an older release is simulated from this one's files (llm_pricing without the long-context
+# columns, llm_kpi_1h_mv counting requests twice, v_cost_hourly with an extra column), plus
+# changes an operator made by hand (a longer TTL, a column type, an extra column).
+#   - `schema plan` lists exactly the changes and warnings, and changes nothing;
+#   - `schema apply` adds the columns (stored rows kept), replaces the view, gives the
+#     materialized view this release's query (rows inserted after it are counted once, rows
+#     before keep the old computation), leaves the operator's changes alone with warnings;
+#   - the pricing file then loads its long-context columns; a second plan has 0 changes;
+#   - a fresh install plans 0 changes and 0 warnings (every object compares equal to its file).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql build/tests/tools/chhttp >/dev/null
+D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-upgrade.XXXXXX")
+source tests/integration/lib/chhttp.sh
+trap 'chhttp_stop || true; rm -rf "$D"' EXIT
+fail() { echo "FAIL: $*" >&2; tail -n 30 "$D"/*.out >&2 2>/dev/null || true; exit 1; }
+SQL=build/tests/tools/chdbsql
+sh() { timeout 120 build/spanhouse schema "$@" --log-level warn; }
+
+# The "older release".
+cp -r schema "$D/old"; cp -r views "$D/oldviews"
+sed -i -e '/-- Long-context tier/,/cache_write_long_per_1m/d' -e 's/^\(    notes  *String\),$/\1/' "$D/old/030_llm_pricing.sql"
+sed -i 's/sum(requests) AS requests/sum(requests) * 2 AS requests/' "$D/old/110_llm_kpi_1h.sql"
+sed -i '0,/^SELECT$/s//SELECT 1 AS old_column,/' "$D/oldviews/v_cost_hourly.sql"
+grep -q 'long_context' "$D/old/030_llm_pricing.sql" && fail "old llm_pricing still has the tier columns"
+grep -q 'sum(requests) \* 2' "$D/old/110_llm_kpi_1h.sql" || fail "old llm_kpi_1h_mv not changed"
+grep -q 'old_column' "$D/oldviews/v_cost_hourly.sql" || fail "old v_cost_hourly not changed"
+
+sh apply --sink chdb --chdb-path "$D/db" --schema-dir "$D/old" --views-dir "$D/oldviews" > "$D/old.out" || fail "old apply"
+$SQL "$D/db" "ALTER TABLE spanhouse.llm_spans MODIFY TTL toDateTime(timestamp) + INTERVAL 45 DAY" \
+  "ALTER TABLE spanhouse.llm_tenants MODIFY COLUMN cost_center String" \
+  "ALTER TABLE spanhouse.llm_tenants ADD COLUMN owner_email String" \
+  "INSERT INTO spanhouse.llm_pricing (provider, model, effective_from, input_per_1m, output_per_1m) VALUES ('p', 'm', '2026-01-01', 1, 2)" \
+  "INSERT INTO spanhouse.llm_kpi_1m (minute, tenant_id, requests) VALUES ('2026-12-01 10:00:00', 't', 3)" >/dev/null
+[ "$($SQL "$D/db" "SELECT sum(requests) FROM spanhouse.llm_kpi_1h")" = 6 ] || fail "old view does not double"
+
+# Plan: the changes, the warnings, and nothing changed.
+sh plan --sink chdb --chdb-path "$D/db" --views-dir views > "$D/plan.out" || fail "plan"
+cat "$D/plan.out"
+[ "$(grep -c '^schema plan: add column   spanhouse.llm_pricing: .*_long\|^schema plan: add column   spanhouse.llm_pricing: long_context_above' "$D/plan.out")" = 5 ] || fail "plan: 5 added columns expected"
+grep -q '^schema plan: modify query spanhouse.llm_kpi_1h_mv' "$D/plan.out" || fail "plan: MV change missing"
+grep -q '^schema plan: replace view spanhouse.v_cost_hourly' "$D/plan.out" || fail "plan: view change missing"
+grep -q 'spanhouse.llm_spans: engine, keys, TTL or settings differ' "$D/plan.out" || fail "plan: TTL warning missing"
+grep -q 'spanhouse.llm_tenants: column cost_center is String, this release has LowCardinality(String)' "$D/plan.out" || fail "plan: type warning missing"
+grep -q 'spanhouse.llm_tenants: column owner_email is not in' "$D/plan.out" || fail "plan: extra column warning missing"
+grep -q '^schema plan: spanhouse: 7 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
+[ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 11 ] || fail "plan changed llm_pricing"
+[ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "plan left a scratch table"
+
+# Apply: the same list, done.
+sh apply --sink chdb --chdb-path "$D/db" --views-dir views --pricing schema/pricing.csv > "$D/apply.out" || fail "apply"
+grep -q '(7 changes to an existing install, 3 warnings)' "$D/apply.out" || fail "apply: summary"
+[ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 16 ] || fail "llm_pricing columns not added"
+[ "$($SQL "$D/db" "SELECT countIf(long_context_above IS NOT NULL) > 0 FROM spanhouse.llm_pricing")" = 1 ] || fail "tier columns not loaded"
+[ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE table = 'v_cost_hourly' AND name = 'old_column'")" = 0 ] || fail "view not replaced"
+$SQL "$D/db" "INSERT INTO spanhouse.llm_kpi_1m (minute, tenant_id, requests) VALUES ('2026-12-01 11:00:00', 't', 5)" >/dev/null
+[ "$($SQL "$D/db" "SELECT hour, sum(requests) FROM spanhouse.llm_kpi_1h GROUP BY hour ORDER BY hour FORMAT CSV")" = '"2026-12-01 10:00:00",6
+"2026-12-01 11:00:00",5' ] || fail "materialized view: old rows kept, new rows once"
+[ "$($SQL "$D/db" "SELECT toString(engine_full LIKE '%toIntervalDay(45)%') FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_spans'")" = 1 ] || fail "operator's TTL not kept"
+[ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE table = 'llm_tenants' AND name = 'owner_email'")" = 1 ] || fail "extra column dropped"
+[ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "apply left a scratch table"
+
+sh plan --sink chdb --chdb-path "$D/db" --views-dir views > "$D/plan2.out" || fail "second plan"
+grep -q '^schema plan: spanhouse: 0 changes, 3 warnings$' "$D/plan2.out" || fail "second plan not current"
+
+# A fresh install is current: nothing to change, nothing to warn about.
+sh apply --sink chdb --chdb-path "$D/fresh" --views-dir views > "$D/fresh.out" || fail "fresh apply"
+grep -q '(0 changes to an existing install, 0 warnings)' "$D/fresh.out" || fail "fresh apply: summary"
+sh plan --sink chdb --chdb-path "$D/fresh" --views-dir views > "$D/fresh-plan.out" || fail "fresh plan"
+grep -q '^schema plan: spanhouse: 0 changes, 0 warnings$' "$D/fresh-plan.out" || fail "fresh install not current"
+# Plan against an empty path: everything is to be created, nothing is.
+sh plan --sink chdb --chdb-path "$D/empty" --views-dir views > "$D/empty.out" || fail "empty plan"
+n=$(grep -c '^schema plan: create' "$D/empty.out" || true)
+want=$(cat schema/[0-9]*.sql views/*.sql | grep -c '^CREATE ')
+[ "$n" = "$want" ] || fail "empty plan: $n creations, want $want"
+# Through the HTTP sink (a server with tables but no views yet): the views are created, then
+# the install is current.
+mkdir -p "$D/http"
+chhttp_start "$D/http" || fail "chhttp"
+n=$(ls views/*.sql | wc -l)
+sh plan --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-plan0.out" || fail "http plan"
+grep -q "^schema plan: spanhouse: $n changes, 0 warnings$" "$D/http-plan0.out" || fail "http plan: the $n views to create"
+sh apply --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-apply.out" || fail "http apply"
+sh plan --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-plan.out" || fail "http plan"
+grep -q '^schema plan: spanhouse: 0 changes, 0 warnings$' "$D/http-plan.out" || fail "http: not current"
+chhttp_stop
+echo "OK schema upgrade: plan lists 7 changes + 3 warnings and changes nothing; apply makes them; fresh install current"
