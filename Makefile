@@ -12,14 +12,14 @@ OPT ?= -O2
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Iingest
 CFLAGS ?= $(OPT) $(CFLAGS_BASE)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LIBS := -lrdkafka -lcurl -lmicrohttpd -linih -lzstd -llz4 -lz -ldl -lpthread -lm
+LIBS := -lrdkafka -lcurl -lmicrohttpd -linih -ljansson -lzstd -llz4 -lz -ldl -lpthread -lm
 
-# Worker-only modules (they may use librdkafka, libcurl, libchdb, libmicrohttpd).
+# Worker-only modules (they may use librdkafka, libcurl, libchdb, libmicrohttpd, jansson).
 # Everything else in ingest/ is the core library and must not.
 WORKER_SRCS := $(sort $(wildcard ingest/main.c ingest/kafka*.c ingest/sink*.c ingest/dlq*.c \
                  ingest/metrics*.c ingest/worker*.c ingest/config*.c ingest/cli*.c \
                  ingest/pipeline*.c ingest/replay*.c ingest/log*.c ingest/chdb*.c ingest/schema*.c \
-                 ingest/reconcile*.c))
+                 ingest/reconcile*.c ingest/bill*.c))
 CORE_SRCS := $(sort $(filter-out $(WORKER_SRCS),$(wildcard ingest/*.c)))
 WORKER_LIB_SRCS := $(filter-out ingest/main.c,$(WORKER_SRCS))
 
@@ -94,7 +94,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz-build: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 build/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard ingest/*.h tests/fuzz/*.h)
 	@mkdir -p build/fuzz
-	clang $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS) -lm
+	clang $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(CORE_SRCS) -ljansson -lm
 fuzz: fuzz-build
 	@set -e; for f in $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS)); do \
 	  n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \

@@ -86,6 +86,7 @@ typedef struct config_s {
     char *schema_dir;
     char *views_dir;
     char *ingest_topic;
+    char *bill_format;
     /* OTLP attribute mapping (otlp_map_t): attribute keys ("" = not mapped) and filters. */
     char *otlp_tenant_attr;
     char *otlp_team_attr;

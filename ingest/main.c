@@ -28,6 +28,10 @@
 #include "sink_chdb.h"
 #include "sink_http.h"
 #include "reconcile.h"
+#include "bill.h"
+#include "csv.h"
+#define XXH_INLINE_ALL /* header-only, as in worker.c */
+#include <xxhash.h>
 #endif
 
 #ifndef SPANHOUSE_VERSION
@@ -53,6 +57,8 @@ static void usage(FILE *out) {
             "  reconcile [--from T] [--to T] [--repair]  check the KPI rollups against the\n"
             "                       raw spans (exit 3 on drift), rebuild drifting buckets\n"
             "  ingest-file FILE     load a spans.jsonl file through the same path (no Kafka)\n"
+            "  bill import FILE --bill-format F   store a provider's cost or usage export in\n"
+            "                       llm_bill_lines (v_bill_reconciliation compares it)\n"
             "  help-config [--markdown]  the option reference (docs/configuration.md)\n"
             "  version\n\n"
             "options (also SPANHOUSE_<NAME> environment variables and INI keys):\n%.*s",
@@ -373,6 +379,92 @@ static size_t log_drift(const log_t *lg, const char *event, const rec_drift_t *d
     return drifting;
 }
 
+/* bill import FILE: reads a provider export (--bill-format) and stores its lines in
+ * llm_bill_lines in one INSERT (all or nothing; the same file again is a no-op: content-hash
+ * deduplication token, and the table keeps one row per line identity). Exit 0 stored, 2 the
+ * file or the options are wrong (file:line:col or JSON path), 1 ClickHouse failed. */
+static int cmd_bill(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "import")) {
+        fprintf(stderr, "spanhouse: usage: spanhouse bill import FILE --bill-format FORMAT [options]\n");
+        return 2;
+    }
+    config_t *cfg = config_new();
+    sinks_t sk = {0};
+    bill_lines_t lines = {0};
+    buf_t sql;
+    char *text = NULL, e[1024];
+    size_t len = 0;
+    int rc;
+    buf_init(&sql, 0);
+    if (!cfg) return 1;
+    if ((rc = load(cfg, argc - 1, argv + 1, CONFIG_MODE_SCHEMA)) != 0) goto done;
+    rc = 2;
+    if (cfg->n_args != 1) {
+        fprintf(stderr, "spanhouse: bill import: exactly one FILE\n");
+        goto done;
+    }
+    const char *path = cfg->args[0];
+    int f = bill_format_parse(cfg->bill_format);
+    if (csv_read_file(path, &text, &len, e, sizeof(e)) != 0) {
+        fprintf(stderr, "spanhouse: bill import: %s\n", e);
+        goto done;
+    }
+    if (bill_decode((bill_format_t)f, text, len, &lines, e, sizeof(e)) != 0) {
+        fprintf(stderr, "spanhouse: bill import: %s:%s\n", path, e);
+        goto done;
+    }
+    rc = 1;
+    const char *db = *cfg->database ? cfg->database : "spanhouse";
+    char token[64];
+    snprintf(token, sizeof(token), "bill-%s-%016llx", cfg->bill_format,
+             (unsigned long long)XXH3_64bits(text, len));
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t total = 0, first = INT64_MAX, last = INT64_MIN;
+    for (size_t i = 0; i < lines.n; i++) {
+        total += lines.v[i].amount_nano;
+        if (lines.v[i].bucket_start < first) first = lines.v[i].bucket_start;
+        if (lines.v[i].bucket_start > last) last = lines.v[i].bucket_start;
+    }
+    if (lines.n) {
+        bill_insert_sql(&sql, db, lines.v, lines.n, (bill_format_t)f, path,
+                        (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, token);
+        buf_append(&sql, "", 1);
+        sink_result_t res;
+        if (buf_error(&sql)) {
+            fprintf(stderr, "spanhouse: bill import: out of memory\n");
+            goto done;
+        }
+        if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK) {
+            fprintf(stderr, "spanhouse: %s\n", e);
+            goto done;
+        }
+        if (sink_exec(sk.sink, (const char *)sql.data, NULL, &res) != ERR_OK) {
+            fprintf(stderr, "spanhouse: bill import: %s\n", res.msg);
+            goto done;
+        }
+    }
+    char from[16] = "-", to[16] = "-";
+    if (lines.n) {
+        time_t a = (time_t)first, z = (time_t)last;
+        struct tm tm;
+        strftime(from, sizeof(from), "%Y-%m-%d", gmtime_r(&a, &tm));
+        strftime(to, sizeof(to), "%Y-%m-%d", gmtime_r(&z, &tm));
+    }
+    uint64_t mag = total < 0 ? (uint64_t)0 - (uint64_t)total : (uint64_t)total;
+    printf("bill import: %zu lines from %s (%s, %s..%s, amounts %s%llu.%09llu USD) into %s.llm_bill_lines\n",
+           lines.n, path, cfg->bill_format, from, to, total < 0 ? "-" : "",
+           (unsigned long long)(mag / 1000000000u), (unsigned long long)(mag % 1000000000u), db);
+    rc = 0;
+done:
+    free(text);
+    buf_deinit(&sql);
+    bill_lines_free(&lines);
+    close_sink(&sk);
+    config_destroy(cfg);
+    return rc;
+}
+
 /* reconcile: exit 0 when every rollup agrees with its source (after repairs), 3 when drift
  * remains, 2 bad configuration, 1 any other failure. */
 static int cmd_reconcile(int argc, char **argv) {
@@ -482,6 +574,8 @@ int main(int argc, char **argv) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_REPLAY);
     } else if (!strcmp(cmd, "ingest-file")) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
+    } else if (!strcmp(cmd, "bill")) {
+        rc = cmd_bill(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "reconcile")) {
         rc = cmd_reconcile(argc - 2, argv + 2);
 #ifdef MAIN_HAVE_SCHEMA

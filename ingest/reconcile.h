@@ -24,7 +24,8 @@
 /* The derived tables checked against their sources: level, its table, its bucket column and
  * whether that is a Date (else a DateTime), the materialized view that feeds it, the view's
  * source table and time column, the width of a checked bucket in seconds, the level it is fed
- * from (-1: the raw spans), what is compared ('R': requests and cost, 'C': rows), and how far
+ * from (-1: the raw spans), what is compared ('R': requests and cost, 'C': rows, 'K': the calls
+ * that reached a provider and their computed cost, as llm_cost_1d keeps them), and how far
  * back it is kept (seconds; 0 = at least as long as its source). A level coarser than its
  * parent must not feed another. */
 #define REC_LEVELS(X)                                                                              \
@@ -34,7 +35,9 @@
       0)                                                                                           \
     X(REC_KPI_1D, "llm_kpi_1d", "day", 1, "llm_kpi_1d_mv", "llm_kpi_1h", "hour", 86400, 1, 'R', 0) \
     X(REC_SPAN_INDEX, "llm_span_index", "timestamp", 0, "llm_span_index_mv", "llm_spans",          \
-      "timestamp", 3600, -1, 'C', 7 * 86400)
+      "timestamp", 3600, -1, 'C', 7 * 86400)                                                      \
+    X(REC_COST_1D, "llm_cost_1d", "day", 1, "llm_cost_1d_mv", "llm_spans", "timestamp", 86400, -1, \
+      'K', 0)
 
 typedef enum {
 #define REC_ENUM(id, ...) id,

@@ -17,6 +17,9 @@ const SOURCES = {
   '200_llm_evals.sql': { llm_evals: 'cityHash64(trace_id)' },
   '210_llm_outcomes.sql': { llm_outcomes: 'cityHash64(trace_id)' },
   '220_llm_quality_1m.sql': { llm_quality_1m: 'cityHash64(tenant_id)', llm_span_index: 'cityHash64(trace_id)' },
+  // A bill line's identity (its key) always lands on one shard, so FINAL replaces across imports.
+  '300_llm_bill_lines.sql': { llm_bill_lines: 'cityHash64(provider, day)' },
+  '310_llm_cost_1d.sql': { llm_cost_1d: 'cityHash64(tenant_id)' },
 };
 const DB = 'spanhouse';
 const OC = "ON CLUSTER '{cluster}'";
@@ -50,9 +53,12 @@ function transform(file, text, shards) {
       const t = m[1];
       if (!(t in shards)) throw new Error(`${file}: table ${t} has no sharding key in SOURCES`);
       let s = stmt.replace(m[0], `CREATE TABLE IF NOT EXISTS ${DB}.${t}_local ${OC}\n`);
-      const eng = s.match(/ENGINE = (\w*)MergeTree\n/);
+      // *MergeTree, or *MergeTree(args) such as ReplacingMergeTree(version): the arguments follow
+      // the replication path and replica name.
+      const eng = s.match(/ENGINE = (\w*)MergeTree(?:\(([^)]*)\))?\n/);
       if (!eng) throw new Error(`${file}: table ${t}: engine is not a *MergeTree`);
-      s = s.replace(eng[0], `ENGINE = Replicated${eng[1]}MergeTree('/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}')\n`);
+      const args = eng[2] ? `, ${eng[2]}` : '';
+      s = s.replace(eng[0], `ENGINE = Replicated${eng[1]}MergeTree('/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}'${args})\n`);
       s = s.replace(/\bnon_replicated_deduplication_window\b/g, 'replicated_deduplication_window');
       out.push(s);
       out.push(`CREATE TABLE IF NOT EXISTS ${DB}.${t} ${OC}\nAS ${DB}.${t}_local\nENGINE = Distributed('{cluster}', ${DB}, ${t}_local, ${shards[t]})`);

@@ -148,6 +148,13 @@ WHERE pricing_status = 'unknown_model' AND $__timeFilter(timestamp) AND ${F}
 GROUP BY provider, model, response_model
 ORDER BY calls DESC
 LIMIT 20`, { description: 'Calls no row of the pricing file matched: their cost is $0 in every panel unless the producer sent one. Add the model to the pricing file and reload (view v_unpriced_models; alert spanhouse-unpriced-models).' }],
+  ['Cost', 'Provider bill vs computed cost (31 days before the range end)', 'table', 24, `
+SELECT day, provider, model_family, billed_usd, computed_usd, reported_usd,
+       divergence_usd, divergence_pct, status, explained_by, requests, unpriced_requests
+FROM ${DB}.v_bill_reconciliation
+WHERE day > toDate($__toTime) - 31 AND day <= toDate($__toTime) AND status != 'no_bill'
+ORDER BY day DESC, abs(ifNull(divergence_usd, 0)) DESC
+LIMIT 100`, { description: 'The imported provider bill (spanhouse bill import) next to what the pricing table computed from the spans, per day and model family; status diverges past 5 %, explained_by names the token type whose gap is largest in dollars (docs/reconciliation.md; alert spanhouse-bill-divergence). All tenants: a bill is not split by tenant.' }],
   ['Cost', 'Model comparison per feature', 'table', 24, `
 SELECT feature, model,
        sum(requests) AS calls,

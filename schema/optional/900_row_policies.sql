@@ -14,10 +14,12 @@ GRANT SELECT ON spanhouse.* TO spanhouse_admin;
 GRANT SELECT ON spanhouse.* TO spanhouse_tenant_acme;
 REVOKE SELECT ON spanhouse.llm_spans_rejected FROM spanhouse_tenant_acme;
 REVOKE SELECT ON spanhouse.llm_tenants FROM spanhouse_tenant_acme;
+-- The provider's bill is the organisation's, not split by tenant (docs/reconciliation.md).
+REVOKE SELECT ON spanhouse.llm_bill_lines FROM spanhouse_tenant_acme;
 
-CREATE ROW POLICY IF NOT EXISTS tenant_acme ON spanhouse.llm_spans, spanhouse.llm_kpi_1m, spanhouse.llm_kpi_1h, spanhouse.llm_kpi_1d
+CREATE ROW POLICY IF NOT EXISTS tenant_acme ON spanhouse.llm_spans, spanhouse.llm_kpi_1m, spanhouse.llm_kpi_1h, spanhouse.llm_kpi_1d, spanhouse.llm_cost_1d
     AS RESTRICTIVE FOR SELECT USING tenant_id = 'acme' TO spanhouse_tenant_acme;
-CREATE ROW POLICY IF NOT EXISTS tenant_all ON spanhouse.llm_spans, spanhouse.llm_kpi_1m, spanhouse.llm_kpi_1h, spanhouse.llm_kpi_1d
+CREATE ROW POLICY IF NOT EXISTS tenant_all ON spanhouse.llm_spans, spanhouse.llm_kpi_1m, spanhouse.llm_kpi_1h, spanhouse.llm_kpi_1d, spanhouse.llm_cost_1d
     AS PERMISSIVE FOR SELECT USING 1 TO spanhouse_admin, spanhouse_tenant_acme;
 
 CREATE USER IF NOT EXISTS grafana_acme IDENTIFIED WITH sha256_password BY 'change-me'

@@ -4,7 +4,8 @@
 # data source macros expanded, against demo data with planted signals, and returns rows
 # (tests/tools/panel_sql), and so do the runbook's first-response queries. Then the alert
 # queries must single out exactly the planted signals: the cost spike (acme/agent) and the
-# runaway user, the prompt-v2 regression of 'summarize', the error burst on /v1/search; and the
+# runaway user, the prompt-v2 regression of 'summarize', the error burst on /v1/search, the
+# model billed 1.5x its computed cost; and the
 # checker itself must fail on a bad macro, an unknown variable, bad SQL or no rows. A second
 # pass loads the load generator's spans through the worker's own decode/validate/enrich/
 # RowBinary/embedded-sink path and runs every query again.
@@ -55,6 +56,8 @@ else
   expect_exactly "$o/alert-spanhouse-cost-anomaly_A.tsv" 3 acme/agent acme/chat
   expect_exactly "$o/alert-spanhouse-user-runaway_A.tsv" 10 acme/u-runaway
   expect_exactly "$o/alert-spanhouse-unpriced-models_A.tsv" 0 meta/llama-3.1-70b
+  # The planted bill: claude-3-5-sonnet billed 1.5x its computed cost, the others 1.01x.
+  expect_exactly "$o/alert-spanhouse-bill-divergence_A.tsv" 5 anthropic/claude-3-5-sonnet
   expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 14.4 /v1/search
   expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 6 /v1/search
   # The regression: only summarize (prompt v2 in the last day) crosses both thresholds.

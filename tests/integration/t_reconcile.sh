@@ -5,7 +5,8 @@
 # ways a server can break them: an hour of llm_kpi_1m missing while the raw rows are stored (the
 # server died between the insert's part and its view's part), an hour of llm_kpi_1h missing (the
 # same one level down, what the engine-kill soak found), a day of llm_kpi_1d missing, an hour of
-# the quality views' llm_span_index missing (its evaluations would become orphans); and an hour
+# the quality views' llm_span_index missing (its evaluations would become orphans), a day of the
+# bill reconciliation's llm_cost_1d missing; and an hour
 # of raw rows deleted (as the raw table's TTL does long before the rollups'), which must be
 # reported as "exceeds source" and left alone (the rollup is right to hold more).
 # `reconcile` must find each (exit 3), `reconcile --repair` must bring every level back to the
@@ -38,7 +39,8 @@ snapshot() { # every level, finalized: what a dashboard reads
     "SELECT minute, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class), quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) FROM spanhouse.llm_kpi_1m GROUP BY minute, feature ORDER BY minute, feature" \
     "SELECT hour, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class), quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) FROM spanhouse.llm_kpi_1h GROUP BY hour, feature ORDER BY hour, feature" \
     "SELECT day, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class), quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) FROM spanhouse.llm_kpi_1d GROUP BY day, feature ORDER BY day, feature" \
-    "SELECT toStartOfHour(timestamp) AS h, count(), uniqExact(trace_id, span_id), any(tenant_id) FROM spanhouse.llm_span_index GROUP BY h ORDER BY h"
+    "SELECT toStartOfHour(timestamp) AS h, count(), uniqExact(trace_id, span_id), any(tenant_id) FROM spanhouse.llm_span_index GROUP BY h ORDER BY h" \
+    "SELECT day, tenant_id, model_family, sum(requests), sum(cost_usd_computed), sum(input_uncached_tokens), sum(output_tokens) FROM spanhouse.llm_cost_1d GROUP BY day, tenant_id, model_family ORDER BY day"
 }
 rec() { # rec LOG [options]: runs reconcile over every stored hour, echoes its exit code
   local log=$1; shift
@@ -58,6 +60,7 @@ $SQL "$D/db" \
   "ALTER TABLE spanhouse.llm_kpi_1h DELETE WHERE hour = toDateTime($h2, 'UTC') SETTINGS mutations_sync = 2" \
   "ALTER TABLE spanhouse.llm_kpi_1d DELETE WHERE day = toDate(toDateTime($d1, 'UTC')) SETTINGS mutations_sync = 2" \
   "ALTER TABLE spanhouse.llm_span_index DELETE WHERE toStartOfHour(timestamp) = toDateTime($h3, 'UTC') SETTINGS mutations_sync = 2" \
+  "ALTER TABLE spanhouse.llm_cost_1d DELETE WHERE day = toDate(toDateTime($d1, 'UTC')) SETTINGS mutations_sync = 2" \
   "ALTER TABLE spanhouse.llm_spans DELETE WHERE toStartOfHour(timestamp) = toDateTime($h0, 'UTC') SETTINGS mutations_sync = 2" \
   > /dev/null || fail "damage"
 snapshot > "$D/damaged.tsv"
@@ -66,22 +69,23 @@ cmp -s "$D/before.tsv" "$D/damaged.tsv" && fail "the damage did not change the r
 [ "$(rec "$D/check.log")" = 3 ] || fail "drift not reported with exit 3"
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 for want in "table=llm_kpi_1m bucket=$(iso $h1)" "table=llm_kpi_1h bucket=$(iso $h2)" \
-            "table=llm_kpi_1d bucket=$(iso $d1)" "table=llm_span_index bucket=$(iso $h3)"; do
+            "table=llm_kpi_1d bucket=$(iso $d1)" "table=llm_span_index bucket=$(iso $h3)" \
+            "table=llm_cost_1d bucket=$(iso $d1)"; do
   grep -q "event=rollup_drift $want" "$D/check.log" || fail "no drift line '$want'"
 done
 # Raw rows deleted: the rollup holds more, reported and left; so is llm_kpi_1h over the hour
 # whose minutes were lost (its source is the one to rebuild).
 grep -q "event=rollup_exceeds_source table=llm_kpi_1m bucket=$(iso $h0)" "$D/check.log" || fail "raw rows deleted: not reported"
 grep -q "event=rollup_exceeds_source table=llm_kpi_1h bucket=$(iso $h1)" "$D/check.log" || fail "1h over lost minutes: not reported"
-[ "$(grep -c 'event=rollup_drift' "$D/check.log")" = 4 ] || fail "want 4 drifting buckets: $(grep -c 'event=rollup_drift' "$D/check.log")"
+[ "$(grep -c 'event=rollup_drift' "$D/check.log")" = 5 ] || fail "want 5 drifting buckets: $(grep -c 'event=rollup_drift' "$D/check.log")"
 snapshot > "$D/still.tsv"
 cmp -s "$D/damaged.tsv" "$D/still.tsv" || fail "a check without --repair changed the rollups"
 
 [ "$(rec "$D/repair.log" --repair)" = 0 ] || fail "repair did not converge"
-grep -q 'event=reconciled.*drifting=4 repaired=4' "$D/repair.log" || fail "want 4 repaired"
+grep -q 'event=reconciled.*drifting=5 repaired=5' "$D/repair.log" || fail "want 5 repaired"
 grep -q 'event=reconciled.*repaired=' "$D/repair.log" || fail "no repaired count"
 snapshot > "$D/after.tsv"
 diff "$D/before.tsv" "$D/after.tsv" > "$D/diff.log" || fail "repaired rollups differ from the undamaged ones"
 [ "$(rec "$D/again.log")" = 0 ] || fail "drift after repair"
 grep -q "event=rollup_exceeds_source table=llm_kpi_1m bucket=$(iso $h0)" "$D/again.log" || fail "the deleted raw hour vanished from the report"
-echo "ok: 4 drifting buckets found (1m, 1h, 1d, span index) and rebuilt to the undamaged tables exactly; an hour of deleted raw rows reported and left alone"
+echo "ok: 5 drifting buckets found (1m, 1h, 1d, span index, daily cost) and rebuilt to the undamaged tables exactly; an hour of deleted raw rows reported and left alone"

@@ -864,6 +864,23 @@ int main(int argc, char **argv) {
         fprintf(stderr, "dead letters: %s\n", err);
         goto fail;
     }
+    /* A provider bill for the days the spans cover (docs/reconciliation.md), when the schema has
+     * llm_bill_lines: every model billed 1 % above what the spans computed, except the model
+     * family first in name order among the priced ones, billed 1.5x (planted: diverges). */
+    if (applied > 0 &&
+        chdb_exec(db,
+                  "INSERT INTO " PS_DB ".llm_bill_lines (bucket_start, day, provider, source_format, model, token_type, "
+                  "line_item, tokens, amount_usd, source_file, source_ref, imported_at) "
+                  "SELECT toDateTime(day), day, provider, 'csv', model_family, 'other', 'planted', 0, "
+                  "toDecimal64(if(model_family = (SELECT min(model_family) FROM " PS_DB ".llm_cost_1d WHERE "
+                  "cost_usd_computed > 0), cost * 1.5, cost * 1.01), 9), 'panel_sql', '', now64(3) "
+                  "FROM (SELECT day, provider, model_family, sum(cost_usd_computed) AS cost FROM " PS_DB
+                  ".llm_cost_1d GROUP BY day, provider, model_family HAVING cost > 0)",
+                  NULL, NULL, NULL, err, sizeof err) != 0 &&
+        !strstr(err, "UNKNOWN_TABLE")) {
+        fprintf(stderr, "bill lines: %s\n", err);
+        goto fail;
+    }
     int quality = 0;
     if (ps_insert_quality(db, &quality, err, sizeof err) != 0) {
         fprintf(stderr, "quality streams: %s\n", err);
