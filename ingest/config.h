@@ -82,6 +82,8 @@ typedef struct config_s {
     char *from;
     char *to;
     int64_t repair;
+    char *reprice_model;
+    int64_t dry_run;
     int64_t rate;
     char *schema_dir;
     char *views_dir;

@@ -29,6 +29,8 @@
 #include "sink_http.h"
 #include "reconcile.h"
 #include "bill.h"
+#include "price.h"
+#include "reprice.h"
 #include "csv.h"
 #define XXH_INLINE_ALL /* header-only, as in worker.c */
 #include <xxhash.h>
@@ -57,6 +59,8 @@ static void usage(FILE *out) {
             "  reconcile [--from T] [--to T] [--repair]  check the KPI rollups against the\n"
             "                       raw spans (exit 3 on drift), rebuild drifting buckets\n"
             "  ingest-file FILE     load a spans.jsonl file through the same path (no Kafka)\n"
+            "  reprice --from T [--to T] --pricing F   re-price stored spans with the current\n"
+            "                       table and rebuild the rollups that hold cost\n"
             "  bill import FILE --bill-format F   store a provider's cost or usage export in\n"
             "                       llm_bill_lines (v_bill_reconciliation compares it)\n"
             "  help-config [--markdown]  the option reference (docs/configuration.md)\n"
@@ -379,6 +383,106 @@ static size_t log_drift(const log_t *lg, const char *event, const rec_drift_t *d
     return drifting;
 }
 
+/* Checks the rollups of [from_s, to_s) against their sources, logging each drifting bucket
+ * (event_found), and with repair rebuilds them and checks again (rollup_still_drifting).
+ * Sets *found to the drifting buckets first seen; returns how many still drift, or -1 on a
+ * failure (logged). */
+static long reconcile_range(const log_t *lg, sink_t *sk, const char *db, int64_t from_s, int64_t to_s,
+                            int repair, const char *event_found, size_t *found) {
+    rec_drift_t *d = NULL;
+    size_t n = 0;
+    char e[1024];
+    long left = -1;
+    if (rec_check(sk, db, from_s, to_s, &d, &n, e, sizeof(e)) != ERR_OK) {
+        log_msg(lg, LOG_ERROR, "reconcile_failed", e);
+        return -1;
+    }
+    *found = log_drift(lg, event_found, d, n);
+    if (!*found || !repair) {
+        free(d);
+        return (long)*found;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!d[i].exceeds && rec_repair(sk, db, &d[i], e, sizeof(e)) != ERR_OK) {
+            log_msg(lg, LOG_ERROR, "repair_failed", e);
+            free(d);
+            return -1;
+        }
+    free(d);
+    d = NULL;
+    if (rec_check(sk, db, from_s, to_s, &d, &n, e, sizeof(e)) != ERR_OK) {
+        log_msg(lg, LOG_ERROR, "reconcile_failed", e);
+        return -1;
+    }
+    left = (long)log_drift(lg, "rollup_still_drifting", d, n);
+    free(d);
+    return left;
+}
+
+/* reprice --from T [--to T] --pricing FILE [--reprice-model M] [--dry-run]: re-prices stored
+ * spans with the current table, then rebuilds the rollups holding cost over the same range.
+ * Exit 0 done (or nothing to do), 3 rollups still drifting, 2 bad options, 1 failure. */
+static int cmd_reprice(int argc, char **argv) {
+    config_t *cfg = config_new();
+    sinks_t sk = {0};
+    price_table_t *pt = NULL;
+    char e[1024];
+    int rc;
+    if (!cfg) return 1;
+    if ((rc = load(cfg, argc, argv, CONFIG_MODE_SCHEMA)) != 0) goto done;
+    log_t lg;
+    log_init(&lg, cfg->log_format, 2);
+    log_set_level(&lg, cfg->log_level);
+    int64_t from, to;
+    rc = 2;
+    if (cfg->legacy || !*cfg->pricing || !*cfg->from) {
+        log_msg(&lg, LOG_ERROR, "bad_config",
+                "reprice needs --from, --pricing (the file the workers read) and a modern ClickHouse");
+        goto done;
+    }
+    if (config_parse_time(cfg->from, &from) ||
+        (*cfg->to ? config_parse_time(cfg->to, &to) : (to = (int64_t)time(NULL) * 1000, 0))) {
+        log_msg(&lg, LOG_ERROR, "bad_config", "--from/--to must be epoch ms or RFC 3339");
+        goto done;
+    }
+    if (!(pt = price_load(cfg->pricing, e, sizeof(e)))) {
+        log_msg(&lg, LOG_ERROR, "bad_config", e);
+        goto done;
+    }
+    rc = 1;
+    const char *db = *cfg->database ? cfg->database : "spanhouse";
+    reprice_stats_t st;
+    if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK ||
+        reprice_run(sk.sink, db, pt, from / 1000, (to + 999) / 1000, cfg->reprice_model, (int)cfg->dry_run,
+                    &st, e, sizeof(e)) != ERR_OK) {
+        log_msg(&lg, LOG_ERROR, "reprice_failed", e);
+        goto done;
+    }
+    /* The rollups over whole UTC days around the range: a day level (llm_kpi_1d, llm_cost_1d)
+     * is only checked, and rebuilt, as a whole bucket. */
+    int64_t day_lo = from / 1000 / 86400 * 86400, day_hi = ((to + 999) / 1000 + 86399) / 86400 * 86400;
+    size_t found = 0;
+    long left = cfg->dry_run || !st.changed
+                    ? 0
+                    : reconcile_range(&lg, sk.sink, db, day_lo, day_hi, 1, "rollup_rebuilt", &found);
+    if (left < 0) goto done;
+    log_line_t l;
+    log_begin(&lg, &l, LOG_INFO, cfg->dry_run ? "reprice_planned" : "repriced");
+    log_int(&l, "spans", (int64_t)st.spans);
+    log_int(&l, "changed", (int64_t)st.changed);
+    log_int(&l, "names", (int64_t)st.groups);
+    log_int(&l, "unpriced", (int64_t)st.unpriced);
+    log_str(&l, "delta_cost_usd", st.delta_usd);
+    log_int(&l, "rollups_still_drifting", left);
+    log_end(&l);
+    rc = left ? 3 : 0;
+done:
+    price_destroy(pt);
+    close_sink(&sk);
+    config_destroy(cfg);
+    return rc;
+}
+
 /* bill import FILE: reads a provider export (--bill-format) and stores its lines in
  * llm_bill_lines in one INSERT (all or nothing; the same file again is a no-op: content-hash
  * deduplication token, and the table keeps one row per line identity). Exit 0 stored, 2 the
@@ -470,8 +574,6 @@ done:
 static int cmd_reconcile(int argc, char **argv) {
     config_t *cfg = config_new();
     sinks_t sk = {0};
-    rec_drift_t *d = NULL;
-    size_t n = 0;
     char e[1024];
     int rc;
     if (!cfg) return 1;
@@ -495,36 +597,23 @@ static int cmd_reconcile(int argc, char **argv) {
     }
     rc = 1;
     const char *db = *cfg->database ? cfg->database : "spanhouse";
-    if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK ||
-        rec_check(sk.sink, db, from / 1000, to / 1000, &d, &n, e, sizeof(e)) != ERR_OK) {
+    if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK) {
         log_msg(&lg, LOG_ERROR, "reconcile_failed", e);
         goto done;
     }
-    size_t found = log_drift(&lg, "rollup_drift", d, n), left = found;
-    if (found && cfg->repair) {
-        for (size_t i = 0; i < n; i++)
-            if (!d[i].exceeds && rec_repair(sk.sink, db, &d[i], e, sizeof(e)) != ERR_OK) {
-                log_msg(&lg, LOG_ERROR, "repair_failed", e);
-                goto done;
-            }
-        free(d);
-        d = NULL;
-        if (rec_check(sk.sink, db, from / 1000, to / 1000, &d, &n, e, sizeof(e)) != ERR_OK) {
-            log_msg(&lg, LOG_ERROR, "reconcile_failed", e);
-            goto done;
-        }
-        left = log_drift(&lg, "rollup_still_drifting", d, n);
-    }
+    size_t found = 0;
+    long left = reconcile_range(&lg, sk.sink, db, from / 1000, to / 1000, (int)cfg->repair,
+                                "rollup_drift", &found);
+    if (left < 0) goto done;
     log_line_t l;
     log_begin(&lg, &l, left ? LOG_WARN : LOG_INFO, "reconciled");
     log_int(&l, "from", from);
     log_int(&l, "to", to);
     log_int(&l, "drifting", (int64_t)found);
-    log_int(&l, "repaired", (int64_t)(found - left));
+    log_int(&l, "repaired", (int64_t)found - left);
     log_end(&l);
     rc = left ? 3 : 0;
 done:
-    free(d);
     close_sink(&sk);
     config_destroy(cfg);
     return rc;
@@ -574,6 +663,8 @@ int main(int argc, char **argv) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_REPLAY);
     } else if (!strcmp(cmd, "ingest-file")) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
+    } else if (!strcmp(cmd, "reprice")) {
+        rc = cmd_reprice(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "bill")) {
         rc = cmd_bill(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "reconcile")) {

@@ -24,8 +24,8 @@
 /* The derived tables checked against their sources: level, its table, its bucket column and
  * whether that is a Date (else a DateTime), the materialized view that feeds it, the view's
  * source table and time column, the width of a checked bucket in seconds, the level it is fed
- * from (-1: the raw spans), what is compared ('R': requests and cost, 'C': rows, 'K': the calls
- * that reached a provider and their computed cost, as llm_cost_1d keeps them), and how far
+ * from (-1: the raw spans), what is compared ('R': requests and cost, 'C': rows, 'K': spans and
+ * the computed cost of the calls that reached a provider, as llm_cost_1d keeps them), and how far
  * back it is kept (seconds; 0 = at least as long as its source). A level coarser than its
  * parent must not feed another. */
 #define REC_LEVELS(X)                                                                              \
