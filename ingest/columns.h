@@ -46,6 +46,9 @@
     X(cache_read_tokens, "UInt32", "UInt32", U32, cache_read_tokens)                       \
     X(cache_write_tokens, "UInt32", "UInt32", U32, cache_write_tokens)                     \
     X(reasoning_tokens, "UInt32", "UInt32", U32, reasoning_tokens)                         \
+    X(cache_write_1h_tokens, "UInt32", "UInt32", U32, cache_write_1h_tokens)               \
+    X(web_search_calls, "UInt32", "UInt32", U32, web_search_calls)                         \
+    X(service_tier, LC, "String", STR, service_tier)                                       \
     X(cost_usd, "Decimal(18, 9)", "Int64", DEC, cost_nusd)                                 \
     X(cost_usd_computed, "Decimal(18, 9)", "Int64", DEC, cost_computed_nusd)               \
     X(cost_source, LC, "String", STR, cost_source)                                         \

@@ -55,7 +55,9 @@ typedef enum {
     X(IS_BATCH, "is_batch") X(STATUS, "status") X(ERROR_CLASS, "error_class")                     \
     X(HTTP_STATUS, "http_status") X(RETRY, "retry_count") X(FINISH, "finish_reason")              \
     X(QUALITY, "quality_score") X(EVALUATOR, "evaluator") X(USAGE, "usage")                       \
-    X(TOKCONV, "token_convention") X(DETAILS, "usage details")
+    X(TOKCONV, "token_convention") X(DETAILS, "usage details")                                    \
+    X(CW1H_TOK, "cache_write_1h_tokens") X(WEB_SEARCH, "web_search_calls")                        \
+    X(SERVICE_TIER, "service_tier")
 
 /* clang-format on */
 enum {
@@ -167,6 +169,16 @@ static const jfield_t jfields[] = {
     FTOK("cache_creation_tokens", CW_TOK, cache_write_tokens, 0, 0),
     FTOK("cache_creation_input_tokens", CW_TOK, cache_write_tokens, 0, JE_ANTHROPIC),
     FTOK("reasoning_tokens", RS_TOK, reasoning_tokens, 0, 0),
+    FTOK("cache_write_1h_tokens", CW1H_TOK, cache_write_1h_tokens, 0, 0),
+    /* Anthropic: usage.cache_creation.ephemeral_1h_input_tokens (the 5-minute part is the
+     * rest of cache_creation_input_tokens) */
+    FTOK("ephemeral_1h_input_tokens", CW1H_TOK, cache_write_1h_tokens, 0, JE_ANTHROPIC),
+    FTOK("web_search_calls", WEB_SEARCH, web_search_calls, 0, 0),
+    /* Anthropic: usage.server_tool_use.web_search_requests */
+    FTOK("web_search_requests", WEB_SEARCH, web_search_calls, 0, 0),
+    {"cache_creation", K_DETAILS, JF_DETAILS, JE_USAGE_OK, 0, 0},
+    {"server_tool_use", K_DETAILS, JF_DETAILS, JE_USAGE_OK, 0, 0},
+    FSTR("service_tier", SERVICE_TIER, service_tier),
     {"usage", K_USAGE, JF_USAGE, 0, 0, 0},
     {"prompt_tokens_details", K_DETAILS, JF_DETAILS, JE_USAGE_OK, 0, 0},
     {"completion_tokens_details", K_DETAILS, JF_DETAILS, JE_USAGE_OK, 0, 0},

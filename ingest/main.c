@@ -334,7 +334,9 @@ static int cmd_schema(int argc, char **argv) {
          "9)), reasoning_per_1m Nullable(Decimal(18, 9)), batch_discount Nullable(Decimal(9, 6)), aliases "
          "String, notes String, long_context_above Nullable(UInt64), input_long_per_1m Nullable(Decimal(18, "
          "9)), output_long_per_1m Nullable(Decimal(18, 9)), cache_read_long_per_1m Nullable(Decimal(18, 9)), "
-         "cache_write_long_per_1m Nullable(Decimal(18, 9))",
+         "cache_write_long_per_1m Nullable(Decimal(18, 9)), cache_write_1h_per_1m Nullable(Decimal(18, 9)), "
+         "cache_write_1h_long_per_1m Nullable(Decimal(18, 9)), flex_factor Nullable(Decimal(18, 9)), "
+         "priority_factor Nullable(Decimal(18, 9)), web_search_per_1k Nullable(Decimal(18, 9))",
          0},
         {"llm_tenants",
          "match_kind String, match_value String, tenant_id String, team_id String, cost_center String, "

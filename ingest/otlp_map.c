@@ -61,6 +61,13 @@ static const struct {
     {"gen_ai.usage.cache_creation.input_tokens", OTLP_F_CACHE_WRITE, 0},
     {"gen_ai.usage.cache_creation_input_tokens", OTLP_F_CACHE_WRITE, 1},
     {"llm.token_count.prompt_details.cache_write", OTLP_F_CACHE_WRITE, 2},
+    /* No GenAI convention yet for these three: the names of the provider's own usage block. */
+    {"gen_ai.usage.cache_creation.ephemeral_1h_input_tokens", OTLP_F_CACHE_WRITE_1H, 0},
+    {"gen_ai.usage.server_tool_use.web_search_requests", OTLP_F_WEB_SEARCH, 0},
+    {"gen_ai.usage.web_search_requests", OTLP_F_WEB_SEARCH, 1},
+    {"openai.response.service_tier", OTLP_F_SERVICE_TIER, 0}, /* GenAI semconv >= 1.37 */
+    {"gen_ai.openai.response.service_tier", OTLP_F_SERVICE_TIER, 1}, /* semconv <= 1.36 */
+    {"gen_ai.request.service_tier", OTLP_F_SERVICE_TIER, 2},
     {"gen_ai.usage.reasoning.output_tokens", OTLP_F_REASONING, 0},
     {"gen_ai.usage.reasoning_tokens", OTLP_F_REASONING, 1},
     {"llm.usage.reasoning_tokens", OTLP_F_REASONING, 2},
@@ -107,11 +114,13 @@ static const uint16_t otlp_str_off[OTLP_F__N] = {
     OTLP_S_(OTLP_F_TEAM, team_id),            OTLP_S_(OTLP_F_FEATURE, feature),
     OTLP_S_(OTLP_F_USER, user_id),            OTLP_S_(OTLP_F_PROMPT_TPL, prompt_template),
     OTLP_S_(OTLP_F_PROMPT_VER, prompt_version), OTLP_S_(OTLP_F_FINISH, finish_reason),
+    OTLP_S_(OTLP_F_SERVICE_TIER, service_tier),
 };
 static const uint16_t otlp_u32_off[OTLP_F__N] = {
     OTLP_S_(OTLP_F_IN_TOK, input_tokens),           OTLP_S_(OTLP_F_OUT_TOK, output_tokens),
     OTLP_S_(OTLP_F_CACHE_READ, cache_read_tokens),  OTLP_S_(OTLP_F_CACHE_WRITE, cache_write_tokens),
-    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),
+    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),    OTLP_S_(OTLP_F_CACHE_WRITE_1H, cache_write_1h_tokens),
+    OTLP_S_(OTLP_F_WEB_SEARCH, web_search_calls),
 };
 #undef OTLP_S_
 

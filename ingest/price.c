@@ -207,25 +207,54 @@ const price_row_t *price_lookup(const price_table_t *pt, span_str_t provider, sp
 
 /* ---- arithmetic ---- */
 
+static int tier_is(span_str_t t, const char *w) {
+    size_t n = strlen(w);
+    if (t.n != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((t.p[i] | 0x20) != w[i]) return 0;
+    return 1;
+}
+
+int price_tier(const span_t *s) {
+    if (s->is_batch || tier_is(s->service_tier, "batch")) return 1;
+    if (tier_is(s->service_tier, "flex")) return 2;
+    if (tier_is(s->service_tier, "priority")) return 3;
+    return 0; /* standard, default, auto, scale, empty, anything else */
+}
+
 int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
     typedef unsigned __int128 u128;
     uint64_t in = s->input_tokens, out = s->output_tokens;
     uint64_t cr = s->cache_read_tokens < in ? s->cache_read_tokens : in;
     uint64_t cw = s->cache_write_tokens < in - cr ? s->cache_write_tokens : in - cr;
+    uint64_t cw1h = s->cache_write_1h_tokens < cw ? s->cache_write_1h_tokens : cw;
     uint64_t rs = s->reasoning_tokens < out ? s->reasoning_tokens : out;
     /* Prices are 1e-9 USD per 1M tokens, so tokens x price is in 1e-15 USD. Above the
      * long-context threshold every token of the request is billed at the long prices. */
     int lg = r->long_above && in > r->long_above;
     u128 sum = (u128)(in - cr - cw) * (lg ? r->input_long : r->input) +
                (u128)cr * (lg ? r->cache_read_long : r->cache_read) +
-               (u128)cw * (lg ? r->cache_write_long : r->cache_write) +
+               (u128)(cw - cw1h) * (lg ? r->cache_write_long : r->cache_write) +
+               (u128)cw1h * (lg ? r->cache_write_1h_long : r->cache_write_1h) +
                (u128)(out - rs) * (lg ? r->output_long : r->output) +
                (u128)rs * (lg ? r->reasoning_long : r->reasoning);
+    /* Fees: 1e-9 USD per 1,000 calls -> 1e-15 USD is x 1,000. */
+    u128 fee = (u128)s->web_search_calls * r->web_search_per_1k * 1000u;
     u128 den = 1000000u; /* 1e-15 USD -> 1e-9 USD */
-    if (s->is_batch && r->batch_discount) {
-        uint64_t keep = r->batch_discount >= 1000000000ull ? 0 : 1000000000ull - r->batch_discount;
-        sum *= keep;
+    int tier = price_tier(s);
+    uint64_t factor = tier == 1   ? (r->batch_discount ? (r->batch_discount >= 1000000000ull
+                                                              ? 0
+                                                              : 1000000000ull - r->batch_discount)
+                                                       : 1000000000ull)
+                      : tier == 2 ? (r->flex_factor ? r->flex_factor : 1000000000ull)
+                      : tier == 3 ? (r->priority_factor ? r->priority_factor : 1000000000ull)
+                                  : 1000000000ull;
+    if (factor != 1000000000ull) {
+        /* The tier's factor folded into one half-up division; fees are not discounted. */
+        sum = sum * factor + fee * 1000000000u;
         den *= 1000000000u;
+    } else {
+        sum += fee;
     }
     u128 q = (sum + den / 2) / den; /* half-up, once per span */
     return q > (u128)INT64_MAX ? INT64_MAX : (int64_t)q;
@@ -251,9 +280,15 @@ int price_apply(const price_table_t *pt, span_t *s) {
         return 0;
     }
     s->cost_computed_nusd = price_cost_nusd(r, s);
-    s->pricing_status = r->long_above && s->input_tokens > r->long_above
-                            ? SPAN_STR_LIT("long_context")
-                            : SPAN_STR_LIT("ok");
+    int tier = price_tier(s);
+    if ((tier == 2 && !r->flex_factor) || (tier == 3 && !r->priority_factor))
+        s->pricing_status = SPAN_STR_LIT("tier_default");
+    else if (s->web_search_calls && !r->web_search_per_1k)
+        s->pricing_status = SPAN_STR_LIT("fee_unpriced");
+    else if (r->long_above && s->input_tokens > r->long_above)
+        s->pricing_status = SPAN_STR_LIT("long_context");
+    else
+        s->pricing_status = SPAN_STR_LIT("ok");
     if (producer) {
         s->cost_source = SPAN_STR_LIT("producer");
     } else if (s->cache_hit) {
@@ -287,6 +322,11 @@ enum {
     PC_OUTPUT_LONG,
     PC_CACHE_READ_LONG,
     PC_CACHE_WRITE_LONG,
+    PC_CACHE_WRITE_1H,
+    PC_CACHE_WRITE_1H_LONG,
+    PC_FLEX,
+    PC_PRIORITY,
+    PC_WEB_SEARCH,
     PC__COUNT
 };
 static const char *const price_cols[PC__COUNT] = {"provider",
@@ -304,7 +344,12 @@ static const char *const price_cols[PC__COUNT] = {"provider",
                                                   "input_long_per_1m",
                                                   "output_long_per_1m",
                                                   "cache_read_long_per_1m",
-                                                  "cache_write_long_per_1m"};
+                                                  "cache_write_long_per_1m",
+                                                  "cache_write_1h_per_1m",
+                                                  "cache_write_1h_long_per_1m",
+                                                  "flex_factor",
+                                                  "priority_factor",
+                                                  "web_search_per_1k"};
 #define PRICE_REQUIRED_COLS 5 /* the first five */
 
 typedef struct price_ent_s {
@@ -495,6 +540,45 @@ static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_
     return 0;
 }
 
+/* The optional columns after the long-context tier: 1-hour cache-write prices (default the
+ * row's cache-write prices), the flex and priority factors and the web-search fee (default 0:
+ * not priced). A 1-hour long price needs the tier. Returns 0, or -1 with position and message. */
+static int price_parse_extras(price_ent_t *e, const int *colmap, const csv_reader_t *rd,
+                              uint32_t *eline, uint32_t *ecol, char *msg, size_t msg_size) {
+    static const struct {
+        int col;
+        uint64_t max;
+        const char *hint;
+    } ex[] = {{PC_CACHE_WRITE_1H, PRICE_MAX_USD_PER_1M * 1000000000ull, ""},
+              {PC_CACHE_WRITE_1H_LONG, PRICE_MAX_USD_PER_1M * 1000000000ull, ""},
+              {PC_FLEX, 10000000000ull, ": a factor of the standard price, e.g. 0.5"},
+              {PC_PRIORITY, 10000000000ull, ": a factor of the standard price, e.g. 1.7"},
+              {PC_WEB_SEARCH, PRICE_MAX_USD_PER_1M * 1000000000ull, ": USD per 1,000 calls"}};
+    uint64_t *dst[] = {&e->row.cache_write_1h, &e->row.cache_write_1h_long, &e->row.flex_factor,
+                       &e->row.priority_factor, &e->row.web_search_per_1k};
+    e->row.cache_write_1h = e->row.cache_write;
+    e->row.cache_write_1h_long = e->row.cache_write_long;
+    for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+        const csv_field_t *f = colmap[ex[i].col] >= 0 ? &rd->fields[colmap[ex[i].col]] : NULL;
+        if (!f || f->n == 0) continue;
+        if (ex[i].col == PC_CACHE_WRITE_1H_LONG && !e->row.long_above) {
+            *eline = f->line, *ecol = f->col;
+            snprintf(msg, msg_size, "%s without long_context_above", price_cols[ex[i].col]);
+            return -1;
+        }
+        const char *why = csv_decimal_nano(f->p, f->n, ex[i].max, dst[i]);
+        if (!why && ex[i].col >= PC_FLEX && ex[i].col <= PC_PRIORITY && *dst[i] == 0)
+            why = "must be above 0";
+        if (why) {
+            *eline = f->line, *ecol = f->col;
+            snprintf(msg, msg_size, "%s: %s%s (got \"%.32s\")", price_cols[ex[i].col], why,
+                     ex[i].hint, f->p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors, char *errstr,
                            size_t errstr_size) {
     csv_reader_t rd;
@@ -600,6 +684,7 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
             }
         }
         if (price_parse_long(e, colmap, &rd, &eline, &ecol, msg, sizeof(msg)) != 0) goto err_at;
+        if (price_parse_extras(e, colmap, &rd, &eline, &ecol, msg, sizeof(msg)) != 0) goto err_at;
         f = PRICE_FIELD(PC_ALIASES);
         if (f && f->n && !strcmp(e->model, "*")) {
             eline = f->line, ecol = f->col;

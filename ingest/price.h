@@ -44,6 +44,15 @@ typedef struct price_row_s {
      * included) exceed long_above is billed entirely at these prices; long_above 0 = none. */
     uint64_t long_above;
     uint64_t input_long, output_long, cache_read_long, cache_write_long, reasoning_long;
+    /* Cache writes with a 1-hour TTL (Anthropic: 2x input, against 1.25x for 5 minutes);
+     * default the row's cache_write (and cache_write_long) price. */
+    uint64_t cache_write_1h, cache_write_1h_long;
+    /* Service tiers: the standard token prices times this factor (1e-9 units: 500000000 =
+     * half); 0 = not priced (such spans are priced standard, pricing_status 'tier_default').
+     * Batch keeps batch_discount. */
+    uint64_t flex_factor, priority_factor;
+    /* Per-request fees: USD x 1e9 per 1,000 web-search calls; 0 = not priced. */
+    uint64_t web_search_per_1k;
     uint32_t line; /* line of the CSV row, for diagnostics */
 } price_row_t;
 
@@ -55,16 +64,22 @@ const price_row_t *price_lookup(const price_table_t *pt, span_str_t provider, sp
                                 int64_t ts_ms);
 
 /* Cost of the span's tokens under row r, in nano-USD, rounded half-up; the long-context prices
- * when the input tokens exceed r->long_above; batch discount applied when is_batch.
+ * when the input tokens exceed r->long_above; 1-hour cache writes at their price; the service
+ * tier (batch discount when is_batch or service_tier "batch", the flex or priority factor);
+ * plus web-search fees (not discounted).
  * Inconsistent counts are clamped (cache reads and writes to at most the input tokens,
  * reasoning to at most the output tokens), never underflow. */
 int64_t price_cost_nusd(const price_row_t *r, const span_t *s);
+
+/* The span's service tier as priced: 0 standard, 1 batch, 2 flex, 3 priority. */
+int price_tier(const span_t *s);
 
 /* Enriches one span: sets cost_computed_nusd from its tokens with the price in force at
  * s->ts_ms (tries response_model, then model). If the producer sent no cost
  * (!(s->present & SPAN_HAS_COST)) sets cost_nusd = computed and cost_source = "computed",
  * else keeps cost_nusd and sets cost_source = "producer"; a response-cache hit (cache_hit) without a producer cost gets cost_nusd = 0 and cost_source = "cache_hit" (cost_computed_nusd = the avoided list price). pricing_status = "ok", "long_context" (priced at the
- * row's long-context tier), or
+ * row's long-context tier), "tier_default" (a flex or priority span of a row without that
+ * tier's factor: priced standard), "fee_unpriced" (web searches the row has no price for), or
  * "unknown_model" (then cost_computed_nusd = 0 and, without a producer cost, cost_nusd = 0
  * and cost_source = "none"). Never rejects a span. pt may be NULL (every model unknown).
  * Returns 1 if priced, 0 if the model is unknown. */

@@ -47,33 +47,57 @@ static void price_of(buf_t *b, const char *db, const char *col) {
     buf_printf(b, ")");
 }
 
+/* The span's tier as price_tier: 0 standard, 1 batch, 2 flex, 3 priority. */
+static const char tier_sql[] =
+    "multiIf(is_batch = 1 OR lower(toString(service_tier)) = 'batch', 1, "
+    "lower(toString(service_tier)) = 'flex', 2, "
+    "lower(toString(service_tier)) = 'priority', 3, 0)";
+
+/* The tier's factor in 1e-9 units (1e9 = none), as price_cost_nusd picks it. */
+static void put_factor(buf_t *b, const char *db) {
+    buf_printf(b, "multiIf(%s = 1, if(", tier_sql);
+    jg(b, db, "batch_discount");
+    buf_printf(b, " > 0, 1000000000 - least(");
+    jg(b, db, "batch_discount");
+    buf_printf(b, ", 1000000000), 1000000000), %s = 2, if(", tier_sql);
+    jg(b, db, "flex_factor");
+    buf_printf(b, " > 0, ");
+    jg(b, db, "flex_factor");
+    buf_printf(b, ", 1000000000), %s = 3, if(", tier_sql);
+    jg(b, db, "priority_factor");
+    buf_printf(b, " > 0, ");
+    jg(b, db, "priority_factor");
+    buf_printf(b, ", 1000000000), 1000000000)");
+}
+
 /* The new computed cost in nano-USD as UInt128: price_cost_nusd, term by term. */
 static void put_q(buf_t *b, const char *db) {
     static const char in[] = "toUInt128(input_tokens)", out[] = "toUInt128(output_tokens)";
     static const char cr[] = "least(toUInt128(cache_read_tokens), toUInt128(input_tokens))";
-    char cw[160], rs[96];
+    char cw[160], c1[256], rs[96];
     snprintf(cw, sizeof(cw), "least(toUInt128(cache_write_tokens), %s - %s)", in, cr);
+    snprintf(c1, sizeof(c1), "least(toUInt128(cache_write_1h_tokens), %s)", cw);
     snprintf(rs, sizeof(rs), "least(toUInt128(reasoning_tokens), %s)", out);
-    buf_printf(b, "intDiv(((%s - %s - %s) * ", in, cr, cw);
+    /* One expression: the factor, the token sum and the fee (both 1e-15 USD) named where first
+     * used; a tier's factor is folded into one half-up division; fees are not discounted. */
+    buf_printf(b, "if((");
+    put_factor(b, db);
+    buf_printf(b, " AS rp_factor) != 1000000000, intDiv((((%s - %s - %s) * ", in, cr, cw);
     price_of(b, db, "input");
     buf_printf(b, " + %s * ", cr);
     price_of(b, db, "cache_read");
-    buf_printf(b, " + %s * ", cw);
+    buf_printf(b, " + (%s - %s) * ", cw, c1);
     price_of(b, db, "cache_write");
+    buf_printf(b, " + %s * ", c1);
+    price_of(b, db, "cache_write_1h");
     buf_printf(b, " + (%s - %s) * ", out, rs);
     price_of(b, db, "output");
     buf_printf(b, " + %s * ", rs);
     price_of(b, db, "reasoning");
-    /* Batch discount: x (1e9 - discount) / 1e9 folded into one half-up division. */
-    buf_printf(b, ") * if(is_batch = 1 AND ");
-    jg(b, db, "batch_discount");
-    buf_printf(b, " > 0, 1000000000 - least(");
-    jg(b, db, "batch_discount");
-    buf_printf(b, ", 1000000000), 1) + if(is_batch = 1 AND ");
-    jg(b, db, "batch_discount");
-    buf_printf(b, " > 0, 500000000000000, 500000), if(is_batch = 1 AND ");
-    jg(b, db, "batch_discount");
-    buf_printf(b, " > 0, 1000000000000000, 1000000))");
+    buf_printf(b, ") AS rp_sum) * rp_factor + ((toUInt128(web_search_calls) * ");
+    jg(b, db, "web_search_per_1k");
+    buf_printf(b, " * 1000) AS rp_fee) * 1000000000 + 500000000000000, 1000000000000000), "
+                  "intDiv(rp_sum + rp_fee + 500000, 1000000))");
 }
 
 /* The four new values, as SQL expressions. */
@@ -85,13 +109,19 @@ static void put_computed(buf_t *b, const char *db) {
     buf_printf(b, "), 'Decimal(18, 9)'), toDecimal64(0, 9))");
 }
 static void put_status(buf_t *b, const char *db) {
-    buf_printf(b, "if(");
+    buf_printf(b, "multiIf(");
     jg(b, db, "known");
-    buf_printf(b, " = 0, 'unknown_model', if(");
+    buf_printf(b, " = 0, 'unknown_model', (%s = 2 AND ", tier_sql);
+    jg(b, db, "flex_factor");
+    buf_printf(b, " = 0) OR (%s = 3 AND ", tier_sql);
+    jg(b, db, "priority_factor");
+    buf_printf(b, " = 0), 'tier_default', web_search_calls > 0 AND ");
+    jg(b, db, "web_search_per_1k");
+    buf_printf(b, " = 0, 'fee_unpriced', ");
     jg(b, db, "long_above");
     buf_printf(b, " > 0 AND input_tokens > ");
     jg(b, db, "long_above");
-    buf_printf(b, ", 'long_context', 'ok'))");
+    buf_printf(b, ", 'long_context', 'ok')");
 }
 static void put_source(buf_t *b, const char *db) {
     buf_printf(b, "if(cost_source = 'producer', 'producer', if(");
@@ -156,11 +186,14 @@ static int fill_map(sink_t *sk, const char *db, const price_table_t *pt, int64_t
     buf_printf(&b, " GROUP BY provider, model, response_model, d FORMAT TabSeparated");
     int rc = run(sk, &b, &res, e, en);
     buf_reset(&b);
-    buf_printf(&b,
-               "INSERT INTO %s." MAP " (provider, model, response_model, day, present, known, "
-               "input, output, cache_read, cache_write, reasoning, batch_discount, long_above, "
-               "input_long, output_long, cache_read_long, cache_write_long, reasoning_long) VALUES",
-               db);
+    buf_printf(
+        &b,
+        "INSERT INTO %s." MAP " (provider, model, response_model, day, present, known, "
+        "input, output, cache_read, cache_write, reasoning, batch_discount, long_above, "
+        "input_long, output_long, cache_read_long, cache_write_long, reasoning_long, "
+        "cache_write_1h, cache_write_1h_long, flex_factor, priority_factor, web_search_per_1k) "
+        "VALUES",
+        db);
     size_t rows = 0;
     for (char *line = res, *next; rc == ERR_OK && line && *line; line = next) {
         next = strchr(line, '\n');
@@ -205,11 +238,13 @@ static int fill_map(sink_t *sk, const char *db, const price_table_t *pt, int64_t
         buf_printf(&b,
                    "%s(unhex('%s'), unhex('%s'), unhex('%s'), %" PRId64 ", 1, %d, %" PRIu64
                    ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
-                   ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ")",
+                   ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+                   ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ")",
                    rows ? ", " : " ", hp, hm, hr, day, row != NULL, x->input, x->output,
                    x->cache_read, x->cache_write, x->reasoning, x->batch_discount, x->long_above,
                    x->input_long, x->output_long, x->cache_read_long, x->cache_write_long,
-                   x->reasoning_long);
+                   x->reasoning_long, x->cache_write_1h, x->cache_write_1h_long, x->flex_factor,
+                   x->priority_factor, x->web_search_per_1k);
         rows++;
     }
     free(res);
@@ -237,7 +272,11 @@ int reprice_run(sink_t *sk, const char *database, const price_table_t *pt, int64
             "day Date, present UInt8, known UInt8, input UInt64, output UInt64, cache_read "
             "UInt64, cache_write UInt64, reasoning UInt64, batch_discount UInt64, long_above "
             "UInt64, input_long UInt64, output_long UInt64, cache_read_long UInt64, "
-            "cache_write_long UInt64, reasoning_long UInt64) ENGINE = Join(ANY, LEFT, "
+            "cache_write_long UInt64, reasoning_long UInt64, cache_write_1h UInt64, "
+            "cache_write_1h_long "
+            "UInt64, flex_factor UInt64, priority_factor UInt64, web_search_per_1k UInt64) ENGINE "
+            "= "
+            "Join(ANY, LEFT, "
             "provider, model, response_model, day)",
             db);
         rc = run(sk, &b, NULL, errstr, errstr_size);

@@ -74,13 +74,16 @@ typedef struct span_s {
      * (OpenAI / OpenTelemetry GenAI convention); the cache counts are subsets of it. */
     uint32_t input_tokens, output_tokens;
     uint32_t cache_read_tokens, cache_write_tokens;
-    uint32_t reasoning_tokens; /* subset of output_tokens */
+    uint32_t cache_write_1h_tokens; /* subset of cache_write_tokens written with a 1-hour TTL */
+    uint32_t reasoning_tokens;      /* subset of output_tokens */
+    uint32_t web_search_calls;      /* server-side web searches the provider bills per call */
+    span_str_t service_tier; /* as sent ("standard", "default", "flex", "priority", "batch", …) */
 
     /* Money in nano-USD (1e-9 USD), exact integers: ClickHouse Decimal(18,9). */
     int64_t cost_nusd;          /* as sent by the producer, else = cost_computed_nusd */
     int64_t cost_computed_nusd; /* from the pricing table; 0 when the model is unknown */
     span_str_t cost_source;     /* "producer" | "computed" | "cache_hit" | "none" */
-    span_str_t pricing_status;  /* "ok" | "unknown_model" */
+    span_str_t pricing_status;  /* "ok" | "long_context" | "tier_default" | "unknown_model" */
 
     /* Timing */
     uint32_t latency_ms;

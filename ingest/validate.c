@@ -20,7 +20,7 @@ void validate_opts_default(validate_opts_t *o) {
     X(provider) X(model) X(response_model) X(operation) X(endpoint) X(feature) X(prompt_template)  \
     X(prompt_version) X(tenant_id) X(team_id) X(cost_center) X(plan_tier) X(experiment_id)         \
     X(service) X(environment) X(deploy_version) X(status) X(error_class) X(finish_reason)          \
-    X(evaluator)
+    X(evaluator) X(service_tier)
 /* clang-format on */
 
 static int fail(const char **field, const char *name, int code) {
@@ -71,6 +71,9 @@ int validate_span(const validate_opts_t *o, span_t *s, int64_t now_ms, const cha
                     ERR_TOKENS_INCONSISTENT);
     if (s->reasoning_tokens > s->output_tokens)
         return fail(field, "reasoning_tokens", ERR_TOKENS_INCONSISTENT);
+    /* The 1-hour writes are part of the cache writes. */
+    if (s->cache_write_1h_tokens > s->cache_write_tokens)
+        return fail(field, "cache_write_1h_tokens", ERR_TOKENS_INCONSISTENT);
 
     /* Numbers. */
     if (s->cost_nusd < 0) return fail(field, "cost_usd", ERR_NEGATIVE);

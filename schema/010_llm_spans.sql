@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_spans
     cache_read_tokens    UInt32 CODEC(T64, ZSTD(1)),
     cache_write_tokens   UInt32 CODEC(T64, ZSTD(1)),
     reasoning_tokens     UInt32 CODEC(T64, ZSTD(1)),
+    cache_write_1h_tokens UInt32 CODEC(T64, ZSTD(1)),  -- of cache_write_tokens, written with a 1-hour TTL
+    web_search_calls     UInt32 CODEC(T64, ZSTD(1)),   -- provider-side web searches (billed per call)
+    service_tier         LowCardinality(String),       -- as sent: standard/default, flex, priority, batch, ''
     cost_usd             Decimal(18, 9) CODEC(ZSTD(1)),
     cost_usd_computed    Decimal(18, 9) CODEC(ZSTD(1)),
     cost_source          LowCardinality(String),

@@ -26,7 +26,13 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_pricing
     input_long_per_1m       Nullable(Decimal(18, 9)),
     output_long_per_1m      Nullable(Decimal(18, 9)),
     cache_read_long_per_1m  Nullable(Decimal(18, 9)),   -- NULL = input_long_per_1m
-    cache_write_long_per_1m Nullable(Decimal(18, 9))    -- NULL = input_long_per_1m
+    cache_write_long_per_1m Nullable(Decimal(18, 9)),   -- NULL = input_long_per_1m
+    -- 1-hour cache writes, service tiers, web-search fees (docs/pricing.md).
+    cache_write_1h_per_1m      Nullable(Decimal(18, 9)),  -- NULL = cache_write_per_1m
+    cache_write_1h_long_per_1m Nullable(Decimal(18, 9)),  -- NULL = cache_write_long_per_1m
+    flex_factor                Nullable(Decimal(18, 9)),  -- NULL = flex not priced (standard)
+    priority_factor            Nullable(Decimal(18, 9)),  -- NULL = priority not priced (standard)
+    web_search_per_1k          Nullable(Decimal(18, 9))   -- USD per 1,000 calls; NULL = not priced
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (provider, model, effective_from);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `spanhouse reprice` (modern engine, libchdb): spans stored with a wrong pricing file (gpt-4o's
 # input at $9.99 instead of $2.50, claude-3-5-haiku missing so its calls are unpriced,
-# claude-sonnet-4-5's long-context input at $60 instead of $6) are re-priced with the right one.
+# claude-sonnet-4-5's long-context input at $60 instead of $6, its 1-hour cache writes at $9.99
+# and its web searches unpriced, o3 without its flex factor) are re-priced with the right one.
 # Afterwards every span (cost_usd, cost_usd_computed, pricing_status, cost_source) and every
 # rollup holding cost (llm_kpi_1m/1h/1d, llm_cost_1d) equals, exactly, a second store that was
 # loaded with the right file from the start; producer-reported costs are untouched; a dry run
@@ -21,7 +22,8 @@ SQL=build/tests/tools/chdbsql
 awk -F, 'BEGIN { OFS = "," }
   /^openai,gpt-4o,2024-10-02,/ { $4 = "9.99" }
   /^anthropic,claude-3-5-haiku,/ { next }
-  /^anthropic,claude-sonnet-4-5,2025-09-29,/ { $13 = "60.00" }
+  /^anthropic,claude-sonnet-4-5,2025-09-29,/ { $13 = "60.00"; $17 = "9.99"; $21 = "" }
+  /^openai,o3,/ { $19 = "" }
   { print }' schema/pricing.csv > "$D/wrong.csv"
 cmp -s "$D/wrong.csv" schema/pricing.csv && fail "the wrong file is not wrong"
 
@@ -34,6 +36,9 @@ cat >> "$D/spans.jsonl" <<EOF
 {"timestamp":"$now","trace_id":"h4","span_id":"s","provider":"anthropic","model":"claude-3-5-haiku","operation":"chat","input_tokens":3000,"output_tokens":100,"cache_hit":true,"latency_ms":10,"status":"ok"}
 {"timestamp":"$now","trace_id":"h5","span_id":"s","provider":"acme","model":"llm-x","operation":"chat","input_tokens":3000,"output_tokens":100,"latency_ms":10,"status":"ok"}
 {"timestamp":"$now","trace_id":"h6","span_id":"s","provider":"openai","model":"gpt-4o","operation":"chat","input_tokens":3000,"output_tokens":100,"cost_usd":"0.123","latency_ms":10,"status":"ok"}
+{"timestamp":"$now","trace_id":"h7","span_id":"s","provider":"anthropic","model":"claude-sonnet-4-5","operation":"chat","usage":{"input_tokens":30000,"cache_read_input_tokens":20000,"cache_creation_input_tokens":100000,"cache_creation":{"ephemeral_1h_input_tokens":40000,"ephemeral_5m_input_tokens":60000},"output_tokens":10000,"server_tool_use":{"web_search_requests":3}},"latency_ms":10,"status":"ok"}
+{"timestamp":"$now","trace_id":"h8","span_id":"s","provider":"openai","model":"o3","service_tier":"flex","operation":"chat","input_tokens":3000,"output_tokens":9000,"reasoning_tokens":8000,"latency_ms":10,"status":"ok"}
+{"timestamp":"$now","trace_id":"h9","span_id":"s","provider":"openai","model":"gpt-4o","service_tier":"priority","operation":"chat","input_tokens":3000,"output_tokens":100,"latency_ms":10,"status":"ok"}
 EOF
 load() { # load DIR PRICING
   timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$1" --views-dir views --log-level warn > /dev/null || fail "schema apply"
@@ -84,12 +89,18 @@ $SQL "$D/wrong" "SELECT trace_id, cost_usd, cost_usd_computed, pricing_status, c
 # h3: o3 (2025-06-10 price): (3000 x 2 + 9000 x 8) / 1e6 = 0.078
 # h4: a cache hit: nothing spent, the avoided call (3000 x 0.80 + 100 x 4) / 1e6 = 0.0028
 # h5: no row: unpriced; h6: the producer's 0.123 kept, the table's (3000 x 2.50 + 100 x 10) / 1e6
+# h7 (Anthropic's usage block: exclusive counts, 1-hour writes and web searches nested):
+#     30000 x 3 + 20000 x 0.30 + 60000 x 3.75 + 40000 x 6 + 10000 x 15 = $0.711, + 3 x $10/1000
+# h8: o3 flex at 0.5: 0.078 / 2; h9: gpt-4o priority without a factor: standard, tier_default
 want='h1	0.02	0.02	ok	computed
 h2	1.0575	1.0575	long_context	computed
 h3	0.078	0.078	ok	computed
 h4	0	0.0028	ok	cache_hit
 h5	0	0	unknown_model	none
-h6	0.123	0.0085	ok	producer'
+h6	0.123	0.0085	ok	producer
+h7	0.741	0.741	ok	computed
+h8	0.039	0.039	ok	computed
+h9	0.0085	0.0085	tier_default	computed'
 [ "$(cat "$D/hand.tsv")" = "$want" ] || fail "hand-made calls:
 $(cat "$D/hand.tsv")"
 

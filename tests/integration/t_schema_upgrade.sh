@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `spanhouse schema apply` on an install an older release created (modern engine, libchdb):
-# an older release is simulated from this one's files (llm_pricing without the long-context
-# columns, llm_kpi_1h_mv counting requests twice, v_cost_hourly with an extra column), plus
+# an older release is simulated from this one's files (llm_pricing without the long-context,
+# 1-hour cache, tier and fee columns, llm_kpi_1h_mv counting requests twice, v_cost_hourly with
+# an extra column, no v_bill_reconciliation), plus
 # changes an operator made by hand (a longer TTL, a column type, an extra column).
 #   - `schema plan` lists exactly the changes and warnings, and changes nothing;
 #   - `schema apply` adds the columns (stored rows kept), replaces the view, gives the
@@ -21,7 +22,8 @@ sh() { timeout 120 build/spanhouse schema "$@" --log-level warn; }
 
 # The "older release".
 cp -r schema "$D/old"; cp -r views "$D/oldviews"
-sed -i -e '/-- Long-context tier/,/cache_write_long_per_1m/d' -e 's/^\(    notes  *String\),$/\1/' "$D/old/030_llm_pricing.sql"
+sed -i -e '/-- Long-context tier/,/web_search_per_1k/d' -e 's/^\(    notes  *String\),$/\1/' "$D/old/030_llm_pricing.sql"
+rm "$D/oldviews/v_bill_reconciliation.sql" # a view that release did not have
 sed -i 's/sum(requests) AS requests/sum(requests) * 2 AS requests/' "$D/old/110_llm_kpi_1h.sql"
 sed -i '0,/^SELECT$/s//SELECT 1 AS old_column,/' "$D/oldviews/v_cost_hourly.sql"
 grep -q 'long_context' "$D/old/030_llm_pricing.sql" && fail "old llm_pricing still has the tier columns"
@@ -39,20 +41,23 @@ $SQL "$D/db" "ALTER TABLE spanhouse.llm_spans MODIFY TTL toDateTime(timestamp) +
 # Plan: the changes, the warnings, and nothing changed.
 sh plan --sink chdb --chdb-path "$D/db" --views-dir views > "$D/plan.out" || fail "plan"
 cat "$D/plan.out"
-[ "$(grep -c '^schema plan: add column   spanhouse.llm_pricing: .*_long\|^schema plan: add column   spanhouse.llm_pricing: long_context_above' "$D/plan.out")" = 5 ] || fail "plan: 5 added columns expected"
+[ "$(grep -c '^schema plan: add column   spanhouse.llm_pricing: ' "$D/plan.out")" = 10 ] || fail "plan: 10 added columns expected"
+grep -q '^schema plan: create       spanhouse.v_bill_reconciliation: not installed' "$D/plan.out" || fail "plan: the new view"
 grep -q '^schema plan: modify query spanhouse.llm_kpi_1h_mv' "$D/plan.out" || fail "plan: MV change missing"
 grep -q '^schema plan: replace view spanhouse.v_cost_hourly' "$D/plan.out" || fail "plan: view change missing"
 grep -q 'spanhouse.llm_spans: engine, keys, TTL or settings differ' "$D/plan.out" || fail "plan: TTL warning missing"
 grep -q 'spanhouse.llm_tenants: column cost_center is String, this release has LowCardinality(String)' "$D/plan.out" || fail "plan: type warning missing"
 grep -q 'spanhouse.llm_tenants: column owner_email is not in' "$D/plan.out" || fail "plan: extra column warning missing"
-grep -q '^schema plan: spanhouse: 7 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
+grep -q '^schema plan: spanhouse: 13 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 11 ] || fail "plan changed llm_pricing"
 [ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "plan left a scratch table"
 
 # Apply: the same list, done.
 sh apply --sink chdb --chdb-path "$D/db" --views-dir views --pricing schema/pricing.csv > "$D/apply.out" || fail "apply"
-grep -q '(7 changes to an existing install, 3 warnings)' "$D/apply.out" || fail "apply: summary"
-[ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 16 ] || fail "llm_pricing columns not added"
+# (12: the view is created, not changed)
+grep -q '(12 changes to an existing install, 3 warnings)' "$D/apply.out" || fail "apply: summary"
+[ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 21 ] || fail "llm_pricing columns not added"
+[ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE database = 'spanhouse' AND name = 'v_bill_reconciliation'")" = 1 ] || fail "new view not created"
 [ "$($SQL "$D/db" "SELECT countIf(long_context_above IS NOT NULL) > 0 FROM spanhouse.llm_pricing")" = 1 ] || fail "tier columns not loaded"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE table = 'v_cost_hourly' AND name = 'old_column'")" = 0 ] || fail "view not replaced"
 $SQL "$D/db" "INSERT INTO spanhouse.llm_kpi_1m (minute, tenant_id, requests) VALUES ('2026-12-01 11:00:00', 't', 5)" >/dev/null
@@ -86,4 +91,4 @@ sh apply --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-apply.out" 
 sh plan --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-plan.out" || fail "http plan"
 grep -q '^schema plan: spanhouse: 0 changes, 0 warnings$' "$D/http-plan.out" || fail "http: not current"
 chhttp_stop
-echo "OK schema upgrade: plan lists 7 changes + 3 warnings and changes nothing; apply makes them; fresh install current"
+echo "OK schema upgrade: plan lists 13 changes + 3 warnings and changes nothing; apply makes them; fresh install current"

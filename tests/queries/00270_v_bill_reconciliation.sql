@@ -6,7 +6,10 @@
 --    writes = 1M uncached; 1M output), a producer reported 18.80 on one of the two calls; a
 --    response-cache hit (no provider call) is left out. Bill: cost lines 3 + 0.375 + 0.60 +
 --    0.03 + 15.001234568 = 19.006234568; usage 1M / 100k / 100k+100k / 1M.
---    divergence 18.78 - 19.006234568 = -0.226234568 = -1.19 % -> ok; token gaps 0 -> ''.
+--    divergence 18.78 - 19.006234568 = -0.226234568 = -1.19 % -> ok. Token totals agree, but
+--    the bill's cache writes are half 1-hour ($6) and the spans report none: 5-minute gap
+--    +100k x 3.75 = +0.375, 1-hour gap -100k x 6 = -0.60 -> gap_usd_cache_write -0.225,
+--    explained_by cache_write.
 --    The bill's web search line (0.01, no model) is its own row: unattributed.
 -- B. openai gpt-4o: spans (model gpt-4o) computed 2.50, no cache reads recorded (750k input,
 --    200k output). Bill (gpt-4o-2024-08-06): 1.25 + 0.3125 + 2.00 = 3.5625; usage 500k
@@ -19,9 +22,9 @@
 -- The same gpt-4o-mini line imported twice (a later import of the same line) counts once.
 SET insert_deduplicate = 0;
 TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d; TRUNCATE TABLE spanhouse.llm_bill_lines;
-INSERT INTO spanhouse.llm_pricing (provider, model, effective_from, input_per_1m, output_per_1m, cache_read_per_1m, cache_write_per_1m) VALUES
-    ('anthropic', 'claude-sonnet-4', '2025-05-22', 3, 15, 0.30, 3.75),
-    ('openai', 'gpt-4o', '2024-10-02', 2.50, 10, 1.25, NULL);
+INSERT INTO spanhouse.llm_pricing (provider, model, effective_from, input_per_1m, output_per_1m, cache_read_per_1m, cache_write_per_1m, cache_write_1h_per_1m) VALUES
+    ('anthropic', 'claude-sonnet-4', '2025-05-22', 3, 15, 0.30, 3.75, 6),
+    ('openai', 'gpt-4o', '2024-10-02', 2.50, 10, 1.25, NULL, NULL);
 INSERT INTO spanhouse.llm_spans (timestamp, provider, model, response_model, status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, cost_usd_computed, cost_source, pricing_status) VALUES
     ('2025-12-01 10:00:00', 'anthropic', 'claude-sonnet-4', 'claude-sonnet-4-20250514', 'ok', 1000000, 600000, 100000, 0, 10.03, 10.03, 'computed', 'ok'),
     ('2025-12-01 11:00:00', 'anthropic', 'claude-sonnet-4', 'claude-sonnet-4-20250514', 'ok', 300000, 400000, 0, 200000, 18.80, 8.75, 'producer', 'ok'),
@@ -52,6 +55,6 @@ INSERT INTO spanhouse.llm_bill_lines (bucket_start, day, provider, source_format
     ('2025-12-01 00:00:00', '2025-12-01', 'openai', 'openai-usage', 'gpt-4o-2024-08-06', 'p', 'output', '', 200000, NULL, now64(3));
 SELECT day, provider, model_family, billed_usd, computed_usd, reported_usd, requests, reported_requests, unpriced_requests, divergence_usd, divergence_pct, status
 FROM spanhouse.v_bill_reconciliation ORDER BY day, provider, model_family;
-SELECT model_family, input_tokens_bill, input_tokens_ours, cached_input_tokens_bill, cached_input_tokens_ours, cache_write_tokens_bill, cache_write_tokens_ours, output_tokens_bill, output_tokens_ours, gap_usd_input, gap_usd_cached_input, gap_usd_cache_write, gap_usd_output, explained_by
+SELECT model_family, input_tokens_bill, input_tokens_ours, cached_input_tokens_bill, cached_input_tokens_ours, cache_write_tokens_bill, cache_write_tokens_ours, cache_write_1h_tokens_bill, cache_write_1h_tokens_ours, output_tokens_bill, output_tokens_ours, gap_usd_input, gap_usd_cached_input, gap_usd_cache_write, gap_usd_output, explained_by
 FROM spanhouse.v_bill_reconciliation WHERE provider != 'google' ORDER BY day, provider, model_family;
 TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d; TRUNCATE TABLE spanhouse.llm_bill_lines;

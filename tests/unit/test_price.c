@@ -421,6 +421,82 @@ static void test_long_context(void **state) {
 }
 
 /* Fallback prices (model *) are kept for the unpriced-spend estimate and never price a span. */
+/* 1-hour cache writes, service tiers and web-search fees, hand-computed. */
+static void test_tiers_and_fees(void **state) {
+    (void)state;
+    const char *t =
+        "provider,model,effective_from,input_per_1m,output_per_1m,cache_read_per_1m,"
+        "cache_write_per_1m,batch_discount,cache_write_1h_per_1m,flex_factor,web_search_per_1k\n"
+        "anthropic,claude-sonnet-4-5,2025-09-29,3,15,0.30,3.75,0.5,6,0.5,10\n"
+        "openai,gpt-4o,2024-10-02,2.50,10.00,1.25,,0.5,,,\n";
+    char err[256] = "";
+    price_table_t *pt = price_parse(t, strlen(t), "x.csv", err, sizeof(err));
+    if (!pt) fail_msg("%s", err);
+    span_t s;
+    /* 150k in: 20k cache reads, 100k cache writes of which 40k for 1 hour; 10k out; 3 web
+     * searches: 30000 x 3 + 20000 x 0.30 + 60000 x 3.75 + 40000 x 6 + 10000 x 15 = 90,000 +
+     * 6,000 + 225,000 + 240,000 + 150,000 = $0.711 of tokens, + 3 x $10 / 1000 = $0.741. */
+    span_init(&s, "anthropic", "claude-sonnet-4-5", MS_2025_06_10 + 200ll * 86400000);
+    s.input_tokens = 150000;
+    s.cache_read_tokens = 20000;
+    s.cache_write_tokens = 100000;
+    s.cache_write_1h_tokens = 40000;
+    s.output_tokens = 10000;
+    s.web_search_calls = 3;
+    assert_int_equal(price_apply(pt, &s), 1);
+    assert_int_equal(s.cost_computed_nusd, 741000000);
+    assert_string_equal(s.pricing_status.p, "ok");
+    /* Flex at 0.5: the tokens halved, the fee not: 0.3555 + 0.03 = $0.3855. */
+    s.service_tier = SPAN_STR_LIT("flex");
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 385500000);
+    /* Batch by service_tier (not is_batch): the batch discount, the same here. */
+    s.service_tier = SPAN_STR_LIT("Batch");
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 385500000);
+    /* Priority without a factor in the row: standard price, and the status says so. */
+    s.service_tier = SPAN_STR_LIT("priority");
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 741000000);
+    assert_string_equal(s.pricing_status.p, "tier_default");
+    /* "default" / "standard" are the standard tier. */
+    s.service_tier = SPAN_STR_LIT("default");
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 741000000);
+    assert_string_equal(s.pricing_status.p, "ok");
+    /* A 1-hour count above the writes is clamped to them (all 100k at $6): 90,000 + 6,000 +
+     * 600,000 + 150,000 = $0.846 + $0.03. */
+    s.cache_write_1h_tokens = 500000;
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 876000000);
+    /* A row without a 1-hour price bills those writes at its cache-write price (= input here),
+     * and web searches without a fee leave the status fee_unpriced. 10k in of which 4k 1-hour
+     * writes, 1 search: 10000 x 2.50 = $0.025. */
+    span_init(&s, "openai", "gpt-4o", MS_2025_06_10);
+    s.input_tokens = 10000;
+    s.cache_write_tokens = 4000;
+    s.cache_write_1h_tokens = 4000;
+    s.web_search_calls = 1;
+    price_apply(pt, &s);
+    assert_int_equal(s.cost_computed_nusd, 25000000);
+    assert_string_equal(s.pricing_status.p, "fee_unpriced");
+    price_destroy(pt);
+    /* Errors: a zero factor, a 1-hour long price without a tier. */
+    static const char *const bad[][2] = {
+        {"provider,model,effective_from,input_per_1m,output_per_1m,flex_factor\na,m,2025-01-01,1,2,0\n",
+         "x.csv:2:20: flex_factor: must be above 0"},
+        {"provider,model,effective_from,input_per_1m,output_per_1m,cache_write_1h_long_per_1m\n"
+         "a,m,2025-01-01,1,2,3\n",
+         "x.csv:2:20: cache_write_1h_long_per_1m without long_context_above"},
+        {"provider,model,effective_from,input_per_1m,output_per_1m,web_search_per_1k\na,m,2025-01-01,1,2,ten\n",
+         "x.csv:2:20: web_search_per_1k: not a number"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_null(price_parse(bad[i][0], strlen(bad[i][0]), "x.csv", err, sizeof(err)));
+        if (strncmp(err, bad[i][1], strlen(bad[i][1]))) fail_msg("got '%s', want '%s'", err, bad[i][1]);
+    }
+}
+
 static void test_fallback_rows(void **state) {
     (void)state;
     const char *t = "provider,model,effective_from,input_per_1m,output_per_1m,aliases\n"
@@ -628,6 +704,7 @@ int main(void) {
         cmocka_unit_test(test_name_matching),
         cmocka_unit_test(test_apply_sources),
         cmocka_unit_test(test_long_context),
+        cmocka_unit_test(test_tiers_and_fees),
         cmocka_unit_test(test_fallback_rows),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_shipped_table),

@@ -107,6 +107,11 @@ static void expect_row(exp_t *e, const span_t *s) {
     e_le(e, s->cache_read_tokens, 4);
     e_le(e, s->cache_write_tokens, 4);
     e_le(e, s->reasoning_tokens, 4);
+    e_le(e, s->cache_write_1h_tokens, 4);
+    e_le(e, s->web_search_calls, 4);
+    assert_true(s->service_tier.n < 128);
+    e->b[e->n++] = (uint8_t)s->service_tier.n;
+    e_bytes(e, s->service_tier.p, s->service_tier.n);
     e_le(e, (uint64_t)s->cost_nusd, 8);
     e_le(e, (uint64_t)s->cost_computed_nusd, 8);
     e->b[e->n++] = (uint8_t)s->cost_source.n;
@@ -172,6 +177,10 @@ static void fill_small(span_t *s) {
     s->input_tokens = 1200;
     s->output_tokens = 300;
     s->cache_read_tokens = 1024;
+    s->cache_write_tokens = 100;
+    s->cache_write_1h_tokens = 60;
+    s->web_search_calls = 3;
+    s->service_tier = SPAN_STR_LIT("flex");
     s->cost_nusd = 123456789;
     s->cost_computed_nusd = 123456780;
     s->cost_source = SPAN_STR_LIT("producer");
@@ -214,9 +223,10 @@ static void test_row_small(void **state) {
     e.n = 0;
     expect_row(&e, &s);
     assert_buf_eq(&b, &e);
-    /* 8 + 23 strings + 5*4 + 2*8 + 2 strings + 4 + 1 + 3 + 2 strings + 2 + 2 + 1 str + 1 + 2 str
-     * + map 1 + topic 1 + 4 + 8 + 8 */
-    assert_int_equal(b.len, 8 + 23 + 20 + 16 + 2 + 4 + 1 + 3 + 2 + 4 + 1 + 1 + 2 + 1 + 1 + 4 + 8 + 8);
+    /* 8 + 23 strings + 7*4 + 1 string (tier) + 2*8 + 2 strings + 4 + 1 + 3 + 2 strings + 2 + 2 +
+     * 1 str + 1 + 2 str + map 1 + topic 1 + 4 + 8 + 8 */
+    assert_int_equal(b.len,
+                     8 + 23 + 28 + 1 + 16 + 2 + 4 + 1 + 3 + 2 + 4 + 1 + 1 + 2 + 1 + 1 + 4 + 8 + 8);
     buf_deinit(&b);
 }
 
