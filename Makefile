@@ -19,7 +19,8 @@ LIBS := -lrdkafka -lcurl -lmicrohttpd -linih -ljansson -lzstd -llz4 -lz -ldl -lp
 WORKER_SRCS := $(sort $(wildcard ingest/main.c ingest/kafka*.c ingest/sink*.c ingest/dlq*.c \
                  ingest/metrics*.c ingest/worker*.c ingest/config*.c ingest/cli*.c \
                  ingest/pipeline*.c ingest/replay*.c ingest/log*.c ingest/chdb*.c ingest/schema*.c \
-                 ingest/reconcile*.c ingest/bill*.c ingest/reprice*.c))
+                 ingest/reconcile*.c ingest/bill*.c ingest/reprice*.c \
+                 ingest/pricing_import*.c))
 CORE_SRCS := $(sort $(filter-out $(WORKER_SRCS),$(wildcard ingest/*.c)))
 WORKER_LIB_SRCS := $(filter-out ingest/main.c,$(WORKER_SRCS))
 

@@ -89,6 +89,8 @@ typedef struct config_s {
     char *views_dir;
     char *ingest_topic;
     char *bill_format;
+    char *import_format;
+    char *effective_from;
     /* OTLP attribute mapping (otlp_map_t): attribute keys ("" = not mapped) and filters. */
     char *otlp_tenant_attr;
     char *otlp_team_attr;

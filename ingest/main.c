@@ -31,6 +31,7 @@
 #include "bill.h"
 #include "price.h"
 #include "reprice.h"
+#include "pricing_import.h"
 #include "csv.h"
 #define XXH_INLINE_ALL /* header-only, as in worker.c */
 #include <xxhash.h>
@@ -61,6 +62,7 @@ static void usage(FILE *out) {
             "  ingest-file FILE     load a spans.jsonl file through the same path (no Kafka)\n"
             "  reprice --from T [--to T] --pricing F   re-price stored spans with the current\n"
             "                       table and rebuild the rollups that hold cost\n"
+            "  pricing import FILE  LiteLLM's price list as pricing-file rows on stdout\n"
             "  bill import FILE --bill-format F   store a provider's cost or usage export in\n"
             "                       llm_bill_lines (v_bill_reconciliation compares it)\n"
             "  help-config [--markdown]  the option reference (docs/configuration.md)\n"
@@ -485,6 +487,61 @@ done:
     return rc;
 }
 
+/* pricing import FILE: a public price list as rows of the pricing file on stdout (checked by
+ * the workers' own parser), what could not be mapped on stderr. Exit 0, 2 bad input. */
+static int cmd_pricing(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "import")) {
+        fprintf(stderr, "spanhouse: usage: spanhouse pricing import FILE [--import-format litellm] "
+                        "[--effective-from YYYY-MM-DD] > pricing.csv\n");
+        return 2;
+    }
+    config_t *cfg = config_new();
+    buf_t csv, rep;
+    char *text = NULL, e[1024], day[16];
+    size_t len = 0;
+    int rc;
+    buf_init(&csv, 0);
+    buf_init(&rep, 0);
+    if (!cfg) return 1;
+    if ((rc = load(cfg, argc - 1, argv + 1, CONFIG_MODE_ANY)) != 0) goto done;
+    rc = 2;
+    if (cfg->n_args != 1) {
+        fprintf(stderr, "spanhouse: pricing import: exactly one FILE\n");
+        goto done;
+    }
+    if (*cfg->effective_from) {
+        snprintf(day, sizeof(day), "%s", cfg->effective_from);
+    } else {
+        time_t t = time(NULL);
+        struct tm tm;
+        strftime(day, sizeof(day), "%Y-%m-%d", gmtime_r(&t, &tm));
+    }
+    pricing_import_stats_t st;
+    if (csv_read_file(cfg->args[0], &text, &len, e, sizeof(e)) != 0 ||
+        pricing_import_litellm(text, len, day, &csv, &rep, &st, e, sizeof(e)) != 0) {
+        fprintf(stderr, "spanhouse: pricing import: %s%s%s\n", text ? cfg->args[0] : "", text ? ":" : "", e);
+        goto done;
+    }
+    /* What the workers will load: refuse to print a file they would refuse. */
+    price_table_t *pt = price_parse((const char *)csv.data, csv.len, "import", e, sizeof(e));
+    if (!pt) {
+        fprintf(stderr, "spanhouse: pricing import: the converted rows do not load: %s\n", e);
+        goto done;
+    }
+    price_destroy(pt);
+    fwrite(csv.data, 1, csv.len, stdout);
+    if (rep.len) fwrite(rep.data, 1, rep.len, stderr);
+    fprintf(stderr, "pricing import: %zu rows (effective_from %s), %zu models skipped, %zu fields left empty\n",
+            st.rows, day, st.skipped, st.notes);
+    rc = 0;
+done:
+    free(text);
+    buf_deinit(&csv);
+    buf_deinit(&rep);
+    config_destroy(cfg);
+    return rc;
+}
+
 /* bill import FILE: reads a provider export (--bill-format) and stores its lines in
  * llm_bill_lines in one INSERT (all or nothing; the same file again is a no-op: content-hash
  * deduplication token, and the table keeps one row per line identity). Exit 0 stored, 2 the
@@ -667,6 +724,8 @@ int main(int argc, char **argv) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
     } else if (!strcmp(cmd, "reprice")) {
         rc = cmd_reprice(argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "pricing")) {
+        rc = cmd_pricing(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "bill")) {
         rc = cmd_bill(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "reconcile")) {

@@ -242,13 +242,14 @@ int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
     u128 fee = (u128)s->web_search_calls * r->web_search_per_1k * 1000u;
     u128 den = 1000000u; /* 1e-15 USD -> 1e-9 USD */
     int tier = price_tier(s);
-    uint64_t factor = tier == 1   ? (r->batch_discount ? (r->batch_discount >= 1000000000ull
-                                                              ? 0
-                                                              : 1000000000ull - r->batch_discount)
-                                                       : 1000000000ull)
-                      : tier == 2 ? (r->flex_factor ? r->flex_factor : 1000000000ull)
-                      : tier == 3 ? (r->priority_factor ? r->priority_factor : 1000000000ull)
-                                  : 1000000000ull;
+    uint64_t factor =
+        tier == 1
+            ? (r->batch_discount
+                   ? (r->batch_discount >= 1000000000ull ? 0 : 1000000000ull - r->batch_discount)
+                   : 1000000000ull)
+        : tier == 2 ? (r->flex_factor ? r->flex_factor : 1000000000ull)
+        : tier == 3 ? (r->priority_factor ? r->priority_factor : 1000000000ull)
+                    : 1000000000ull;
     if (factor != 1000000000ull) {
         /* The tier's factor folded into one half-up division; fees are not discounted. */
         sum = sum * factor + fee * 1000000000u;
@@ -389,7 +390,7 @@ static int price_ent_cmp(const void *a, const void *b) {
     return c;
 }
 
-static int price_name_ok(const char *p, size_t n) {
+int price_name_ok(const char *p, size_t n) {
     if (n == 0 || n > PRICE_MAX_NAME) return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)p[i] <= ' ' || p[i] == '|') return 0;

@@ -23,6 +23,10 @@ typedef struct price_table_s price_table_t;
 /* Longest model or provider name that can match (longer names are "unknown_model"). */
 #define PRICE_MAX_NAME 255
 
+/* Whether p[0..n) can be a provider or model name of the pricing file: 1-255 bytes, no
+ * control characters, spaces or '|'. */
+int price_name_ok(const char *p, size_t n);
+
 /* Reads and parses path. Returns a new table (free with price_destroy) or NULL with errstr
  * set to "file:line:column: problem" (or "file: problem" for I/O errors). */
 price_table_t *price_load(const char *path, char *errstr, size_t errstr_size);
@@ -77,12 +81,14 @@ int price_tier(const span_t *s);
 /* Enriches one span: sets cost_computed_nusd from its tokens with the price in force at
  * s->ts_ms (tries response_model, then model). If the producer sent no cost
  * (!(s->present & SPAN_HAS_COST)) sets cost_nusd = computed and cost_source = "computed",
- * else keeps cost_nusd and sets cost_source = "producer"; a response-cache hit (cache_hit) without a producer cost gets cost_nusd = 0 and cost_source = "cache_hit" (cost_computed_nusd = the avoided list price). pricing_status = "ok", "long_context" (priced at the
- * row's long-context tier), "tier_default" (a flex or priority span of a row without that
- * tier's factor: priced standard), "fee_unpriced" (web searches the row has no price for), or
- * "unknown_model" (then cost_computed_nusd = 0 and, without a producer cost, cost_nusd = 0
- * and cost_source = "none"). Never rejects a span. pt may be NULL (every model unknown).
- * Returns 1 if priced, 0 if the model is unknown. */
+ * else keeps cost_nusd and sets cost_source = "producer"; a response-cache hit (cache_hit) without
+ * a producer cost gets cost_nusd = 0 and cost_source = "cache_hit" (cost_computed_nusd = the
+ * avoided list price). pricing_status = "ok", "long_context" (priced at the row's long-context
+ * tier), "tier_default" (a flex or priority span of a row without that tier's factor: priced
+ * standard), "fee_unpriced" (web searches the row has no price for), or "unknown_model" (then
+ * cost_computed_nusd = 0 and, without a producer cost, cost_nusd = 0 and cost_source = "none").
+ * Never rejects a span. pt may be NULL (every model unknown). Returns 1 if priced, 0 if the model
+ * is unknown. */
 int price_apply(const price_table_t *pt, span_t *s);
 
 #endif
