@@ -216,13 +216,21 @@ static int tier_is(span_str_t t, const char *w) {
 }
 
 int price_tier(const span_t *s) {
-    if (s->is_batch || tier_is(s->service_tier, "batch")) return 1;
+    if (s->is_batch) return 1;
+    if (!s->service_tier.n) return 0;
+    if (tier_is(s->service_tier, "batch")) return 1;
     if (tier_is(s->service_tier, "flex")) return 2;
     if (tier_is(s->service_tier, "priority")) return 3;
     return 0; /* standard, default, auto, scale, empty, anything else */
 }
 
+static int64_t cost_at_tier(const price_row_t *r, const span_t *s, int tier);
+
 int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
+    return cost_at_tier(r, s, price_tier(s));
+}
+
+static int64_t cost_at_tier(const price_row_t *r, const span_t *s, int tier) {
     typedef unsigned __int128 u128;
     uint64_t in = s->input_tokens, out = s->output_tokens;
     uint64_t cr = s->cache_read_tokens < in ? s->cache_read_tokens : in;
@@ -241,7 +249,6 @@ int64_t price_cost_nusd(const price_row_t *r, const span_t *s) {
     /* Fees: 1e-9 USD per 1,000 calls -> 1e-15 USD is x 1,000. */
     u128 fee = (u128)s->web_search_calls * r->web_search_per_1k * 1000u;
     u128 den = 1000000u; /* 1e-15 USD -> 1e-9 USD */
-    int tier = price_tier(s);
     uint64_t factor =
         tier == 1
             ? (r->batch_discount
@@ -280,8 +287,8 @@ int price_apply(const price_table_t *pt, span_t *s) {
         }
         return 0;
     }
-    s->cost_computed_nusd = price_cost_nusd(r, s);
     int tier = price_tier(s);
+    s->cost_computed_nusd = cost_at_tier(r, s, tier);
     if ((tier == 2 && !r->flex_factor) || (tier == 3 && !r->priority_factor))
         s->pricing_status = SPAN_STR_LIT("tier_default");
     else if (s->web_search_calls && !r->web_search_per_1k)

@@ -74,10 +74,7 @@ typedef struct span_s {
      * (OpenAI / OpenTelemetry GenAI convention); the cache counts are subsets of it. */
     uint32_t input_tokens, output_tokens;
     uint32_t cache_read_tokens, cache_write_tokens;
-    uint32_t cache_write_1h_tokens; /* subset of cache_write_tokens written with a 1-hour TTL */
-    uint32_t reasoning_tokens;      /* subset of output_tokens */
-    uint32_t web_search_calls;      /* server-side web searches the provider bills per call */
-    span_str_t service_tier; /* as sent ("standard", "default", "flex", "priority", "batch", …) */
+    uint32_t reasoning_tokens; /* subset of output_tokens */
 
     /* Money in nano-USD (1e-9 USD), exact integers: ClickHouse Decimal(18,9). */
     int64_t cost_nusd;          /* as sent by the producer, else = cost_computed_nusd */
@@ -110,6 +107,12 @@ typedef struct span_s {
     int32_t kafka_partition;
     int64_t kafka_offset;
     int64_t ingested_ms;
+
+    /* Billing detail (docs/pricing.md), kept after the hot fields so that adding it did not
+     * move them (bench/README.md, "Enrichment"). */
+    uint32_t cache_write_1h_tokens; /* subset of cache_write_tokens written with a 1-hour TTL */
+    uint32_t web_search_calls;      /* server-side web searches the provider bills per call */
+    span_str_t service_tier; /* as sent ("standard", "default", "flex", "priority", "batch", …) */
 } span_t;
 
 /* Resets a span to "nothing sent": zero numbers, empty strings, no attributes. */
@@ -121,6 +124,8 @@ static inline void span_reset(span_t *s) {
     s->kafka_partition = 0;
     s->kafka_offset = 0;
     s->ingested_ms = 0;
+    s->cache_write_1h_tokens = s->web_search_calls = 0;
+    s->service_tier = (span_str_t){0};
 }
 
 #endif
