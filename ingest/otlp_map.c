@@ -342,7 +342,7 @@ void otlp_resource_begin(otlp_dec_t *d) {
 }
 
 void otlp_span_begin(otlp_dec_t *d) {
-    memcpy(&d->span, &d->res, offsetof(span_t, attrs));
+    span_copy_fields(&d->span, &d->res);
     d->span.n_attrs = 0;
     d->span.present = d->res.present;
     d->f = d->res_f;
@@ -714,7 +714,7 @@ static int otlp_buffer_push(otlp_dec_t *d) {
     }
     if (otlp_arena_used(&d->arena) > OTLP_BUF_BYTES) goto overflow;
     span_t *b = &d->buf[d->nbuf++], *s = &d->span;
-    memcpy(b, s, offsetof(span_t, attrs));
+    span_copy_fields(b, s);
     memcpy(b->attrs, s->attrs, s->n_attrs * sizeof(s->attrs[0]));
     b->present = s->present;
     b->kafka_topic = (span_str_t){0};

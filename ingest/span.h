@@ -19,9 +19,7 @@ typedef struct span_str_s {
 } span_str_t;
 
 #define SPAN_STR_LIT(s) ((span_str_t){(s), (uint32_t)(sizeof(s) - 1)})
-static inline span_str_t span_str(const char *p, size_t n) {
-    return (span_str_t){p, (uint32_t)n};
-}
+static inline span_str_t span_str(const char *p, size_t n) { return (span_str_t){p, (uint32_t)n}; }
 static inline int span_str_eq(span_str_t a, const char *lit) {
     size_t n = strlen(lit);
     return a.n == n && (n == 0 || memcmp(a.p, lit, n) == 0);
@@ -39,7 +37,7 @@ typedef struct span_attr_s {
 /* Bits of span_t.present: which optional fields the producer actually sent. */
 enum {
     SPAN_HAS_TS = 1u << 0,
-    SPAN_HAS_COST = 1u << 1,        /* cost_nusd came from the producer */
+    SPAN_HAS_COST = 1u << 1, /* cost_nusd came from the producer */
     SPAN_HAS_TTFT = 1u << 2,
     SPAN_HAS_QUALITY = 1u << 3,
     SPAN_HAS_LATENCY = 1u << 4,
@@ -114,8 +112,20 @@ typedef struct span_s {
     uint32_t web_search_calls;      /* server-side web searches the provider bills per call */
     span_str_t service_tier; /* as sent ("standard", "default", "flex", "priority", "batch", …) */
 } span_t;
+/* The decoders' field tables keep offsets into span_t in 16 bits. */
+_Static_assert(sizeof(span_t) < 65536,
+               "span_t offsets must fit uint16_t (json_span.c, otlp_map.c)");
 
 /* Resets a span to "nothing sent": zero numbers, empty strings, no attributes. */
+/* Copies every field of src but the attributes, the presence bits and the Kafka position (the
+ * span's own fields: what a decoder starts a span from or keeps of it). */
+static inline void span_copy_fields(span_t *dst, const span_t *src) {
+    memcpy(dst, src, offsetof(span_t, attrs));
+    dst->cache_write_1h_tokens = src->cache_write_1h_tokens;
+    dst->web_search_calls = src->web_search_calls;
+    dst->service_tier = src->service_tier;
+}
+
 static inline void span_reset(span_t *s) {
     /* attrs[] need not be cleared: n_attrs bounds what is read. */
     memset(s, 0, offsetof(span_t, attrs));

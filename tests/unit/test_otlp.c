@@ -28,6 +28,8 @@ static char *read_file(const char *path, size_t *n) {
 /* Collected rows of one decode call. */
 typedef struct rows_s {
     int n;
+    uint32_t cw1h[32], web[32]; /* billing detail of each span (not in otlp_row) */
+    char tier[32][16];
     char row[32][8192];
     span_t last;
     int stop_after; /* callback returns 77 after this many spans (0: never) */
@@ -35,7 +37,13 @@ typedef struct rows_s {
 
 static int collect(void *ctx, span_t *s) {
     rows_t *r = ctx;
-    if (r->n < 32) otlp_row(s, r->row[r->n], sizeof(r->row[0]));
+    if (r->n < 32) {
+        otlp_row(s, r->row[r->n], sizeof(r->row[0]));
+        r->cw1h[r->n] = s->cache_write_1h_tokens;
+        r->web[r->n] = s->web_search_calls;
+        snprintf(r->tier[r->n], sizeof(r->tier[0]), "%.*s", (int)s->service_tier.n,
+                 s->service_tier.p);
+    }
     r->last = *s; /* strings dangle after return: tests only read numbers from it */
     r->n++;
     if (r->stop_after && r->n >= r->stop_after) return 77;
@@ -359,10 +367,11 @@ static void test_proto_fast_paths(void **state) {
     assert_string_equal(f[14], "eight");
     assert_string_equal(f[15], "seventeen");
     assert_string_equal(f[31], "stop");
-    assert_string_equal(f[32], "i0=0|i1=9|i2=10|i3=99|i4=100|i5=1000|i6=-1|i7=-100|i8=1234567|"
-                               "i9=9223372036854775807|i10=-9223372036854775808|"
-                               "x.arr=[\"stop\",\"len\\\"gth\"]|x.cafe=[\"caf\xc3\xa9\"]|x.empty=[]|"
-                               "t.abcdeg=near miss|team.key.17.charz=near miss");
+    assert_string_equal(f[32],
+                        "i0=0|i1=9|i2=10|i3=99|i4=100|i5=1000|i6=-1|i7=-100|i8=1234567|"
+                        "i9=9223372036854775807|i10=-9223372036854775808|"
+                        "x.arr=[\"stop\",\"len\\\"gth\"]|x.cafe=[\"caf\xc3\xa9\"]|x.empty=[]|"
+                        "t.abcdeg=near miss|team.key.17.charz=near miss");
     /* A string array with invalid UTF-8 fails the record, as any string does. */
     buf_reset(&span);
     buf_reset(&req);
@@ -391,9 +400,9 @@ static void test_proto_hostile(void **state) {
     /* Length past the end. */
     assert_int_equal(decode(d, 0, "\x0a\x7f\x00", 3, &r, NULL, detail), ERR_BAD_PROTOBUF);
     /* 11-byte varint. */
-    assert_int_equal(decode(d, 0, "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12, &r,
-                            NULL, detail),
-                     ERR_BAD_PROTOBUF);
+    assert_int_equal(
+        decode(d, 0, "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12, &r, NULL, detail),
+        ERR_BAD_PROTOBUF);
     /* Group wire type. */
     assert_int_equal(decode(d, 0, "\x0b", 1, &r, NULL, detail), ERR_BAD_PROTOBUF);
     /* Known field with the wrong wire type: resource_spans as varint. */
@@ -403,8 +412,8 @@ static void test_proto_hostile(void **state) {
     for (int i = 0; i < 100; i++) {
         buf_t arr;
         buf_init(&arr, 0);
-        pw_msg(&arr, 1, &av);   /* ArrayValue.values */
-        pw_msg(&av, 5, &arr);   /* AnyValue.array_value */
+        pw_msg(&arr, 1, &av); /* ArrayValue.values */
+        pw_msg(&av, 5, &arr); /* AnyValue.array_value */
         buf_deinit(&arr);
     }
     pw_bytes(&nest, 1, "gen_ai.deep", 11);
@@ -534,7 +543,8 @@ static void test_json_forms(void **state) {
         "\"traceId\":\"0AF7651916CD43DD8448EB211C80319C\",\"span_id\":\"B7AD6B7169203331\","
         "\"startTimeUnixNano\":\"1700000000000000000\",\"end_time_unix_nano\":1700000001000000000,"
         "\"status\":{\"code\":\"STATUS_CODE_ERROR\",\"message\":\"x\"},"
-        "\"attributes\":[{\"value\":{\"stringValue\":\"gpt-4\\u006f\"},\"key\":\"gen_ai.request.model\"},"
+        "\"attributes\":[{\"value\":{\"stringValue\":\"gpt-4\\u006f\"},\"key\":\"gen_ai.request."
+        "model\"},"
         "{\"key\":\"gen_ai\\u002eprovider.name\",\"value\":{\"stringValue\":\"OpenAI\"}},"
         "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"12\"}},"
         "{\"key\":\"gen_ai.response.finish_reasons\",\"value\":{\"arrayValue\":{\"values\":"
@@ -560,6 +570,40 @@ static void test_json_forms(void **state) {
     assert_string_equal(f[29], "_OTHER");
     assert_string_equal(f[31], "st\"op");
     assert_string_equal(f[32], "x.kv={\"a\":1.5,\"b\":false}|x.empty=");
+    otlp_dec_destroy(d);
+}
+
+/* The billing detail (1-hour cache writes, web searches, service tier) belongs to its span:
+ * the next span of the record starts without it, and spans buffered until the record is known
+ * good keep it. */
+static void test_billing_detail_per_span(void **state) {
+    (void)state;
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+    const char *doc =
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+        "{\"traceId\":\"0af7651916cd43dd8448eb211c80319c\",\"spanId\":\"b7ad6b7169203331\","
+        "\"startTimeUnixNano\":\"1700000000000000000\",\"endTimeUnixNano\":\"1700000001000000000\","
+        "\"attributes\":[{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"o3\"}},"
+        "{\"key\":\"openai.response.service_tier\",\"value\":{\"stringValue\":\"flex\"}},"
+        "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"100\"}},"
+        "{\"key\":\"gen_ai.usage.cache_creation.input_tokens\",\"value\":{\"intValue\":\"10\"}},"
+        "{\"key\":\"gen_ai.usage.cache_creation.ephemeral_1h_input_tokens\",\"value\":{"
+        "\"intValue\":\"7\"}},"
+        "{\"key\":\"gen_ai.usage.web_search_requests\",\"value\":{\"intValue\":\"2\"}}]},"
+        "{\"traceId\":\"0af7651916cd43dd8448eb211c80319c\",\"spanId\":\"b7ad6b7169203332\","
+        "\"startTimeUnixNano\":\"1700000000000000000\",\"endTimeUnixNano\":\"1700000001000000000\","
+        "\"attributes\":[{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"o3\"}},"
+        "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"5\"}}]}"
+        "]}]}]}";
+    assert_int_equal(json_rc(d, doc, &r), ERR_OK);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.tier[0], "flex");
+    assert_int_equal(r.cw1h[0], 7);
+    assert_int_equal(r.web[0], 2);
+    assert_string_equal(r.tier[1], "");
+    assert_int_equal(r.cw1h[1], 0);
+    assert_int_equal(r.web[1], 0);
     otlp_dec_destroy(d);
 }
 
@@ -604,7 +648,8 @@ static void test_json_string_positions(void **state) {
                 } else if (kind == 3) {
                     assert_int_equal(rc, ERR_BAD_UTF8);
                 } else {
-                    if (rc != ERR_OK) fail_msg("len %d pos %d kind %d: %s", len, pos, kind, err_name(rc));
+                    if (rc != ERR_OK)
+                        fail_msg("len %d pos %d kind %d: %s", len, pos, kind, err_name(rc));
                     char *f[64];
                     split(r.row[0], '\t', f, 64);
                     assert_string_equal(f[7], want);
@@ -641,14 +686,20 @@ static void test_json_errors(void **state) {
     char *bomb = malloc(200000);
     size_t k = 0;
     k += (size_t)sprintf(bomb, "{\"x\":");
-    for (int i = 0; i < 50000; i++) bomb[k++] = '[';
+    for (int i = 0; i < 50000; i++)
+        bomb[k++] = '[';
     bomb[k] = 0;
     assert_int_equal(json_rc(d, bomb, &r), ERR_TOO_DEEP);
     free(bomb);
     /* Bad id, bad int. */
-    assert_int_equal(json_rc(d, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\"}]}]}]}", &r),
-                     ERR_WRONG_TYPE);
-    assert_int_equal(json_rc(d, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\"1.5\"}]}]}]}", &r),
+    assert_int_equal(
+        json_rc(d, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\"}]}]}]}",
+                &r),
+        ERR_WRONG_TYPE);
+    assert_int_equal(json_rc(d,
+                             "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{"
+                             "\"startTimeUnixNano\":\"1.5\"}]}]}]}",
+                             &r),
                      ERR_WRONG_TYPE);
     assert_int_equal(json_rc(d, "{\"resourceSpans\":[{\"resource\":{},\"resource\":{}}]}", &r),
                      ERR_DUP_FIELD);
@@ -662,11 +713,14 @@ int main(void) {
         cmocka_unit_test(test_vector_collector_json),
         cmocka_unit_test(test_proto_all_or_nothing),
         cmocka_unit_test(test_json_all_or_nothing),
-        cmocka_unit_test(test_proto_attr_bounds), cmocka_unit_test(test_proto_fast_paths),
+        cmocka_unit_test(test_proto_attr_bounds),
+        cmocka_unit_test(test_proto_fast_paths),
         cmocka_unit_test(test_proto_hostile),
         cmocka_unit_test(test_callback_stop),
         cmocka_unit_test(test_big_record),
-        cmocka_unit_test(test_json_forms), cmocka_unit_test(test_json_string_positions),
+        cmocka_unit_test(test_json_forms),
+        cmocka_unit_test(test_billing_detail_per_span),
+        cmocka_unit_test(test_json_string_positions),
         cmocka_unit_test(test_json_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
