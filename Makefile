@@ -11,6 +11,8 @@ BUILD ?= build
 OPT ?= -O2
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Iingest
 CFLAGS ?= $(OPT) $(CFLAGS_BASE)
+# The commit `spanhouse version` reports (main.c only; "unknown" outside a git checkout).
+SPANHOUSE_BUILD := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBS := -lrdkafka -lcurl -lmicrohttpd -linih -ljansson -lzstd -llz4 -lz -ldl -lpthread -lm
 
@@ -43,6 +45,7 @@ deps:
 $(BUILD)/obj/%.o: ingest/%.c $(wildcard ingest/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/obj/main.o: CFLAGS += -DSPANHOUSE_BUILD='"$(SPANHOUSE_BUILD)"'
 
 $(BUILD)/libspanhouse.a: $(CORE_OBJS)
 	@mkdir -p $(dir $@)

@@ -21,9 +21,7 @@
 #define DLQ_HAVE_ROWBIN 1
 #endif
 
-#ifndef SPANHOUSE_VERSION
-#define SPANHOUSE_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 /* Letters above the byte bound are cut to it, never refused: a 1 MB poison pill must not pin
  * its partition because the DLQ topic takes less. The cut is marked in the headers. */

@@ -29,6 +29,9 @@
 #include "sink_http.h"
 #include "reconcile.h"
 #include "bill.h"
+#include <curl/curl.h>
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
 #include "price.h"
 #include "reprice.h"
 #include "pricing_import.h"
@@ -37,11 +40,24 @@
 #include <xxhash.h>
 #endif
 
-#ifndef SPANHOUSE_VERSION
-#define SPANHOUSE_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 extern char **environ;
+
+#ifndef SPANHOUSE_BUILD
+#define SPANHOUSE_BUILD "unknown"
+#endif
+
+/* `spanhouse version`: the release, the commit it was built from, and the libraries linked,
+ * so a fleet running mixed builds is visible. */
+static void print_version(void) {
+    printf("spanhouse %s (build %s, %s)\n", SPANHOUSE_VERSION, SPANHOUSE_BUILD, __VERSION__);
+#ifdef SPANHOUSE_HAVE_PIPELINE
+    printf("librdkafka %s, %s, jansson %s\n", rd_kafka_version_str(), curl_version(), JANSSON_VERSION);
+#endif
+    printf("ClickHouse: modern >= 23.3 for the schema (tested 26.5 via libchdb); the insert path "
+           "also 18.16 (legacy = true)\n");
+}
 
 static void usage(FILE *out) {
     buf_t b;
@@ -72,10 +88,18 @@ static void usage(FILE *out) {
     buf_deinit(&b);
 }
 
+/* Loads and checks the configuration of a command. Returns 0, 2 (bad configuration, printed),
+ * or LOAD_HELP when --help / -h was given (usage printed to stdout: the command must stop and
+ * the process exit 0, connecting to nothing). */
+#define LOAD_HELP (-1)
 static int load(config_t *cfg, int argc, char **argv, config_mode_t mode) {
     char e[1024];
-    if (config_load(cfg, argc, argv, environ, e, sizeof(e)) != ERR_OK ||
-        config_check(cfg, mode, e, sizeof(e)) != ERR_OK) {
+    int rc = config_load(cfg, argc, argv, environ, e, sizeof(e));
+    if (cfg->help) {
+        usage(stdout);
+        return LOAD_HELP;
+    }
+    if (rc != ERR_OK || config_check(cfg, mode, e, sizeof(e)) != ERR_OK) {
         fprintf(stderr, "spanhouse: bad configuration: %s\n", e);
         return 2;
     }
@@ -686,7 +710,7 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("spanhouse %s\n", SPANHOUSE_VERSION);
+        print_version();
         return 0;
     }
     config_t *cfg = config_new();
@@ -740,5 +764,5 @@ int main(int argc, char **argv) {
         rc = 2;
     }
     config_destroy(cfg);
-    return rc;
+    return rc == LOAD_HELP ? 0 : rc;
 }
