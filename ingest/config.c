@@ -35,140 +35,145 @@ typedef struct opt_s {
     int64_t min, max;
     const char *choices; /* OPT_ENUM only */
     const char *help;
+    int secret; /* never printed (config_dump, errors): config_secret_key() */
 } opt_t;
 
 #define F(field) offsetof(config_t, field)
 #define I64MAX INT64_MAX
 static const opt_t config_opts[] = {
     {"config", OPT_STR, F(config), NULL, 0, 0, NULL,
-     "INI file to load (sections allowed; [kafka] keys pass to librdkafka)"},
+     "INI file to load (sections allowed; [kafka] keys pass to librdkafka)", 0},
     {"brokers", OPT_STR, F(brokers), NULL, 0, 0, NULL,
-     "Kafka bootstrap servers, host:port[,host:port]"},
+     "Kafka bootstrap servers, host:port[,host:port]", 0},
     {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL,
      "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto, otlp_json, eval, outcome, "
-     "otlp_logs_proto or otlp_logs_json); repeatable"},
+     "otlp_logs_proto or otlp_logs_json); repeatable", 0},
     {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL,
-     "Kafka consumer group id (replay uses <group>-replay-<from>-<to>)"},
+     "Kafka consumer group id (replay uses <group>-replay-<from>-<to>)", 0},
     {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL,
-     "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123"},
-    {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database"},
-    {"table", OPT_STR, F(table), "llm_spans", 0, 0, NULL, "table for spans"},
+     "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123", 0},
+    {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database", 0},
+    {"table", OPT_STR, F(table), "llm_spans", 0, 0, NULL, "table for spans", 0},
     {"eval-table", OPT_STR, F(eval_table), "llm_evals", 0, 0, NULL,
      "table for quality evaluations (topics NAME:eval, NAME:otlp_logs_*, and "
-     "gen_ai.evaluation.result span events of OTLP trace topics)"},
+     "gen_ai.evaluation.result span events of OTLP trace topics)", 0},
     {"outcome-table", OPT_STR, F(outcome_table), "llm_outcomes", 0, 0, NULL,
-     "table for business outcomes (topics NAME:outcome)"},
+     "table for business outcomes (topics NAME:outcome)", 0},
     {"rejected-table", OPT_STR, F(rejected_table), NULL, 0, 0, NULL,
-     "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only"},
-    {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user"},
-    {"password", OPT_STR, F(password), NULL, 0, 0, NULL, "ClickHouse password"},
+     "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only", 0},
+    {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user", 0},
+    {"password", OPT_STR, F(password), NULL, 0, 0, NULL, "ClickHouse password", 1},
+    {"password-file", OPT_STR, F(password_file), NULL, 0, 0, NULL,
+     "file holding the ClickHouse password (first line), e.g. a systemd credential or a "
+     "Kubernetes Secret; keeps it out of flags, environment and INI", 0},
     {"compression", OPT_ENUM, F(compression), "auto", 0, 0, "auto|none|gzip|zstd|lz4",
-     "HTTP request compression"},
+     "HTTP request compression", 0},
     {"timeout", OPT_DUR, F(timeout_ms), "30s", 100, 3600000, NULL,
-     "per-request ClickHouse timeout"},
+     "per-request ClickHouse timeout", 0},
     {"connect-timeout", OPT_DUR, F(connect_timeout_ms), "5s", 10, 600000, NULL,
-     "ClickHouse connect timeout"},
+     "ClickHouse connect timeout", 0},
     {"metrics-addr", OPT_STR, F(metrics_addr), NULL, 0, 0, NULL,
-     "host:port for /metrics /healthz /readyz; empty = off"},
+     "host:port for /metrics /healthz /readyz (no authentication): :port = 127.0.0.1 only, "
+     "0.0.0.0:port = every interface; empty = off", 0},
     {"dlq-topic", OPT_STR, F(dlq_topic), NULL, 0, 0, NULL,
-     "Kafka topic for dead letters (original key and bytes, reason headers)"},
+     "Kafka topic for dead letters (original key and bytes, reason headers)", 0},
     {"dlq-max-bytes", OPT_SIZE, F(dlq_max_bytes), "900000", 4096, 1 << 30, NULL,
      "largest key + payload of a dead letter; a larger message is sent truncated "
-     "(payload_format=truncated, original_size, original_xxh3 headers)"},
+     "(payload_format=truncated, original_size, original_xxh3 headers)", 0},
     {"pricing", OPT_STR, F(pricing), NULL, 0, 0, NULL,
-     "model pricing file (reloaded on SIGHUP; schema apply loads it into llm_pricing)"},
+     "model pricing file (reloaded on SIGHUP; schema apply loads it into llm_pricing)", 0},
     {"tenants", OPT_STR, F(tenants), NULL, 0, 0, NULL,
-     "api key -> tenant file (reloaded on SIGHUP; schema apply loads it into llm_tenants)"},
+     "api key -> tenant file (reloaded on SIGHUP; schema apply loads it into llm_tenants)", 0},
     {"tenant-policy", OPT_ENUM, F(tenant_policy), "fill", 0, 0, "fill|override",
-     "fill: table fills missing tenant fields; override: table wins"},
+     "fill: table fills missing tenant fields; override: table wins", 0},
     {"batch-max-rows", OPT_INT, F(batch_max_rows), "100000", 1, 1048576, NULL,
      "flush a partition's batch at this many rows (at most ClickHouse's max_insert_block_size: one insert is one "
-     "block, atomic under one dedup token)"},
+     "block, atomic under one dedup token)", 0},
     {"batch-max-bytes", OPT_SIZE, F(batch_max_bytes), "16MiB", 1024, (int64_t)1 << 32, NULL,
-     "flush a partition's batch at this many RowBinary bytes"},
+     "flush a partition's batch at this many RowBinary bytes", 0},
     {"batch-max-age-ms", OPT_DUR, F(batch_max_age_ms), "1000", 1, 3600000, NULL,
-     "flush a batch this long after its first row"},
+     "flush a batch this long after its first row", 0},
     {"max-inflight-bytes", OPT_SIZE, F(max_inflight_bytes), "256MiB", 1 << 20, (int64_t)1 << 40,
-     NULL, "worker byte budget for buffered batches; above it partitions pause"},
+     NULL, "worker byte budget for buffered batches; above it partitions pause", 0},
     {"partition-max-bytes", OPT_SIZE, F(partition_max_bytes), "32MiB", 1024, (int64_t)1 << 36, NULL,
-     "per-partition byte budget; above it the partition pauses"},
+     "per-partition byte budget; above it the partition pauses", 0},
     {"retry-max-ms", OPT_DUR, F(retry_max_ms), "5m", 0, 86400000, NULL,
-     "give up on a retryable insert error after this long (exit 1, nothing committed)"},
+     "give up on a retryable insert error after this long (exit 1, nothing committed)", 0},
     {"insert-concurrency", OPT_INT, F(insert_concurrency), "2", 1, 64, NULL,
-     "inserts in flight at once (sender threads, one connection each); sink=chdb always uses 1"},
+     "inserts in flight at once (sender threads, one connection each); sink=chdb always uses 1", 0},
     {"insert-min-rows", OPT_INT, F(insert_min_rows), "50000", 1, 1000000, NULL,
      "one insert carries the sealed batches of many partitions: it starts once they hold this many "
-     "rows (or insert-max-wait passed, or the worker waits for them)"},
+     "rows (or insert-max-wait passed, or the worker waits for them)", 0},
     {"insert-max-batches", OPT_INT, F(insert_max_batches), "1024", 1, 1024, NULL,
-     "most partition batches one insert carries (1: one insert per batch)"},
+     "most partition batches one insert carries (1: one insert per batch)", 0},
     {"insert-max-wait", OPT_DUR, F(insert_max_wait_ms), "1s", 0, 600000, NULL,
-     "longest a sealed batch waits for others to share its insert"},
+     "longest a sealed batch waits for others to share its insert", 0},
     {"fence-window", OPT_DUR, F(fence_window_ms), "10s", 100, 3600000, NULL,
      "HTTP: an insert attempt starts only this long after a commit proved the partitions are "
      "still ours; a next owner waits 2 x fence-window + timeout before re-sending what we "
-     "announced (docs/design.md)"},
+     "announced (docs/design.md)", 0},
     {"sink", OPT_ENUM, F(sink), "http", 0, 0, "http|chdb",
-     "where rows go: ClickHouse over HTTP, or the embedded engine (libchdb)"},
+     "where rows go: ClickHouse over HTTP, or the embedded engine (libchdb)", 0},
     {"chdb-path", OPT_STR, F(chdb_path), NULL, 0, 0, NULL,
-     "data directory of the embedded engine (sink=chdb)"},
+     "data directory of the embedded engine (sink=chdb)", 0},
     {"legacy", OPT_BOOL, F(legacy), "false", 0, 1, NULL,
-     "server is ClickHouse 18.16: legacy column types, no dedup token"},
+     "server is ClickHouse 18.16: legacy column types, no dedup token", 0},
     {"exit-at-eof", OPT_BOOL, F(exit_at_eof), "false", 0, 1, NULL,
-     "stop once every assigned partition is drained and committed"},
-    {"log-format", OPT_ENUM, F(log_format), "kv", 0, 0, "kv|json", "log line format on stderr"},
+     "stop once every assigned partition is drained and committed", 0},
+    {"log-format", OPT_ENUM, F(log_format), "kv", 0, 0, "kv|json", "log line format on stderr", 0},
     {"log-level", OPT_ENUM, F(log_level), "info", 0, 0, "debug|info|warn|error",
-     "least severe log level written"},
+     "least severe log level written", 0},
     {"max-message-bytes", OPT_SIZE, F(max_message_bytes), "1MiB", 64, (int64_t)1 << 30, NULL,
-     "larger messages are dead-lettered as oversized_message"},
+     "larger messages are dead-lettered as oversized_message", 0},
     {"ts-future-tolerance", OPT_DUR, F(ts_future_tolerance_ms), "5m", 0, (int64_t)3650 * 86400000,
-     NULL, "reject spans stamped further in the future"},
+     NULL, "reject spans stamped further in the future", 0},
     {"ts-past-tolerance", OPT_DUR, F(ts_past_tolerance_ms), "400d", 0, (int64_t)36500 * 86400000,
-     NULL, "reject spans older than this"},
+     NULL, "reject spans older than this", 0},
     {"from", OPT_STR, F(from), NULL, 0, 0, NULL,
-     "replay, reconcile: start time (RFC 3339 or epoch ms; reconcile: default to - 7 days)"},
+     "replay, reconcile: start time (RFC 3339 or epoch ms; reconcile: default to - 7 days)", 0},
     {"to", OPT_STR, F(to), NULL, 0, 0, NULL,
-     "replay, reconcile: end time (RFC 3339 or epoch ms; reconcile: default now - 15 minutes)"},
+     "replay, reconcile: end time (RFC 3339 or epoch ms; reconcile: default now - 15 minutes)", 0},
     {"repair", OPT_BOOL, F(repair), "false", 0, 1, NULL,
-     "reconcile: rebuild the rollup buckets that drift from their source"},
+     "reconcile: rebuild the rollup buckets that drift from their source", 0},
     {"reprice-model", OPT_STR, F(reprice_model), NULL, 0, 0, NULL,
-     "reprice: only spans whose model or response_model is this name"},
+     "reprice: only spans whose model or response_model is this name", 0},
     {"dry-run", OPT_BOOL, F(dry_run), "false", 0, 1, NULL,
-     "reprice: count what would change, change nothing"},
+     "reprice: count what would change, change nothing", 0},
     {"rate", OPT_INT, F(rate), "0", 0, 100000000, NULL,
-     "replay/ingest-file: max spans per second, 0 = unthrottled"},
+     "replay/ingest-file: max spans per second, 0 = unthrottled", 0},
     {"schema-dir", OPT_STR, F(schema_dir), "schema", 0, 0, NULL,
-     "schema apply: directory of NNN_*.sql files"},
+     "schema apply: directory of NNN_*.sql files", 0},
     {"views-dir", OPT_STR, F(views_dir), NULL, 0, 0, NULL,
-     "schema apply: directory of view .sql files (optional)"},
+     "schema apply: directory of view .sql files (optional)", 0},
     {"ingest-topic", OPT_STR, F(ingest_topic), "file", 0, 0, NULL,
-     "ingest-file: value stored in kafka_topic for file rows"},
+     "ingest-file: value stored in kafka_topic for file rows", 0},
     {"import-format", OPT_ENUM, F(import_format), "litellm", 0, 0, "litellm",
-     "pricing import: the price list's format (docs/pricing.md)"},
+     "pricing import: the price list's format (docs/pricing.md)", 0},
     {"effective-from", OPT_STR, F(effective_from), NULL, 0, 0, NULL,
-     "pricing import: effective_from of the rows, YYYY-MM-DD (default: today, UTC)"},
+     "pricing import: effective_from of the rows, YYYY-MM-DD (default: today, UTC)", 0},
     {"bill-format", OPT_ENUM, F(bill_format), "csv", 0, 0,
      "openai-costs|openai-usage|anthropic-cost|anthropic-usage|csv",
-     "bill import: the export's format (docs/reconciliation.md)"},
+     "bill import: the export's format (docs/reconciliation.md)", 0},
     {"otlp-tenant-attr", OPT_STR, F(otlp_tenant_attr), "app.tenant_id", 0, 0, NULL,
-     "OTLP topics: span or resource attribute holding tenant_id; empty = not mapped"},
+     "OTLP topics: span or resource attribute holding tenant_id; empty = not mapped", 0},
     {"otlp-team-attr", OPT_STR, F(otlp_team_attr), "app.team_id", 0, 0, NULL,
-     "OTLP topics: attribute holding team_id; empty = not mapped"},
+     "OTLP topics: attribute holding team_id; empty = not mapped", 0},
     {"otlp-feature-attr", OPT_STR, F(otlp_feature_attr), "app.feature", 0, 0, NULL,
-     "OTLP topics: attribute holding feature; empty = not mapped"},
+     "OTLP topics: attribute holding feature; empty = not mapped", 0},
     {"otlp-user-attr", OPT_STR, F(otlp_user_attr), "user.id", 0, 0, NULL,
-     "OTLP topics: attribute holding user_id (enduser.id is the fallback); empty = fallback only"},
+     "OTLP topics: attribute holding user_id (enduser.id is the fallback); empty = fallback only", 0},
     {"otlp-prompt-template-attr", OPT_STR, F(otlp_prompt_template_attr), "gen_ai.prompt.name", 0, 0,
-     NULL, "OTLP topics: attribute holding prompt_template; empty = not mapped"},
+     NULL, "OTLP topics: attribute holding prompt_template; empty = not mapped", 0},
     {"otlp-prompt-version-attr", OPT_STR, F(otlp_prompt_version_attr), "app.prompt_version", 0, 0,
-     NULL, "OTLP topics: attribute holding prompt_version; empty = not mapped"},
+     NULL, "OTLP topics: attribute holding prompt_version; empty = not mapped", 0},
     {"otlp-endpoint-attr", OPT_STR, F(otlp_endpoint_attr), "app.endpoint", 0, 0, NULL,
      "OTLP topics: attribute holding endpoint (server.address is the fallback); empty = fallback "
-     "only"},
+     "only", 0},
     {"otlp-keep-all", OPT_BOOL, F(otlp_keep_all), "false", 0, 1, NULL,
      "OTLP topics: store every span, not only LLM spans (gen_ai.* / llm.* attributes); skipped "
-     "spans are counted in spanhouse_otlp_spans_skipped_total"},
+     "spans are counted in spanhouse_otlp_spans_skipped_total", 0},
     {"otlp-keep-content", OPT_BOOL, F(otlp_keep_content), "false", 0, 1, NULL,
-     "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs"},
+     "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs", 0},
 };
 #undef F
 #define CONFIG_N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
@@ -620,6 +625,36 @@ too_many:
     return ERR_CONFIG;
 }
 
+/* password-file: the first line of the file becomes the password (never both). */
+static int load_password_file(config_t *cfg, char *errstr, size_t errstr_size) {
+    if (*cfg->password_file) {
+        if (*cfg->password) {
+            set_err(errstr, errstr_size, "password and password-file: give one");
+            return ERR_CONFIG;
+        }
+        FILE *pf = fopen(cfg->password_file, "rb");
+        char line[1024];
+        if (!pf) {
+            set_err(errstr, errstr_size, "password-file: cannot open '%s': %s", cfg->password_file,
+                    strerror(errno));
+            return ERR_CONFIG;
+        }
+        size_t got = fread(line, 1, sizeof(line) - 1, pf);
+        fclose(pf);
+        line[got] = 0;
+        line[strcspn(line, "\r\n")] = 0;
+        char *dup = strdup(line);
+        if (!dup) {
+            set_err(errstr, errstr_size, "out of memory");
+            return ERR_CONFIG;
+        }
+        free(cfg->password);
+        cfg->password = dup;
+        memset(line, 0, sizeof(line));
+    }
+    return ERR_OK;
+}
+
 int config_load(config_t *cfg, int argc, char **argv, char **envp, char *errstr,
                 size_t errstr_size) {
     int rc = load_flags(cfg, argc, argv, 0, errstr, errstr_size);
@@ -637,7 +672,8 @@ int config_load(config_t *cfg, int argc, char **argv, char **envp, char *errstr,
     }
     rc = load_env(cfg, envp, errstr, errstr_size);
     if (rc != ERR_OK) return rc;
-    return load_flags(cfg, argc, argv, 1, errstr, errstr_size);
+    rc = load_flags(cfg, argc, argv, 1, errstr, errstr_size);
+    return rc == ERR_OK ? load_password_file(cfg, errstr, errstr_size) : rc;
 }
 
 int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t errstr_size) {
@@ -674,8 +710,9 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         }
         if (!strcmp(cfg->sink, "http") && strncmp(cfg->clickhouse_url, "http://", 7) &&
             strncmp(cfg->clickhouse_url, "https://", 8)) {
+            char m[1024];
             set_err(errstr, errstr_size, "clickhouse-url: '%s' must start with http:// or https://",
-                    cfg->clickhouse_url);
+                    config_mask("clickhouse-url", cfg->clickhouse_url, m, sizeof(m)));
             return ERR_CONFIG;
         }
         if (!strcmp(cfg->sink, "chdb") && !*cfg->chdb_path) {
@@ -809,7 +846,36 @@ void config_markdown(buf_t *out) {
     }
 }
 
+/* librdkafka properties that carry secrets (its own list of sensitive properties, plus key
+ * material given inline): matched by these substrings of the property name. */
+static const char *const secret_words[] = {"password", "secret", "key.pem", "private.key",
+                                           "oauthbearer.config", "keystore", "ssl_key", "token"};
+
+int config_secret_key(const char *name) {
+    for (size_t i = 0; i < CONFIG_N_OPTS; i++)
+        if (config_opts[i].secret && !strcmp(config_opts[i].name, name)) return 1;
+    for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]); i++)
+        if (strstr(name, secret_words[i])) return 1;
+    return 0;
+}
+
+const char *config_mask(const char *name, const char *value, char *buf, size_t n) {
+    if (!value || !*value) return value ? value : "";
+    if (config_secret_key(name)) return "***";
+    /* user:password@ in a URL (scheme://user:pass@host) */
+    const char *sch = strstr(value, "://");
+    const char *at = sch ? strchr(sch + 3, '@') : NULL;
+    const char *slash = sch ? strchr(sch + 3, '/') : NULL;
+    const char *colon = sch ? strchr(sch + 3, ':') : NULL;
+    if (at && (!slash || at < slash) && colon && colon < at) {
+        snprintf(buf, n, "%.*s:***%s", (int)(colon - value), value, at);
+        return buf;
+    }
+    return value;
+}
+
 void config_dump(const config_t *cfg, buf_t *out) {
+    char m[2048];
     for (size_t i = 0; i < CONFIG_N_OPTS; i++) {
         const opt_t *o = &config_opts[i];
         if (o->type == OPT_TOPIC) {
@@ -817,17 +883,14 @@ void config_dump(const config_t *cfg, buf_t *out) {
                 bprintf(out, "topic = %s:%s\n", cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));
         } else if (o->type == OPT_STR || o->type == OPT_ENUM) {
             const char *v = *(char *const *)((const char *)cfg + o->off);
-            if (!strcmp(o->name, "password") && *v) v = "***";
-            bprintf(out, "%s = %s\n", o->name, v);
+            bprintf(out, "%s = %s\n", o->name, config_mask(o->name, v, m, sizeof(m)));
         } else {
             bprintf(out, "%s = %" PRId64 "\n", o->name, *(const int64_t *)((const char *)cfg + o->off));
         }
     }
-    for (int k = 0; k < cfg->n_kafka; k++) {
-        const char *v = cfg->kafka[k].val;
-        if (strstr(cfg->kafka[k].key, "password") || strstr(cfg->kafka[k].key, "secret")) v = "***";
-        bprintf(out, "kafka.%s = %s\n", cfg->kafka[k].key, v);
-    }
+    for (int k = 0; k < cfg->n_kafka; k++)
+        bprintf(out, "kafka.%s = %s\n", cfg->kafka[k].key,
+                config_mask(cfg->kafka[k].key, cfg->kafka[k].val, m, sizeof(m)));
 }
 
 int config_parse_time(const char *s, int64_t *ms) {

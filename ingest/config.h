@@ -49,6 +49,7 @@ typedef struct config_s {
     char *rejected_table;
     char *user;
     char *password;
+    char *password_file;
     char *compression;
     int64_t timeout_ms;
     int64_t connect_timeout_ms;
@@ -152,8 +153,16 @@ int config_parse_time(const char *s, int64_t *ms);
 void config_help(buf_t *out);
 /* Appends the Markdown reference (docs/configuration.md) to out. */
 void config_markdown(buf_t *out);
-/* Appends the effective configuration as key = value lines, password masked. */
+/* Appends the effective configuration as key = value lines, every secret masked
+ * (config_mask). */
 void config_dump(const config_t *cfg, buf_t *out);
+/* Whether an option or librdkafka property of this name carries a secret: the option table's
+ * secret flag, or a name containing password, secret, key.pem, private.key,
+ * oauthbearer.config, keystore, ssl_key or token. */
+int config_secret_key(const char *name);
+/* The printable form of a value: "***" for a secret key, a URL's user:password@ as
+ * user:***@, anything else as it is (possibly written into buf). One rule for every output. */
+const char *config_mask(const char *name, const char *value, char *buf, size_t n);
 /* Name of a topic format ("json", "otlp_proto", …). */
 const char *config_fmt_name(config_fmt_t f);
 

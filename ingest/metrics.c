@@ -367,7 +367,11 @@ int metrics_serve(metrics_t *m, const char *addr, int *bound_port, char *errstr,
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
-    if (!*host || !strcmp(host, "0.0.0.0") || !strcmp(host, "*")) {
+    /* ":port" is loopback: the endpoint has no authentication, so exposing it on every
+     * interface must be asked for (0.0.0.0:port or *:port). */
+    if (!*host) {
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else if (!strcmp(host, "0.0.0.0") || !strcmp(host, "*")) {
         sa.sin_addr.s_addr = htonl(INADDR_ANY);
     } else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
         struct addrinfo hints, *res = NULL;

@@ -157,6 +157,37 @@ else
   echo "systemd-analyze not installed: skipped"
 fi
 
+echo "== the unit's first start: its ExecStartPre as an unprivileged user, files installed as its comment says"
+# Run as root here (CI): setpriv drops to nobody, as DynamicUser would. LoadCredential is
+# emulated as systemd does it: a copy of each source, readable by the service user only.
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && [ -f ops/spanhouse.example.ini ]; then
+  make --no-print-directory -s build/spanhouse >/dev/null
+  etc=$tmp/etc; cred=$tmp/cred; mkdir -p "$etc" "$cred"; chmod 0755 "$tmp"
+  sed "s#/opt/spanhouse#$PWD#g" ops/spanhouse.example.ini > "$etc/spanhouse.ini"; chmod 0600 "$etc/spanhouse.ini"
+  printf 'pw-from-file\n' > "$etc/clickhouse-password"; chmod 0600 "$etc/clickhouse-password"
+  unit=ops/systemd/spanhouse.service
+  while IFS=: read -r name src; do
+    cp "${src/\/etc\/spanhouse/$etc}" "$cred/$name"; chown 65534:65534 "$cred/$name"; chmod 0400 "$cred/$name"
+  done < <(sed -n 's/^LoadCredential=//p' "$unit")
+  chown 65534:65534 "$cred"; chmod 0500 "$cred"
+  envs=(); while IFS= read -r e; do envs+=("${e//%d/$cred}"); done < <(sed -n 's/^Environment=//p' "$unit")
+  pre=$(sed -n 's/^ExecStartPre=//p' "$unit"); pre=${pre//%d/$cred}; pre=${pre//\/usr\/local\/bin\/spanhouse/$PWD\/build\/spanhouse}
+  # shellcheck disable=SC2086
+  if ! out=$(env -i PATH=/usr/bin:/bin "${envs[@]}" setpriv --reuid=65534 --regid=65534 --clear-groups $pre 2>&1); then
+    echo "ExecStartPre fails as the service user: $out"; exit 1
+  fi
+  grep -q 'password = \*\*\*' <<<"$out" || { echo "the password file was not used: $out"; exit 1; }
+  ! grep -q 'pw-from-file' <<<"$out" || { echo "check-config printed the password"; exit 1; }
+  # What the unit did before: reading the root-only file directly fails with exit 2.
+  if env -i PATH=/usr/bin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups \
+       "$PWD/build/spanhouse" check-config --config "$etc/spanhouse.ini" >/dev/null 2>&1; then
+    echo "the service user can read the root-only INI directly: the test proves nothing"; exit 1
+  fi
+  echo "ExecStartPre passes as the service user (credentials), and would fail reading /etc directly"
+else
+  echo "not root or no setpriv: skipped"
+fi
+
 echo "== create-topics.sh drives kafka-topics.sh idempotently"
 cat >"$tmp/kafka-topics.sh" <<'STUB'
 #!/usr/bin/env bash

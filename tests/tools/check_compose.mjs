@@ -58,6 +58,25 @@ const envOf = (svc) => {
 const need = ['kafka', 'kafka-topics', 'clickhouse', 'schema', 'reference-data', 'worker', 'loadgen', 'grafana'];
 for (const s of need) if (!services[s]) fail(`docker-compose.yml: service ${s} is missing`);
 
+// Named volumes must be mounted where the image keeps its data (else the volume stays empty and
+// the data dies with the container). The images' documented data directories; for
+// apache/kafka the directory is whatever KAFKA_LOG_DIRS says (its default is /tmp/kafka-logs).
+const dataDirs = {
+  'apache/kafka': (svc, env) => env.KAFKA_LOG_DIRS || '/tmp/kafka-logs',
+  'clickhouse/clickhouse-server': () => '/var/lib/clickhouse',
+  'grafana/grafana': () => '/var/lib/grafana',
+  'prom/prometheus': () => '/prometheus',
+};
+for (const [name, svc] of Object.entries(services)) {
+  const repo = String(svc.image || '').split(':')[0];
+  const want = dataDirs[repo] && dataDirs[repo](svc, envOf(name));
+  for (const v of svc.volumes || []) {
+    const [src, dst] = String(typeof v === 'string' ? v : `${v.source}:${v.target}`).split(':');
+    if (!want || !src || src.startsWith('.') || src.startsWith('/')) continue; /* bind mounts: config files */
+    if (dst !== want) fail(`service ${name}: volume ${src} mounted at ${dst}, but ${repo} keeps its data in ${want}`);
+  }
+}
+
 // Images: pinned, never latest; a service with build: uses the repo's Dockerfile.
 const builtImages = new Set();
 for (const [name, svc] of Object.entries(services)) {
@@ -420,7 +439,8 @@ for (const k of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'Restart=on-fail
 if (!/^(DynamicUser=yes|User=\S+)/m.test(unit)) fail('spanhouse.service: runs as root');
 const tss = (unit.match(/^TimeoutStopSec=(\d+)/m) || [])[1];
 if (!tss || Number(tss) < 30) fail('spanhouse.service: TimeoutStopSec must leave at least 30 s to flush');
-if (!unit.includes(`--config /etc/spanhouse/spanhouse.ini`)) fail('spanhouse.service: does not read /etc/spanhouse/spanhouse.ini');
+if (!unit.includes('LoadCredential=spanhouse.ini:/etc/spanhouse/spanhouse.ini') || !unit.includes('--config %d/spanhouse.ini'))
+  fail('spanhouse.service: does not read /etc/spanhouse/spanhouse.ini as a credential (the dynamic user cannot read it directly)');
 
 for (const n of notes) console.log(`note: ${n}`);
 for (const p of problems) console.log(`FAIL: ${p}`);

@@ -404,8 +404,63 @@ static void test_dump_masks_password(void **st) {
     config_destroy(c);
 }
 
+/* One masking rule for every secret-bearing value: the password, librdkafka's sensitive
+ * properties and inline key material, a URL's user:password@; and password-file. */
+static void test_dump_masks_every_secret(void **st) {
+    (void)st;
+    config_t *c = config_new();
+    char e[256];
+    char *argv[] = {"--clickhouse-url", "https://writer:PLANT1@ch.internal:8443/?x=1",
+                    "--kafka.ssl.key.pem=PLANT2", "--kafka.sasl.oauthbearer.config=PLANT3",
+                    "--kafka.sasl.oauthbearer.client.secret=PLANT4", "--kafka.ssl.keystore.password=PLANT5",
+                    "--kafka.ssl.key.password=PLANT6", "--brokers", "b1:9092"};
+    assert_int_equal(config_load(c, 9, argv, NULL, e, sizeof(e)), ERR_OK);
+    buf_t b;
+    buf_init(&b, 0);
+    config_dump(c, &b);
+    buf_put(&b, "", 1);
+    assert_null(strstr((char *)b.data, "PLANT"));
+    assert_non_null(strstr((char *)b.data, "clickhouse-url = https://writer:***@ch.internal:8443/?x=1"));
+    assert_non_null(strstr((char *)b.data, "brokers = b1:9092"));
+    buf_deinit(&b);
+    config_destroy(c);
+    char m[128];
+    assert_string_equal(config_mask("clickhouse-url", "http://h:8123/a@b", m, sizeof(m)), "http://h:8123/a@b");
+    assert_string_equal(config_mask("clickhouse-url", "http://u@h:8123", m, sizeof(m)), "http://u@h:8123");
+    assert_true(config_secret_key("password") && config_secret_key("sasl.password"));
+    assert_false(config_secret_key("ssl.ca.location"));
+    /* password-file: the first line; with password too, refused. */
+    char path[] = "/tmp/test_config_pw_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "PLANT7\nsecond line\n", 19), 19);
+    close(fd);
+    c = config_new();
+    char *argv2[] = {"--password-file", path};
+    assert_int_equal(config_load(c, 2, argv2, NULL, e, sizeof(e)), ERR_OK);
+    assert_string_equal(c->password, "PLANT7");
+    buf_init(&b, 0);
+    config_dump(c, &b);
+    buf_put(&b, "", 1);
+    assert_null(strstr((char *)b.data, "PLANT7"));
+    buf_deinit(&b);
+    config_destroy(c);
+    c = config_new();
+    char *argv3[] = {"--password-file", path, "--password", "x"};
+    assert_int_equal(config_load(c, 4, argv3, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "give one"));
+    config_destroy(c);
+    c = config_new();
+    char *argv4[] = {"--password-file", "/nonexistent/pw"};
+    assert_int_equal(config_load(c, 2, argv4, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "password-file: cannot open"));
+    config_destroy(c);
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dump_masks_every_secret),
         cmocka_unit_test(test_defaults),     cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_topics),       cmocka_unit_test(test_eval_outcome_topics),
         cmocka_unit_test(test_bad_values),

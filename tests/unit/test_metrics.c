@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <curl/curl.h>
 #include <pthread.h>
 
@@ -142,6 +147,46 @@ static void test_http_endpoint(void **state) {
     assert_int_equal(http_get(port, "/healthz", NULL), -1);
 }
 
+/* A non-loopback IPv4 address of this machine, or 0 when it has none. */
+static int other_ipv4(char *out, size_t n) {
+    struct ifaddrs *ifs, *i;
+    int found = 0;
+    if (getifaddrs(&ifs) != 0) return 0;
+    for (i = ifs; i && !found; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+        if ((ntohl(a.s_addr) >> 24) == 127) continue;
+        found = inet_ntop(AF_INET, &a, out, (socklen_t)n) != NULL;
+    }
+    freeifaddrs(ifs);
+    return found;
+}
+
+static int tcp_connects(const char *ip, int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, ip, &sa.sin_addr);
+    int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(fd);
+    return ok;
+}
+
+/* ":port" listens on loopback only (the endpoints have no authentication); "0.0.0.0:port"
+ * on every interface. */
+static void test_port_only_is_loopback(void **state) {
+    char err[256], ip[64];
+    metrics_t *m = metrics_new(err, sizeof err);
+    int port = 0;
+    assert_int_equal(metrics_serve(m, ":0", &port, err, sizeof err), ERR_OK);
+    assert_int_equal(http_get(port, "/healthz", NULL), 200);
+    if (other_ipv4(ip, sizeof ip)) assert_false(tcp_connects(ip, port));
+    metrics_destroy(m);
+    m = metrics_new(err, sizeof err);
+    assert_int_equal(metrics_serve(m, "0.0.0.0:0", &port, err, sizeof err), ERR_OK);
+    if (other_ipv4(ip, sizeof ip)) assert_true(tcp_connects(ip, port));
+    metrics_destroy(m);
+}
+
 static void test_bad_addr(void **state) {
     char err[256];
     metrics_t *m = metrics_new(err, sizeof err);
@@ -156,6 +201,7 @@ int main(void) {
         cmocka_unit_test(test_render_exact),
         cmocka_unit_test(test_labelled_histogram_seconds),
         cmocka_unit_test(test_http_endpoint),
+        cmocka_unit_test(test_port_only_is_loopback),
         cmocka_unit_test(test_bad_addr),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
