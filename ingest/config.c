@@ -63,6 +63,16 @@ static const opt_t config_opts[] = {
      "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only", 0},
     {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user", 0},
     {"password", OPT_STR, F(password), NULL, 0, 0, NULL, "ClickHouse password", 1},
+    {"tls-ca-file", OPT_STR, F(tls_ca_file), NULL, 0, 0, NULL,
+     "https: CA certificate(s) to verify ClickHouse with (PEM), e.g. a private CA; empty = system "
+     "bundle", 0},
+    {"tls-ca-dir", OPT_STR, F(tls_ca_dir), NULL, 0, 0, NULL,
+     "https: directory of hashed CA certificates (c_rehash)", 0},
+    {"tls-cert", OPT_STR, F(tls_cert), NULL, 0, 0, NULL,
+     "https: client certificate (PEM) for servers that require one", 0},
+    {"tls-key", OPT_STR, F(tls_key), NULL, 0, 0, NULL, "https: the client certificate's key (PEM)", 0},
+    {"tls-insecure", OPT_BOOL, F(tls_insecure), "false", 0, 1, NULL,
+     "https: do not verify ClickHouse's certificate or host name (logged as a warning at start)", 0},
     {"password-file", OPT_STR, F(password_file), NULL, 0, 0, NULL,
      "file holding the ClickHouse password (first line), e.g. a systemd credential or a "
      "Kubernetes Secret; keeps it out of flags, environment and INI", 0},
@@ -177,7 +187,7 @@ static const opt_t config_opts[] = {
 };
 #undef F
 #define CONFIG_N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
-_Static_assert(CONFIG_N_OPTS <= 64, "grow config_t.src_");
+_Static_assert(CONFIG_N_OPTS <= sizeof(((config_t *)0)->src_), "grow config_t.src_");
 
 static void set_err(char *errstr, size_t n, const char *fmt, ...) {
     if (!errstr || !n) return;

@@ -50,6 +50,8 @@ typedef struct config_s {
     char *user;
     char *password;
     char *password_file;
+    char *tls_ca_file, *tls_ca_dir, *tls_cert, *tls_key;
+    int64_t tls_insecure;
     char *compression;
     int64_t timeout_ms;
     int64_t connect_timeout_ms;
@@ -115,7 +117,7 @@ typedef struct config_s {
     int help; /* --help / -h seen */
 
     /* Internal: which source set each option (0 default, 1 file, 2 env, 3 flag). */
-    unsigned char src_[64];
+    unsigned char src_[96];
 } config_t;
 
 /* What the configuration will be used for: decides which options are required. */

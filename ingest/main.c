@@ -174,8 +174,11 @@ static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
                            .connect_timeout_ms = (long)cfg->connect_timeout_ms,
                            .timeout_ms = (long)cfg->timeout_ms,
                            .compression = comp,
-                           .tls_verify = 1,
-                           .ca_file = NULL,
+                           .tls_verify = cfg->tls_insecure ? 0 : 1,
+                           .ca_file = *cfg->tls_ca_file ? cfg->tls_ca_file : NULL,
+                           .ca_dir = *cfg->tls_ca_dir ? cfg->tls_ca_dir : NULL,
+                           .cert_file = *cfg->tls_cert ? cfg->tls_cert : NULL,
+                           .key_file = *cfg->tls_key ? cfg->tls_key : NULL,
                            .legacy = cfg->legacy ? 1 : 0,
                            .cancel = &main_cancel};
     if (!(s->sink = sink_http_new(&hc, e, n))) return ERR_CONFIG;
@@ -299,6 +302,10 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
     log_str(&l, "sink", cfg->sink);
     log_int(&l, "insert_concurrency", sk.n_senders ? sk.n_senders : 1);
     log_end(&l);
+    if (cfg->tls_insecure && !strcmp(cfg->sink, "http"))
+        log_msg(&lg, LOG_WARN, "tls_insecure",
+                "ClickHouse's certificate and host name are not verified (tls-insecure): "
+                "anyone on the path can read and change what is sent");
     err = mode == WORKER_MODE_FILE ? worker_ingest_file(w, cfg->args[0]) : worker_run(w);
     rc = err == ERR_OK ? 0 : err == ERR_CONFIG ? 2 : 1;
 done:

@@ -29,7 +29,7 @@ typedef struct sink_http_s {
     struct curl_slist *hdrs;
     char *url;      /* base URL + separator ("/?" or "&"), ready for params */
     char *database; /* NULL = none */
-    char *user, *password, *ca_file;
+    char *user, *password, *ca_file, *ca_dir, *cert_file, *key_file;
     long connect_timeout_ms, timeout_ms;
     int compression;
     int tls_verify;
@@ -348,6 +348,9 @@ static void sink_http_destroy(sink_t *sk) {
     free(h->user);
     free(h->password);
     free(h->ca_file);
+    free(h->ca_dir);
+    free(h->cert_file);
+    free(h->key_file);
     buf_deinit(&h->body);
     buf_deinit(&h->resp);
     buf_deinit(&h->query);
@@ -412,8 +415,12 @@ sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_siz
     h->user = strdup(c->user && *c->user ? c->user : "default");
     h->password = strdup(c->password ? c->password : "");
     h->ca_file = sink_http_strdup(c->ca_file);
+    h->ca_dir = sink_http_strdup(c->ca_dir);
+    h->cert_file = sink_http_strdup(c->cert_file);
+    h->key_file = sink_http_strdup(c->key_file);
     if ((c->database && *c->database && !h->database) || !h->user || !h->password ||
-        (c->ca_file && !h->ca_file))
+        (c->ca_file && !h->ca_file) || (c->ca_dir && !h->ca_dir) ||
+        (c->cert_file && !h->cert_file) || (c->key_file && !h->key_file))
         goto nomem;
     h->curl = curl_easy_init();
     if (!h->curl) goto nomem;
@@ -443,6 +450,9 @@ sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_siz
     curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, h->tls_verify ? 1L : 0L);
     curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, h->tls_verify ? 2L : 0L);
     if (h->ca_file) curl_easy_setopt(cu, CURLOPT_CAINFO, h->ca_file);
+    if (h->ca_dir) curl_easy_setopt(cu, CURLOPT_CAPATH, h->ca_dir);
+    if (h->cert_file) curl_easy_setopt(cu, CURLOPT_SSLCERT, h->cert_file);
+    if (h->key_file) curl_easy_setopt(cu, CURLOPT_SSLKEY, h->key_file);
     return &h->base;
 nomem:
     snprintf(errstr, errstr_size, "out of memory");

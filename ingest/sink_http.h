@@ -22,6 +22,9 @@ typedef struct sink_http_conf_s {
     const char *compression; /* none|gzip|zstd|lz4 (NULL = none); zstd/lz4 need ClickHouse >= 20 */
     int tls_verify;          /* 1 verify peer and host (https only) */
     const char *ca_file;     /* NULL = system bundle */
+    const char *ca_dir;      /* directory of hashed CA certificates; NULL = none */
+    const char *cert_file;   /* client certificate (PEM); NULL = none */
+    const char *key_file;    /* its private key (PEM); NULL = none */
     int legacy;              /* 0 modern, 1 server without dedup-token settings (18.16),
                                 -1 probe SELECT version() before the first token insert */
     /* May be NULL. Borrowed, must outlive the sink: once *cancel is non-zero a request in

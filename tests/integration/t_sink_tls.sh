@@ -20,4 +20,26 @@ out=$(printf 'insert gz 1000 2000\n' | run --tls-verify 1 --ca-file "$CH_DIR/ca.
 grep -q '^RESULT gz ERR_OK ' <<<"$out" || fail "gzip over TLS: $out"
 n=$(chserver_query "SELECT count(), uniqExact(kafka_offset) FROM spanhouse.llm_spans")
 [ "$n" = "3000	3000" ] || fail "count $n"
-echo "t_sink_tls: OK"
+
+# The worker itself (options, not the driver): --tls-ca-file with the private CA stores;
+# without it the system bundle refuses the private CA (fatal, nothing stored, exit non-zero);
+# --tls-insecure stores and says so.
+W=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-tlsw.XXXXXX")
+trap 'rm -rf "$W"; chserver_cleanup' EXIT
+chserver_query "TRUNCATE TABLE spanhouse.llm_spans"
+chserver_query "CREATE TABLE spanhouse.llm_spans_rejected (received_at Int64, kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)"
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+awk -v now="$now" 'BEGIN { for (i = 0; i < 200; i++) printf "{\"timestamp\":\"%s\",\"trace_id\":\"t%d\",\"span_id\":\"s\",\"provider\":\"openai\",\"model\":\"gpt-4o\",\"input_tokens\":%d,\"output_tokens\":1,\"latency_ms\":5,\"status\":\"ok\"}\n", now, i, i + 1 }' > "$W/spans.jsonl"
+wk() { timeout 60 build/spanhouse ingest-file --clickhouse-url "$CH_HTTPS_URL" --legacy --dlq-topic "" \
+  --rejected-table llm_spans_rejected --timeout 20s --retry-max-ms 2000 "$@" "$W/spans.jsonl"; }
+make --no-print-directory -s build/spanhouse >/dev/null
+wk --tls-ca-file "$CH_DIR/ca.crt" 2> "$W/ok.log" || fail "worker with the CA: exit $? $(tail -3 "$W/ok.log")"
+[ "$(chserver_query "SELECT count() FROM spanhouse.llm_spans")" = 200 ] || fail "worker with the CA: not stored"
+set +e; wk 2> "$W/noca.log"; rc=$?; set -e
+[ "$rc" != 0 ] || fail "worker without the private CA succeeded"
+[ "$(chserver_query "SELECT count() FROM spanhouse.llm_spans")" = 200 ] || fail "worker without the CA stored rows"
+chserver_query "TRUNCATE TABLE spanhouse.llm_spans"
+wk --tls-insecure 2> "$W/insecure.log" || fail "worker --tls-insecure: exit $?"
+grep -q 'event=tls_insecure' "$W/insecure.log" || fail "--tls-insecure not logged"
+[ "$(chserver_query "SELECT count() FROM spanhouse.llm_spans")" = 200 ] || fail "worker --tls-insecure: not stored"
+echo "t_sink_tls: OK (driver, and the worker's tls-ca-file / no CA / tls-insecure)"
