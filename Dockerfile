@@ -7,7 +7,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
       build-essential pkg-config librdkafka-dev libcurl4-openssl-dev libinih-dev \
-      libmicrohttpd-dev libzstd-dev liblz4-dev zlib1g-dev libxxhash-dev ca-certificates \
+      libmicrohttpd-dev libjansson-dev libzstd-dev liblz4-dev zlib1g-dev libxxhash-dev ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -23,7 +23,7 @@ FROM debian:12.8-slim AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
-      librdkafka1 libcurl4 libinih1 libmicrohttpd12 libzstd1 liblz4-1 zlib1g ca-certificates curl \
+      librdkafka1 libcurl4 libinih1 libmicrohttpd12 libjansson4 libzstd1 liblz4-1 zlib1g ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 spanhouse \
  && useradd --system --uid 10001 --gid spanhouse --home-dir /opt/spanhouse --shell /usr/sbin/nologin spanhouse

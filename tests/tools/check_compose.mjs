@@ -431,6 +431,20 @@ if (metricNames.size) {
   }
 } else note('no spanhouse_* metric names in ingest/ yet: Prometheus expressions not cross-checked');
 
+// ---- Dockerfile: every library the worker links is installed in both stages ---------------------
+if (exists('Makefile') && exists('Dockerfile')) {
+  const libs = ((read('Makefile').match(/^LIBS := (.*)$/m) || [])[1] || '').split(/\s+/)
+    .filter((f) => f.startsWith('-l')).map((f) => f.slice(2)).filter((l) => !['dl', 'pthread', 'm'].includes(l));
+  const df = read('Dockerfile');
+  const [build, runtime] = df.split(/^FROM .* AS runtime$/m);
+  if (!runtime) fail('Dockerfile: no runtime stage');
+  for (const l of libs) {
+    const pkg = l === 'z' ? 'zlib1g' : `lib${l}`;
+    if (!new RegExp(`\\b${pkg}[\\w.+-]*-dev\\b`).test(build)) fail(`Dockerfile: build stage lacks ${pkg}*-dev (the worker links -l${l})`);
+    if (runtime && !new RegExp(`\\b${pkg}[\\w.+-]*\\b`).test(runtime.replace(/-dev\b/g, ''))) fail(`Dockerfile: runtime stage lacks ${pkg} (the worker links -l${l})`);
+  }
+}
+
 // ---- systemd unit -------------------------------------------------------------------------------
 const unit = read('ops/systemd/spanhouse.service');
 for (const k of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'Restart=on-failure', 'ExecReload=/bin/kill -HUP $MAINPID', 'EnvironmentFile=']) {
