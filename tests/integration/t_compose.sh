@@ -27,7 +27,7 @@ node ops/grafana/build_dashboard.mjs --check
 echo "== the checker catches planted mistakes"
 mutant() {  # mutant NAME FILE SED-EXPR EXPECTED-MESSAGE
   local d="$tmp/$1"; mkdir -p "$d"
-  cp -r docker-compose.yml Dockerfile scripts ops docs "$d/"
+  cp -r docker-compose.yml Dockerfile Makefile scripts ops docs "$d/"
   for p in ingest schema views bench; do [ -e "$p" ] && cp -r "$p" "$d/"; done
   sed -i "$3" "$d/$2"
   cmp -s "$d/$2" "$root/$2" && { echo "mutation $1 changed nothing"; exit 1; }
@@ -47,6 +47,10 @@ mutant dsuid ops/grafana/dashboards/spanhouse.json '0,/"uid": "spanhouse-clickho
 mutant alertds ops/alerts/spanhouse-alerts.yaml '0,/datasourceUid: spanhouse-clickhouse/s//datasourceUid: ch/' 'is not provisioned'
 mutant anchor docs/runbook.md 's/^### user-runaway/### runaway/' 'anchor #user-runaway'
 mutant nonroot Dockerfile 's/^USER .*//' 'non-root USER'
+mutant k8sfsgroup ops/kubernetes/spanhouse.yaml '/fsGroup:/d' 'not readable by the non-root worker'
+mutant k8smetrics ops/kubernetes/spanhouse.yaml 's/metrics-addr = 0.0.0.0:9187/metrics-addr = :9187/' 'listen beyond loopback'
+mutant k8sconfig ops/kubernetes/spanhouse.yaml 's#"/etc/spanhouse/spanhouse.ini"#"/etc/spanhouse.ini"#' 'is not the ConfigMap'
+mutant dockerlib Dockerfile 's/ libjansson-dev//' 'build stage lacks libjansson'
 
 echo "== the worker accepts the compose environment and the example INI (spanhouse check-config)"
 if [ -x build/spanhouse ] && build/spanhouse help-config >/dev/null 2>&1; then
@@ -186,6 +190,21 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && [ -f ops/spanhouse.exa
   echo "ExecStartPre passes as the service user (credentials), and would fail reading /etc directly"
 else
   echo "not root or no setpriv: skipped"
+fi
+
+echo "== the Kubernetes ConfigMap's INI passes check-config (files from the image layout)"
+if [ -f ops/kubernetes/spanhouse.yaml ]; then
+  node --input-type=module -e "
+    import { createRequire } from 'node:module';
+    import fs from 'node:fs';
+    const YAML = createRequire('$nm/x.js')('yaml');
+    const cm = YAML.parseAllDocuments(fs.readFileSync('ops/kubernetes/spanhouse.yaml', 'utf8')).map((d) => d.toJS()).find((d) => d.kind === 'ConfigMap');
+    process.stdout.write(cm.data['spanhouse.ini']);
+  " | sed "s#/opt/spanhouse#$PWD#g" > "$tmp/k8s.ini"
+  printf 'pw\n' > "$tmp/k8s-pw"
+  SPANHOUSE_PASSWORD_FILE="$tmp/k8s-pw" build/spanhouse check-config --config "$tmp/k8s.ini" > "$tmp/k8s.out" 2>&1 ||
+    { echo "the ConfigMap's INI fails check-config:"; cat "$tmp/k8s.out"; exit 1; }
+  echo "ok: $(tail -1 "$tmp/k8s.out")"
 fi
 
 echo "== create-topics.sh drives kafka-topics.sh idempotently"

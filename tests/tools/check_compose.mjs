@@ -445,6 +445,48 @@ if (exists('Makefile') && exists('Dockerfile')) {
   }
 }
 
+// ---- Kubernetes manifest ----------------------------------------------------------------------
+if (exists('ops/kubernetes/spanhouse.yaml')) {
+  const docs = YAML.parseAllDocuments(read('ops/kubernetes/spanhouse.yaml')).map((d) => {
+    if (d.errors.length) fail(`ops/kubernetes/spanhouse.yaml: ${d.errors[0].message}`);
+    return d.toJS();
+  }).filter(Boolean);
+  const byKind = Object.fromEntries(docs.map((d) => [d.kind, d]));
+  for (const k of ['ConfigMap', 'Secret', 'Deployment', 'Service', 'ServiceMonitor'])
+    if (!byKind[k]) fail(`kubernetes: no ${k}`);
+  const dep = byKind.Deployment, cm = byKind.ConfigMap, sec = byKind.Secret;
+  const pod = dep?.spec?.template?.spec || {};
+  const c = (pod.containers || [])[0] || {};
+  const mounts = Object.fromEntries((c.volumeMounts || []).map((m) => [m.name, m.mountPath]));
+  const vols = Object.fromEntries((pod.volumes || []).map((v) => [v.name, v]));
+  const cfgArg = (c.args || [])[(c.args || []).indexOf('--config') + 1] || '';
+  const cmVol = Object.keys(vols).find((n) => vols[n].configMap?.name === cm?.metadata?.name);
+  const iniKey = cfgArg.split('/').pop();
+  if (!cmVol || cfgArg !== `${mounts[cmVol]}/${iniKey}` || !cm?.data?.[iniKey])
+    fail(`kubernetes: --config ${cfgArg} is not the ConfigMap's ${iniKey} as mounted`);
+  const secVol = Object.keys(vols).find((n) => vols[n].secret?.secretName === sec?.metadata?.name);
+  const pwEnv = (c.env || []).find((e) => e.name === 'SPANHOUSE_PASSWORD_FILE');
+  const pwKey = pwEnv?.value?.split('/').pop();
+  if (!secVol || !pwEnv || pwEnv.value !== `${mounts[secVol]}/${pwKey}` || !(sec?.stringData?.[pwKey] !== undefined || sec?.data?.[pwKey] !== undefined))
+    fail('kubernetes: SPANHOUSE_PASSWORD_FILE is not the Secret\'s key as mounted');
+  if (secVol && !(pod.securityContext?.fsGroup && (vols[secVol].secret.defaultMode & 0o040)))
+    fail('kubernetes: the Secret file is not readable by the non-root worker (fsGroup + group-readable mode)');
+  if (!pod.securityContext?.runAsNonRoot) fail('kubernetes: the pod may run as root');
+  if (!(pod.terminationGracePeriodSeconds >= 30)) fail('kubernetes: terminationGracePeriodSeconds < 30 (the worker flushes on SIGTERM)');
+  const ini = cm?.data?.[iniKey] || '';
+  const maddr = (ini.match(/^\s*metrics-addr\s*=\s*(\S+)/m) || [])[1] || '';
+  const mport = Number(maddr.split(':').pop());
+  if (!maddr.startsWith('0.0.0.0:')) fail('kubernetes: metrics-addr must listen beyond loopback (0.0.0.0:PORT) for probes and scraping');
+  const cport = (c.ports || []).find((p) => p.name === 'metrics')?.containerPort;
+  if (cport !== mport) fail(`kubernetes: containerPort ${cport} is not metrics-addr's port ${mport}`);
+  for (const [probe, p] of [['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']])
+    if (c[probe]?.httpGet?.path !== p) fail(`kubernetes: ${probe} does not get ${p}`);
+  if (/:latest$|^[^:]+$/.test(c.image || '')) fail(`kubernetes: image ${c.image} is not pinned`);
+  const sm = byKind.ServiceMonitor;
+  if (sm && !(sm.spec?.endpoints || []).some((e) => e.port === 'metrics' && e.path === '/metrics'))
+    fail('kubernetes: the ServiceMonitor does not scrape /metrics on the metrics port');
+}
+
 // ---- systemd unit -------------------------------------------------------------------------------
 const unit = read('ops/systemd/spanhouse.service');
 for (const k of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'Restart=on-failure', 'ExecReload=/bin/kill -HUP $MAINPID', 'EnvironmentFile=']) {
