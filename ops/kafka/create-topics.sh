@@ -44,6 +44,7 @@ DAY_MS=86400000
 TOPICS=(
   "llm.spans       $SPAN_PARTITIONS $((7 * DAY_MS))  max.message.bytes=1048576"
   "otlp_spans      $SPAN_PARTITIONS $((7 * DAY_MS))  max.message.bytes=8388608"
+  "otlp_logs       $SIDE_PARTITIONS $((14 * DAY_MS)) max.message.bytes=8388608"
   "llm.evals       $SIDE_PARTITIONS $((14 * DAY_MS)) max.message.bytes=1048576"
   "llm.outcomes    $SIDE_PARTITIONS $((14 * DAY_MS)) max.message.bytes=1048576"
   "llm.spans.dlq   $SIDE_PARTITIONS $((30 * DAY_MS)) max.message.bytes=8388608"

@@ -51,6 +51,8 @@ mutant k8sfsgroup ops/kubernetes/spanhouse.yaml '/fsGroup:/d' 'not readable by t
 mutant k8smetrics ops/kubernetes/spanhouse.yaml 's/metrics-addr = 0.0.0.0:9187/metrics-addr = :9187/' 'listen beyond loopback'
 mutant k8sconfig ops/kubernetes/spanhouse.yaml 's#"/etc/spanhouse/spanhouse.ini"#"/etc/spanhouse.ini"#' 'is not the ConfigMap'
 mutant dockerlib Dockerfile 's/ libjansson-dev//' 'build stage lacks libjansson'
+mutant otelenc ops/otel/collector.yaml '0,/encoding: otlp_proto/s//encoding: otlp_json/' 'is not otlp_proto'
+mutant oteltopic ops/otel/collector.yaml 's/topic: otlp_logs/topic: otel_logs/' 'is not created by create-topics.sh'
 
 echo "== the worker accepts the compose environment and the example INI (spanhouse check-config)"
 if [ -x build/spanhouse ] && build/spanhouse help-config >/dev/null 2>&1; then

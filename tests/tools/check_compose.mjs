@@ -487,6 +487,21 @@ if (exists('ops/kubernetes/spanhouse.yaml')) {
     fail('kubernetes: the ServiceMonitor does not scrape /metrics on the metrics port');
 }
 
+// ---- OpenTelemetry Collector sample --------------------------------------------------------------
+if (exists('ops/otel/collector.yaml')) {
+  const col = yaml('ops/otel/collector.yaml');
+  const k = col.exporters?.kafka || {};
+  for (const [sig, fmt] of [['traces', 'otlp_proto'], ['logs', 'otlp_logs_proto']]) {
+    const t = k[sig]?.topic;
+    if (!t) { fail(`collector: no kafka ${sig} topic`); continue; }
+    if (!created.has(t)) fail(`collector: ${sig} topic ${t} is not created by create-topics.sh`);
+    if (k[sig].encoding !== 'otlp_proto') fail(`collector: ${sig} encoding ${k[sig].encoding} is not otlp_proto (the worker's ${fmt})`);
+    if (!read('ops/otel/collector.yaml').includes(`--topic ${t}:${fmt}`)) fail(`collector: the worker command for ${t} (${fmt}) is not stated`);
+    const pipe = col.service?.pipelines?.[sig];
+    if (!pipe || !(pipe.exporters || []).includes('kafka')) fail(`collector: the ${sig} pipeline does not export to kafka`);
+  }
+}
+
 // ---- systemd unit -------------------------------------------------------------------------------
 const unit = read('ops/systemd/spanhouse.service');
 for (const k of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'Restart=on-failure', 'ExecReload=/bin/kill -HUP $MAINPID', 'EnvironmentFile=']) {
