@@ -72,10 +72,15 @@ build/spanhouse run --brokers "$MOCK_BOOT" --topic g3 --group gg3 --clickhouse-u
 for _ in $(seq 1 100); do [ "$(stat holding)" -ge 1 ] && break; sleep 0.1; done
 build/spanhouse run --brokers "$MOCK_BOOT" --topic g3 --group gg3 --clickhouse-url "$CHHTTP_URL" \
   --batch-max-rows 200 --insert-min-rows 1000 --exit-at-eof $KOPTS $FOPTS 2> "$D/b3.log" & BPID=$!
-rc=0; timeout 120 tail --pid="$WPID" -f /dev/null || true; wait "$WPID" || rc=$?; WPID=
-[ "$rc" = 0 ] || fail "A exit $rc"
-rc=0; timeout 120 tail --pid="$BPID" -f /dev/null || true; wait "$BPID" || rc=$?; BPID=
-[ "$rc" = 0 ] || fail "B exit $rc"
+# Each must end on its own (exit-at-eof); one still running after 150 s is a failure with its
+# log, not a hang of the whole test (a bare wait after the timeout blocked forever once in CI).
+for who in A B; do
+  pid=$WPID; [ "$who" = B ] && pid=$BPID
+  timeout 150 tail --pid="$pid" -f /dev/null || { kill -9 "$WPID" "$BPID" 2>/dev/null || true; fail "$who did not exit within 150 s"; }
+  rc=0; wait "$pid" || rc=$?
+  if [ "$who" = A ]; then WPID=; else BPID=; fi
+  [ "$rc" = 0 ] || fail "$who exit $rc"
+done
 chhttp_ctl "hold_ms=0"
 grep -q 'event=partition_revoked' "$D/a3.log" || fail "no partition moved from A to B"
 grep -q 'event=partition_assigned' "$D/b3.log" || fail "B got no partition"
