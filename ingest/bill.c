@@ -531,10 +531,7 @@ int bill_decode(bill_format_t f, const char *text, size_t len, bill_lines_t *out
 /* A SQL string literal. */
 static void put_sql_str(buf_t *b, const char *s) {
     buf_append(b, "'", 1);
-    for (; *s; s++) {
-        if (*s == '\'' || *s == '\\') buf_append(b, "\\", 1);
-        buf_append(b, s, 1);
-    }
+    buf_append_sql_escaped(b, s, strlen(s));
     buf_append(b, "'", 1);
 }
 

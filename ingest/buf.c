@@ -68,6 +68,15 @@ void buf_append(buf_t *b, const void *p, size_t n) {
     b->len += n;
 }
 
+void buf_append_sql_escaped(buf_t *b, const char *p, size_t n) {
+    for (size_t i = 0, start = 0; i <= n; i++) {
+        if (i < n && p[i] != '\'' && p[i] != '\\') continue;
+        buf_append(b, p + start, i - start); /* the run before the quote or backslash */
+        if (i < n) buf_append(b, "\\", 1);
+        start = i;
+    }
+}
+
 void buf_truncate(buf_t *b, size_t len) {
     if (len < b->len) b->len = len;
 }

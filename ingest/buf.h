@@ -32,6 +32,9 @@ uint8_t *buf_reserve(buf_t *b, size_t n);
 static inline void buf_commit(buf_t *b, size_t n) { b->len += n; }
 /* Appends n bytes. No-op once the sticky error is set. */
 void buf_append(buf_t *b, const void *p, size_t n);
+/* Appends p[0..n) with ' and \ backslash-escaped: the inside of a ClickHouse '…' string
+ * literal (the caller writes the quotes). No-op once the sticky error is set. */
+void buf_append_sql_escaped(buf_t *b, const char *p, size_t n);
 /* Cuts the buffer back to len bytes (len <= current length). Does not clear the error. */
 void buf_truncate(buf_t *b, size_t len);
 /* Takes the buffer back to a length len recorded while buf_error() was 0: cuts it there and

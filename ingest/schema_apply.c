@@ -485,10 +485,7 @@ int schema_load_csv(schema_exec_fn exec, void *ctx, const char *path, const char
         while (*s == ' ' || *s == '\t')
             s++;
         if (*s == '#' || *s == '\n' || *s == '\r' || !*s) continue;
-        for (const char *c = line; *c; c++) {
-            if (*c == '\'' || *c == '\\') buf_append(&sql, "\\", 1);
-            buf_append(&sql, c, 1);
-        }
+        buf_append_sql_escaped(&sql, line, strlen(line));
     }
     fclose(f);
     buf_printf(&sql, "') SETTINGS input_format_skip_unknown_fields = 1, "

@@ -13,10 +13,7 @@
 /* Appends s[0..n) as a single-quoted SQL string literal. */
 static void put_literal(buf_t *b, const char *s, size_t n) {
     buf_append(b, "'", 1);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'' || s[i] == '\\') buf_append(b, "\\", 1);
-        buf_append(b, s + i, 1);
-    }
+    buf_append_sql_escaped(b, s, n);
     buf_append(b, "'", 1);
 }
 

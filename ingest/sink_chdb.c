@@ -18,10 +18,7 @@ typedef struct sink_chdb_s {
 
 /* Appends s as the body of a single-quoted SQL string literal. */
 static void sink_chdb_put_quoted(buf_t *b, const char *s) {
-    for (; *s; s++) {
-        if (*s == '\'' || *s == '\\') buf_put(b, "\\", 1);
-        buf_put(b, s, 1);
-    }
+    buf_append_sql_escaped(b, s, strlen(s));
 }
 
 static int sink_chdb_fail(sink_result_t *res, const char *msg) {

@@ -77,8 +77,22 @@ static void test_printf(void **state) {
     buf_deinit(&b);
 }
 
+/* The inside of a ClickHouse string literal: quotes and backslashes escaped, nothing else. */
+static void test_sql_escaped(void **state) {
+    (void)state;
+    buf_t b;
+    buf_init(&b, 0);
+    buf_append_sql_escaped(&b, "it's a\\b", 8);
+    buf_append_sql_escaped(&b, "", 0);
+    buf_append_sql_escaped(&b, "''", 2);
+    buf_append(&b, "", 1);
+    assert_string_equal((const char *)b.data, "it\\'s a\\\\b\\'\\'");
+    buf_deinit(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sql_escaped),
         cmocka_unit_test(test_append_grows),
         cmocka_unit_test(test_cap_is_sticky),
         cmocka_unit_test(test_reserve_commit),
