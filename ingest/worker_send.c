@@ -42,12 +42,35 @@ static void rows_token(const wjob_t *j, wtable_t t, size_t lo, size_t hi, char *
 
 /* Whether everything the insert carries is stored already (asked after a failed attempt). */
 static int ins_stored(wsender_t *s, const wins_t *in) {
-    if (in->n == 1) return rows_stored(s, in->g[0], in->t, in->lo, in->hi, "retry");
+    if (in->n == 1) return rows_stored(s, in->g[0], in->t, in->lo, in->hi, "retry") == 1;
     for (int i = 0; i < in->n; i++)
         if (in->g[i]->b.t[in->t].n_rows &&
-            !rows_stored(s, in->g[i], in->t, 0, in->g[i]->b.t[in->t].n_rows, "retry"))
+            rows_stored(s, in->g[i], in->t, 0, in->g[i]->b.t[in->t].n_rows, "retry") != 1)
             return 0;
     return 1;
+}
+
+/* Sleeps the sender's next backoff step (at most left_ms) while ClickHouse is unwell, with the
+ * consumer thread told so that it pauses fetching meanwhile. */
+static void backoff_sleep(wsender_t *s, int64_t left_ms) {
+    worker_t *w = s->w;
+    int64_t d = (int64_t)sink_backoff_next(&s->backoff);
+    if (s != &w->inline_snd) {
+        pthread_mutex_lock(&w->pool.mu);
+        w->pool.n_retrying++;
+        pthread_cond_broadcast(&w->pool.done);
+        pthread_mutex_unlock(&w->pool.mu);
+    } else {
+        wk_pause_all(w);
+    }
+    wk_sleep_ms(d < left_ms ? d : left_ms);
+    if (s != &w->inline_snd) {
+        pthread_mutex_lock(&w->pool.mu);
+        w->pool.n_retrying--;
+        pthread_mutex_unlock(&w->pool.mu);
+    } else {
+        dlq_poll(w->dlq);
+    }
 }
 
 /* Sends one insert, retrying retryable errors with backoff until retry-max-ms (counted from the
@@ -113,25 +136,7 @@ static int insert_send(wsender_t *s, wins_t *in, sink_result_t *res) {
             return rc;
         in->g[0]->retries++;
         if (w->m) metrics_counter_add(w->m, "spanhouse_insert_retries_total", NULL, 1);
-        int64_t d = (int64_t)sink_backoff_next(&s->backoff);
-        int64_t left = w->cfg->retry_max_ms - (int64_t)spent_ms;
-        if (s != &w->inline_snd) {
-            /* Tell the consumer thread: it pauses fetching while ClickHouse is unwell. */
-            pthread_mutex_lock(&w->pool.mu);
-            w->pool.n_retrying++;
-            pthread_cond_broadcast(&w->pool.done);
-            pthread_mutex_unlock(&w->pool.mu);
-        } else {
-            wk_pause_all(w);
-        }
-        wk_sleep_ms(d < left ? d : left);
-        if (s != &w->inline_snd) {
-            pthread_mutex_lock(&w->pool.mu);
-            w->pool.n_retrying--;
-            pthread_mutex_unlock(&w->pool.mu);
-        } else {
-            dlq_poll(w->dlq);
-        }
+        backoff_sleep(s, w->cfg->retry_max_ms - (int64_t)spent_ms);
         /* The failed attempt may have been stored (a lost answer, a timeout, an error after
          * the write): ask before sending it again. */
         int maybe = rc == ERR_TIMEOUT || rc == ERR_NETWORK ||
@@ -221,8 +226,12 @@ static int insert_split(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t h
  * every worker's inserts share; and a re-sent evaluation batch whose span arrived meanwhile
  * makes llm_quality_1m's view produce a block the first attempt did not (empty then), which
  * no token drops: the pair would be counted twice. Not re-sending what is stored avoids both.
- * Anything but an exact count (none, part of a bisected batch, an error asking) means "send,
- * with the token". Runs on the sender's own connection; one query per re-read range or retry. */
+ * Returns 1 (exactly those rows), 0 (any other count: none, part of a bisected batch: "send,
+ * with the token") or -1 when the server could not be asked. A retry may take -1 for "send":
+ * it re-sends under the token of the attempt that may have been stored. A restored range may
+ * not: it may have been stored under a previous owner's group token, which its own token
+ * cannot match (see stored_answer). Runs on the sender's own connection; one query per
+ * re-read range or retry. */
 static int rows_stored(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi, const char *why) {
     worker_t *w = s->w;
     const wrows_t *b = &j->b.t[t];
@@ -246,7 +255,7 @@ static int rows_stored(wsender_t *s, wjob_t *j, wtable_t t, size_t lo, size_t hi
              w->tgt[t].table, j->p->topic, (int)j->p->partition, b->row_off[lo], b->row_off[hi - 1],
              enc);
     sink_result_t res;
-    int stored = 0;
+    int stored = -1;
     if (strchr(j->p->topic, '\'') || sink_exec(s->sink, sql, &out, &res) != ERR_OK) {
         log_msg(w->lg, LOG_WARN, "range_check_failed", out ? out : res.msg);
     } else {
@@ -288,6 +297,30 @@ static int restore_wait(wsender_t *s, wjob_t *j) {
     return 0;
 }
 
+/* Whether table t of job j is stored, asked until the server answers: a range that may be stored
+ * under a group token (a previous owner's, or our own attempt the fence gave back) must not be
+ * sent under its own token on a "cannot tell". Backs off like an insert and gives up as one
+ * would (retry-max-ms, a stop, an abort): j->rc is then the asking's error, nothing is sent
+ * and nothing committed. Returns 1 stored, 0 not stored, -1 given up. */
+static int stored_answer(wsender_t *s, wjob_t *j, wtable_t t, const char *why) {
+    worker_t *w = s->w;
+    double t0 = wk_mono_s();
+    for (;;) {
+        int r = rows_stored(s, j, t, 0, j->b.t[t].n_rows, why);
+        if (r >= 0) {
+            sink_backoff_reset(&s->backoff);
+            return r;
+        }
+        int64_t spent_ms = (int64_t)((wk_mono_s() - t0) * 1000);
+        if (spent_ms >= w->cfg->retry_max_ms || wk_stop_expired(w) || atomic_load(&w->pool.abort)) {
+            j->rc = ERR_SERVER_RETRY;
+            return -1;
+        }
+        j->retries++;
+        backoff_sleep(s, w->cfg->retry_max_ms - spent_ms);
+    }
+}
+
 /* Table t of one job alone: the look-up of a restored range, then the insert (bisected if the
  * server refuses it). */
 static void job_table_run(wsender_t *s, wjob_t *j, wtable_t t) {
@@ -297,7 +330,12 @@ static void job_table_run(wsender_t *s, wjob_t *j, wtable_t t) {
      * it can be in flight any more. */
     int maybe = j->t_maybe[t];
     j->t_maybe[t] = 0;
-    if ((j->restored || maybe) && rows_stored(s, j, t, 0, n, maybe ? "retry" : "restart")) {
+    int stored = j->restored || maybe ? stored_answer(s, j, t, maybe ? "retry" : "restart") : 0;
+    if (stored < 0) {
+        j->t_maybe[t] = maybe; /* still to be asked, should the job come back */
+        return;
+    }
+    if (stored) {
         if (maybe) {
             j->inserted += n;
             j->inserted_k[t] += n;

@@ -206,7 +206,11 @@ oc=$(q "SELECT count(), uniqExact(kafka_partition, kafka_offset), toInt64(sum(va
 qual=$(q "SELECT (SELECT sum(evals) FROM spanhouse.llm_quality_1m WHERE metric = 'helpfulness'), (SELECT sum(outcomes) FROM spanhouse.llm_quality_1m WHERE event = 'conversion')" | tr '\t' '/')
 BAD=$(( B + BE + BO ))
 rej=$(q "SELECT uniqExact(topic, partition, offset) FROM spanhouse.llm_spans_rejected")
-[ "$rej" = "$BAD" ] || fail "rejected table holds $rej distinct records, want $BAD"
+# which ones are missing: (topic, partition, offset) of records neither stored nor rejected
+missing() {
+  q "WITH a AS (SELECT kafka_topic t, kafka_partition p, kafka_offset o FROM spanhouse.llm_spans UNION ALL SELECT kafka_topic, kafka_partition, kafka_offset FROM spanhouse.llm_evals UNION ALL SELECT kafka_topic, kafka_partition, kafka_offset FROM spanhouse.llm_outcomes UNION ALL SELECT topic, partition, offset FROM spanhouse.llm_spans_rejected) SELECT t, p, arrayFilter(x -> NOT has(groupUniqArray(o), x), range(toUInt64(max(o) + 1))) m FROM a GROUP BY t, p HAVING length(m) > 0 FORMAT TSV"
+}
+[ "$rej" = "$BAD" ] || fail "rejected table holds $rej distinct records, want $BAD; missing (topic, partition, offsets): $(missing | tr '\n' ' ')"
 timeout 120 kcat -C -b "$MOCK_BOOT" -t dlq -e -q -f '%h\n' 2>/dev/null |
   grep -o 'source_topic=[a-z]*,source_partition=[0-9]*,source_offset=[0-9]*' | sort -u > "$D/dlq.txt" || fail kcat
 [ "$(wc -l < "$D/dlq.txt")" = "$BAD" ] || fail "DLQ holds $(wc -l < "$D/dlq.txt") distinct records, want $BAD"

@@ -14,6 +14,8 @@
 #     2 s), is not found stored, and the fence (1 s) has passed: the batches go back to be
 #     announced again, wait one fence-window for the server to finish, are looked up (found:
 #     the held insert landed) and not sent again. Exactly once.
+#  5. A look-up the server cannot answer (down while B restores A's stored, uncommitted group)
+#     is asked again, never taken for "not stored": exactly once.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
@@ -24,7 +26,7 @@ WPID= BPID=
 trap '[ -z "$BPID" ] || kill -9 "$BPID" 2>/dev/null || true; worker_stop; mock_stop; chhttp_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do echo "== $f" >&2; grep -v dead_letter "$f" | tail -n 12 >&2; done; exit 1; }
 chhttp_start "$D" || fail "chhttp"
-mock_start g1:32 g2:8 g3:8 g4:8 dlq:1
+mock_start g1:32 g2:8 g3:8 g4:8 g5:8 dlq:1
 KOPTS="--dlq-topic dlq --kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 count() { chhttp_query "SELECT count(), uniqExact(kafka_partition, kafka_offset) FROM spanhouse.llm_spans WHERE kafka_topic = '$1'"; }
 stat() { curl -sS "$CHHTTP_URL/stats" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
@@ -103,3 +105,32 @@ grep -q 'event=fence_renewed' "$D/a4.log" || fail "the fence never gave a batch 
 grep -q 'event=range_already_stored why=retry' "$D/a4.log" || fail "the held insert was not found stored"
 [ "$(count g4)" = "$N	$N" ] || fail "after the timed-out group: '$(count g4)', want $N once each"
 echo "4 ok: a timed-out group insert was given back by the fence, waited for, found stored: $N once each"
+
+# ---- 5: the look-up of a restored range cannot be answered (the server is down just then)
+# A's first group insert is stored and A dies before committing it (the test hook), so its
+# ranges are announced, stored under A's group token and not committed. B restores them while
+# every request is refused: "cannot tell" must not pass for "not stored" (B's per-partition
+# tokens cannot match A's group token): B asks again until the server answers, finds them
+# stored and does not send them again.
+[ "$(mock_cmd "produce g5 $D/s.tsv")" = "produced $N failed 0" ] || fail "produce g5"
+FOPTS="--fence-window 1s --timeout 2s --kafka.session.timeout.ms=3000 --kafka.heartbeat.interval.ms=300"
+rc=0; SPANHOUSE_TEST_CRASH_AFTER_INSERTS=1 timeout 60 build/spanhouse run --brokers "$MOCK_BOOT" \
+  --topic g5 --group gg5 --clickhouse-url "$CHHTTP_URL" --batch-max-rows 500 --insert-min-rows 2000 \
+  $KOPTS $FOPTS 2> "$D/a5.log" || rc=$?
+[ "$rc" = 9 ] || fail "A did not die between its insert and its commit (exit $rc)"
+stored_by_a=$(count g5 | cut -f1)
+[ "$stored_by_a" -gt 0 ] || fail "A stored nothing before dying"
+build/spanhouse run --brokers "$MOCK_BOOT" --topic g5 --group gg5 --clickhouse-url "$CHHTTP_URL" \
+  --exit-at-eof $KOPTS $FOPTS 2> "$D/b5.log" & WPID=$!
+# down once B waits out A's window (it checks the schema first, so not before it starts)
+for _ in $(seq 1 300); do grep -q 'event=restore_wait' "$D/b5.log" && break; sleep 0.1; done
+chhttp_ctl "down=1"
+for _ in $(seq 1 300); do grep -q 'event=range_check_failed' "$D/b5.log" && break; sleep 0.1; done
+grep -q 'event=range_check_failed' "$D/b5.log" || { chhttp_ctl "down=0"; fail "B never tried to look A's ranges up"; }
+sleep 1.5
+chhttp_ctl "down=0"
+rc=0; timeout 120 tail --pid="$WPID" -f /dev/null || true; wait "$WPID" || rc=$?; WPID=
+[ "$rc" = 0 ] || fail "B exit $rc"
+[ "$(count g5)" = "$N	$N" ] || fail "after a look-up the server could not answer: '$(count g5)', want $N once each"
+grep -q 'event=range_already_stored why=restart' "$D/b5.log" || fail "B found none of A's ranges stored"
+echo "5 ok: A's $stored_by_a stored, uncommitted rows were looked up again until the server answered: $N once each"
