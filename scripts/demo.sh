@@ -92,7 +92,7 @@ q "SELECT feature, model, requests, cost_change_pct, quality_change_pct, regress
 echo "-- per-user runaway (last hour >= 10x the user's 7-day hourly average), v_user_runaway, top 5:"
 q "SELECT user_id, tenant_id, last_hour_requests, round(last_hour_cost_usd, 4) AS last_hour_cost_usd, ratio FROM spanhouse.v_user_runaway WHERE is_runaway ORDER BY ratio DESC LIMIT 5"
 echo "-- SLO burn rate (1h fast / 6h slow), v_slo_burn_rate:"
-q "SELECT endpoint, requests_1h, availability_burn_1h, availability_burn_6h, latency_burn_1h, latency_burn_6h, fast_burn, slow_burn FROM spanhouse.v_slo_burn_rate ORDER BY endpoint"
+q "SELECT endpoint, requests_2h, availability_burn_2h, availability_burn_6h, latency_burn_2h, latency_burn_6h, page, ticket FROM spanhouse.v_slo_burn_rate ORDER BY endpoint"
 step "Quality from the eval stream (llm_quality_1m: each eval counted in the minute of the span it scores)"
 echo "-- sample-weighted mean eval score by prompt version, last 7 days, v_quality_trend (doc_summarize moved to v3):"
 q "SELECT prompt_template, prompt_version, metric, sum(evals) AS evals, round(sum(evals_weighted)) AS calls_represented, round(sum(mean_score * evals_weighted) / sum(evals_weighted), 3) AS mean_score, round(sum(pass_rate * evals_weighted) / sum(evals_weighted), 3) AS pass_rate FROM spanhouse.v_quality_trend WHERE prompt_template = 'summarize_doc' AND metric IN ('faithfulness', 'helpfulness') GROUP BY prompt_template, prompt_version, metric ORDER BY metric, prompt_version"

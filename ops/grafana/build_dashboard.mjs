@@ -245,10 +245,10 @@ FROM ${DB}.v_user_runaway
 WHERE tenant_id IN (\${tenant:singlequote})
 ORDER BY is_runaway DESC, last_hour_cost_usd DESC
 LIMIT 20`, { description: 'View v_user_runaway.' }],
-  ['Quality', 'SLO burn rate by endpoint (fast: 1 h ≥ 14.4, slow: 6 h ≥ 6)', 'table', 12, `
+  ['Quality', 'SLO burn rate by endpoint (page: 2 h ≥ 14, ticket: 6 h ≥ 6)', 'table', 12, `
 SELECT *
 FROM ${DB}.v_slo_burn_rate
-ORDER BY fast_burn DESC, slow_burn DESC`, { description: 'View v_slo_burn_rate: availability (99 %) and latency (95 % under 10 s) SLOs.' }],
+ORDER BY page DESC, ticket DESC`, { description: `View v_slo_burn_rate: availability (${SLO * 100} % succeed) and latency (95 % under 10 s) SLOs.` }],
   ['Quality', 'Completion ratio and prompt bloat (last 24 h vs 7 days)', 'table', 24, `
 SELECT *
 FROM ${DB}.v_completion_ratio

@@ -41,6 +41,17 @@ if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/run.lo
 above() {  # above FILE THRESHOLD -> prints the label columns of rows with value > threshold
   awk -F'\t' -v t="$2" 'NR > 2 && $NF + 0 > t { NF--; print }' OFS='/' "$1"
 }
+below() {  # below FILE THRESHOLD -> prints the label columns of rows with value < threshold
+  awk -F'\t' -v t="$2" 'NR > 2 && $NF + 0 < t { NF--; print }' OFS='/' "$1"
+}
+expect_below() {  # expect_below FILE THRESHOLD EXPECTED-LABELS... (rules firing under a threshold)
+  local f=$1 t=$2; shift 2
+  local got want
+  got=$(below "$f" "$t" | sort | tr '\n' ' ')
+  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  [ "$got" = "$want" ] || { echo "$(basename "$f"): below $t expected [$want] got [$got]"; cat "$f"; exit 1; }
+  echo "fires as planted: $(basename "$f" .tsv) -> $want"
+}
 expect_exactly() {  # expect_exactly FILE THRESHOLD EXPECTED-LABELS...
   local f=$1 t=$2; shift 2
   local got want
@@ -58,8 +69,18 @@ else
   expect_exactly "$o/alert-spanhouse-unpriced-models_A.tsv" 0 meta/llama-3.1-70b
   # The planted bill: claude-3-5-sonnet billed 1.5x its computed cost, the others 1.01x.
   expect_exactly "$o/alert-spanhouse-bill-divergence_A.tsv" 5 anthropic/claude-3-5-sonnet
-  expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 14.4 /v1/search
-  expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 6 /v1/search
+  expect_exactly "$o/alert-spanhouse-slo-fast-burn_A.tsv" 13.999 /v1/search
+  expect_exactly "$o/alert-spanhouse-slo-slow-burn_A.tsv" 5.999 /v1/search
+  # The seeds' own rules (seed 002: hourly limit, 3x spike, P99, cache hits; seed 000: 2x normal
+  # spend, 5x provider errors) on the same planted signals.
+  expect_exactly "$o/alert-spanhouse-hourly-cost_A.tsv" 5 acme
+  expect_exactly "$o/alert-spanhouse-cost-spike-3x_A.tsv" 3 acme
+  expect_exactly "$o/alert-spanhouse-spend-2x-normal_A.tsv" 2 acme
+  expect_exactly "$o/alert-spanhouse-latency-p99_A.tsv" 10000 /v1/summarize
+  expect_below "$o/alert-spanhouse-cache-hit-low_A.tsv" 0.2 search
+  # /v1/search fails 40 % in the last hour on every model: meta and openai cross 5x; anthropic
+  # stays under it (about 2.4x), its hour diluted by the 1,000 clean planted claude calls of acme.
+  expect_exactly "$o/alert-spanhouse-provider-errors-5x_A.tsv" 5 meta openai
   # The regression: only summarize (prompt v2 in the last day) crosses both thresholds.
   reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1 | sort -u | tr '\n' ' ')
   [ "$reg" = "summarize " ] || { echo "regression rule fired for [$reg], expected [summarize]"; exit 1; }

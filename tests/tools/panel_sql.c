@@ -438,8 +438,9 @@ static int ps_insert_quality(chdb_t *db, int *loaded, char *errstr, size_t errst
  * Spread: `rows` spans evenly over the last 8 days. Planted: a cost spike on feature 'agent'
  * (acme) and a runaway user 'u-runaway' in the last hour, prompt v2 of 'summarize' in the last
  * day (inputs 2x, quality 0.60 instead of 0.85), a 40 % error burst on /v1/search in the last
- * hour (0.5 % errors elsewhere), llama-3.1-70b unpriced in the last hour. u-runaway has a small
- * history (one call in 997) to compare with. */
+ * hour (0.5 % errors elsewhere), llama-3.1-70b unpriced in the last hour, /v1/summarize 9 s
+ * slower in the last 15 minutes (P99 past 10 s), no cache hits on 'search' in the last 30
+ * minutes (30 % elsewhere). u-runaway has a small history (one call in 997) to compare with. */
 static const char *PS_BASE_NORMAL =
     "SELECT number AS n, now64(3) - toIntervalMillisecond(intDiv(number * 691200000, %ld) + 1000) AS ts,"
     " ['chat','search','summarize','agent'][number %% 4 + 1] AS feat,"
@@ -455,8 +456,10 @@ static const char *PS_BASE_NORMAL =
     " cityHash64(number, 4) %% 1000 < if(feat = 'search' AND ts >= now() - INTERVAL 1 HOUR, 400, 5) AS is_err,"
     " if(cityHash64(number, 6) %% 2 = 0,"
     "    toFloat32(if(regressed, 0.60, 0.85) + (cityHash64(number, 5) %% 100) / 1000 - 0.05), NULL) AS qual,"
-    " toUInt32(300 + cityHash64(number, 7) %% 2500 + if(cityHash64(number, 9) %% 1000 = 0, 20000, 0)) AS lat,"
-    " toUInt8(number %% 2) AS strm"
+    " toUInt32(300 + cityHash64(number, 7) %% 2500 + if(cityHash64(number, 9) %% 1000 = 0, 20000, 0)"
+    "   + if(feat = 'summarize' AND ts >= now() - INTERVAL 15 MINUTE, 9000, 0)) AS lat,"
+    " toUInt8(number %% 2) AS strm,"
+    " toUInt8(cityHash64(number, 11) %% 10 < 3 AND NOT (feat = 'search' AND ts >= now() - INTERVAL 30 MINUTE)) AS hit"
     " FROM numbers(%ld)";
 static const char *PS_BASE_PLANTED =
     "SELECT 1000000000 + number AS n,"
@@ -468,7 +471,8 @@ static const char *PS_BASE_PLANTED =
     " 0 AS regressed, 'v1' AS pver,"
     " toUInt32(if(number < 1000, 20000, 8000)) AS in_tok, toUInt32(if(number < 1000, 4000, 2000)) AS out_tok,"
     " toUInt32(0) AS cr_tok, 0 AS is_err, toFloat32(0.85) AS qual,"
-    " toUInt32(800 + number %% 3000) AS lat, toUInt8(number %% 2) AS strm"
+    " toUInt32(800 + number %% 3000) AS lat, toUInt8(number %% 2) AS strm,"
+    " toUInt8(cityHash64(number, 11) %% 10 < 3) AS hit"
     " FROM numbers(%ld)";
 
 /* Column name → expression over the base fields; columns not listed get a type default. */
@@ -511,7 +515,7 @@ static const struct {
     {"latency_ms", "lat"},
     {"ttft_ms", "if(strm = 1, toUInt32(intDiv(lat, 5)), NULL)"},
     {"streaming", "strm"},
-    {"cache_hit", "toUInt8(n % 20 = 0)"},
+    {"cache_hit", "hit"},
     {"status", "if(is_err, 'error', 'ok')"},
     {"error_class", "if(is_err, ['rate_limit','timeout','server_error'][n % 3 + 1], '')"},
     {"http_status", "toUInt16(if(is_err, [429, 504, 500][n % 3 + 1], 200))"},
