@@ -90,6 +90,10 @@ else
   [ "$reg" = "summarize/cost and quality regression " ] || { echo "regression rule fired for [$reg], expected [summarize/cost and quality regression]"; cat "$o/alert-spanhouse-cost-quality-regression_A.tsv"; exit 1; }
   echo "fires as planted: regression -> summarize (cost and quality regression)"
   expect_exactly "$o/alert-spanhouse-cost-zscore_A.tsv" 3 agent/claude-3-5-sonnet chat/gpt-4o
+  # Budgets: the planted tenants hooli (90 % used) and pied (97 %); both project past 100 %.
+  expect_exactly "$o/alert-spanhouse-budget-80_A.tsv" 80 hooli pied
+  expect_exactly "$o/alert-spanhouse-budget-95_A.tsv" 95 pied
+  expect_exactly "$o/alert-spanhouse-budget-projected_A.tsv" 100 hooli pied
   # The quality row: the prompt-v2 regression shows in the eval scores, all three sampling tiers
   # are covered at about their rate, the planted orphans are listed.
   qt=$(ls "$o"/panel-*Quality_by_prompt_version_and_model*.tsv)

@@ -885,6 +885,27 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bill lines: %s\n", err);
         goto fail;
     }
+    /* Budgets (planted): two small tenants whose whole month so far is 10 calls in the last
+     * second, with budgets set from what they spent: hooli has used 90 % (the 80 % rule fires,
+     * not the 95 % one), pied 97 % (both); both project far past their budget. */
+    if (applied > 0 &&
+        (chdb_exec(db,
+                   "INSERT INTO " PS_DB ".llm_spans (timestamp, trace_id, span_id, tenant_id, team_id, feature, endpoint, "
+                   "model, provider, status, input_tokens, output_tokens, cost_usd, latency_ms) "
+                   "SELECT now64(3) - toIntervalMillisecond(number * 50), concat('budget-', t, toString(number)), 's', t, "
+                   "concat(t, '-core'), 'chat', '/v1/chat', 'gpt-4o-mini', 'openai', 'ok', 1000, 500, "
+                   "toDecimal64(0.00045, 9), 900 FROM numbers(10) ARRAY JOIN ['hooli', 'pied'] AS t",
+                   NULL, NULL, NULL, err, sizeof err) != 0 ||
+         chdb_exec(db,
+                   "INSERT INTO " PS_DB ".llm_tenants (match_kind, match_value, tenant_id, team_id, monthly_budget_usd) "
+                   "SELECT 'service', concat('planted-', tenant_id), tenant_id, 'core', "
+                   "toDecimal64(toFloat64(spend) / if(tenant_id = 'hooli', 0.90, 0.97), 6) FROM (SELECT tenant_id, "
+                   "sum(cost_usd) AS spend FROM " PS_DB ".llm_kpi_1h WHERE tenant_id IN ('hooli', 'pied') AND hour >= "
+                   "toStartOfMonth(now()) GROUP BY tenant_id)",
+                   NULL, NULL, NULL, err, sizeof err) != 0)) {
+        fprintf(stderr, "budgets: %s\n", err);
+        goto fail;
+    }
     int quality = 0;
     if (ps_insert_quality(db, &quality, err, sizeof err) != 0) {
         fprintf(stderr, "quality streams: %s\n", err);
