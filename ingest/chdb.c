@@ -53,6 +53,15 @@ static void *chdb_find_lib(char *errstr, size_t errstr_size) {
 }
 
 chdb_t *chdb_open(const char *path, char *errstr, size_t errstr_size) {
+    return chdb_open_args(path, NULL, 0, errstr, errstr_size);
+}
+
+chdb_t *chdb_open_args(const char *path, const char *const *args, int n_args, char *errstr,
+                       size_t errstr_size) {
+    if (n_args < 0 || n_args > 8) {
+        snprintf(errstr, errstr_size, "at most 8 engine arguments");
+        return NULL;
+    }
     chdb_t *db = calloc(1, sizeof(*db));
     if (!db) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -77,12 +86,15 @@ chdb_t *chdb_open(const char *path, char *errstr, size_t errstr_size) {
     CHDB_SYM_(destroy_result, "chdb_destroy_query_result");
 #undef CHDB_SYM_
     char patharg[1024];
-    char *argv[3] = {"clickhouse", NULL, NULL};
+    char *argv[11] = {"clickhouse", NULL};
     int argc = 1;
     if (path) {
         snprintf(patharg, sizeof(patharg), "--path=%s", path);
         argv[argc++] = patharg;
     }
+    for (int i = 0; i < n_args; i++)
+        argv[argc++] = (char *)args[i];
+    argv[argc] = NULL;
     db->conn = db->connect(argc, argv);
     if (!db->conn || !*db->conn) {
         snprintf(errstr, errstr_size, "chdb_connect failed (path %s)", path ? path : "(memory)");

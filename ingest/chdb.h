@@ -16,6 +16,11 @@ typedef struct chdb_s chdb_t;
 /* Opens (creating if needed) a database directory at path (NULL = in-memory/temporary).
  * Returns NULL and fills errstr on failure. */
 chdb_t *chdb_open(const char *path, char *errstr, size_t errstr_size);
+/* chdb_open with extra engine arguments (clickhouse-local's, e.g. "--config-file=F"; at most
+ * 8): how tests/integration/t_row_policies.sh queries as a tenant (a users.xml whose default
+ * user carries the tenant's row filters). */
+chdb_t *chdb_open_args(const char *path, const char *const *args, int n_args, char *errstr,
+                       size_t errstr_size);
 /* Closes the connection and unloads nothing (libchdb cannot be unloaded safely). NULL ok. */
 void chdb_close(chdb_t *db);
 

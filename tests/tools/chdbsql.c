@@ -1,5 +1,7 @@
 /* chdbsql: runs SQL statements on a libchdb data directory and prints each result (TSV).
- *   chdbsql [--format FORMAT] DIR "SQL" ["SQL" …]     (the demo prints PrettyCompact tables)
+ *   chdbsql [--format FORMAT] [--arg ENGINE-ARG]… DIR "SQL" ["SQL" …]
+ * (the demo prints PrettyCompact tables; --arg passes a clickhouse-local argument such as
+ * --config-file=F to the engine: t_row_policies.sh queries as a tenant that way)
  * Test-only: lets shell tests read what a `--sink chdb` worker stored, after it exits
  * (libchdb allows one process per directory at a time). Exit 1 on the first error. */
 #include <stdio.h>
@@ -9,9 +11,16 @@
 #include "chdb.h"
 
 int main(int argc, char **argv) {
-    const char *format = "TSV";
-    if (argc > 2 && !strcmp(argv[1], "--format")) {
-        format = argv[2];
+    const char *format = "TSV", *args[8];
+    int n_args = 0;
+    for (;;) {
+        if (argc > 2 && !strcmp(argv[1], "--format")) {
+            format = argv[2];
+        } else if (argc > 2 && !strcmp(argv[1], "--arg") && n_args < 8) {
+            args[n_args++] = argv[2];
+        } else {
+            break;
+        }
         argv += 2;
         argc -= 2;
     }
@@ -20,7 +29,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     char e[1024];
-    chdb_t *db = chdb_open(argv[1], e, sizeof(e));
+    chdb_t *db = chdb_open_args(argv[1], args, n_args, e, sizeof(e));
     if (!db) {
         fprintf(stderr, "chdbsql: %s\n", e);
         return 1;
