@@ -108,6 +108,8 @@ typedef enum {
     OTLP_F_HTTP_STATUS,
     OTLP_F_TTFT_S,
     OTLP_F_TTFT_MS,
+    OTLP_F_COST,      /* the producer's cost in USD (number or decimal string) */
+    OTLP_F_CACHE_HIT, /* a response served from the application's cache (bool or 0/1) */
     OTLP_F_CONTENT, /* prompt / completion text: not a column, kept only with keep_content */
     OTLP_F__N
 } otlp_field_t;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "json_span.h"
 #include "otlp_int.h"
 
 void otlp_map_default(otlp_map_t *m) {
@@ -42,16 +43,22 @@ static const struct {
     {"gen_ai.request.model", OTLP_F_MODEL, 0},
     {"llm.request.model", OTLP_F_MODEL, 1},
     {"llm.model_name", OTLP_F_MODEL, 2}, /* OpenInference */
+    {"llm.model", OTLP_F_MODEL, 3},      /* the names seed 000's article uses */
     {"gen_ai.response.model", OTLP_F_RESPONSE_MODEL, 0},
     {"llm.response.model", OTLP_F_RESPONSE_MODEL, 1},
     {"gen_ai.usage.input_tokens", OTLP_F_IN_TOK, 0},
     {"gen_ai.usage.prompt_tokens", OTLP_F_IN_TOK, 1}, /* GenAI semconv <= 1.26 */
     {"llm.usage.prompt_tokens", OTLP_F_IN_TOK, 2},    /* OpenLLMetry */
     {"llm.token_count.prompt", OTLP_F_IN_TOK, 3},     /* OpenInference */
+    {"llm.prompt_tokens", OTLP_F_IN_TOK, 4},          /* seed 000 */
     {"gen_ai.usage.output_tokens", OTLP_F_OUT_TOK, 0},
     {"gen_ai.usage.completion_tokens", OTLP_F_OUT_TOK, 1},
     {"llm.usage.completion_tokens", OTLP_F_OUT_TOK, 2},
     {"llm.token_count.completion", OTLP_F_OUT_TOK, 3},
+    {"llm.completion_tokens", OTLP_F_OUT_TOK, 4}, /* seed 000 */
+    {"llm.cost_usd", OTLP_F_COST, 0},             /* seed 000 */
+    {"llm.cache_hit", OTLP_F_CACHE_HIT, 0},       /* seed 000 */
+    {"llm.tenant", OTLP_F_TENANT, 1},             /* seed 000; prio 0 is the configured tenant_key */
     {"llm.usage.total_tokens", OTLP_F_TOTAL_TOK, 0},
     {"gen_ai.usage.total_tokens", OTLP_F_TOTAL_TOK, 1},
     {"llm.token_count.total", OTLP_F_TOTAL_TOK, 2},
@@ -611,6 +618,29 @@ int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t k
         case OTLP_F_TTFT_MS:
             if (!otlp_val_seconds(v, &sec) || sec > 4e9) goto ignored;
             f->ttft_ms = (int64_t)llround(sec);
+            break;
+        case OTLP_F_COST: {
+            /* Exact as a decimal string; a double is rounded to the nano-dollar (1e-9 USD,
+             * far below a double's error at bill sizes). Negative or absurd: ignored (kept
+             * as an attribute), the span is priced from the table instead. */
+            int64_t nano;
+            if (v->kind == OTLP_V_STR) {
+                if (jspan_parse_decimal_nano(v->str.p, v->str.n, &nano) != ERR_OK || nano < 0)
+                    goto ignored;
+            } else if (v->kind == OTLP_V_DBL && v->d >= 0 && v->d < 1e9) {
+                nano = (int64_t)llround(v->d * 1e9);
+            } else if (v->kind == OTLP_V_INT && v->i >= 0 && v->i < 1000000000) {
+                nano = v->i * 1000000000;
+            } else {
+                goto ignored;
+            }
+            s->cost_nusd = nano;
+            s->present |= SPAN_HAS_COST;
+            break;
+        }
+        case OTLP_F_CACHE_HIT:
+            if ((v->kind != OTLP_V_BOOL && v->kind != OTLP_V_INT) || (uint64_t)v->i > 1) goto ignored;
+            s->cache_hit = (uint8_t)v->i;
             break;
         default:
             goto ignored;

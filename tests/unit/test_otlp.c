@@ -607,6 +607,75 @@ static void test_billing_detail_per_span(void **state) {
     otlp_dec_destroy(d);
 }
 
+/* Seed 000's own attribute names (llm.model, llm.prompt_tokens, llm.completion_tokens,
+ * llm.cost_usd, llm.cache_hit, llm.tenant) make an LLM span on their own; beside the GenAI
+ * convention's names (and the configured tenant key) they rank last. The producer's cost is
+ * exact from a decimal string, rounded to the nano-dollar from a double, and ignored when
+ * negative (the span is then priced from the table). */
+static void test_seed000_names(void **state) {
+    (void)state;
+    otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
+    static rows_t r;
+#define SEED_SPAN(id, attrs)                                                                   \
+    "{\"traceId\":\"0af7651916cd43dd8448eb211c80319c\",\"spanId\":\"" id "\","                 \
+    "\"startTimeUnixNano\":\"1700000000000000000\",\"endTimeUnixNano\":\"1700000001000000000\"," \
+    "\"attributes\":[" attrs "]}"
+#define SEED_ATTR(k, v) "{\"key\":\"" k "\",\"value\":{" v "}}"
+    const char *doc =
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+        SEED_SPAN("b7ad6b7169203331",
+                  SEED_ATTR("llm.model", "\"stringValue\":\"gpt-4o\"") ","
+                  SEED_ATTR("llm.prompt_tokens", "\"intValue\":\"1200\"") ","
+                  SEED_ATTR("llm.completion_tokens", "\"intValue\":\"300\"") ","
+                  SEED_ATTR("llm.cost_usd", "\"doubleValue\":0.00125") ","
+                  SEED_ATTR("llm.cache_hit", "\"boolValue\":true") ","
+                  SEED_ATTR("llm.tenant", "\"stringValue\":\"acme\"")) ","
+        SEED_SPAN("b7ad6b7169203332",
+                  SEED_ATTR("llm.model", "\"stringValue\":\"seed-name\"") ","
+                  SEED_ATTR("gen_ai.request.model", "\"stringValue\":\"semconv-name\"") ","
+                  SEED_ATTR("llm.tenant", "\"stringValue\":\"seed-tenant\"") ","
+                  SEED_ATTR("app.tenant_id", "\"stringValue\":\"configured\"") ","
+                  SEED_ATTR("llm.cost_usd", "\"stringValue\":\"0.000000001\"") ","
+                  SEED_ATTR("llm.cache_hit", "\"intValue\":\"0\"")) ","
+        SEED_SPAN("b7ad6b7169203333",
+                  SEED_ATTR("llm.model", "\"stringValue\":\"gpt-4o\"") ","
+                  SEED_ATTR("llm.cost_usd", "\"doubleValue\":-1.0"))
+        "]}]}]}";
+#undef SEED_SPAN
+#undef SEED_ATTR
+    static rows_t one;
+    assert_int_equal(json_rc(d, doc, &r), ERR_OK);
+    assert_int_equal(r.n, 3);
+    char *f[64];
+    split(r.row[0], '\t', f, 64);
+    assert_string_equal(f[7], "gpt-4o");
+    assert_string_equal(f[14], "acme");
+    assert_string_equal(f[22], "1200");
+    assert_string_equal(f[23], "300");
+    split(r.row[1], '\t', f, 64);
+    assert_string_equal(f[7], "semconv-name");
+    assert_string_equal(f[14], "configured");
+    assert_int_equal(r.last.cost_nusd, 0); /* the third span: negative cost ignored */
+    assert_false(r.last.present & SPAN_HAS_COST);
+    /* the numbers of the first two, decoded one span at a time */
+    const char *first = strstr(doc, "{\"traceId\"");
+    const char *second = strstr(first + 1, "{\"traceId\"");
+    const char *third = strstr(second + 1, "{\"traceId\"");
+    char one_doc[4096];
+    snprintf(one_doc, sizeof(one_doc), "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[%.*s]}]}]}",
+             (int)(second - 1 - first), first);
+    assert_int_equal(json_rc(d, one_doc, &one), ERR_OK);
+    assert_int_equal(one.last.cost_nusd, 1250000);
+    assert_true(one.last.present & SPAN_HAS_COST);
+    assert_int_equal(one.last.cache_hit, 1);
+    snprintf(one_doc, sizeof(one_doc), "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[%.*s]}]}]}",
+             (int)(third - 1 - second), second);
+    assert_int_equal(json_rc(d, one_doc, &one), ERR_OK);
+    assert_int_equal(one.last.cost_nusd, 1);
+    assert_int_equal(one.last.cache_hit, 0);
+    otlp_dec_destroy(d);
+}
+
 /* The JSON string scanner reads eight bytes at a time: a quote, backslash, control character
  * or non-ASCII byte at every position of strings of every length up to 24 must be found. */
 static void test_json_string_positions(void **state) {
@@ -720,6 +789,7 @@ int main(void) {
         cmocka_unit_test(test_big_record),
         cmocka_unit_test(test_json_forms),
         cmocka_unit_test(test_billing_detail_per_span),
+        cmocka_unit_test(test_seed000_names),
         cmocka_unit_test(test_json_string_positions),
         cmocka_unit_test(test_json_errors),
     };
