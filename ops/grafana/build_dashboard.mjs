@@ -171,7 +171,37 @@ WHERE ${TF} AND ${F}
 GROUP BY feature, model
 ORDER BY feature, usd_per_success`, {}],
 
+  ['Cost', 'Cost split by token type (last 30 days)', 'table', 12, `
+SELECT model,
+       sum(c.cost_usd) AS spend_usd, sum(c.input_usd) AS input, sum(c.cached_input_usd) AS cached_input,
+       sum(c.cache_write_usd) AS cache_write, sum(c.output_usd) AS output, sum(c.reasoning_usd) AS reasoning,
+       round((input + cached_input + cache_write) / nullIf(input + cached_input + cache_write + output + reasoning, 0) * 100, 1) AS input_side_pct
+FROM ${DB}.v_cost_split AS c
+WHERE model IN (\${model:singlequote})
+GROUP BY model
+ORDER BY spend_usd DESC`, { description: 'View v_cost_split (seed 004: are input or output tokens driving the cost?): the exact stored cost split by the list-price shares of each token type.' }],
+  ['Cost', 'Daily spend by provider (last 30 days)', 'timeseries', 12, `
+SELECT toDateTime(day) AS time, provider, cost_usd
+FROM ${DB}.v_spend_by_provider_daily
+ORDER BY time`, { description: 'View v_spend_by_provider_daily; the provider bill for the same days is in the reconciliation panel.' }],
+  ['Cost', 'Per-user cost distribution (30 days)', 'table', 12, `
+SELECT *
+FROM ${DB}.v_user_cost_distribution
+WHERE tenant_id IN (\${tenant:singlequote})`, { description: 'View v_user_cost_distribution: p50/p90/p99 of one user\'s 30-day cost, the largest user and its share.' }],
+  ['Cost', 'Cost per session by feature (7 days)', 'table', 12, `
+SELECT *
+FROM ${DB}.v_cost_per_session
+WHERE feature IN (\${feature:singlequote})`, { description: 'View v_cost_per_session: sessions (session_id), calls and cost per session.' }],
+
   // ------------------------------------------------------------------ Latency
+  ['Latency', 'Tokens per call by endpoint: avg / p95 / p99 (24 h)', 'table', 12, `
+SELECT *
+FROM ${DB}.v_token_percentiles
+WHERE model IN (\${model:singlequote})`, { description: 'View v_token_percentiles (seed 002: input tokens per request avg, P95, P99).' }],
+  ['Latency', 'Token velocity by model (tokens/s, 24 h)', 'table', 12, `
+SELECT *
+FROM ${DB}.v_token_velocity
+WHERE model IN (\${model:singlequote})`, { description: 'View v_token_velocity: output tokens per second overall and after the first token.' }],
   ['Latency', 'Latency p50 / p95 / p99 by endpoint (ms)', 'timeseries', 12, `
 SELECT $__timeInterval(minute) AS time, endpoint,
        ${q3('latency_q', 'latency')}
