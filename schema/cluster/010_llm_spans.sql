@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_spans_local ON CLUSTER '{cluster}'
     kafka_partition      Int32,
     kafka_offset         Int64 CODEC(Delta, ZSTD(1)),
     ingested_at          DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    -- Set by the server when the row is stored (never sent by the worker): freshness, the
+    -- delay from the call's end to queryable (v_freshness).
+    stored_at            DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
     -- Computed columns (never sent by the worker).
     total_tokens         UInt64 ALIAS input_tokens + output_tokens,
     is_error             UInt8 ALIAS status != 'ok',

@@ -90,6 +90,7 @@ else
   [ "$reg" = "summarize/cost and quality regression " ] || { echo "regression rule fired for [$reg], expected [summarize/cost and quality regression]"; cat "$o/alert-spanhouse-cost-quality-regression_A.tsv"; exit 1; }
   echo "fires as planted: regression -> summarize (cost and quality regression)"
   expect_exactly "$o/alert-spanhouse-cost-zscore_A.tsv" 3 agent/claude-3-5-sonnet chat/gpt-4o
+  expect_exactly "$o/alert-spanhouse-freshness_A.tsv" 60 llm.spans.eu
   # Budgets: the planted tenants hooli (90 % used) and pied (97 %); both project past 100 %.
   expect_exactly "$o/alert-spanhouse-budget-80_A.tsv" 80 hooli pied
   expect_exactly "$o/alert-spanhouse-budget-95_A.tsv" 95 pied

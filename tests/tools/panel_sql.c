@@ -857,6 +857,18 @@ int main(int argc, char **argv) {
         }
         printf("demo data: %ld + 1300 planted spans\n", rows);
     }
+    /* Freshness (stored_at is the server's; set here as if stored 2-11 s after each call
+     * ended), planted: 'search' calls travel on their own topic, stored 90 s late in the last
+     * hour (the freshness rule fires for llm.spans.eu only). */
+    if (applied > 0 &&
+        chdb_exec(db,
+                  "ALTER TABLE " PS_DB ".llm_spans UPDATE stored_at = timestamp + toIntervalMillisecond(latency_ms) + "
+                  "toIntervalSecond(if(feature = 'search' AND timestamp >= now() - INTERVAL 1 HOUR, 90, 2 + kafka_offset % 10)), "
+                  "kafka_topic = if(feature = 'search', 'llm.spans.eu', kafka_topic) WHERE 1 SETTINGS mutations_sync = 1",
+                  NULL, NULL, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "freshness: %s\n", err);
+        goto fail;
+    }
     /* A few dead letters, when the schema has the table (column names: schema/020_*.sql). */
     if (applied > 0 &&
         chdb_exec(db,
