@@ -155,6 +155,9 @@ static const opt_t config_opts[] = {
      "schema apply: directory of NNN_*.sql files", 0},
     {"views-dir", OPT_STR, F(views_dir), NULL, 0, 0, NULL,
      "schema apply: directory of view .sql files (optional)", 0},
+    {"raw-retention-days", OPT_INT, F(raw_retention_days), "0", 0, 3650, NULL,
+     "schema apply/plan: days of raw spans kept (llm_spans TTL); 0 = the schema file's (90). "
+     "Set, it also changes an existing install's TTL", 0},
     {"ingest-topic", OPT_STR, F(ingest_topic), "file", 0, 0, NULL,
      "ingest-file: value stored in kafka_topic for file rows", 0},
     {"import-format", OPT_ENUM, F(import_format), "litellm", 0, 0, "litellm",

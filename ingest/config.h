@@ -90,6 +90,7 @@ typedef struct config_s {
     int64_t rate;
     char *schema_dir;
     char *views_dir;
+    int64_t raw_retention_days;
     char *ingest_topic;
     char *bill_format;
     char *import_format;

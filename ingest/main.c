@@ -335,7 +335,8 @@ static int cmd_schema(int argc, char **argv) {
         goto done;
     }
     schema_run_t run = {sk.sink, argv[0]};
-    schema_upgrade_t up = {schema_run_query, schema_note, &run, plan, 0, 0};
+    schema_upgrade_t up = {schema_run_query, schema_note, &run, plan, 0, 0,
+                           (int)cfg->raw_retention_days};
     int n = schema_apply_upgrade(schema_exec, sk.sink, cfg->schema_dir,
                                  *cfg->views_dir ? cfg->views_dir : NULL, cfg->database, 0, &up, e,
                                  sizeof(e));

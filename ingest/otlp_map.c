@@ -58,7 +58,7 @@ static const struct {
     {"llm.completion_tokens", OTLP_F_OUT_TOK, 4}, /* seed 000 */
     {"llm.cost_usd", OTLP_F_COST, 0},             /* seed 000 */
     {"llm.cache_hit", OTLP_F_CACHE_HIT, 0},       /* seed 000 */
-    {"llm.tenant", OTLP_F_TENANT, 1},             /* seed 000; prio 0 is the configured tenant_key */
+    {"llm.tenant", OTLP_F_TENANT, 1},             /* seed 000 (prio 0: tenant_key) */
     {"llm.usage.total_tokens", OTLP_F_TOTAL_TOK, 0},
     {"gen_ai.usage.total_tokens", OTLP_F_TOTAL_TOK, 1},
     {"llm.token_count.total", OTLP_F_TOTAL_TOK, 2},

@@ -257,6 +257,38 @@ schema_obj_t schema_head(const char *stmt, schema_head_t *h) {
     return h->kind = kind;
 }
 
+char *schema_rewrite_retention(const char *stmt, int days) {
+    static const char ttl[] = "TTL toDateTime(timestamp) + INTERVAL ";
+    schema_head_t h;
+    const char *at = NULL;
+    if (days > 0 && schema_head(stmt, &h) == SCHEMA_OBJ_TABLE &&
+        ((h.name_len == 9 && !memcmp(stmt + h.name_off, "llm_spans", 9)) ||
+         (h.name_len == 15 && !memcmp(stmt + h.name_off, "llm_spans_local", 15))))
+        at = strstr(stmt + h.body_off, ttl);
+    size_t digits = 0;
+    if (at) {
+        at += sizeof(ttl) - 1;
+        while (at[digits] >= '0' && at[digits] <= '9')
+            digits++;
+        if (!digits || strncmp(at + digits, " DAY", 4)) at = NULL;
+    }
+    buf_t b;
+    buf_init(&b, 0);
+    if (!at) {
+        buf_append(&b, stmt, strlen(stmt));
+    } else {
+        buf_append(&b, stmt, (size_t)(at - stmt));
+        buf_printf(&b, "%d", days);
+        buf_append(&b, at + digits, strlen(at + digits));
+    }
+    buf_append(&b, "", 1);
+    if (buf_error(&b)) {
+        buf_deinit(&b);
+        return NULL;
+    }
+    return (char *)b.data; /* the buffer's bytes, owned by the caller now */
+}
+
 typedef struct {
     schema_exec_fn exec;
     void *ctx;
@@ -274,6 +306,11 @@ static int apply_stmt(void *vctx, char *stmt, int index, size_t offset) {
     int rc = 0;
     char *sql = schema_rewrite_db(stmt, a->database);
     free(stmt);
+    if (sql && a->up && a->up->raw_retention_days > 0) {
+        char *r = schema_rewrite_retention(sql, a->up->raw_retention_days);
+        free(sql);
+        sql = r;
+    }
     if (!sql) {
         snprintf(a->errstr, a->errstr_size, "%s:%d: out of memory", a->file, index);
         return -1;

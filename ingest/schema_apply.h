@@ -85,4 +85,10 @@ int schema_split(const char *sql, size_t len, schema_stmt_fn cb, void *ctx, char
  * Returns NULL on out of memory. */
 char *schema_rewrite_db(const char *stmt, const char *database);
 
+/* Returns a malloc'd copy of stmt in which, when stmt creates the raw span table (llm_spans or
+ * llm_spans_local), the N of its "TTL toDateTime(timestamp) + INTERVAL N DAY" is days; any
+ * other statement (or days <= 0) is copied unchanged. NULL on out of memory. The one place
+ * raw retention is configured (`raw-retention-days`) without editing the schema files. */
+char *schema_rewrite_retention(const char *stmt, int days);
+
 #endif

@@ -171,6 +171,33 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
     }
     free(out);
     out = NULL;
+    /* Raw retention the operator set (raw-retention-days): the TTL is changed, not warned about
+     * (MODIFY TTL also applies it to the stored parts, in the background). */
+    int ttl_planned = 0;
+    if (up->raw_retention_days > 0 && !strcmp(name, "llm_spans")) {
+        buf_reset(&b);
+        buf_printf(&b,
+                   "SELECT 1 FROM system.tables WHERE database = '%s' AND name = '%s' AND "
+                   "position(engine_full, 'toIntervalDay(%d)') = 0",
+                   db, name, up->raw_retention_days);
+        if (run(up, &b, &out, e, en)) goto done;
+        if (out && *out) {
+            char d[128];
+            snprintf(d, sizeof(d), "raw spans kept %d days (TTL)", up->raw_retention_days);
+            note(up, "set retention", obj, d);
+            ttl_planned = up->plan;
+            if (!up->plan) {
+                buf_reset(&b);
+                buf_printf(&b,
+                           "ALTER TABLE %s.%s MODIFY TTL toDateTime(timestamp) + INTERVAL %d DAY "
+                           "DELETE",
+                           db, name, up->raw_retention_days);
+                if (run(up, &b, NULL, e, en)) goto done;
+            }
+        }
+        free(out);
+        out = NULL;
+    }
     /* Columns this release no longer has, and the engine clause. */
     buf_reset(&b);
     buf_printf(&b,
@@ -186,6 +213,8 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
         char d[512];
         if (!strcmp(f[0], "column"))
             snprintf(d, sizeof(d), "column %s is not in this release's definition: kept", f[1]);
+        else if (ttl_planned)
+            continue; /* the planned TTL change is the difference (plan mode changes nothing) */
         else
             snprintf(d, sizeof(d),
                      "engine, keys, TTL or settings differ from this release's: "

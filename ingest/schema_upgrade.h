@@ -38,6 +38,9 @@ struct schema_upgrade {
     int plan;     /* 1 = report what would change, change nothing */
     int changes;  /* out: changes made / planned */
     int warnings; /* out: differences left as they are */
+    int raw_retention_days; /* > 0: llm_spans keeps this many days (its CREATE is rewritten by
+                             * schema_rewrite_retention, an existing table's TTL is modified):
+                             * the operator asked, so it is changed, not warned about */
 };
 
 /* stmt: a CREATE statement (database already rewritten) whose head is h, database the

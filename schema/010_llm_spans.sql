@@ -1,8 +1,9 @@
 -- 010_llm_spans: one row per LLM call (raw spans), written by the spanhouse worker.
 -- Columns 1..51 are exactly ingest/columns.h (names, types, order): the worker inserts
 -- RowBinary with an explicit column list. Columns after ingested_at are computed here.
--- Retention: 30 days of raw spans (TTL); the KPI aggregates keep 90 days (1m), 400 days (1h)
--- and forever (1d). Money: cost_usd is Decimal(18, 9) = exact nano-USD, sums are exact.
+-- Retention: 90 days of raw spans (TTL; `spanhouse schema apply --raw-retention-days N` sets
+-- another number without editing this file); the KPI aggregates keep 180 days (1m), 400 days
+-- (1h) and forever (1d). Money: cost_usd is Decimal(18, 9) = exact nano-USD, sums are exact.
 -- Deduplication: the worker sends each batch with insert_deduplication_token and
 -- deduplicate_blocks_in_dependent_materialized_views = 1, so a retried batch is dropped here
 -- and in every KPI view (the last 1000 blocks are remembered).
@@ -75,5 +76,5 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_spans
 ENGINE = MergeTree
 PARTITION BY toDate(timestamp)
 ORDER BY (tenant_id, feature, endpoint, model, timestamp)
-TTL toDateTime(timestamp) + INTERVAL 30 DAY DELETE
+TTL toDateTime(timestamp) + INTERVAL 90 DAY DELETE
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;

@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1m
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
 ORDER BY (minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider)
-TTL minute + INTERVAL 90 DAY DELETE
+TTL minute + INTERVAL 180 DAY DELETE
 SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_kpi_1m_mv TO spanhouse.llm_kpi_1m AS

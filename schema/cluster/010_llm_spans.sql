@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_spans_local ON CLUSTER '{cluster}'
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/llm_spans_local', '{replica}')
 PARTITION BY toDate(timestamp)
 ORDER BY (tenant_id, feature, endpoint, model, timestamp)
-TTL toDateTime(timestamp) + INTERVAL 30 DAY DELETE
+TTL toDateTime(timestamp) + INTERVAL 90 DAY DELETE
 SETTINGS replicated_deduplication_window = 1000, index_granularity = 8192;
 
 CREATE TABLE IF NOT EXISTS spanhouse.llm_spans ON CLUSTER '{cluster}'

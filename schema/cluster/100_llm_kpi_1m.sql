@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1m_local ON CLUSTER '{cluster}'
 ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/llm_kpi_1m_local', '{replica}')
 PARTITION BY toYYYYMM(minute)
 ORDER BY (minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider)
-TTL minute + INTERVAL 90 DAY DELETE
+TTL minute + INTERVAL 180 DAY DELETE
 SETTINGS replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1m ON CLUSTER '{cluster}'

@@ -9,6 +9,8 @@
 #     materialized view this release's query (rows inserted after it are counted once, rows
 #     before keep the old computation), leaves the operator's changes alone with warnings;
 #   - the pricing file then loads its long-context columns; a second plan has 0 changes;
+#   - raw-retention-days: planned (the TTL warning gives way to the change), applied to the
+#     existing llm_spans, and a fresh install is created with it;
 #   - a fresh install plans 0 changes and 0 warnings (every object compares equal to its file).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -70,6 +72,19 @@ $SQL "$D/db" "INSERT INTO spanhouse.llm_kpi_1m (minute, tenant_id, requests) VAL
 sh plan --sink chdb --chdb-path "$D/db" --views-dir views > "$D/plan2.out" || fail "second plan"
 grep -q '^schema plan: spanhouse: 0 changes, 3 warnings$' "$D/plan2.out" || fail "second plan not current"
 
+# Retention the operator sets (raw-retention-days) changes the TTL it would otherwise keep: the
+# plan shows it (and no TTL warning), the apply makes it; a fresh install is created with it.
+sh plan --sink chdb --chdb-path "$D/db" --views-dir views --raw-retention-days 60 > "$D/plan-ret.out" || fail "retention plan"
+grep -q 'set retention.*spanhouse.llm_spans.*raw spans kept 60 days' "$D/plan-ret.out" || fail "retention plan: no change listed"
+grep -q '^schema plan: spanhouse: 1 change, 2 warnings$' "$D/plan-ret.out" || fail "retention plan: summary"
+[ "$($SQL "$D/db" "SELECT toString(engine_full LIKE '%toIntervalDay(45)%') FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_spans'")" = 1 ] || fail "retention plan changed the TTL"
+sh apply --sink chdb --chdb-path "$D/db" --views-dir views --raw-retention-days 60 > "$D/apply-ret.out" || fail "retention apply"
+[ "$($SQL "$D/db" "SELECT toString(engine_full LIKE '%toIntervalDay(60)%') FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_spans'")" = 1 ] || fail "retention not applied"
+sh apply --sink chdb --chdb-path "$D/ret14" --raw-retention-days 14 > "$D/ret14.out" || fail "fresh retention apply"
+[ "$($SQL "$D/ret14" "SELECT toString(engine_full LIKE '%toIntervalDay(14)%') FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_spans'")" = 1 ] || fail "fresh install not created with 14 days"
+sh plan --sink chdb --chdb-path "$D/ret14" --raw-retention-days 14 > "$D/ret14-plan.out" || fail "fresh retention plan"
+grep -q '^schema plan: spanhouse: 0 changes, 0 warnings$' "$D/ret14-plan.out" || fail "fresh 14-day install not current with 14 days"
+
 # A fresh install is current: nothing to change, nothing to warn about.
 sh apply --sink chdb --chdb-path "$D/fresh" --views-dir views > "$D/fresh.out" || fail "fresh apply"
 grep -q '(0 changes to an existing install, 0 warnings)' "$D/fresh.out" || fail "fresh apply: summary"
@@ -91,4 +106,4 @@ sh apply --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-apply.out" 
 sh plan --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-plan.out" || fail "http plan"
 grep -q '^schema plan: spanhouse: 0 changes, 0 warnings$' "$D/http-plan.out" || fail "http: not current"
 chhttp_stop
-echo "OK schema upgrade: plan lists 13 changes + 3 warnings and changes nothing; apply makes them; fresh install current"
+echo "OK schema upgrade: plan lists 13 changes + 3 warnings and changes nothing; apply makes them; raw-retention-days planned, applied, created with; fresh install current"

@@ -214,6 +214,36 @@ static void test_head(void **state) {
     assert_true(h.or_replace && !h.if_not_exists);
 }
 
+/* raw-retention-days rewrites the raw table's TTL days only: other tables, other TTL shapes
+ * and days <= 0 come back unchanged. */
+static void test_rewrite_retention(void **state) {
+    (void)state;
+    const char *spans = "CREATE TABLE IF NOT EXISTS spanhouse.llm_spans (a Int8) ENGINE = MergeTree "
+                        "ORDER BY a TTL toDateTime(timestamp) + INTERVAL 90 DAY DELETE";
+    char *r = schema_rewrite_retention(spans, 14);
+    assert_non_null(r);
+    assert_non_null(strstr(r, "INTERVAL 14 DAY DELETE"));
+    assert_null(strstr(r, "90"));
+    free(r);
+    r = schema_rewrite_retention(spans, 0);
+    assert_string_equal(r, spans);
+    free(r);
+    const char *local = "CREATE TABLE db.llm_spans_local ON CLUSTER '{cluster}' (a Int8) ENGINE = "
+                        "MergeTree ORDER BY a TTL toDateTime(timestamp) + INTERVAL 30 DAY";
+    r = schema_rewrite_retention(local, 400);
+    assert_non_null(strstr(r, "INTERVAL 400 DAY"));
+    free(r);
+    const char *evals = "CREATE TABLE spanhouse.llm_evals (a Int8) ENGINE = MergeTree ORDER BY a "
+                        "TTL toDateTime(timestamp) + INTERVAL 30 DAY DELETE";
+    r = schema_rewrite_retention(evals, 14);
+    assert_string_equal(r, evals);
+    free(r);
+    const char *view = "CREATE VIEW spanhouse.llm_spans AS SELECT 1";
+    r = schema_rewrite_retention(view, 14);
+    assert_string_equal(r, view);
+    free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_basic),
@@ -223,6 +253,7 @@ int main(void) {
         cmocka_unit_test(test_rewrite),
         cmocka_unit_test(test_apply_order_and_rewrite),
         cmocka_unit_test(test_head),
+        cmocka_unit_test(test_rewrite_retention),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
