@@ -193,6 +193,12 @@ SELECT *
 FROM ${DB}.v_cost_per_session
 WHERE feature IN (\${feature:singlequote})`, { description: 'View v_cost_per_session: sessions (session_id), calls and cost per session.' }],
 
+  ['Cost', 'Deploys (14 days): 6 hours before vs after each version\'s first call', 'table', 24, `
+SELECT service, deploy_version, first_seen, calls, calls_before, calls_after,
+       error_rate_before_pct, error_rate_after_pct, cost_per_call_before_usd, cost_per_call_after_usd,
+       latency_before_ms, latency_after_ms, quality_before, quality_after
+FROM ${DB}.v_deploys`, { description: 'View v_deploys: deploy correlation (first seen deploy_version per service); the dashboard marks each first_seen as an annotation.' }],
+
   // ------------------------------------------------------------------ Latency
   ['Latency', 'Tokens per call by endpoint: avg / p95 / p99 (24 h)', 'table', 12, `
 SELECT *
@@ -410,7 +416,18 @@ const dashboard = {
   refresh: '1m',
   time: { from: 'now-6h', to: 'now' },
   templating: { list: variables },
-  annotations: { list: [] },
+  annotations: {
+    list: [{
+      name: 'Deploys', enable: true, iconColor: 'purple', datasource: DS,
+      target: {
+        refId: 'Anno', datasource: DS, editorType: 'sql', queryType: 'table', format: 1,
+        rawSql: `SELECT first_seen AS time, concat(service, ' ', deploy_version) AS text, 'deploy' AS tags
+FROM ${DB}.v_deploys
+WHERE $__timeFilter(first_seen)
+ORDER BY time`,
+      },
+    }],
+  },
   links: [{ title: 'Runbook', type: 'link', url: 'https://github.com/spanhouse/spanhouse/blob/main/docs/runbook.md', targetBlank: true }],
   panels: out,
 };

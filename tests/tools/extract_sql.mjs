@@ -35,6 +35,8 @@ for (const f of fs.readdirSync(dashDir).filter((x) => x.endsWith('.json')).sort(
     }
   };
   walk(d.panels);
+  // annotation queries: a time column first, like a series
+  for (const a of d.annotations?.list || []) if (a.target?.rawSql && isCH(a.target.datasource || a.datasource)) emit('series', `annotation:${a.name}`, a.target.rawSql);
 }
 const alertDir = path.join(root, 'ops/alerts');
 for (const f of fs.readdirSync(alertDir).filter((x) => /\.ya?ml$/.test(x)).sort()) {

@@ -500,7 +500,7 @@ static const struct {
     {"api_key_id", "concat('key-', usr)"},
     {"service", "'assistant-api'"},
     {"environment", "'prod'"},
-    {"deploy_version", "'2026.11.1'"},
+    {"deploy_version", "if(ts >= now() - INTERVAL 3 HOUR, '2026.12.1', '2026.11.1')"},
     {"input_tokens", "in_tok"},
     {"output_tokens", "out_tok"},
     {"cache_read_tokens", "cr_tok"},
@@ -986,7 +986,11 @@ int main(int argc, char **argv) {
             free(sql);
             continue;
         }
-        if (data_rows == 0 && (strcmp(q->kind, "doc") == 0 || (gen > 0 && strcmp(q->kind, "alert") == 0))) {
+        /* Alert and annotation queries may find nothing on the generator's data (its signals,
+         * deploys included, sit elsewhere in time); on the demo data they must find rows. */
+        if (data_rows == 0 && (strcmp(q->kind, "doc") == 0 ||
+                               (gen > 0 && (strcmp(q->kind, "alert") == 0 ||
+                                            strncmp(q->name, "annotation:", 11) == 0)))) {
             printf("ok   %s %s (runs; no rows on the demo data)\n", q->kind, q->name);
         } else if (data_rows == 0) {
             printf("FAIL %s %s: no rows\n--- expanded SQL:\n%s\n---\n", q->kind, q->name, sql);
