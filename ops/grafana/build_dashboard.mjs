@@ -6,13 +6,20 @@
 //
 // SQL conventions: the official grafana-clickhouse-datasource macros ($__timeFilter(col),
 // $__timeInterval(col), $__fromTime, $__toTime, $__interval_s) and Grafana's variable formats
-// (${tenant:singlequote}); table names are qualified with the database (spanhouse).
+// (${tenant:singlequote}); table names are qualified with the ${database} constant variable.
+//
+// Dropping it into an existing Grafana: the data sources are template variables ($datasource,
+// $prometheus) whose current values are the __inputs the import dialog asks for; provisioned
+// (docker-compose), the inputs stay unresolved and each variable takes the only data source of
+// its type. The database is a constant variable (default spanhouse): change it in the JSON or
+// the dashboard settings when `database` is not spanhouse.
 import fs from 'node:fs';
 import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const DS = { type: 'grafana-clickhouse-datasource', uid: 'spanhouse-clickhouse' };
-const DB = 'spanhouse';
+const DS = { type: 'grafana-clickhouse-datasource', uid: '${datasource}' };
+const PROM = { type: 'prometheus', uid: '${prometheus}' };
+const DB = '${database}';
 
 // Dashboard filters, applied to every query on spans or aggregates.
 const F = `tenant_id IN (\${tenant:singlequote}) AND team_id IN (\${team:singlequote})
@@ -20,7 +27,16 @@ const F = `tenant_id IN (\${tenant:singlequote}) AND team_id IN (\${team:singleq
 // Success SLO target used by the SLO burn panels and alerts (99.5 % of calls succeed).
 const SLO = 0.995;
 
+const dsVariable = (name, label, plugin, input) => ({
+  name, label, type: 'datasource', query: plugin, refresh: 1, hide: 0, regex: '', multi: false, includeAll: false,
+  current: { selected: true, text: `\${${input}}`, value: `\${${input}}` },
+});
 const variables = [
+  dsVariable('datasource', 'ClickHouse', 'grafana-clickhouse-datasource', 'DS_CLICKHOUSE'),
+  dsVariable('prometheus', 'Prometheus', 'prometheus', 'DS_PROMETHEUS'),
+  { name: 'database', label: 'Database', type: 'constant', hide: 2, query: 'spanhouse',
+    current: { selected: true, text: 'spanhouse', value: 'spanhouse' } },
+].concat([
   ['tenant', 'Tenant', 'tenant_id', ''],
   ['team', 'Team', 'team_id', `tenant_id IN (\${tenant:singlequote})`],
   ['feature', 'Feature', 'feature', `tenant_id IN (\${tenant:singlequote}) AND team_id IN (\${team:singlequote})`],
@@ -33,7 +49,7 @@ const variables = [
   query: `SELECT DISTINCT ${col} FROM ${DB}.llm_kpi_1h
 WHERE hour >= toStartOfHour($__fromTime) AND hour <= $__toTime${where ? ` AND ${where}` : ''}
 ORDER BY ${col}`,
-}));
+})));
 
 // Sources. KPI = the 1-minute aggregate (quantile states merge exactly across rows), KPI_H the
 // hourly rollup for long ranges and baselines, SPANS the raw table (only for per-user and
@@ -366,6 +382,27 @@ ORDER BY time`, { unit: 's', description: 'From the end of each call to the serv
 SELECT kind, reason, field, messages, first_seen, last_seen, last_payload_sample
 FROM ${DB}.v_dead_letters
 ORDER BY messages DESC`, { description: 'View v_dead_letters. Runbook: dlq-spike.' }],
+
+  // ------------------------------------------------------------------ Workers (Prometheus)
+  // The workers' own /metrics (docs/operations.md, "Metrics"), scraped by Prometheus as job
+  // spanhouse; the same series the worker alerts read (ops/prometheus/spanhouse-rules.yaml).
+  ['Workers', 'Records consumed and rows stored per second', 'timeseries', 8, null, { unit: 'short', prom: [
+    ['sum(rate(spanhouse_consumed_total[5m]))', 'consumed'],
+    ['sum(rate(spanhouse_inserted_rows_total[5m]))', 'stored'],
+    ['sum by (reason) (rate(spanhouse_rejected_total[5m]))', 'dead-lettered: {{reason}}'],
+  ] }],
+  ['Workers', 'Consumer lag by topic (records)', 'timeseries', 8, null, { unit: 'short', prom: [
+    ['sum by (topic) (spanhouse_consumer_lag)', '{{topic}}'],
+  ], description: 'High watermark minus the committed offset. Runbook: consumer-lag.' }],
+  ['Workers', 'Insert p99 seconds, retries per second, paused partitions', 'timeseries', 8, null, { prom: [
+    ['histogram_quantile(0.99, sum by (le) (rate(spanhouse_insert_seconds_bucket[5m])))', 'insert p99 (s)'],
+    ['sum(rate(spanhouse_insert_retries_total[5m]))', 'retries/s'],
+    ['sum(spanhouse_paused_partitions)', 'paused partitions'],
+  ], description: 'Runbook: clickhouse-down.' }],
+  ['Workers', 'Workers up', 'stat', 4, null, { prom: [['sum(up{job="spanhouse"})', 'up']], description: 'Runbook: worker-down.' }],
+  ['Workers', 'Unpriced spans per second by model', 'timeseries', 8, null, { unit: 'short', prom: [
+    ['sum by (provider, model) (rate(spanhouse_unpriced_spans_total[5m]))', '{{provider}}/{{model}}'],
+  ], description: 'Runbook: unpriced-models.' }],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -385,12 +422,14 @@ for (const [row, title, type, w, sql, extra] of panels) {
   if (x + w > 24) { x = 0; y += 8; }
   const isSeries = type === 'timeseries';
   const p = {
-    id: id++, type, title, datasource: DS,
+    id: id++, type, title, datasource: extra.prom ? PROM : DS,
     gridPos: { h: type === 'stat' ? 4 : 8, w, x, y },
-    targets: [{
-      refId: 'A', datasource: DS, editorType: 'sql', queryType: isSeries ? 'timeSeries' : 'table',
-      format: isSeries ? fmtSeries : fmtTable, rawSql: tidy(sql),
-    }],
+    targets: extra.prom
+      ? extra.prom.map(([expr, legendFormat], i) => ({ refId: String.fromCharCode(65 + i), datasource: PROM, expr, legendFormat }))
+      : [{
+        refId: 'A', datasource: DS, editorType: 'sql', queryType: isSeries ? 'timeSeries' : 'table',
+        format: isSeries ? fmtSeries : fmtTable, rawSql: tidy(sql),
+      }],
     fieldConfig: { defaults: { unit: extra.unit || 'none', ...(extra.decimals ? { decimals: extra.decimals } : {}) }, overrides: [] },
     options: {},
   };
@@ -404,9 +443,19 @@ for (const [row, title, type, w, sql, extra] of panels) {
 }
 
 const dashboard = {
+  // For Grafana's import dialog (Dashboards > New > Import): the data sources to use.
+  __inputs: [
+    { name: 'DS_CLICKHOUSE', label: 'ClickHouse', description: 'the ClickHouse holding the spanhouse database', type: 'datasource', pluginId: 'grafana-clickhouse-datasource', pluginName: 'ClickHouse' },
+    { name: 'DS_PROMETHEUS', label: 'Prometheus', description: 'the Prometheus scraping the workers (job spanhouse)', type: 'datasource', pluginId: 'prometheus', pluginName: 'Prometheus' },
+  ],
+  __requires: [
+    { type: 'grafana', id: 'grafana', name: 'Grafana', version: '10.0.0' },
+    { type: 'datasource', id: 'grafana-clickhouse-datasource', name: 'ClickHouse', version: '4.0.0' },
+    { type: 'datasource', id: 'prometheus', name: 'Prometheus', version: '1.0.0' },
+  ],
   uid: 'spanhouse-llm',
   title: 'spanhouse — LLM cost, latency, quality',
-  description: 'Spend, latency and quality of LLM calls ingested by spanhouse. Rows: Cost, Latency, Quality, Quality: evals and outcomes (collapsed), Ingestion. SQL in ops/grafana/build_dashboard.mjs.',
+  description: 'Spend, latency and quality of LLM calls ingested by spanhouse. Rows: Cost, Latency, Quality, Quality: evals and outcomes (collapsed), Ingestion, Workers (Prometheus). SQL in ops/grafana/build_dashboard.mjs.',
   tags: ['spanhouse', 'llm', 'finops'],
   timezone: 'utc',
   editable: true,

@@ -43,7 +43,10 @@ mutant latest docker-compose.yml 's#grafana/grafana:11.2.2#grafana/grafana:lates
 mutant database docker-compose.yml 's/CLICKHOUSE_DB: spanhouse/CLICKHOUSE_DB: llm/' 'expected spanhouse'
 mutant port docker-compose.yml 's/- "9187:9187"/- "9188:9188"/' 'metrics port'
 mutant envname docker-compose.yml 's/SPANHOUSE_GROUP:/SPANHOUSE_GROUPID:/' 'is not a worker option'
-mutant dsuid ops/grafana/dashboards/spanhouse.json '0,/"uid": "spanhouse-clickhouse"/s//"uid": "clickhouse"/' 'is not provisioned'
+mutant dsuid ops/grafana/dashboards/spanhouse.json '0,/"uid": "${datasource}"/s//"uid": "${clickhouse}"/' 'is not a data source variable'
+mutant dsvartype ops/grafana/dashboards/spanhouse.json '0,/"query": "prometheus"/s//"query": "loki"/' 'no provisioned loki data source'
+mutant dashdb ops/grafana/dashboards/spanhouse.json '0,/"query": "spanhouse"/s//"query": "llm"/' 'not in database spanhouse'
+mutant dashprom ops/grafana/dashboards/spanhouse.json '0,/spanhouse_consumed_total/s//spanhouse_consumed_records_total/' 'is not exported by the worker'
 mutant alertds ops/alerts/spanhouse-alerts.yaml '0,/datasourceUid: spanhouse-clickhouse/s//datasourceUid: ch/' 'is not provisioned'
 mutant anchor docs/runbook.md 's/^### user-runaway/### runaway/' 'anchor #user-runaway'
 mutant nonroot Dockerfile 's/^USER .*//' 'non-root USER'
@@ -104,7 +107,8 @@ promtool=$(bash scripts/install-promtool.sh)
 sed "s#/etc/prometheus/spanhouse-rules.yaml#$root/ops/prometheus/spanhouse-rules.yaml#" ops/prometheus/prometheus.yml >"$tmp/prometheus.yml"
 "$promtool" check config "$tmp/prometheus.yml"
 (cd ops/prometheus && "$promtool" test rules spanhouse-rules.test.yaml)
-# The PromQL of the Grafana worker-health rules must parse too: wrap each in a Prometheus rule.
+# The PromQL of the Grafana worker-health rules and of the dashboard's Workers row must parse
+# too: wrap each in a Prometheus rule.
 node --input-type=module -e "
   import { createRequire } from 'node:module';
   import fs from 'node:fs';
@@ -114,6 +118,12 @@ node --input-type=module -e "
     for (const r of g.rules) for (const q of r.data)
       if (q.datasourceUid === 'spanhouse-prometheus') rules.push({ alert: r.uid, expr: q.model.expr });
   if (rules.length < 3) { console.error('expected the worker-health PromQL rules'); process.exit(1); }
+  // ... and the dashboard's Workers row (its PromQL as recording rules)
+  const dash = JSON.parse(fs.readFileSync('ops/grafana/dashboards/spanhouse.json', 'utf8'));
+  let n = 0;
+  const walk = (ps) => { for (const p of ps || []) { walk(p.panels); for (const t of p.targets || []) if (t.expr) { rules.push({ record: 'spanhouse:dashboard_' + (++n), expr: t.expr }); } } };
+  walk(dash.panels);
+  if (n < 5) { console.error('expected the dashboard Workers row PromQL, found ' + n); process.exit(1); }
   process.stdout.write(YAML.stringify({ groups: [{ name: 'grafana-promql', rules }] }));
 " >"$tmp/grafana-promql.yaml"
 "$promtool" check rules "$tmp/grafana-promql.yaml"

@@ -309,12 +309,28 @@ if (provDash) {
   }
 }
 if (!dashFiles.length) fail('no dashboard JSON reachable through the provisioning provider');
+// A dashboard's data source variables (name -> plugin type), set per dashboard below: a panel's
+// "${datasource}" is checked as the variable's type, which must have a provisioned instance.
+let dsVars = new Map();
+const dsVarName = (uid) => (/^\$\{?(\w+)\}?$/.exec(uid || '') || [])[1];
+const dsType = (ds) => {
+  const uid = typeof ds === 'object' ? ds?.uid : ds;
+  const v = dsVarName(uid);
+  return v ? dsVars.get(v) : dsUids.get(uid)?.type;
+};
 const checkDsRef = (where, ds) => {
   const uid = typeof ds === 'object' ? ds?.uid : ds;
   if (!uid) return fail(`${where}: no datasource`);
-  if (uid.startsWith('$') || uid === '-- Grafana --' || uid === 'grafana') return;
+  if (uid === '-- Grafana --' || uid === 'grafana') return;
+  const v = dsVarName(uid);
+  if (v) {
+    if (!dsVars.has(v)) fail(`${where}: datasource $${v} is not a data source variable of the dashboard`);
+    return;
+  }
+  if (uid.startsWith('$')) return;
   if (!dsUids.has(uid)) fail(`${where}: datasource uid ${uid} is not provisioned`);
 };
+const dashProm = [];
 const sqlTables = new Set();
 const collectTables = (sql) => { for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+([a-z_]+)\.([a-z0-9_]+)/gi)) sqlTables.add(`${m[1]}.${m[2]}`); };
 for (const f of dashFiles) {
@@ -322,8 +338,14 @@ for (const f of dashFiles) {
   try { d = JSON.parse(read(f)); } catch (e) { fail(`${f}: invalid JSON: ${e.message}`); continue; }
   if (!d.uid || !d.title) fail(`${f}: dashboard needs uid and title`);
   const vars = new Set((d.templating?.list || []).map((v) => v.name));
+  dsVars = new Map((d.templating?.list || []).filter((v) => v.type === 'datasource').map((v) => [v.name, v.query]));
+  for (const [v, plugin] of dsVars) if (![...dsUids.values()].some((x) => x.type === plugin)) fail(`${f}: data source variable ${v}: no provisioned ${plugin} data source to take`);
+  // constant variables (the database) are expanded before the SQL is read
+  const consts = new Map((d.templating?.list || []).filter((v) => v.type === 'constant').map((v) => [v.name, String(v.query)]));
+  const expand = (sql) => String(sql).replace(/\$\{(\w+)\}/g, (m, n) => consts.get(n) ?? m);
+  for (const a of d.annotations?.list || []) if (a.target?.rawSql) { checkDsRef(`${f} annotation ${a.name}`, a.target.datasource || a.datasource); collectTables(expand(a.target.rawSql)); }
   for (const v of ['tenant', 'team', 'feature', 'model']) if (!vars.has(v)) fail(`${f}: template variable ${v} missing`);
-  for (const v of d.templating?.list || []) if (v.type === 'query') { checkDsRef(`${f} variable ${v.name}`, v.datasource); collectTables(String(v.query?.rawSql ?? v.query ?? '')); }
+  for (const v of d.templating?.list || []) if (v.type === 'query') { checkDsRef(`${f} variable ${v.name}`, v.datasource); collectTables(expand(v.query?.rawSql ?? v.query ?? '')); }
   const ids = new Set();
   const walk = (panels) => {
     for (const p of panels || []) {
@@ -334,9 +356,14 @@ for (const f of dashFiles) {
       if (!p.targets?.length) fail(`${f} panel "${p.title}": no query`);
       for (const t of p.targets || []) {
         checkDsRef(`${f} panel "${p.title}" target ${t.refId}`, t.datasource || p.datasource);
-        if (dsUids.get(t.datasource?.uid)?.type === 'grafana-clickhouse-datasource') {
+        const type = dsType(t.datasource || p.datasource);
+        if (type === 'prometheus') {
+          if (!t.expr) fail(`${f} panel "${p.title}" target ${t.refId}: empty PromQL`);
+          dashProm.push([`dashboard panel "${p.title}" ${t.refId}`, t.expr]);
+        }
+        if (type === 'grafana-clickhouse-datasource') {
           if (!t.rawSql) fail(`${f} panel "${p.title}": empty rawSql`);
-          else collectTables(t.rawSql);
+          else collectTables(expand(t.rawSql));
           for (const m of String(t.rawSql).matchAll(/\$\{?(\w+)/g)) {
             if (!m[1].startsWith('__') && !vars.has(m[1])) fail(`${f} panel "${p.title}": unknown variable $${m[1]}`);
           }
@@ -420,6 +447,7 @@ if (provAlert && exists(provAlert)) {
       if (dsUids.get(q.datasourceUid)?.type === 'prometheus') promQueries.push([`grafana rule ${r.uid}`, q.model?.expr]);
   }
 }
+promQueries.push(...dashProm);
 const recorded = new Set();
 if (exists('ops/prometheus/spanhouse-rules.yaml')) for (const g of yaml('ops/prometheus/spanhouse-rules.yaml').groups || []) for (const r of g.rules || []) if (r.record) recorded.add(r.record);
 if (metricNames.size) {

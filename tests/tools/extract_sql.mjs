@@ -26,6 +26,8 @@ const dashDir = path.join(root, 'ops/grafana/dashboards');
 for (const f of fs.readdirSync(dashDir).filter((x) => x.endsWith('.json')).sort()) {
   const d = JSON.parse(fs.readFileSync(path.join(dashDir, f), 'utf8'));
   for (const v of d.templating?.list || []) {
+    // a constant (the database) becomes a one-row variable query, so ${name} expands to it
+    if (v.type === 'constant') emit('var', v.name, `SELECT '${String(v.query).replace(/'/g, "\\'")}' AS ${v.name}`);
     if (v.type === 'query' && isCH(v.datasource)) emit('var', v.name, typeof v.query === 'string' ? v.query : v.query.rawSql);
   }
   const walk = (panels) => {
