@@ -38,28 +38,20 @@ fi
 if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/run.log"; then echo "queries skipped with schema/ present"; exit 1; fi
 
 # label columns of the rows whose value passes a threshold (TSVWithNamesAndTypes output)
-above() {  # above FILE THRESHOLD -> prints the label columns of rows with value > threshold
-  awk -F'\t' -v t="$2" 'NR > 2 && $NF + 0 > t { NF--; print }' OFS='/' "$1"
+passing() {  # passing FILE above|below THRESHOLD -> the label columns of rows with value > / < it
+  awk -F'\t' -v t="$3" -v op="$2" 'NR > 2 && (op == "above" ? $NF + 0 > t : $NF + 0 < t) { NF--; print }' OFS='/' "$1"
 }
-below() {  # below FILE THRESHOLD -> prints the label columns of rows with value < threshold
-  awk -F'\t' -v t="$2" 'NR > 2 && $NF + 0 < t { NF--; print }' OFS='/' "$1"
-}
-expect_below() {  # expect_below FILE THRESHOLD EXPECTED-LABELS... (rules firing under a threshold)
-  local f=$1 t=$2; shift 2
+above() { passing "$1" above "$2"; }
+expect_passing() {  # expect_passing above|below FILE THRESHOLD EXPECTED-LABELS...
+  local op=$1 f=$2 t=$3; shift 3
   local got want
-  got=$(below "$f" "$t" | sort | tr '\n' ' ')
+  got=$(passing "$f" "$op" "$t" | sort | tr '\n' ' ')
   want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
-  [ "$got" = "$want" ] || { echo "$(basename "$f"): below $t expected [$want] got [$got]"; cat "$f"; exit 1; }
+  [ "$got" = "$want" ] || { echo "$(basename "$f"): $op $t expected [$want] got [$got]"; cat "$f"; exit 1; }
   echo "fires as planted: $(basename "$f" .tsv) -> $want"
 }
-expect_exactly() {  # expect_exactly FILE THRESHOLD EXPECTED-LABELS...
-  local f=$1 t=$2; shift 2
-  local got want
-  got=$(above "$f" "$t" | sort | tr '\n' ' ')
-  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
-  [ "$got" = "$want" ] || { echo "$(basename "$f"): above $t expected [$want] got [$got]"; cat "$f"; exit 1; }
-  echo "fires as planted: $(basename "$f" .tsv) -> $want"
-}
+expect_exactly() { expect_passing above "$@"; }  # FILE THRESHOLD EXPECTED-LABELS...
+expect_below() { expect_passing below "$@"; }    # (rules that fire under their threshold)
 o=$tmp/out
 if ! compgen -G 'schema/*.sql' >/dev/null; then
   echo "schema/*.sql not in the tree: the alert rules read the KPI tables and views, planted-signal checks skipped"
