@@ -76,6 +76,9 @@ static void usage(FILE *out) {
             "  reconcile [--from T] [--to T] [--repair]  check the KPI rollups against the\n"
             "                       raw spans (exit 3 on drift), rebuild drifting buckets\n"
             "  ingest-file FILE     load a spans.jsonl file through the same path (no Kafka)\n"
+            "  check-span [--format json|otlp_json] FILE|-   decode, validate, price and\n"
+            "                       attribute each line as the worker would; store nothing\n"
+            "                       (no Kafka, no ClickHouse; exit 1 if a record is rejected)\n"
             "  reprice --from T [--to T] --pricing F   re-price stored spans with the current\n"
             "                       table and rebuild the rollups that hold cost\n"
             "  pricing import FILE  LiteLLM's price list as pricing-file rows on stdout\n"
@@ -711,6 +714,65 @@ done:
 }
 #endif /* SPANHOUSE_HAVE_PIPELINE */
 
+#ifdef SPANHOUSE_HAVE_PIPELINE
+/* check-span: a producer's records through the worker's own decode, validation, pricing and
+ * tenant lookup (worker_check_file), without Kafka or ClickHouse. --format picks the topic
+ * format (json, otlp_json: one message per line). Exit 0 all accepted, 1 one rejected, 2 bad
+ * usage or configuration. */
+static int cmd_check_span(int argc, char **argv) {
+    const char *fmt = "json";
+    char **av = calloc((size_t)argc + 4, sizeof(*av));
+    if (!av) return 1;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc)
+            fmt = argv[++i];
+        else if (!strncmp(argv[i], "--format=", 9))
+            fmt = argv[i] + 9;
+        else
+            av[n++] = argv[i];
+    }
+    char topic[64];
+    snprintf(topic, sizeof(topic), "check:%s", fmt);
+    av[n++] = "--ingest-topic";
+    av[n++] = "check";
+    av[n++] = "--topic";
+    av[n++] = topic;
+    config_t *cfg = config_new();
+    worker_t *w = NULL;
+    int rc = 1;
+    if (!cfg) goto done;
+    if ((rc = load(cfg, n, av, CONFIG_MODE_ANY)) != 0) goto done;
+    if (strcmp(fmt, "json") && strcmp(fmt, "otlp_json")) {
+        fprintf(stderr, "spanhouse: check-span: --format json or otlp_json (one record per line)\n");
+        rc = 2;
+        goto done;
+    }
+    if (cfg->n_args != 1) {
+        fprintf(stderr, "spanhouse: check-span needs exactly one FILE (or - for stdin)\n");
+        rc = 2;
+        goto done;
+    }
+    log_t lg;
+    log_init(&lg, cfg->log_format, 2);
+    log_set_level(&lg, cfg->log_level);
+    char e[1024];
+    int cfg_err = 0;
+    if (!(w = worker_new(cfg, WORKER_MODE_FILE, NULL, NULL, &lg, NULL, &cfg_err, e, sizeof(e)))) {
+        fprintf(stderr, "spanhouse: check-span: %s\n", e);
+        rc = 2;
+        goto done;
+    }
+    int err = worker_check_file(w, cfg->args[0], stdout);
+    rc = err == ERR_OK ? 0 : err == ERR_INVAL ? 1 : 2;
+done:
+    worker_destroy(w);
+    config_destroy(cfg);
+    free(av);
+    return rc;
+}
+#endif /* SPANHOUSE_HAVE_PIPELINE */
+
 int main(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
@@ -754,6 +816,8 @@ int main(int argc, char **argv) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_REPLAY);
     } else if (!strcmp(cmd, "ingest-file")) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
+    } else if (!strcmp(cmd, "check-span")) {
+        rc = cmd_check_span(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "reprice")) {
         rc = cmd_reprice(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "pricing")) {

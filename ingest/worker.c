@@ -1439,4 +1439,40 @@ int worker_ingest_file(worker_t *w, const char *path) {
     log_end(&l);
     return rc;
 }
+int worker_check_file(worker_t *w, const char *path, FILE *out) {
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) {
+        fprintf(out, "%s: %s\n", path, strerror(errno));
+        return ERR_IO;
+    }
+    const char *topic = w->cfg->ingest_topic;
+    wpart_t *p = part_get(w, topic, 0);
+    if (!p) {
+        if (f != stdin) fclose(f);
+        return ERR_NOMEM;
+    }
+    batch_part_init(&p->bp, 0);
+    p->active = 1;
+    w->check_out = out;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int64_t off = 0;
+    int rc = ERR_OK;
+    while (rc == ERR_OK && (len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len == 0) { /* blank lines are not records here */
+            off++;
+            continue;
+        }
+        rc = wk_process(w, p, topic, off++, NULL, 0, line, (size_t)len, wk_now_ms());
+    }
+    free(line);
+    if (f != stdin) fclose(f);
+    fprintf(out, "%" PRIu64 " span%s accepted, %" PRIu64 " record%s rejected\n", w->check_ok,
+            w->check_ok == 1 ? "" : "s", w->check_bad, w->check_bad == 1 ? "" : "s");
+    if (rc != ERR_OK) return rc;
+    return w->check_bad ? ERR_INVAL : ERR_OK;
+}
 #endif /* SPANHOUSE_HAVE_PIPELINE */

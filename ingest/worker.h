@@ -13,6 +13,7 @@
 #if __has_include("json_span.h") && __has_include("validate.h") && __has_include("price.h") && __has_include("tenant.h") && __has_include("rowbin.h") && __has_include("sink.h") && __has_include("sink_http.h") && __has_include("sink_chdb.h") && __has_include("metrics.h")
 #define SPANHOUSE_HAVE_PIPELINE 1
 
+#include <stdio.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,13 @@ int worker_add_sink(worker_t *w, sink_t *sink);
 int worker_run(worker_t *w);
 /* FILE mode: reads path (one JSON span per line) through the same path. ERR_OK or error. */
 int worker_ingest_file(worker_t *w, const char *path);
+/* CHECK mode (`spanhouse check-span`): each line of path through the same decode, validation,
+ * pricing and tenant lookup as ingest-file, nothing stored: one line per span to out ("ok"
+ * with its price and tenant) and per rejected record ("rejected" with reason, field and
+ * detail), then a summary. Span formats only (json, otlp_json, otlp_proto). Needs no sink
+ * (worker_new may get NULL). Returns ERR_OK when every record was accepted, ERR_INVAL when
+ * one was rejected, or an I/O error. */
+int worker_check_file(worker_t *w, const char *path, FILE *out);
 void worker_destroy(worker_t *w);
 
 typedef struct worker_stats_s {

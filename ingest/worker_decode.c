@@ -13,6 +13,13 @@
 static int reject(worker_t *w, wpart_t *p, wtable_t k, int rc, const char *field,
                   const char *detail, const char *topic, int64_t off, const void *key,
                   size_t key_len, const char *payload, size_t len) {
+    if (w->check_out) { /* check-span: reported, not dead-lettered */
+        w->check_bad++;
+        fprintf(w->check_out, "line %" PRId64 ": rejected: %s%s%s: %s\n", off + 1, err_name(rc),
+                field && *field ? " field " : "", field ? field : "",
+                detail && *detail ? detail : err2str(rc));
+        return ERR_OK;
+    }
     dlq_letter_t lt = {.reason = err_name(rc),
                        .field = field ? field : "",
                        .detail = detail && *detail ? detail : err2str(rc),
@@ -126,6 +133,24 @@ static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, in
                        int64_t now) {
     if (!price_apply(w->prices, s)) count_unpriced(w, s);
     tenant_apply(w->tenants, w->tpolicy, s);
+    if (w->check_out) { /* check-span: what would be stored, not stored */
+        w->check_ok++;
+        char cost[32], computed[32];
+        snprintf(cost, sizeof(cost), "%" PRId64 ".%09" PRId64, s->cost_nusd / 1000000000,
+                 s->cost_nusd % 1000000000);
+        snprintf(computed, sizeof(computed), "%" PRId64 ".%09" PRId64,
+                 s->cost_computed_nusd / 1000000000, s->cost_computed_nusd % 1000000000);
+        fprintf(w->check_out,
+                "line %" PRId64 ": ok: %.*s/%.*s input %u (cache read %u, write %u) output %u "
+                "(reasoning %u) cost_usd %s (%.*s; computed %s, pricing %.*s) tenant '%.*s' "
+                "(%.*s) team '%.*s'\n",
+                off + 1, (int)s->provider.n, s->provider.p, (int)s->model.n, s->model.p,
+                s->input_tokens, s->cache_read_tokens, s->cache_write_tokens, s->output_tokens,
+                s->reasoning_tokens, cost, (int)s->cost_source.n, s->cost_source.p, computed,
+                (int)s->pricing_status.n, s->pricing_status.p, (int)s->tenant_id.n, s->tenant_id.p,
+                (int)s->tenant_status.n, s->tenant_status.p, (int)s->team_id.n, s->team_id.p);
+        return ERR_OK;
+    }
     s->kafka_topic = span_str(topic, strlen(topic));
     s->kafka_partition = p->partition;
     s->kafka_offset = off;

@@ -235,6 +235,8 @@ struct worker_s {
     uint64_t consumed_k[WT_N], inserted_k[WT_N];     /* per kind, as st.consumed/inserted */
     uint64_t pub_consumed[WT_N], pub_inserted[WT_N]; /* already published to metrics */
     int crash_after, crash_count;                    /* test hook, see job_done() */
+    FILE *check_out; /* CHECK mode: where accepted spans and rejects are reported; not owned */
+    uint64_t check_ok, check_bad;
     _Atomic int64_t stop_ms; /* when a stop was first seen (0 = not yet); any thread */
     int64_t lag_ms;          /* when the lag gauges were last set on the timer */
     /* Spans no price matched, by provider and model, counted here on the hot path and published

@@ -22,6 +22,7 @@ done <<'CMDS'
 run
 replay --from 0 --to 1
 ingest-file x.jsonl
+check-span x.jsonl
 check-config
 schema apply
 schema plan
