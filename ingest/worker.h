@@ -13,10 +13,10 @@
 #if __has_include("json_span.h") && __has_include("validate.h") && __has_include("price.h") && __has_include("tenant.h") && __has_include("rowbin.h") && __has_include("sink.h") && __has_include("sink_http.h") && __has_include("sink_chdb.h") && __has_include("metrics.h")
 #define SPANHOUSE_HAVE_PIPELINE 1
 
-#include <stdio.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "log.h"
