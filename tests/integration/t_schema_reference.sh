@@ -20,7 +20,9 @@ want_t=$(grep -v '^#' schema/tenants.csv | grep -v '^[[:space:]]*$' | tail -n +2
 got=$($SQL "$D/db" "SELECT (SELECT count() FROM spanhouse.llm_pricing), (SELECT count() FROM spanhouse.llm_tenants)")
 [ "$got" = "$want_p	$want_t" ] || fail "loaded '$got', want $want_p prices and $want_t tenant rows"
 # A row whose cache price is empty in the file: NULL, not 0.
-row=$(grep -v '^#' schema/pricing.csv | awk -F, 'NR > 1 && NF > 5 && $6 == "" { print $1 "," $2 "," $3; exit }')
+# (awk reads the file itself: a grep feeding it would die of SIGPIPE when awk exits early,
+# failing the assignment under pipefail with exit 141 — seen once in CI)
+row=$(awk -F, '/^#/ { next } { n++ } n > 1 && NF > 5 && $6 == "" { print $1 "," $2 "," $3; exit }' schema/pricing.csv)
 [ -n "$row" ] || fail "no pricing row with an empty cache_read price to check"
 IFS=, read -r prov model eff <<< "$row"
 n=$($SQL "$D/db" "SELECT countIf(cache_read_per_1m IS NULL) FROM spanhouse.llm_pricing WHERE provider = '$prov' AND model = '$model' AND effective_from = '$eff'")
