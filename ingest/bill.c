@@ -574,11 +574,7 @@ void bill_insert_sql(buf_t *b, const char *database, const bill_line_t *lines, s
         }
         buf_printf(b, ", %llu, ", (unsigned long long)x->tokens);
         if (x->has_amount) {
-            uint64_t a = x->amount_nano < 0 ? (uint64_t)0 - (uint64_t)x->amount_nano
-                                            : (uint64_t)x->amount_nano;
-            buf_printf(b, "%s%llu.%09llu", x->amount_nano < 0 ? "-" : "",
-                       (unsigned long long)(a / 1000000000u),
-                       (unsigned long long)(a % 1000000000u));
+            buf_append_nano(b, x->amount_nano);
         } else {
             buf_printf(b, "NULL");
         }

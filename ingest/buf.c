@@ -77,6 +77,12 @@ void buf_append_sql_escaped(buf_t *b, const char *p, size_t n) {
     }
 }
 
+void buf_append_nano(buf_t *b, int64_t nano) {
+    uint64_t mag = nano < 0 ? (uint64_t)0 - (uint64_t)nano : (uint64_t)nano;
+    buf_printf(b, "%s%llu.%09llu", nano < 0 ? "-" : "", (unsigned long long)(mag / 1000000000u),
+               (unsigned long long)(mag % 1000000000u));
+}
+
 void buf_truncate(buf_t *b, size_t len) {
     if (len < b->len) b->len = len;
 }

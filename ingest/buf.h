@@ -35,6 +35,10 @@ void buf_append(buf_t *b, const void *p, size_t n);
 /* Appends p[0..n) with ' and \ backslash-escaped: the inside of a ClickHouse '…' string
  * literal (the caller writes the quotes). No-op once the sticky error is set. */
 void buf_append_sql_escaped(buf_t *b, const char *p, size_t n);
+/* Appends nano (1e-9 units, e.g. nano-USD) as an exact decimal with nine fractional digits,
+ * "-" first when negative: 1500000000 -> "1.500000000". The one formatter of money amounts
+ * (a ClickHouse Decimal(…, 9) literal as well). No-op once the sticky error is set. */
+void buf_append_nano(buf_t *b, int64_t nano);
 /* Cuts the buffer back to len bytes (len <= current length). Does not clear the error. */
 void buf_truncate(buf_t *b, size_t len);
 /* Takes the buffer back to a length len recorded while buf_error() was 0: cuts it there and

@@ -649,10 +649,13 @@ static int cmd_bill(int argc, char **argv) {
         strftime(from, sizeof(from), "%Y-%m-%d", gmtime_r(&a, &tm));
         strftime(to, sizeof(to), "%Y-%m-%d", gmtime_r(&z, &tm));
     }
-    uint64_t mag = total < 0 ? (uint64_t)0 - (uint64_t)total : (uint64_t)total;
-    printf("bill import: %zu lines from %s (%s, %s..%s, amounts %s%llu.%09llu USD) into %s.llm_bill_lines\n",
-           lines.n, path, cfg->bill_format, from, to, total < 0 ? "-" : "",
-           (unsigned long long)(mag / 1000000000u), (unsigned long long)(mag % 1000000000u), db);
+    buf_t amount;
+    buf_init(&amount, 0);
+    buf_append_nano(&amount, total);
+    printf("bill import: %zu lines from %s (%s, %s..%s, amounts %s USD) into %s.llm_bill_lines\n",
+           lines.n, path, cfg->bill_format, from, to,
+           buf_error(&amount) ? "?" : (const char *)amount.data, db);
+    buf_deinit(&amount);
     rc = 0;
 done:
     free(text);

@@ -126,6 +126,29 @@ static void count_unpriced(worker_t *w, const span_t *s) {
     u->tokens += (uint64_t)s->input_tokens + s->output_tokens;
 }
 
+/* check-span: one accepted span as it would be stored (price, its source and status, tenant). */
+static int check_report(worker_t *w, const span_t *s, int64_t off) {
+    w->check_ok++;
+    buf_t b;
+    buf_init(&b, 0);
+    buf_printf(&b,
+               "line %" PRId64 ": ok: %.*s/%.*s input %u (cache read %u, write %u) output %u "
+               "(reasoning %u) cost_usd ",
+               off + 1, (int)s->provider.n, s->provider.p, (int)s->model.n, s->model.p,
+               s->input_tokens, s->cache_read_tokens, s->cache_write_tokens, s->output_tokens,
+               s->reasoning_tokens);
+    buf_append_nano(&b, s->cost_nusd);
+    buf_printf(&b, " (%.*s; computed ", (int)s->cost_source.n, s->cost_source.p);
+    buf_append_nano(&b, s->cost_computed_nusd);
+    buf_printf(&b, ", pricing %.*s) tenant '%.*s' (%.*s) team '%.*s'\n", (int)s->pricing_status.n,
+               s->pricing_status.p, (int)s->tenant_id.n, s->tenant_id.p, (int)s->tenant_status.n,
+               s->tenant_status.p, (int)s->team_id.n, s->team_id.p);
+    int rc = buf_error(&b);
+    if (rc == ERR_OK) fwrite(b.data, 1, b.len, w->check_out);
+    buf_deinit(&b);
+    return rc;
+}
+
 /* Enriches one span and encodes it into partition p's open batch, with the original message
  * kept beside it (a row the server refuses is dead-lettered with those bytes). */
 static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
@@ -133,24 +156,7 @@ static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, in
                        int64_t now) {
     if (!price_apply(w->prices, s)) count_unpriced(w, s);
     tenant_apply(w->tenants, w->tpolicy, s);
-    if (w->check_out) { /* check-span: what would be stored, not stored */
-        w->check_ok++;
-        char cost[32], computed[32];
-        snprintf(cost, sizeof(cost), "%" PRId64 ".%09" PRId64, s->cost_nusd / 1000000000,
-                 s->cost_nusd % 1000000000);
-        snprintf(computed, sizeof(computed), "%" PRId64 ".%09" PRId64,
-                 s->cost_computed_nusd / 1000000000, s->cost_computed_nusd % 1000000000);
-        fprintf(w->check_out,
-                "line %" PRId64 ": ok: %.*s/%.*s input %u (cache read %u, write %u) output %u "
-                "(reasoning %u) cost_usd %s (%.*s; computed %s, pricing %.*s) tenant '%.*s' "
-                "(%.*s) team '%.*s'\n",
-                off + 1, (int)s->provider.n, s->provider.p, (int)s->model.n, s->model.p,
-                s->input_tokens, s->cache_read_tokens, s->cache_write_tokens, s->output_tokens,
-                s->reasoning_tokens, cost, (int)s->cost_source.n, s->cost_source.p, computed,
-                (int)s->pricing_status.n, s->pricing_status.p, (int)s->tenant_id.n, s->tenant_id.p,
-                (int)s->tenant_status.n, s->tenant_status.p, (int)s->team_id.n, s->team_id.p);
-        return ERR_OK;
-    }
+    if (w->check_out) return check_report(w, s, off); /* check-span: reported, not stored */
     s->kafka_topic = span_str(topic, strlen(topic));
     s->kafka_partition = p->partition;
     s->kafka_offset = off;

@@ -90,6 +90,29 @@ static void test_sql_escaped(void **state) {
     buf_deinit(&b);
 }
 
+/* Money as exact decimals: nine fractional digits, the sign first, the extremes exact. */
+static void test_append_nano(void **state) {
+    (void)state;
+    const struct {
+        int64_t nano;
+        const char *want;
+    } cases[] = {{0, "0.000000000"},
+                 {1, "0.000000001"},
+                 {1500000000, "1.500000000"},
+                 {-5, "-0.000000005"},
+                 {-1250000000, "-1.250000000"},
+                 {INT64_MAX, "9223372036.854775807"},
+                 {INT64_MIN, "-9223372036.854775808"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf_t b;
+        buf_init(&b, 0);
+        buf_append_nano(&b, cases[i].nano);
+        assert_int_equal(buf_error(&b), 0);
+        assert_string_equal((const char *)b.data, cases[i].want);
+        buf_deinit(&b);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sql_escaped),
@@ -98,6 +121,7 @@ int main(void) {
         cmocka_unit_test(test_reserve_commit),
         cmocka_unit_test(test_err_table),
         cmocka_unit_test(test_printf),
+        cmocka_unit_test(test_append_nano),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
