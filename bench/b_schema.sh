@@ -10,7 +10,7 @@
 #             _spans_outcomes_mv)
 # and, as the engine's own yardstick, the same rows inserted with
 # INSERT INTO llm_spans SELECT * FROM file(…, RowBinary) into a raw-only directory (chdbsql,
-# its start-up measured apart and subtracted). Each variant runs BENCH_RUNS times (default 3);
+# its start-up measured apart and subtracted). Each variant runs BENCH_RUNS times (default 5);
 # the median CPU (user+sys of the one process: worker and engine share it) is reported per
 # span, and each view's cost as the difference to the variant before it.
 # BENCH_HISTORY=N first stores N older spans (INSERT … SELECT from the generated rows, shifted
@@ -18,13 +18,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_SPANS:-300000}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 HIST=${BENCH_HISTORY:-0}
+SPACING=${BENCH_SPACING_MS:-2}
 make --no-print-directory -s build/spanhouse build/bench/loadgen build/tests/tools/chdbsql >/dev/null
 SQL=build/tests/tools/chdbsql
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bschema.XXXXXX")
 trap 'rm -rf "$D"' EXIT
-timeout 300 build/bench/loadgen --stdout --count "$N" --spacing-ms 2 > "$D/spans.jsonl" 2>/dev/null
+timeout 300 build/bench/loadgen --stdout --count "$N" --spacing-ms "$SPACING" > "$D/spans.jsonl" 2>/dev/null
 
 QUALITY_SPAN_MVS="llm_span_index_mv llm_quality_1m_spans_evals_mv llm_quality_1m_spans_outcomes_mv"
 drop_for() { # variant -> the views to drop
@@ -65,15 +66,18 @@ if [ "$HIST" -gt 0 ]; then
   for i in $(seq 1 "$reps"); do cat "$D/spans.rowbin"; done > "$D/hist.rowbin"
 fi
 
+# Variants interleaved run by run (raw, kpi_1m, kpi, full, raw, …): the engine's background
+# merges make single runs vary by ±20 %, and a slow spell of the machine then touches every
+# variant alike instead of one.
 declare -A CPU=()
-for v in raw kpi_1m kpi full; do
-  for r in $(seq 1 "$RUNS"); do
+for r in $(seq 1 "$RUNS"); do
+  for v in raw kpi_1m kpi full; do
     rm -rf "$D/db"; prepare "$D/db" "$v"
     cpu_of "$D/c.$v.$r" timeout 600 build/spanhouse ingest-file --sink chdb --chdb-path "$D/db" \
       --rejected-table llm_spans_rejected --batch-max-rows 100000 --log-level warn "$D/spans.jsonl"
   done
-  CPU[$v]=$(cat "$D"/c."$v".* | median)
 done
+for v in raw kpi_1m kpi full; do CPU[$v]=$(cat "$D"/c."$v".* | median); done
 # The engine's own insert of the same rows, less chdbsql's start-up (an empty query).
 for r in $(seq 1 "$RUNS"); do
   rm -rf "$D/db"; prepare "$D/db" raw

@@ -1,6 +1,9 @@
--- 110_llm_kpi_1h: hourly rollup of llm_kpi_1m (same columns, key `hour`), fed by a
--- materialized view on llm_kpi_1m that merges the minute states (-MergeState), so totals are
--- identical to the minute table and quantiles merge exactly. Retention: 400 days.
+-- 110_llm_kpi_1h: hourly rollup of llm_kpi_1m (its dimensions and sums, key `hour`), fed by a
+-- materialized view on llm_kpi_1m that sums the minute rows, so totals are identical to the
+-- minute table. Retention: 400 days. Sums and counts only: percentiles (latency, TTFT, cost,
+-- quality) are read from llm_kpi_1m, which keeps its quantile states 180 days. Merging four
+-- quantile states per hourly and daily row cost the server more than the minute table itself
+-- (bench/README.md, "Schema cost"), so long-range percentile panels read the minute table.
 CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1h
 (
     hour                 DateTime('UTC'),
@@ -31,11 +34,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1h
     latency_sum_ms       SimpleAggregateFunction(sum, UInt64),
     ttft_count           SimpleAggregateFunction(sum, UInt64),
     quality_count        SimpleAggregateFunction(sum, UInt64),
-    quality_sum          SimpleAggregateFunction(sum, Float64),
-    latency_q            AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), UInt32),
-    ttft_q               AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), UInt32),
-    cost_q               AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), Float64),
-    quality_q            AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), Float32)
+    quality_sum          SimpleAggregateFunction(sum, Float64)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYear(hour)
@@ -73,10 +72,6 @@ SELECT
     sum(latency_sum_ms) AS latency_sum_ms,
     sum(ttft_count) AS ttft_count,
     sum(quality_count) AS quality_count,
-    sum(quality_sum) AS quality_sum,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(latency_q) AS latency_q,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(ttft_q) AS ttft_q,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(cost_q) AS cost_q,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(quality_q) AS quality_q
+    sum(quality_sum) AS quality_sum
 FROM spanhouse.llm_kpi_1m
 GROUP BY hour, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider;

@@ -32,11 +32,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1d_local ON CLUSTER '{cluster}'
     latency_sum_ms       SimpleAggregateFunction(sum, UInt64),
     ttft_count           SimpleAggregateFunction(sum, UInt64),
     quality_count        SimpleAggregateFunction(sum, UInt64),
-    quality_sum          SimpleAggregateFunction(sum, Float64),
-    latency_q            AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), UInt32),
-    ttft_q               AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), UInt32),
-    cost_q               AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), Float64),
-    quality_q            AggregateFunction(quantilesBFloat16(0.5, 0.95, 0.99), Float32)
+    quality_sum          SimpleAggregateFunction(sum, Float64)
 )
 ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/llm_kpi_1d_local', '{replica}')
 PARTITION BY toYear(day)
@@ -78,10 +74,6 @@ SELECT
     sum(latency_sum_ms) AS latency_sum_ms,
     sum(ttft_count) AS ttft_count,
     sum(quality_count) AS quality_count,
-    sum(quality_sum) AS quality_sum,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(latency_q) AS latency_q,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(ttft_q) AS ttft_q,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(cost_q) AS cost_q,
-    quantilesBFloat16MergeState(0.5, 0.95, 0.99)(quality_q) AS quality_q
+    sum(quality_sum) AS quality_sum
 FROM spanhouse.llm_kpi_1h_local
 GROUP BY day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider;

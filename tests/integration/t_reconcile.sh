@@ -37,8 +37,8 @@ timeout 120 build/spanhouse ingest-file --sink chdb --chdb-path "$D/db" --reject
 snapshot() { # every level, finalized: what a dashboard reads
   $SQL "$D/db" \
     "SELECT minute, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class), quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) FROM spanhouse.llm_kpi_1m GROUP BY minute, feature ORDER BY minute, feature" \
-    "SELECT hour, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class), quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) FROM spanhouse.llm_kpi_1h GROUP BY hour, feature ORDER BY hour, feature" \
-    "SELECT day, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class), quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) FROM spanhouse.llm_kpi_1d GROUP BY day, feature ORDER BY day, feature" \
+    "SELECT hour, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class) FROM spanhouse.llm_kpi_1h GROUP BY hour, feature ORDER BY hour, feature" \
+    "SELECT day, feature, sum(requests), sum(errors), sum(cost_usd), sum(input_tokens), sumMap(errors_by_class) FROM spanhouse.llm_kpi_1d GROUP BY day, feature ORDER BY day, feature" \
     "SELECT toStartOfHour(timestamp) AS h, count(), uniqExact(trace_id, span_id), any(tenant_id) FROM spanhouse.llm_span_index GROUP BY h ORDER BY h" \
     "SELECT day, tenant_id, model_family, sum(requests), sum(cost_usd_computed), sum(input_uncached_tokens), sum(output_tokens) FROM spanhouse.llm_cost_1d GROUP BY day, tenant_id, model_family ORDER BY day"
 }

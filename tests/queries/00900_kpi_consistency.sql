@@ -5,7 +5,8 @@
 --    (requests, errors and errors/cost by class, retries, cache hits, tokens by kind, exact
 --    Decimal cost, latency sum, quality count and sum) equals the same GROUP BY on llm_spans:
 --    the symmetric difference (EXCEPT both ways) is empty. Expected per level: groups > 0, 0, 0.
--- 2. Quantiles (latency, TTFT, cost, quality; p50/p95/p99, merged from minute to day states) are
+-- 2. Quantiles (latency, TTFT, cost, quality; p50/p95/p99, minute states merged per day, as the
+--    long-range views read them: the rollups hold no quantile states) are
 --    within the documented error of quantilesBFloat16: the reported value r is a valid quantile
 --    of the raw values at relative precision 2^-7: #(v < r) <= ceil(level*n) (r less 1e-6:
 --    Float64 costs pass through Float32 first, which may round up by 2^-24) and
@@ -58,7 +59,7 @@ SELECT lvl, b, tenant_id, team_id, feature, endpoint, model, prompt_template, pr
     sum(cache_hits), sum(uncached_cost_usd), sum(slow_requests), sum(truncated), sum(input_tokens), sum(output_tokens),
     sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens), sum(cost_usd), sum(latency_sum_ms),
     sum(ttft_count), sum(quality_count), round(sum(quality_sum), 4)
-FROM (SELECT '1m' AS lvl, minute AS b, * EXCEPT (minute) FROM spanhouse.llm_kpi_1m
+FROM (SELECT '1m' AS lvl, minute AS b, * EXCEPT (minute, latency_q, ttft_q, cost_q, quality_q) FROM spanhouse.llm_kpi_1m
       UNION ALL SELECT '1h' AS lvl, hour AS b, * EXCEPT (hour) FROM spanhouse.llm_kpi_1h
       UNION ALL SELECT '1d' AS lvl, toDateTime(day) AS b, * EXCEPT (day) FROM spanhouse.llm_kpi_1d)
 GROUP BY lvl, b, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider;
@@ -69,16 +70,16 @@ FROM (SELECT lvl, 1 AS side FROM (SELECT * FROM spanhouse.t900_raw EXCEPT SELECT
       UNION ALL SELECT lvl, 3 AS side FROM spanhouse.t900_kpi
       UNION ALL SELECT '', 0)
 ARRAY JOIN ['1m', '1h', '1d'] AS l GROUP BY l ORDER BY indexOf(['1m', '1h', '1d'], l);
--- Quantiles from the day table (merged from minute to hour to day states) against the raw values.
+-- Quantiles per day merged from the minute states against the raw values.
 CREATE OR REPLACE VIEW spanhouse.t900_q AS
 SELECT metric, arrayAll((lvl, qv) -> length(vals) = 0
            OR (arrayCount(v -> v < qv * (1 - 1e-6), vals) <= ceil(lvl * length(vals))
                AND arrayCount(v -> v <= qv * (1 + 1 / 128), vals) >= floor(lvl * length(vals))),
        [0.5, 0.95, 0.99], k.q) AS ok
 FROM (SELECT day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, metric, q FROM (
-        SELECT day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) AS q_latency, quantilesBFloat16Merge(0.5, 0.95, 0.99)(ttft_q) AS q_ttft,
+        SELECT toDate(minute) AS day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, quantilesBFloat16Merge(0.5, 0.95, 0.99)(latency_q) AS q_latency, quantilesBFloat16Merge(0.5, 0.95, 0.99)(ttft_q) AS q_ttft,
             quantilesBFloat16Merge(0.5, 0.95, 0.99)(cost_q) AS q_cost, quantilesBFloat16Merge(0.5, 0.95, 0.99)(quality_q) AS q_quality
-        FROM spanhouse.llm_kpi_1d GROUP BY day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider)
+        FROM spanhouse.llm_kpi_1m GROUP BY day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider)
       ARRAY JOIN ['latency_ms', 'ttft_ms', 'cost_usd', 'quality_score'] AS metric, [q_latency, q_ttft, q_cost, q_quality] AS q) AS k
 INNER JOIN (SELECT day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, metric, vals FROM (
         SELECT toDate(timestamp) AS day, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, arrayMap(x -> toFloat64(x), groupArray(latency_ms)) AS v_latency,
