@@ -12,8 +12,20 @@
 #include "csv.h"
 #include "strhash.h"
 
-enum { TENANT_KIND_API_KEY = 0, TENANT_KIND_SERVICE, TENANT_KIND_USER, TENANT_KIND__COUNT };
-static const char *const tenant_kinds[TENANT_KIND__COUNT] = {"api_key", "service", "user"};
+/* Span kinds (tenant_apply looks a span up by these) and bill kinds (a provider's project or
+ * workspace id and API key id as its bill exports name them: only v_bill_reconciliation_tenant
+ * reads them, from llm_tenants; spans never match them). */
+#define TENANT_KINDS(X)                                                                         \
+    X(TENANT_KIND_API_KEY, "api_key")                                                           \
+    X(TENANT_KIND_SERVICE, "service")                                                           \
+    X(TENANT_KIND_USER, "user")                                                                 \
+    X(TENANT_KIND_BILL_PROJECT, "bill_project")                                                 \
+    X(TENANT_KIND_BILL_API_KEY, "bill_api_key")
+#define TENANT_KIND_ENUM(e, name) e,
+#define TENANT_KIND_NAME(e, name) name,
+#define TENANT_KIND_LIST(e, name) " " name
+enum { TENANT_KINDS(TENANT_KIND_ENUM) TENANT_KIND__COUNT };
+static const char *const tenant_kinds[TENANT_KIND__COUNT] = {TENANT_KINDS(TENANT_KIND_NAME)};
 
 #define TENANT_MAX_VALUE 1024
 
@@ -230,8 +242,8 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
             if (!strcmp(f->p, tenant_kinds[k])) r->kind = k;
         if (r->kind < 0) {
             eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "match_kind must be api_key, service or user, got \"%.32s\"",
-                     f->p);
+            snprintf(msg, sizeof(msg), "match_kind must be one of%s, got \"%.32s\"",
+                     TENANT_KINDS(TENANT_KIND_LIST), f->p);
             goto err_at;
         }
         f = &rd.fields[colmap[TC_VALUE]];

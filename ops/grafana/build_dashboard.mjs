@@ -171,6 +171,13 @@ FROM ${DB}.v_bill_reconciliation
 WHERE day > toDate($__toTime) - 31 AND day <= toDate($__toTime) AND status != 'no_bill'
 ORDER BY day DESC, abs(ifNull(divergence_usd, 0)) DESC
 LIMIT 100`, { description: 'The imported provider bill (spanhouse bill import) next to what the pricing table computed from the spans, per day and model family; status diverges past 5 %, explained_by names the token type whose gap is largest in dollars (docs/reconciliation.md; alert spanhouse-bill-divergence). All tenants: a bill is not split by tenant.' }],
+  ['Cost', 'Provider bill vs computed cost per tenant (31 days before the range end)', 'table', 24, `
+SELECT day, provider, tenant_id, billed_usd, computed_usd, reported_usd,
+       divergence_usd, divergence_pct, status, requests
+FROM ${DB}.v_bill_reconciliation_tenant
+WHERE day > toDate($__toTime) - 31 AND day <= toDate($__toTime) AND status != 'no_bill'
+ORDER BY day DESC, abs(ifNull(divergence_usd, 0)) DESC
+LIMIT 100`, { description: 'The imported provider bill per tenant: each bill line belongs to the tenant its API key or project is mapped to in the tenants file (bill_api_key / bill_project rows), web-search and other fees included on both sides; unmapped = lines no row maps (docs/reconciliation.md, "Per tenant"). Organisation-wide: not readable by tenant users.' }],
   ['Cost', 'Model comparison per feature', 'table', 24, `
 SELECT feature, model,
        sum(requests) AS calls,

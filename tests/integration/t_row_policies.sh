@@ -85,7 +85,7 @@ echo "<clickhouse><users_config>$D/users.xml</users_config></clickhouse>" > "$D/
 TENANT_TABLES="llm_spans llm_kpi_1m llm_kpi_1h llm_kpi_1d llm_cost_1d llm_quality_1m llm_span_index llm_tenants"
 VIEWS=$(ls views/*.sql | xargs -n1 basename | sed 's/\.sql$//')
 # Views a tenant may not read (they read tables revoked from spanhouse_tenant): not compared.
-ORG_ONLY="v_bill_reconciliation v_dead_letters"
+ORG_ONLY="v_bill_reconciliation v_bill_reconciliation_tenant v_dead_letters"
 
 copy_tenant() { # copy_tenant T: a database holding only T's data, built through the product's MVs
   local t=$1 dir=$D/only_$1 tbl cols

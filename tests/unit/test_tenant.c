@@ -154,7 +154,8 @@ static void test_errors(void **state) {
     snprintf(t, sizeof(t), "%sapi_key,k1,a,,,,\n# c\napi_key,k1,b,,,,\n", h);
     expect_error(t, "t.csv:4:1: api_key \"k1\" is already mapped on line 2");
     snprintf(t, sizeof(t), "%sapikey,k1,a,,,,\n", h);
-    expect_error(t, "t.csv:2:1: match_kind must be api_key, service or user");
+    expect_error(t, "t.csv:2:1: match_kind must be one of api_key service user bill_project "
+                    "bill_api_key, got \"apikey\"");
     snprintf(t, sizeof(t), "%sapi_key,,a,,,,\n", h);
     expect_error(t, "t.csv:2:9: match_value is empty");
     snprintf(t, sizeof(t), "%sapi_key,k,,,,,\n", h);
@@ -179,6 +180,36 @@ static void test_errors(void **state) {
     tenant_destroy(tt);
     assert_null(tenant_load("/nonexistent/tenants.csv", err, sizeof(err)));
     assert_non_null(strstr(err, "/nonexistent/tenants.csv: No such file"));
+}
+
+/* Bill kinds name a provider's project/workspace and API key as its exports do: they load
+ * (llm_tenants gets them for v_bill_reconciliation_tenant) but a span never matches them, even
+ * one carrying the same string as its api_key_id or service; the same value may appear once per
+ * kind. */
+static void test_bill_kinds(void **state) {
+    (void)state;
+    const char *t = "match_kind,match_value,tenant_id,team_id,cost_center,plan_tier,"
+                    "monthly_budget_usd\n"
+                    "bill_project,proj_1,acme,,,,\n"
+                    "bill_api_key,key_9,globex,,,,\n"
+                    "api_key,key_9,initech,,,,\n";
+    char err[256] = "";
+    tenant_table_t *tt = tenant_parse(t, strlen(t), "t.csv", err, sizeof(err));
+    if (!tt) fail_msg("%s", err);
+    assert_int_equal(tenant_count(tt), 3);
+    span_t s;
+    span_reset(&s);
+    s.api_key_id = S("proj_1");
+    s.service = S("proj_1");
+    assert_int_equal(tenant_apply(tt, TENANT_POLICY_FILL, &s), 0);
+    assert_true(eq(s.tenant_status, "unknown_key"));
+    span_reset(&s);
+    s.api_key_id = S("key_9");
+    assert_int_equal(tenant_apply(tt, TENANT_POLICY_FILL, &s), 1);
+    assert_true(eq(s.tenant_id, "initech")); /* the span kind, not the bill kind */
+    tenant_destroy(tt);
+    const char *dup = "match_kind,match_value,tenant_id\nbill_project,p,a\nbill_project,p,b\n";
+    expect_error(dup, "t.csv:3:1: bill_project \"p\" is already mapped on line 2");
 }
 
 /* The shipped example loads and maps the demo keys (run from the repository root). */
@@ -208,7 +239,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup_order_and_fill), cmocka_unit_test(test_override),
         cmocka_unit_test(test_unknown_and_none),      cmocka_unit_test(test_budget),
-        cmocka_unit_test(test_errors),                cmocka_unit_test(test_shipped_table),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bill_kinds),            cmocka_unit_test(test_shipped_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
