@@ -1228,6 +1228,7 @@ int worker_run(worker_t *w) {
     int exit_at_eof = cfg->exit_at_eof || w->mode == WORKER_MODE_REPLAY;
     double rate_t0 = wk_mono_s();
     uint64_t rate_n0 = 0;
+    w->run_start_ms = wk_mono_ms();
     if (w->mode == WORKER_MODE_REPLAY) {
         int64_t from, to;
         if (config_parse_time(cfg->from, &from) || config_parse_time(cfg->to, &to) || to < from) {
@@ -1374,6 +1375,13 @@ int worker_run(worker_t *w) {
     log_int(&l, "rejected", (int64_t)w->st.rejected);
     log_int(&l, "retries", (int64_t)w->st.retries);
     log_int(&l, "batches", (int64_t)w->st.batches);
+    /* Where the run's time went: waiting for the group to assign partitions (a broker delays
+     * a new group's first join by group.initial.rebalance.delay.ms, 3 s by default) and
+     * consuming from the first record to the stop. */
+    if (w->first_record_ms) {
+        log_int(&l, "first_record_ms", w->first_record_ms - w->run_start_ms);
+        log_int(&l, "consuming_ms", wk_mono_ms() - w->first_record_ms);
+    }
     log_end(&l);
     return rc;
 }

@@ -414,6 +414,7 @@ int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const vo
     if (ar != 0) return ar == -1 ? ERR_OK : ERR_INVAL;
     if (fl & BATCH_PLANNED) p->open_planned = 1;
     if (!p->opened_ms) p->opened_ms = now;
+    if (!w->first_record_ms) w->first_record_ms = wk_mono_ms();
     w->st.consumed++;
     w->consumed_k[p->kind]++;
     wmark_t mk;

@@ -239,6 +239,7 @@ struct worker_s {
     uint64_t check_ok, check_bad;
     _Atomic int64_t stop_ms; /* when a stop was first seen (0 = not yet); any thread */
     int64_t lag_ms;          /* when the lag gauges were last set on the timer */
+    int64_t run_start_ms, first_record_ms; /* monotonic; 0 = not yet (the stop's log line) */
     /* Spans no price matched, by provider and model, counted here on the hot path and published
      * with the other counters (publish()); capped: a producer sending endless model names must
      * not grow /metrics without bound (the last slot, "_other", takes the rest). */

@@ -34,9 +34,9 @@ db="$tmp/clickhouse"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "1. Kafka: librdkafka mock cluster (llm.spans: 64 partitions; llm.evals, llm.outcomes: 4)"
+step "1. Kafka: librdkafka mock cluster (llm.spans: 64 partitions; llm.evals, llm.outcomes: 16)"
 build/bench/loadgen --mock 1 --count 0 --partitions 64 --linger-s -1 --topic llm.spans \
-  --eval-topic llm.evals --outcome-topic llm.outcomes --quality-partitions 4 >"$tmp/mock.out" 2>"$tmp/mock.err" &
+  --eval-topic llm.evals --outcome-topic llm.outcomes --quality-partitions 16 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mock_pid=$!
 for _ in $(seq 100); do grep -q '^BOOTSTRAP' "$tmp/mock.out" 2>/dev/null && break; sleep 0.1; done
 brokers=$(awk '/^BOOTSTRAP/ {print $2}' "$tmp/mock.out")
@@ -61,9 +61,17 @@ t0=$(date +%s.%N)
 build/spanhouse run --sink chdb --chdb-path "$db" --brokers "$brokers" --topic llm.spans \
   --topic llm.evals:eval --topic llm.outcomes:outcome --batch-max-age-ms 10000 \
   --group spanhouse-demo --dlq-topic llm.spans.dlq --rejected-table llm_spans_rejected \
-  --pricing schema/pricing.csv --tenants schema/tenants.csv --exit-at-eof --log-level error
+  --pricing schema/pricing.csv --tenants schema/tenants.csv --exit-at-eof --log-level info \
+  2>"$tmp/worker.log" || { grep 'level=error' "$tmp/worker.log" >&2; exit 1; }
 t1=$(date +%s.%N)
-echo "worker drained the topic in $(echo "$t1 - $t0" | bc) s"
+# The worker's own account of the run (its "stopped" line): how long the consumer group took to
+# hand it the partitions (Kafka delays a new group's first join by
+# group.initial.rebalance.delay.ms, 3 s) and how fast it then consumed, stored and committed.
+awk -v total="$(echo "$t1 - $t0" | bc)" '/event=stopped/ {
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "worker: %d messages (%d dead-lettered) in %.1f s: joined the consumer group in %.1f s, then drained the topics in %.1f s = %.0f messages/s\n",
+      v["consumed"], v["rejected"], total, v["first_record_ms"] / 1000, v["consuming_ms"] / 1000,
+      v["consumed"] / (v["consuming_ms"] / 1000) }' "$tmp/worker.log"
 
 q() { build/tests/tools/chdbsql --format PrettyCompactMonoBlock "$db" "$@"; }
 
