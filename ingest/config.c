@@ -546,6 +546,9 @@ static int load_env(config_t *cfg, char **envp, char *errstr, size_t n) {
             for (const char *p = name + 6; *p && k + 1 < sizeof(key); p++)
                 key[k++] = *p == '_' ? '.' : (char)tolower((unsigned char)*p);
             key[k] = 0;
+            /* SPANHOUSE_KAFKA_SASL_PASSWORD_FILE: kafka.sasl.password-file (no librdkafka
+             * property ends in ".file"). */
+            if (k > 5 && !strcmp(key + k - 5, ".file")) key[k - 5] = '-';
             char full[300];
             snprintf(full, sizeof(full), "kafka.%s", key);
             char err[384];
@@ -638,32 +641,72 @@ too_many:
     return ERR_CONFIG;
 }
 
-/* password-file: the first line of the file becomes the password (never both). */
-static int load_password_file(config_t *cfg, char *errstr, size_t errstr_size) {
+/* The first line of a secret file (a systemd credential, a Kubernetes Secret) into *out,
+ * replacing it; the stack copy is wiped. name is the option, for errors. */
+static int read_secret_file(const char *name, const char *path, char **out, char *errstr,
+                            size_t errstr_size) {
+    FILE *pf = fopen(path, "rb");
+    char line[4096];
+    if (!pf) {
+        set_err(errstr, errstr_size, "%s: cannot open '%s': %s", name, path, strerror(errno));
+        return ERR_CONFIG;
+    }
+    size_t got = fread(line, 1, sizeof(line) - 1, pf);
+    fclose(pf);
+    line[got] = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    char *dup = strdup(line);
+    memset(line, 0, sizeof(line));
+    if (!dup) {
+        set_err(errstr, errstr_size, "out of memory");
+        return ERR_CONFIG;
+    }
+    free(*out);
+    *out = dup;
+    return ERR_OK;
+}
+
+/* Secrets from files, after every source is read: password-file becomes password, and each
+ * kafka.<property>-file (env SPANHOUSE_KAFKA_<PROPERTY>_FILE) becomes kafka.<property> (never
+ * both: which one would win is not obvious to whoever reads the configuration). */
+static int load_secret_files(config_t *cfg, char *errstr, size_t errstr_size) {
     if (*cfg->password_file) {
         if (*cfg->password) {
             set_err(errstr, errstr_size, "password and password-file: give one");
             return ERR_CONFIG;
         }
-        FILE *pf = fopen(cfg->password_file, "rb");
-        char line[1024];
-        if (!pf) {
-            set_err(errstr, errstr_size, "password-file: cannot open '%s': %s", cfg->password_file,
-                    strerror(errno));
-            return ERR_CONFIG;
-        }
-        size_t got = fread(line, 1, sizeof(line) - 1, pf);
-        fclose(pf);
-        line[got] = 0;
-        line[strcspn(line, "\r\n")] = 0;
-        char *dup = strdup(line);
-        if (!dup) {
+        int rc = read_secret_file("password-file", cfg->password_file, &cfg->password, errstr,
+                                  errstr_size);
+        if (rc != ERR_OK) return rc;
+    }
+    static const char sfx[] = "-file";
+    const size_t sl = sizeof(sfx) - 1;
+    for (int i = 0; i < cfg->n_kafka; i++) {
+        config_kv_t *f = &cfg->kafka[i];
+        size_t kl = strlen(f->key);
+        if (kl <= sl || strcmp(f->key + kl - sl, sfx)) continue;
+        char prop[256], opt[300];
+        snprintf(prop, sizeof(prop), "%.*s", (int)(kl - sl), f->key);
+        snprintf(opt, sizeof(opt), "kafka.%s", f->key);
+        for (int k = 0; k < cfg->n_kafka; k++)
+            if (!strcmp(cfg->kafka[k].key, prop)) {
+                set_err(errstr, errstr_size, "kafka.%s and kafka.%s: give one", prop, f->key);
+                return ERR_CONFIG;
+            }
+        char *secret = NULL;
+        int rc = read_secret_file(opt, f->val, &secret, errstr, errstr_size);
+        if (rc != ERR_OK) return rc;
+        /* The entry becomes the property itself: its path is not needed any more. */
+        char *key = strdup(prop);
+        if (!key) {
+            free(secret);
             set_err(errstr, errstr_size, "out of memory");
             return ERR_CONFIG;
         }
-        free(cfg->password);
-        cfg->password = dup;
-        memset(line, 0, sizeof(line));
+        free(f->key);
+        free(f->val);
+        f->key = key;
+        f->val = secret;
     }
     return ERR_OK;
 }
@@ -686,7 +729,7 @@ int config_load(config_t *cfg, int argc, char **argv, char **envp, char *errstr,
     rc = load_env(cfg, envp, errstr, errstr_size);
     if (rc != ERR_OK) return rc;
     rc = load_flags(cfg, argc, argv, 1, errstr, errstr_size);
-    return rc == ERR_OK ? load_password_file(cfg, errstr, errstr_size) : rc;
+    return rc == ERR_OK ? load_secret_files(cfg, errstr, errstr_size) : rc;
 }
 
 int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t errstr_size) {
@@ -806,14 +849,6 @@ static const char *type_name(const opt_t *o) {
     return "?";
 }
 
-static void bprintf(buf_t *out, const char *fmt, ...) {
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int l = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (l > 0) buf_append(out, tmp, (size_t)l < sizeof(tmp) ? (size_t)l : sizeof(tmp) - 1);
-}
 
 static void env_name(const char *name, char *out, size_t n) {
     size_t k = 0;
@@ -827,15 +862,17 @@ void config_help(buf_t *out) {
         const opt_t *o = &config_opts[i];
         char flag[96];
         snprintf(flag, sizeof(flag), "--%s %s", o->name, o->type == OPT_BOOL ? "" : type_name(o));
-        bprintf(out, "  %-38s %s", flag, o->help);
-        if (o->def && *o->def) bprintf(out, " [%s]", o->def);
-        bprintf(out, "\n");
+        buf_printf(out, "  %-38s %s", flag, o->help);
+        if (o->def && *o->def) buf_printf(out, " [%s]", o->def);
+        buf_printf(out, "\n");
     }
-    bprintf(out, "  %-38s %s\n", "--kafka.<property> value", "any librdkafka property, passed through");
+    buf_printf(out, "  %-38s %s\n", "--kafka.<property> value", "any librdkafka property, passed through");
+    buf_printf(out, "  %-38s %s\n", "--kafka.<property>-file path",
+               "the property from the file's first line (secrets: sasl.password, ...)");
 }
 
 void config_markdown(buf_t *out) {
-    bprintf(out, "# Configuration reference\n\n"
+    buf_printf(out, "# Configuration reference\n\n"
                  "Generated from the option table in `ingest/config.c` (`spanhouse help-config`); "
                  "`tests/unit/test_config.c` fails when this file is out of date.\n\n"
                  "Every option can be given as a command-line flag `--name value`, an environment variable "
@@ -843,7 +880,10 @@ void config_markdown(buf_t *out) {
                  "(`name = value`; in a `[section]` the key `k` means `section-k`, so `[batch]` `max-rows` is "
                  "`batch-max-rows`). Precedence: flag > environment > file > default. Unknown keys are an error. "
                  "librdkafka properties pass through as `kafka.<property>` (flag `--kafka.fetch.max.bytes=…`, "
-                 "INI section `[kafka]`, environment `SPANHOUSE_KAFKA_FETCH_MAX_BYTES`).\n\n"
+                 "INI section `[kafka]`, environment `SPANHOUSE_KAFKA_FETCH_MAX_BYTES`). A secret property "
+                 "may come from a file instead: `kafka.<property>-file` (environment "
+                 "`SPANHOUSE_KAFKA_<PROPERTY>_FILE`) reads its first line into `kafka.<property>`, e.g. "
+                 "`kafka.sasl.password-file`, `password-file` likewise for the ClickHouse password.\n\n"
                  "Sizes accept `B`, `KiB`, `MiB`, `GiB`; durations accept `ms` (default), `s`, `m`, `h`, `d`.\n\n"
                  "| option | environment | type | default | range | description |\n"
                  "| --- | --- | --- | --- | --- | --- |\n");
@@ -853,7 +893,7 @@ void config_markdown(buf_t *out) {
         env_name(o->name, env, sizeof(env));
         if (o->type == OPT_INT || o->type == OPT_SIZE || o->type == OPT_DUR)
             snprintf(range, sizeof(range), "%" PRId64 " – %" PRId64, o->min, o->max);
-        bprintf(out, "| `%s` | `%s` | %s | %s | %s | %s |\n", o->name, env,
+        buf_printf(out, "| `%s` | `%s` | %s | %s | %s | %s |\n", o->name, env,
                 o->type == OPT_ENUM ? o->choices : type_name(o), o->def && *o->def ? o->def : "",
                 range, o->help);
     }
@@ -893,16 +933,16 @@ void config_dump(const config_t *cfg, buf_t *out) {
         const opt_t *o = &config_opts[i];
         if (o->type == OPT_TOPIC) {
             for (int t = 0; t < cfg->n_topics; t++)
-                bprintf(out, "topic = %s:%s\n", cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));
+                buf_printf(out, "topic = %s:%s\n", cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));
         } else if (o->type == OPT_STR || o->type == OPT_ENUM) {
             const char *v = *(char *const *)((const char *)cfg + o->off);
-            bprintf(out, "%s = %s\n", o->name, config_mask(o->name, v, m, sizeof(m)));
+            buf_printf(out, "%s = %s\n", o->name, config_mask(o->name, v, m, sizeof(m)));
         } else {
-            bprintf(out, "%s = %" PRId64 "\n", o->name, *(const int64_t *)((const char *)cfg + o->off));
+            buf_printf(out, "%s = %" PRId64 "\n", o->name, *(const int64_t *)((const char *)cfg + o->off));
         }
     }
     for (int k = 0; k < cfg->n_kafka; k++)
-        bprintf(out, "kafka.%s = %s\n", cfg->kafka[k].key,
+        buf_printf(out, "kafka.%s = %s\n", cfg->kafka[k].key,
                 config_mask(cfg->kafka[k].key, cfg->kafka[k].val, m, sizeof(m)));
 }
 

@@ -34,13 +34,16 @@ CMDS
 # Secrets planted in flags, environment and a password file never reach any output of
 # check-config (which systemd runs before every start), nor an error message.
 printf 'PLANT6\n' > "$D/pw"
-SPANHOUSE_PASSWORD_FILE="$D/pw" timeout 10 build/spanhouse check-config --brokers b1:9092 --topic t \
+printf 'PLANT8\n' > "$D/kpw"
+SPANHOUSE_PASSWORD_FILE="$D/pw" SPANHOUSE_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE="$D/kpw" \
+  timeout 10 build/spanhouse check-config --brokers b1:9092 --topic t \
   --dlq-topic t.dlq --clickhouse-url https://writer:PLANT1@ch:8443 --kafka.sasl.password=PLANT2 \
   --kafka.ssl.key.pem=PLANT3 --kafka.sasl.oauthbearer.config=PLANT4 --kafka.ssl.key.password=PLANT5 \
   > "$D/out" 2> "$D/err" || fail "check-config exit $?"
 grep -q 'configuration ok' "$D/out" || fail "check-config did not pass"
 ! grep -q PLANT "$D/out" "$D/err" || fail "a secret was printed: $(grep -h PLANT "$D/out" "$D/err")"
 grep -q 'clickhouse-url = https://writer:\*\*\*@ch:8443' "$D/out" || fail "URL userinfo not masked as user:***@"
+grep -q '^kafka.sasl.oauthbearer.client.secret = \*\*\*' "$D/out" || fail "the Kafka secret file was not read into its property"
 set +e; timeout 10 build/spanhouse check-config --brokers b1:9092 --topic t --dlq-topic d \
   --clickhouse-url ftp://writer:PLANT7@ch > "$D/out" 2> "$D/err"; rc=$?; set -e
 [ "$rc" = 2 ] || fail "a bad URL: exit $rc"

@@ -455,6 +455,42 @@ static void test_dump_masks_every_secret(void **st) {
     assert_int_equal(config_load(c, 2, argv4, NULL, e, sizeof(e)), ERR_CONFIG);
     assert_non_null(strstr(e, "password-file: cannot open"));
     config_destroy(c);
+    /* Kafka secrets through the same mechanism: kafka.<property>-file (flag, INI [kafka]) or
+     * SPANHOUSE_KAFKA_<PROPERTY>_FILE becomes the property; the path entry is gone. */
+    c = config_new();
+    char flag[160];
+    snprintf(flag, sizeof(flag), "--kafka.sasl.password-file=%s", path);
+    char *argv5[] = {flag, "--brokers", "b1:9092"};
+    assert_int_equal(config_load(c, 3, argv5, NULL, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->n_kafka, 1);
+    assert_string_equal(c->kafka[0].key, "sasl.password");
+    assert_string_equal(c->kafka[0].val, "PLANT7");
+    buf_init(&b, 0);
+    config_dump(c, &b);
+    buf_put(&b, "", 1);
+    assert_null(strstr((char *)b.data, "PLANT7"));
+    assert_non_null(strstr((char *)b.data, "kafka.sasl.password = ***"));
+    buf_deinit(&b);
+    config_destroy(c);
+    c = config_new();
+    char env1[160];
+    snprintf(env1, sizeof(env1), "SPANHOUSE_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE=%s", path);
+    char *envp[] = {env1, NULL};
+    assert_int_equal(config_load(c, 0, NULL, envp, e, sizeof(e)), ERR_OK);
+    assert_int_equal(c->n_kafka, 1);
+    assert_string_equal(c->kafka[0].key, "sasl.oauthbearer.client.secret");
+    assert_string_equal(c->kafka[0].val, "PLANT7");
+    config_destroy(c);
+    c = config_new();
+    char *argv6[] = {flag, "--kafka.sasl.password=x"};
+    assert_int_equal(config_load(c, 2, argv6, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "kafka.sasl.password and kafka.sasl.password-file: give one"));
+    config_destroy(c);
+    c = config_new();
+    char *argv7[] = {"--kafka.ssl.key.password-file=/nonexistent/k"};
+    assert_int_equal(config_load(c, 1, argv7, NULL, e, sizeof(e)), ERR_CONFIG);
+    assert_non_null(strstr(e, "kafka.ssl.key.password-file: cannot open '/nonexistent/k'"));
+    config_destroy(c);
     unlink(path);
 }
 
