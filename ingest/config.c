@@ -83,8 +83,13 @@ static const opt_t config_opts[] = {
     {"connect-timeout", OPT_DUR, F(connect_timeout_ms), "5s", 10, 600000, NULL,
      "ClickHouse connect timeout", 0},
     {"metrics-addr", OPT_STR, F(metrics_addr), NULL, 0, 0, NULL,
-     "host:port for /metrics /healthz /readyz (no authentication): :port = 127.0.0.1 only, "
-     "0.0.0.0:port = every interface; empty = off", 0},
+     "host:port for /metrics /healthz /readyz: :port = 127.0.0.1 only, 0.0.0.0:port = every "
+     "interface; empty = off", 0},
+    {"metrics-auth", OPT_STR, F(metrics_auth), NULL, 0, 0, NULL,
+     "user:password that /metrics requires (HTTP basic auth; /healthz and /readyz stay open for "
+     "probes); empty = no authentication", 1},
+    {"metrics-auth-file", OPT_STR, F(metrics_auth_file), NULL, 0, 0, NULL,
+     "file holding metrics-auth (first line)", 0},
     {"dlq-topic", OPT_STR, F(dlq_topic), NULL, 0, 0, NULL,
      "Kafka topic for dead letters (original key and bytes, reason headers)", 0},
     {"dlq-max-bytes", OPT_SIZE, F(dlq_max_bytes), "900000", 4096, 1 << 30, NULL,
@@ -666,17 +671,25 @@ static int read_secret_file(const char *name, const char *path, char **out, char
     return ERR_OK;
 }
 
-/* Secrets from files, after every source is read: password-file becomes password, and each
+/* Secrets from files, after every source is read: password-file becomes password,
+ * metrics-auth-file metrics-auth, and each
  * kafka.<property>-file (env SPANHOUSE_KAFKA_<PROPERTY>_FILE) becomes kafka.<property> (never
  * both: which one would win is not obvious to whoever reads the configuration). */
 static int load_secret_files(config_t *cfg, char *errstr, size_t errstr_size) {
-    if (*cfg->password_file) {
-        if (*cfg->password) {
-            set_err(errstr, errstr_size, "password and password-file: give one");
+    struct {
+        const char *name, *path;
+        char **secret;
+    } opt_files[] = {{"password", cfg->password_file, &cfg->password},
+                     {"metrics-auth", cfg->metrics_auth_file, &cfg->metrics_auth}};
+    for (size_t i = 0; i < sizeof(opt_files) / sizeof(opt_files[0]); i++) {
+        if (!*opt_files[i].path) continue;
+        char opt[64];
+        snprintf(opt, sizeof(opt), "%s-file", opt_files[i].name);
+        if (**opt_files[i].secret) {
+            set_err(errstr, errstr_size, "%s and %s: give one", opt_files[i].name, opt);
             return ERR_CONFIG;
         }
-        int rc = read_secret_file("password-file", cfg->password_file, &cfg->password, errstr,
-                                  errstr_size);
+        int rc = read_secret_file(opt, opt_files[i].path, opt_files[i].secret, errstr, errstr_size);
         if (rc != ERR_OK) return rc;
     }
     static const char sfx[] = "-file";
@@ -735,6 +748,10 @@ int config_load(config_t *cfg, int argc, char **argv, char **envp, char *errstr,
 int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t errstr_size) {
     int needs_kafka = mode == CONFIG_MODE_RUN || mode == CONFIG_MODE_REPLAY;
     int needs_sink = mode != CONFIG_MODE_ANY;
+    if (*cfg->metrics_auth && (cfg->metrics_auth[0] == ':' || !strchr(cfg->metrics_auth, ':'))) {
+        set_err(errstr, errstr_size, "metrics-auth: want user:password");
+        return ERR_CONFIG;
+    }
     if (needs_kafka) {
         if (!*cfg->brokers) {
             set_err(errstr, errstr_size, "brokers: required (--brokers host:port)");

@@ -57,6 +57,8 @@ typedef struct config_s {
     int64_t connect_timeout_ms;
     char *config;
     char *metrics_addr;
+    char *metrics_auth;      /* user:password for /metrics (basic auth); secret */
+    char *metrics_auth_file; /* metrics_auth from a file's first line */
     char *dlq_topic;
     char *pricing;
     char *tenants;

@@ -280,7 +280,8 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
     }
     if (*cfg->metrics_addr) {
         int port = 0;
-        if (!(m = metrics_new(e, sizeof(e))) || metrics_serve(m, cfg->metrics_addr, &port, e, sizeof(e)) != 0) {
+        if (!(m = metrics_new(e, sizeof(e))) || metrics_set_auth(m, cfg->metrics_auth) != 0 ||
+            metrics_serve(m, cfg->metrics_addr, &port, e, sizeof(e)) != 0) {
             log_msg(&lg, LOG_ERROR, "metrics_failed", e);
             goto done;
         }

@@ -33,7 +33,11 @@ void metrics_histogram_observe(metrics_t *m, const char *name, const char *label
  * after the first value. */
 void metrics_describe(metrics_t *m, const char *name, const char *type, const char *help);
 
-/* Starts the HTTP server on addr ("127.0.0.1:9187", ":9187" = all interfaces, "9187";
+/* Requires HTTP basic auth "user:password" (copied; NULL or "" = none) on /metrics from now
+ * on; /healthz and /readyz stay open (probes carry no credentials, and they reveal nothing).
+ * Call before metrics_serve. Returns 0 or ERR_NOMEM. */
+int metrics_set_auth(metrics_t *m, const char *user_password);
+/* Starts the HTTP server on addr ("127.0.0.1:9187", ":9187" = 127.0.0.1, "0.0.0.0:9187" = all interfaces, "9187";
  * port 0 picks a free port, returned in *bound_port if not NULL). Serves GET /metrics,
  * /healthz (200 while the process runs), /readyz (200 once metrics_set_ready(m, 1), else 503).
  * Once per metrics_t. Returns 0, or an err_t with errstr filled. */

@@ -93,7 +93,11 @@ static size_t on_body(char *p, size_t s, size_t n, void *ud) {
     buf_append(&((fetch_t *)ud)->body, p, s * n);
     return s * n;
 }
+static long http_get_auth(int port, const char *path, const char *userpwd, char **body);
 static long http_get(int port, const char *path, char **body) {
+    return http_get_auth(port, path, NULL, body);
+}
+static long http_get_auth(int port, const char *path, const char *userpwd, char **body) {
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
     fetch_t f;
@@ -103,6 +107,10 @@ static long http_get(int port, const char *path, char **body) {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    if (userpwd) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+    }
     long code = -1;
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(c);
@@ -145,6 +153,32 @@ static void test_http_endpoint(void **state) {
     metrics_destroy(m);
     /* The port is released. */
     assert_int_equal(http_get(port, "/healthz", NULL), -1);
+}
+
+/* metrics-auth: /metrics answers 401 (with a Basic challenge) without the right user and
+ * password, 200 with them; the probes stay open. */
+static void test_http_basic_auth(void **state) {
+    (void)state;
+    char err[256];
+    metrics_t *m = metrics_new(err, sizeof err);
+    assert_int_equal(metrics_set_auth(m, "prom:s3cr:et"), ERR_OK); /* the password may hold ':' */
+    int port = 0;
+    assert_int_equal(metrics_serve(m, "127.0.0.1:0", &port, err, sizeof err), ERR_OK);
+    metrics_counter_add(m, "spanhouse_consumed_total", NULL, 7);
+    metrics_set_ready(m, 1);
+    char *body = NULL;
+    assert_int_equal(http_get(port, "/metrics", &body), 401);
+    assert_null(strstr(body, "spanhouse_consumed_total"));
+    free(body);
+    assert_int_equal(http_get_auth(port, "/metrics", "prom:wrong", NULL), 401);
+    assert_int_equal(http_get_auth(port, "/metrics", "prom:s3cr:e", NULL), 401);
+    assert_int_equal(http_get_auth(port, "/metrics", "pro:s3cr:et", NULL), 401);
+    assert_int_equal(http_get_auth(port, "/metrics", "prom:s3cr:et", &body), 200);
+    assert_non_null(strstr(body, "spanhouse_consumed_total 7\n"));
+    free(body);
+    assert_int_equal(http_get(port, "/healthz", NULL), 200);
+    assert_int_equal(http_get(port, "/readyz", NULL), 200);
+    metrics_destroy(m);
 }
 
 /* A non-loopback IPv4 address of this machine, or 0 when it has none. */
@@ -200,7 +234,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_exact),
         cmocka_unit_test(test_labelled_histogram_seconds),
-        cmocka_unit_test(test_http_endpoint),
+        cmocka_unit_test(test_http_endpoint), cmocka_unit_test(test_http_basic_auth),
         cmocka_unit_test(test_port_only_is_loopback),
         cmocka_unit_test(test_bad_addr),
     };
