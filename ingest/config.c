@@ -71,6 +71,10 @@ static const opt_t config_opts[] = {
     {"tls-cert", OPT_STR, F(tls_cert), NULL, 0, 0, NULL,
      "https: client certificate (PEM) for servers that require one", 0},
     {"tls-key", OPT_STR, F(tls_key), NULL, 0, 0, NULL, "https: the client certificate's key (PEM)", 0},
+    {"connect-to", OPT_STR, F(connect_to), NULL, 0, 0, NULL,
+     "host[:port] to connect to instead of clickhouse-url's host, whose name TLS still verifies "
+     "and sends (SNI): a URL naming the certificate's host, reached through another address "
+     "(a load balancer's IP, a tunnel); IPv6 in [brackets]", 0},
     {"tls-insecure", OPT_BOOL, F(tls_insecure), "false", 0, 1, NULL,
      "https: do not verify ClickHouse's certificate or host name (logged as a warning at start)", 0},
     {"password-file", OPT_STR, F(password_file), NULL, 0, 0, NULL,

@@ -51,6 +51,7 @@ typedef struct config_s {
     char *password;
     char *password_file;
     char *tls_ca_file, *tls_ca_dir, *tls_cert, *tls_key;
+    char *connect_to; /* host[:port] to connect to instead of clickhouse-url's host */
     int64_t tls_insecure;
     char *compression;
     int64_t timeout_ms;

@@ -182,6 +182,7 @@ static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
                            .ca_dir = *cfg->tls_ca_dir ? cfg->tls_ca_dir : NULL,
                            .cert_file = *cfg->tls_cert ? cfg->tls_cert : NULL,
                            .key_file = *cfg->tls_key ? cfg->tls_key : NULL,
+                           .connect_to = *cfg->connect_to ? cfg->connect_to : NULL,
                            .legacy = cfg->legacy ? 1 : 0,
                            .cancel = &main_cancel};
     if (!(s->sink = sink_http_new(&hc, e, n))) return ERR_CONFIG;

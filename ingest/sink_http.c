@@ -27,6 +27,7 @@ typedef struct sink_http_s {
     sink_t base;
     CURL *curl;
     struct curl_slist *hdrs;
+    struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO's one entry; NULL = none */
     char *url;      /* base URL + separator ("/?" or "&"), ready for params */
     char *database; /* NULL = none */
     char *user, *password, *ca_file, *ca_dir, *cert_file, *key_file;
@@ -343,6 +344,7 @@ static void sink_http_destroy(sink_t *sk) {
     if (!h) return;
     if (h->curl) curl_easy_cleanup(h->curl);
     curl_slist_free_all(h->hdrs);
+    curl_slist_free_all(h->connect_to);
     free(h->url);
     free(h->database);
     free(h->user);
@@ -453,6 +455,25 @@ sink_t *sink_http_new(const sink_http_conf_t *c, char *errstr, size_t errstr_siz
     if (h->ca_dir) curl_easy_setopt(cu, CURLOPT_CAPATH, h->ca_dir);
     if (h->cert_file) curl_easy_setopt(cu, CURLOPT_SSLCERT, h->cert_file);
     if (h->key_file) curl_easy_setopt(cu, CURLOPT_SSLKEY, h->key_file);
+    if (c->connect_to && *c->connect_to) {
+        /* "::host:port": any URL host and port goes to host:port (no port: the URL's). An
+         * IPv6 address is written in brackets. */
+        const char *ct = c->connect_to, *rb = strchr(ct, ']'), *colon = strrchr(ct, ':');
+        int has_port = colon && (ct[0] != '[' || (rb && colon > rb));
+        if (has_port) {
+            char *end = NULL;
+            long port = strtol(colon + 1, &end, 10);
+            if (colon == ct || !colon[1] || *end || port <= 0 || port > 65535) {
+                snprintf(errstr, errstr_size, "connect-to '%s': want host or host:port", ct);
+                sink_http_destroy(&h->base);
+                return NULL;
+            }
+        }
+        char entry[600];
+        snprintf(entry, sizeof(entry), "::%s%s", ct, has_port ? "" : ":");
+        if (!(h->connect_to = curl_slist_append(NULL, entry))) goto nomem;
+        curl_easy_setopt(cu, CURLOPT_CONNECT_TO, h->connect_to);
+    }
     return &h->base;
 nomem:
     snprintf(errstr, errstr_size, "out of memory");

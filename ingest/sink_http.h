@@ -25,6 +25,8 @@ typedef struct sink_http_conf_s {
     const char *ca_dir;      /* directory of hashed CA certificates; NULL = none */
     const char *cert_file;   /* client certificate (PEM); NULL = none */
     const char *key_file;    /* its private key (PEM); NULL = none */
+    const char *connect_to;  /* "host[:port]": connect there instead of the URL's host, whose
+                                name TLS still verifies and sends as SNI; NULL = the URL's */
     int legacy;              /* 0 modern, 1 server without dedup-token settings (18.16),
                                 -1 probe SELECT version() before the first token insert */
     /* May be NULL. Borrowed, must outlive the sink: once *cancel is non-zero a request in

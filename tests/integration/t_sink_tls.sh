@@ -42,4 +42,23 @@ chserver_query "TRUNCATE TABLE spanhouse.llm_spans"
 wk --tls-insecure 2> "$W/insecure.log" || fail "worker --tls-insecure: exit $?"
 grep -q 'event=tls_insecure' "$W/insecure.log" || fail "--tls-insecure not logged"
 [ "$(chserver_query "SELECT count() FROM spanhouse.llm_spans")" = 200 ] || fail "worker --tls-insecure: not stored"
-echo "t_sink_tls: OK (driver, and the worker's tls-ca-file / no CA / tls-insecure)"
+# connect-to: the URL names the certificate's host (ch.spanhouse.test, which no resolver knows),
+# the connection goes to 127.0.0.1, and verification is still against the URL's name: stored;
+# a name the certificate does not hold is refused even though the address is right; a port
+# in connect-to replaces the URL's.
+chserver_query "TRUNCATE TABLE spanhouse.llm_spans"
+wkn() { local url=$1; shift; timeout 60 build/spanhouse ingest-file --clickhouse-url "$url" --legacy --dlq-topic "" \
+  --rejected-table llm_spans_rejected --timeout 20s --retry-max-ms 2000 --tls-ca-file "$CH_DIR/ca.crt" "$@" "$W/spans.jsonl"; }
+wkn "https://ch.spanhouse.test:$CH_HTTPS_PORT" --connect-to 127.0.0.1 2> "$W/ct.log" ||
+  fail "connect-to: exit $? $(tail -3 "$W/ct.log")"
+[ "$(chserver_query "SELECT count() FROM spanhouse.llm_spans")" = 200 ] || fail "connect-to: not stored"
+set +e; wkn "https://other.spanhouse.test:$CH_HTTPS_PORT" --connect-to 127.0.0.1 2> "$W/ctbad.log"; rc=$?; set -e
+[ "$rc" != 0 ] || fail "connect-to with a name the certificate lacks succeeded"
+grep -q -i 'certificate\|ssl\|subject' "$W/ctbad.log" || fail "connect-to bad name: no TLS error logged: $(tail -3 "$W/ctbad.log")"
+chserver_query "TRUNCATE TABLE spanhouse.llm_spans"
+wkn "https://ch.spanhouse.test:1" --connect-to "127.0.0.1:$CH_HTTPS_PORT" 2> "$W/ctport.log" ||
+  fail "connect-to host:port: exit $? $(tail -3 "$W/ctport.log")"
+[ "$(chserver_query "SELECT count() FROM spanhouse.llm_spans")" = 200 ] || fail "connect-to host:port: not stored"
+set +e; wkn "https://ch.spanhouse.test:1" --connect-to "127.0.0.1:x" 2> "$W/ctsyn.log"; rc=$?; set -e
+[ "$rc" = 2 ] || fail "connect-to 127.0.0.1:x: exit $rc, want 2 (configuration)"
+echo "t_sink_tls: OK (driver, and the worker's tls-ca-file / no CA / tls-insecure / connect-to)"

@@ -71,7 +71,7 @@ chserver__wait() {
 CH_TLS_ARGS=()
 chserver__tls_setup() {
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$CH_DIR/server.key" -out "$CH_DIR/ca.crt" \
-    -days 30 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -days 30 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:ch.spanhouse.test" \
     >/dev/null 2>&1 && openssl dhparam -out "$CH_DIR/dh.pem" 1024 >/dev/null 2>&1
 }
 
