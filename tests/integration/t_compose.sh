@@ -39,7 +39,7 @@ mutant() {  # mutant NAME FILE SED-EXPR EXPECTED-MESSAGE
 }
 mutant topic docker-compose.yml 's/SPANHOUSE_DLQ_TOPIC: llm.spans.dlq/SPANHOUSE_DLQ_TOPIC: llm.spans.dead/' 'is not created by create-topics.sh'
 mutant mount docker-compose.yml 's#./ops/grafana/dashboards:#./ops/grafana/dashbords:#' 'does not exist in the repository'
-mutant latest docker-compose.yml 's#grafana/grafana:11.2.2#grafana/grafana:latest#' 'moving tag'
+mutant latest docker-compose.yml 's#grafana/grafana:12.1.0#grafana/grafana:latest#' 'moving tag'
 mutant database docker-compose.yml 's/CLICKHOUSE_DB: spanhouse/CLICKHOUSE_DB: llm/' 'expected spanhouse'
 mutant port docker-compose.yml 's/- "9187:9187"/- "9188:9188"/' 'metrics port'
 mutant envname docker-compose.yml 's/SPANHOUSE_GROUP:/SPANHOUSE_GROUPID:/' 'is not a worker option'
