@@ -3,11 +3,13 @@
 # (tests/otel/package.json, exact versions pinned by tests/otel/package-lock.json) into
 # tests/otel/node_modules: @opentelemetry/api, sdk-trace-base, resources, otlp-transformer
 # (traces, gen_vectors.mjs) and @opentelemetry/sdk-logs, api-logs (evaluation-result log
-# records, gen_eval_vectors.mjs). Idempotent: returns at once when the installed tree matches the lock.
+# records, gen_eval_vectors.mjs). With a directory argument it installs that test package's lock
+# instead (tests/producer: kafkajs for docs/examples/producer.mjs). Idempotent: returns at once
+# when the installed tree matches the lock.
 # Needs node and npm (Debian: nodejs, npm; installed here if missing).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-dir="$here/tests/otel"
+dir="$here/${1:-tests/otel}"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
