@@ -12,7 +12,7 @@ if [ $# -gt 0 ]; then
   tests=(); for n in "$@"; do tests+=("tests/integration/${n%.sh}.sh"); done
 else
   # the longest first (measured in CI), so the two lanes end together
-  slow="t_worker_groups t_soak t_worker_sigterm t_worker_concurrency t_row_policies t_dashboard_sql t_worker_faults"
+  slow="t_worker_groups t_soak t_worker_sigterm t_worker_concurrency t_row_policies t_dashboard_sql t_cluster_replicas t_worker_faults"
   tests=()
   for n in $slow; do tests+=("tests/integration/$n.sh"); done
   for t in tests/integration/t_*.sh; do
