@@ -83,6 +83,32 @@ void buf_append_nano(buf_t *b, int64_t nano) {
                (unsigned long long)(mag % 1000000000u));
 }
 
+void buf_append_json_str(buf_t *b, const char *s, size_t n) {
+    buf_put(b, "\"", 1);
+    size_t run = 0; /* bytes s[i - run .. i) that need no escape, copied in one piece */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+            run++;
+            continue;
+        }
+        if (run) buf_put(b, s + i - run, run);
+        run = 0;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            buf_put(b, e, 2);
+        } else if (c == '\n') {
+            buf_put(b, "\\n", 2);
+        } else if (c == '\t') {
+            buf_put(b, "\\t", 2);
+        } else {
+            buf_printf(b, "\\u%04x", c);
+        }
+    }
+    if (run) buf_put(b, s + n - run, run);
+    buf_put(b, "\"", 1);
+}
+
 void buf_truncate(buf_t *b, size_t len) {
     if (len < b->len) b->len = len;
 }

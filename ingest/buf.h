@@ -39,6 +39,10 @@ void buf_append_sql_escaped(buf_t *b, const char *p, size_t n);
  * "-" first when negative: 1500000000 -> "1.500000000". The one formatter of money amounts
  * (a ClickHouse Decimal(…, 9) literal as well). No-op once the sticky error is set. */
 void buf_append_nano(buf_t *b, int64_t nano);
+/* Appends s[0..n) as a quoted JSON string: '"' and '\\' escaped, control characters as \n,
+ * \t or \u00XX, other bytes as they are (callers hand in valid UTF-8). No-op once the sticky
+ * error is set. */
+void buf_append_json_str(buf_t *b, const char *s, size_t n);
 /* Cuts the buffer back to len bytes (len <= current length). Does not clear the error. */
 void buf_truncate(buf_t *b, size_t len);
 /* Takes the buffer back to a length len recorded while buf_error() was 0: cuts it there and

@@ -76,9 +76,11 @@ static void usage(FILE *out) {
             "  reconcile [--from T] [--to T] [--repair]  check the KPI rollups against the\n"
             "                       raw spans (exit 3 on drift), rebuild drifting buckets\n"
             "  ingest-file FILE     load a spans.jsonl file through the same path (no Kafka)\n"
-            "  check-span [--format json|otlp_json] FILE|-   decode, validate, price and\n"
-            "                       attribute each line as the worker would; store nothing\n"
-            "                       (no Kafka, no ClickHouse; exit 1 if a record is rejected)\n"
+            "  check-span [--format json|otlp_json] [--json] FILE|-   decode, validate, price\n"
+            "                       and attribute each line as the worker would; store nothing\n"
+            "                       (no Kafka, no ClickHouse; exit 1 if a record is rejected);\n"
+            "                       --json: each stored row (or reason) as a JSON line\n"
+            "  validate             the same as check-span\n"
             "  reprice --from T [--to T] --pricing F   re-price stored spans with the current\n"
             "                       table and rebuild the rollups that hold cost\n"
             "  pricing import FILE  LiteLLM's price list as pricing-file rows on stdout\n"
@@ -726,11 +728,14 @@ done:
  * usage or configuration. */
 static int cmd_check_span(int argc, char **argv) {
     const char *fmt = "json";
+    int json = 0;
     char **av = calloc((size_t)argc + 4, sizeof(*av));
     if (!av) return 1;
     int n = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc)
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--format") && i + 1 < argc)
             fmt = argv[++i];
         else if (!strncmp(argv[i], "--format=", 9))
             fmt = argv[i] + 9;
@@ -768,7 +773,7 @@ static int cmd_check_span(int argc, char **argv) {
         rc = 2;
         goto done;
     }
-    int err = worker_check_file(w, cfg->args[0], stdout);
+    int err = worker_check_file(w, cfg->args[0], stdout, json);
     rc = err == ERR_OK ? 0 : err == ERR_INVAL ? 1 : 2;
 done:
     worker_destroy(w);
@@ -821,7 +826,7 @@ int main(int argc, char **argv) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_REPLAY);
     } else if (!strcmp(cmd, "ingest-file")) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_FILE);
-    } else if (!strcmp(cmd, "check-span")) {
+    } else if (!strcmp(cmd, "check-span") || !strcmp(cmd, "validate")) {
         rc = cmd_check_span(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "reprice")) {
         rc = cmd_reprice(argc - 2, argv + 2);

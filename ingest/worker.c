@@ -1447,7 +1447,7 @@ int worker_ingest_file(worker_t *w, const char *path) {
     log_end(&l);
     return rc;
 }
-int worker_check_file(worker_t *w, const char *path, FILE *out) {
+int worker_check_file(worker_t *w, const char *path, FILE *out, int json) {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f) {
         fprintf(out, "%s: %s\n", path, strerror(errno));
@@ -1462,6 +1462,7 @@ int worker_check_file(worker_t *w, const char *path, FILE *out) {
     batch_part_init(&p->bp, 0);
     p->active = 1;
     w->check_out = out;
+    w->check_json = json;
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -1478,8 +1479,9 @@ int worker_check_file(worker_t *w, const char *path, FILE *out) {
     }
     free(line);
     if (f != stdin) fclose(f);
-    fprintf(out, "%" PRIu64 " span%s accepted, %" PRIu64 " record%s rejected\n", w->check_ok,
-            w->check_ok == 1 ? "" : "s", w->check_bad, w->check_bad == 1 ? "" : "s");
+    /* With JSON lines on out, the summary goes to stderr: out stays one object per line. */
+    fprintf(json ? stderr : out, "%" PRIu64 " span%s accepted, %" PRIu64 " record%s rejected\n",
+            w->check_ok, w->check_ok == 1 ? "" : "s", w->check_bad, w->check_bad == 1 ? "" : "s");
     if (rc != ERR_OK) return rc;
     return w->check_bad ? ERR_INVAL : ERR_OK;
 }

@@ -64,10 +64,11 @@ int worker_ingest_file(worker_t *w, const char *path);
 /* CHECK mode (`spanhouse check-span`): each line of path through the same decode, validation,
  * pricing and tenant lookup as ingest-file, nothing stored: one line per span to out ("ok"
  * with its price and tenant) and per rejected record ("rejected" with reason, field and
- * detail), then a summary. Span formats only (json, otlp_json, otlp_proto). Needs no sink
- * (worker_new may get NULL). Returns ERR_OK when every record was accepted, ERR_INVAL when
- * one was rejected, or an I/O error. */
-int worker_check_file(worker_t *w, const char *path, FILE *out);
+ * detail), then a summary. With json, one JSON object per line instead ({"line":N,"row":{the
+ * stored row}} or {"line":N,"reason":…,"field":…,"detail":…}) and the summary on stderr. Span
+ * formats only (json, otlp_json, otlp_proto). Needs no sink (worker_new may get NULL). Returns
+ * ERR_OK when every record was accepted, ERR_INVAL when one was rejected, or an I/O error. */
+int worker_check_file(worker_t *w, const char *path, FILE *out, int json);
 void worker_destroy(worker_t *w);
 
 typedef struct worker_stats_s {

@@ -4,6 +4,7 @@
  * reason. Consumer thread only. */
 #include "worker.h"
 #ifdef SPANHOUSE_HAVE_PIPELINE
+#include "rowjson.h"
 #include "worker_int.h"
 
 /* ---- one message */
@@ -15,10 +16,23 @@ static int reject(worker_t *w, wpart_t *p, wtable_t k, int rc, const char *field
                   size_t key_len, const char *payload, size_t len) {
     if (w->check_out) { /* check-span: reported, not dead-lettered */
         w->check_bad++;
-        fprintf(w->check_out, "line %" PRId64 ": rejected: %s%s%s: %s\n", off + 1, err_name(rc),
-                field && *field ? " field " : "", field ? field : "",
-                detail && *detail ? detail : err2str(rc));
-        return ERR_OK;
+        const char *why = detail && *detail ? detail : err2str(rc);
+        if (!w->check_json) {
+            fprintf(w->check_out, "line %" PRId64 ": rejected: %s%s%s: %s\n", off + 1,
+                    err_name(rc), field && *field ? " field " : "", field ? field : "", why);
+            return ERR_OK;
+        }
+        buf_t b;
+        buf_init(&b, 0);
+        buf_printf(&b, "{\"line\":%" PRId64 ",\"reason\":\"%s\",\"field\":", off + 1, err_name(rc));
+        buf_append_json_str(&b, field ? field : "", field ? strlen(field) : 0);
+        buf_put(&b, ",\"detail\":", 10);
+        buf_append_json_str(&b, why, strlen(why));
+        buf_put(&b, "}\n", 2);
+        int e = buf_error(&b);
+        if (e == ERR_OK) fwrite(b.data, 1, b.len, w->check_out);
+        buf_deinit(&b);
+        return e;
     }
     dlq_letter_t lt = {.reason = err_name(rc),
                        .field = field ? field : "",
@@ -131,6 +145,12 @@ static int check_report(worker_t *w, const span_t *s, int64_t off) {
     w->check_ok++;
     buf_t b;
     buf_init(&b, 0);
+    if (w->check_json) { /* the row as it would be stored */
+        buf_printf(&b, "{\"line\":%" PRId64 ",\"row\":", off + 1);
+        rowjson_encode_span(&b, s);
+        buf_put(&b, "}\n", 2);
+        goto out;
+    }
     buf_printf(&b,
                "line %" PRId64 ": ok: %.*s/%.*s input %u (cache read %u, write %u) output %u "
                "(reasoning %u) cost_usd ",
@@ -143,6 +163,7 @@ static int check_report(worker_t *w, const span_t *s, int64_t off) {
     buf_printf(&b, ", pricing %.*s) tenant '%.*s' (%.*s) team '%.*s'\n", (int)s->pricing_status.n,
                s->pricing_status.p, (int)s->tenant_id.n, s->tenant_id.p, (int)s->tenant_status.n,
                s->tenant_status.p, (int)s->team_id.n, s->team_id.p);
+out:;
     int rc = buf_error(&b);
     if (rc == ERR_OK) fwrite(b.data, 1, b.len, w->check_out);
     buf_deinit(&b);
@@ -156,11 +177,11 @@ static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, in
                        int64_t now) {
     if (!price_apply(w->prices, s)) count_unpriced(w, s);
     tenant_apply(w->tenants, w->tpolicy, s);
-    if (w->check_out) return check_report(w, s, off); /* check-span: reported, not stored */
     s->kafka_topic = span_str(topic, strlen(topic));
     s->kafka_partition = p->partition;
     s->kafka_offset = off;
     s->ingested_ms = now;
+    if (w->check_out) return check_report(w, s, off); /* check-span: reported, not stored */
     wrows_t *r = &p->b.t[WT_SPAN];
     rowbin_encode_span(&r->rows, s);
     if (buf_error(&r->rows)) return buf_error(&r->rows);

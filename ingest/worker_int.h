@@ -237,6 +237,7 @@ struct worker_s {
     int crash_after, crash_count;                    /* test hook, see job_done() */
     FILE *check_out; /* CHECK mode: where accepted spans and rejects are reported; not owned */
     uint64_t check_ok, check_bad;
+    int check_json; /* CHECK mode: one JSON object per line (stored row or reason) */
     _Atomic int64_t stop_ms; /* when a stop was first seen (0 = not yet); any thread */
     int64_t lag_ms;          /* when the lag gauges were last set on the timer */
     int64_t run_start_ms, first_record_ms; /* monotonic; 0 = not yet (the stop's log line) */

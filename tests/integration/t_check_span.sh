@@ -10,7 +10,7 @@
 #  - a bad --format is a usage error (2); nothing listens, nothing is written.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make --no-print-directory -s build/spanhouse >/dev/null
+make --no-print-directory -s build/spanhouse build/tests/tools/print_ddl >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-check.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$D"/*.out >&2 2>/dev/null || true; exit 1; }
@@ -37,4 +37,24 @@ rc=0; "${CS[@]}" --format otlp_json - < "$D/otlp.jsonl" > "$D/otlp.out" 2>&1 || 
 grep -q "^line 1: ok: openai/gpt-4o-mini input 1000000 .* cost_usd 0.150000000 (computed; .* tenant 'globex' (from_span)" "$D/otlp.out" || fail "OTLP with seed 000's names"
 rc=0; "${CS[@]}" --format otlp_proto "$D/otlp.jsonl" > "$D/bad.out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "--format otlp_proto exits $rc, want 2"
-echo "t_check_span: ok (flat JSON priced, attributed and rejected by line; OTLP JSON from stdin; usage errors)"
+# --json (and the validate alias): one JSON object per line, the stored row or the reason; the
+# summary on stderr. Parsed by node, so a malformed line fails.
+rc=0; build/spanhouse validate --json --pricing schema/pricing.csv --tenants schema/tenants.csv --log-level warn \
+  "$D/spans.jsonl" > "$D/rows.out" 2> "$D/rows.err" || rc=$?
+[ "$rc" = 1 ] || fail "validate --json exits $rc, want 1"
+grep -q '^2 spans accepted, 2 records rejected$' "$D/rows.err" || fail "validate --json: summary not on stderr"
+node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const want = (c, m) => { if (!c) { console.error("validate --json: " + m); process.exit(1); } };
+  want(lines.length === 4, "4 lines, got " + lines.length);
+  const r = lines[0].row;
+  want(lines[0].line === 1 && r.model === "gpt-4o" && r.tenant_id === "acme" && r.team_id === "search", "line 1 attribution");
+  want(r.input_tokens === 1000 && r.cache_read_tokens === 400 && r.cost_usd === "0.004000000" && r.pricing_status === "ok", "line 1 price");
+  want(r.ttft_ms === null && r.quality_score === null && r.kafka_topic === "check" && r.kafka_offset === 0, "line 1 nullables and coordinates");
+  const cols = process.argv[2].split(",").map((c) => c.trim());
+  want(JSON.stringify(Object.keys(r)) === JSON.stringify(cols), "line 1 columns " + Object.keys(r) + " are not the insert columns " + cols);
+  want(lines[1].line === 2 && lines[1].reason === "negative_value" && lines[1].field === "input_tokens", "line 2 reason");
+  want(lines[2].line === 4 && lines[2].reason === "not_an_object", "line 4 reason");
+  want(lines[3].row.cost_usd === "0.500000000" && lines[3].row.pricing_status === "unknown_model", "line 5");
+' "$D/rows.out" "$(build/tests/tools/print_ddl columns)" || fail "validate --json output"
+echo "t_check_span: ok (flat JSON priced, attributed and rejected by line; OTLP JSON from stdin; usage errors; --json rows)"

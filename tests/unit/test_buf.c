@@ -113,6 +113,31 @@ static void test_append_nano(void **state) {
     }
 }
 
+static void test_append_json_str(void **state) {
+    (void)state;
+    const struct {
+        const char *in;
+        size_t n;
+        const char *want;
+    } cases[] = {{"", 0, "\"\""},
+                 {NULL, 0, "\"\""},
+                 {"plain text", 10, "\"plain text\""},
+                 {"a\"b\\c", 5, "\"a\\\"b\\\\c\""},
+                 {"l1\nl2\tx", 7, "\"l1\\nl2\\tx\""},
+                 {"\x01\x7f", 2, "\"\\u0001\\u007f\""},
+                 {"nul\0in", 6, "\"nul\\u0000in\""},
+                 {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf_t b;
+        buf_init(&b, 0);
+        buf_append_json_str(&b, cases[i].in, cases[i].n);
+        buf_put(&b, "", 1);
+        assert_int_equal(buf_error(&b), 0);
+        assert_string_equal((const char *)b.data, cases[i].want);
+        buf_deinit(&b);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sql_escaped),
@@ -122,6 +147,7 @@ int main(void) {
         cmocka_unit_test(test_err_table),
         cmocka_unit_test(test_printf),
         cmocka_unit_test(test_append_nano),
+        cmocka_unit_test(test_append_json_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
