@@ -72,6 +72,7 @@ static void usage(FILE *out) {
             "  schema apply         create the database, tables and views, or bring an\n"
             "                       existing install to this release's definitions\n"
             "  schema plan          print what schema apply would change; change nothing\n"
+            "                       (schema check: the same)\n"
             "  replay --from T --to T   re-read a time range under <group>-replay, then stop\n"
             "  reconcile [--from T] [--to T] [--repair]  check the KPI rollups against the\n"
             "                       raw spans (exit 3 on drift), rebuild drifting buckets\n"
@@ -220,7 +221,7 @@ static int schema_exec(void *ctx, const char *sql, char *errstr, size_t n) {
 
 typedef struct {
     sink_t *sink;
-    const char *verb; /* "apply" | "plan" */
+    const char *verb; /* "apply", "plan" or "check" (plan's alias) */
 } schema_run_t;
 
 static int schema_run_query(void *ctx, const char *sql, char **out, char *errstr, size_t n) {
@@ -325,11 +326,11 @@ done:
 
 #ifdef MAIN_HAVE_SCHEMA
 static int cmd_schema(int argc, char **argv) {
-    if (argc < 1 || (strcmp(argv[0], "apply") && strcmp(argv[0], "plan"))) {
-        fprintf(stderr, "spanhouse: usage: spanhouse schema apply|plan [options]\n");
+    if (argc < 1 || (strcmp(argv[0], "apply") && strcmp(argv[0], "plan") && strcmp(argv[0], "check"))) {
+        fprintf(stderr, "spanhouse: usage: spanhouse schema apply|plan|check [options]\n");
         return 2;
     }
-    int plan = !strcmp(argv[0], "plan");
+    int plan = strcmp(argv[0], "apply") != 0; /* plan, or its alias check: change nothing */
     config_t *cfg = config_new();
     sinks_t sk = {0};
     char e[1024];
@@ -352,7 +353,7 @@ static int cmd_schema(int argc, char **argv) {
         goto done;
     }
     if (plan) {
-        printf("schema plan: %s: %d change%s, %d warning%s\n", cfg->database, up.changes,
+        printf("schema %s: %s: %d change%s, %d warning%s\n", argv[0], cfg->database, up.changes,
                up.changes == 1 ? "" : "s", up.warnings, up.warnings == 1 ? "" : "s");
         rc = 0;
         goto done;

@@ -53,6 +53,10 @@ grep -q 'spanhouse.llm_tenants: column owner_email is not in' "$D/plan.out" || f
 grep -q '^schema plan: spanhouse: 13 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 11 ] || fail "plan changed llm_pricing"
 [ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "plan left a scratch table"
+# `schema check` is plan under another name: the same report, nothing changed.
+sh check --sink chdb --chdb-path "$D/db" --views-dir views > "$D/check.out" || fail "check"
+diff <(sed 's/^schema plan: /schema check: /' "$D/plan.out") "$D/check.out" > /dev/null || fail "check differs from plan: $(diff <(sed 's/^schema plan: /schema check: /' "$D/plan.out") "$D/check.out" | head -5)"
+[ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 11 ] || fail "check changed llm_pricing"
 
 # Apply: the same list, done.
 sh apply --sink chdb --chdb-path "$D/db" --views-dir views --pricing schema/pricing.csv > "$D/apply.out" || fail "apply"
