@@ -32,6 +32,27 @@ if compgen -G 'schema/*.sql' >/dev/null; then
     printf -- '-- @@panel reference %s\nSELECT count() AS loaded FROM %s HAVING loaded > 0\n' "$table" "$table" >>"$tmp/queries.sql"
   done < <(bash ops/clickhouse/load-reference-data.sh --print-sql)
 fi
+# Value checks: each stat panel of the Cost row recomputed from the raw spans (not the KPI tables
+# the panel reads), with the same filters and time range expanded by the same tool; compared
+# after the run below.
+RAW='(SELECT toStartOfMinute(timestamp) AS minute, * FROM ${database}.llm_spans)'
+RF='tenant_id IN (${tenant:singlequote}) AND team_id IN (${team:singlequote}) AND feature IN (${feature:singlequote}) AND model IN (${model:singlequote})'
+cat >> "$tmp/queries.sql" <<SQL
+-- @@panel value Spend today (USD)
+SELECT sum(cost_usd) AS spend_today FROM $RAW WHERE timestamp >= toStartOfDay(now()) AND $RF
+-- @@panel value Spend month-to-date (USD)
+SELECT sum(cost_usd) AS spend_mtd FROM $RAW WHERE timestamp >= toStartOfMonth(now()) AND $RF
+-- @@panel value Projected month-end spend (linear burn rate)
+SELECT toFloat64(sum(cost_usd)) * toDayOfMonth(toLastDayOfMonth(now()))
+       / greatest(dateDiff('second', toStartOfMonth(now())::DateTime, now()) / 86400, 1 / 24) AS projected_month_usd
+FROM $RAW WHERE timestamp >= toStartOfMonth(now()) AND $RF
+-- @@panel value Cost per successful response (USD)
+SELECT toFloat64(sum(cost_usd)) / greatest(count() - countIf(status != 'ok'), 1) AS usd_per_success FROM $RAW WHERE \$__timeFilter(minute) AND $RF
+-- @@panel value Response cache hit rate
+SELECT countIf(cache_hit = 1) / greatest(count(), 1) AS cache_hit_rate FROM $RAW WHERE \$__timeFilter(minute) AND $RF
+-- @@panel value Prompt-cache share of input tokens
+SELECT sum(cache_read_tokens) / greatest(sum(input_tokens), 1) AS cached_input_share FROM $RAW WHERE \$__timeFilter(minute) AND $RF
+SQL
 "$tool" --queries "$tmp/queries.sql" --exec "$tmp/reference.sql" --out "$tmp/out" | tee "$tmp/run.log"
 # With the real schema in the tree nothing may be skipped (skips exist only for the minimal
 # stand-in schema used before schema/ landed).
@@ -101,6 +122,21 @@ else
   orph=$(ls "$o"/panel-*orphans*by_age*.tsv)
   awk -F'\t' 'NR > 2 { s[$1] += $3 } END { if (s["eval"] != 12 || s["outcome"] != 5) { print "orphans eval " s["eval"] " outcome " s["outcome"]; exit 1 } }' "$orph"
   echo "quality row: 12 eval and 5 outcome orphans listed"
+  # The stat panels' values equal the same numbers computed from the raw spans (to 1e-9
+  # relative): the KPI tables and the panels' SQL count what the spans say.
+  for v in "$o"/panel-value_*.tsv; do
+    t=${v#"$o"/panel-value_}
+    p=$(ls "$o"/panel-[0-9]*_"$t" 2>/dev/null | head -n 1)
+    [ -n "$p" ] || { echo "value check $t: no such panel output"; ls "$o" | head; exit 1; }
+    a=$(sed -n 3p "$p"); b=$(sed -n 3p "$v")
+    # (the projection divides by the seconds since the month began: now() moves between the two
+    # queries, a few seconds in about a week)
+    tol=1e-9; case $t in Projected*) tol=1e-4 ;; esac
+    [ -n "$a" ] && awk -v a="$a" -v b="$b" -v tol="$tol" 'BEGIN { d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a); exit !(d <= tol * (m > 1 ? m : 1)) }' ||
+      { echo "value check $t: panel $a, from raw spans $b"; exit 1; }
+    echo "value: $(basename "$p" .tsv) = $a (raw spans: $b)"
+  done
+  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 6 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 6 ran"; exit 1; }
 fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
