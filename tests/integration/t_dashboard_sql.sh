@@ -32,7 +32,7 @@ if compgen -G 'schema/*.sql' >/dev/null; then
     printf -- '-- @@panel reference %s\nSELECT count() AS loaded FROM %s HAVING loaded > 0\n' "$table" "$table" >>"$tmp/queries.sql"
   done < <(bash ops/clickhouse/load-reference-data.sh --print-sql)
 fi
-# Value checks: each stat panel of the Cost row recomputed from the raw spans (not the KPI tables
+# Value checks: the Cost row's stat and top-N panels recomputed from the raw spans (not the KPI tables
 # the panel reads), with the same filters and time range expanded by the same tool; compared
 # after the run below.
 RAW='(SELECT toStartOfMinute(timestamp) AS minute, * FROM ${database}.llm_spans)'
@@ -52,6 +52,12 @@ SELECT toFloat64(sum(cost_usd)) / greatest(count() - countIf(status != 'ok'), 1)
 SELECT countIf(cache_hit = 1) / greatest(count(), 1) AS cache_hit_rate FROM $RAW WHERE \$__timeFilter(minute) AND $RF
 -- @@panel value Prompt-cache share of input tokens
 SELECT sum(cache_read_tokens) / greatest(sum(input_tokens), 1) AS cached_input_share FROM $RAW WHERE \$__timeFilter(minute) AND $RF
+-- @@panel value Top features by cost
+SELECT feature, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY feature ORDER BY spend_usd DESC LIMIT 10
+-- @@panel value Top models by cost
+SELECT model, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY model ORDER BY spend_usd DESC LIMIT 10
+-- @@panel value Top teams by cost
+SELECT team_id, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY team_id ORDER BY spend_usd DESC LIMIT 10
 SQL
 "$tool" --queries "$tmp/queries.sql" --exec "$tmp/reference.sql" --out "$tmp/out" | tee "$tmp/run.log"
 # With the real schema in the tree nothing may be skipped (skips exist only for the minimal
@@ -122,21 +128,31 @@ else
   orph=$(ls "$o"/panel-*orphans*by_age*.tsv)
   awk -F'\t' 'NR > 2 { s[$1] += $3 } END { if (s["eval"] != 12 || s["outcome"] != 5) { print "orphans eval " s["eval"] " outcome " s["outcome"]; exit 1 } }' "$orph"
   echo "quality row: 12 eval and 5 outcome orphans listed"
-  # The stat panels' values equal the same numbers computed from the raw spans (to 1e-9
+  # Those panels' rows equal the same numbers computed from the raw spans (to 1e-9
   # relative): the KPI tables and the panels' SQL count what the spans say.
   for v in "$o"/panel-value_*.tsv; do
     t=${v#"$o"/panel-value_}
     p=$(ls "$o"/panel-[0-9]*_"$t" 2>/dev/null | head -n 1)
     [ -n "$p" ] || { echo "value check $t: no such panel output"; ls "$o" | head; exit 1; }
-    a=$(sed -n 3p "$p"); b=$(sed -n 3p "$v")
     # (the projection divides by the seconds since the month began: now() moves between the two
     # queries, a few seconds in about a week)
     tol=1e-9; case $t in Projected*) tol=1e-4 ;; esac
-    [ -n "$a" ] && awk -v a="$a" -v b="$b" -v tol="$tol" 'BEGIN { d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a); exit !(d <= tol * (m > 1 ? m : 1)) }' ||
-      { echo "value check $t: panel $a, from raw spans $b"; exit 1; }
-    echo "value: $(basename "$p" .tsv) = $a (raw spans: $b)"
+    # Every data row, in order: labels equal, numbers within tol relative.
+    paste "$p" "$v" | awk -F'\t' -v tol="$tol" 'NR > 2 {
+        n = NF / 2; rows++
+        for (i = 1; i <= n; i++) {
+          a = $i; b = $(i + n)
+          if (a ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/ && b ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) {
+            d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a)
+            if (d > tol * (m > 1 ? m : 1)) bad = bad " [" a " vs " b "]"
+          } else if (a != b) bad = bad " [" a " vs " b "]"
+        }
+      }
+      END { if (bad != "" || !rows) { print "differs:" bad " (" rows " rows)"; exit 1 } }' ||
+      { echo "value check $t: the panel and the raw spans disagree"; paste "$p" "$v" | head -n 8; exit 1; }
+    echo "value: $(basename "$p" .tsv) = $(sed -n 3p "$p" | tr '\t' ' ') ($(( $(wc -l < "$p") - 2 )) rows equal to the raw spans)"
   done
-  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 6 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 6 ran"; exit 1; }
+  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 9 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 9 ran"; exit 1; }
 fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
