@@ -981,6 +981,7 @@ static int schema_check(worker_t *w) {
         char *out = NULL, e[sizeof(((sink_result_t *)0)->msg) + 1];
         sink_result_t res;
         int rc = sink_exec(w->sink, sql, &out, &res);
+        int answered = rc == ERR_OK; /* else the question failed: TLS, auth, no such table */
         if (rc == ERR_OK)
             rc = rowbin_check_describe(out, (int)w->cfg->legacy, e, sizeof(e));
         else
@@ -993,7 +994,7 @@ static int schema_check(worker_t *w) {
         int fatal = err_class(rc) != ERR_CLASS_RETRY;
         log_line_t l;
         log_begin(w->lg, &l, fatal ? LOG_ERROR : LOG_WARN,
-                  fatal ? "schema_mismatch" : "clickhouse_unreachable");
+                  !fatal ? "clickhouse_unreachable" : answered ? "schema_mismatch" : "clickhouse_refused");
         log_str(&l, "table", w->tgt[WT_SPAN].table);
         log_str(&l, "error", e);
         log_end(&l);
