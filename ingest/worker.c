@@ -339,6 +339,16 @@ static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r
             /* Back to short waits: without this one failure per batch over a long run grew the
              * wait to its 10 s cap for good (seen holding a SIGTERM for its whole grace). */
             sink_backoff_reset(&w->backoff);
+            if (w->lg && w->lg->min_level <= LOG_DEBUG) {
+                log_line_t l;
+                log_begin(w->lg, &l, LOG_DEBUG, "inserted");
+                log_str(&l, "table", w->rejected);
+                log_int(&l, "rows", (int64_t)b->n_rej);
+                log_int(&l, "bytes", (int64_t)b->rej.len);
+                log_int(&l, "batches", 1);
+                log_int(&l, "ms", (int64_t)((wk_mono_s() - t0) * 1000));
+                log_end(&l);
+            }
             break;
         }
         log_line_t l;

@@ -161,6 +161,41 @@ static void test_unknown_table_fatal(void **state) {
                      ERR_INVAL);
 }
 
+/* The file is read with LowCardinality(T) as T (same bytes, a block-wise conversion instead of
+ * a dictionary insert per row): nested wrappers keep their other parentheses, and the values
+ * and the table's types come out as written. */
+static void test_lowcardinality_read_as_plain(void **state) {
+    sink_result_t r;
+    assert_int_equal(sink_exec(sk,
+                               "CREATE TABLE sh.lc (a LowCardinality(String), "
+                               "b LowCardinality(Nullable(String)), "
+                               "c Map(LowCardinality(String), UInt32), "
+                               "d Array(LowCardinality(Nullable(String)))) "
+                               "ENGINE = MergeTree ORDER BY tuple()",
+                               NULL, &r),
+                     ERR_OK);
+    /* a = "x", b = NULL, c = {"k": 7}, d = ["y", NULL]; then a = "x", b = "z", c = {}, d = []. */
+    static const uint8_t rows[] = {1, 'x', 1, 1, 1, 'k', 7, 0, 0, 0, 2, 0, 1, 'y', 1,
+                                   1, 'x', 0, 1, 'z', 0, 0};
+    const char *st = "a LowCardinality(String), b LowCardinality(Nullable(String)), "
+                     "c Map(LowCardinality(String), UInt32), "
+                     "d Array(LowCardinality(Nullable(String)))";
+    int e = sink_insert(sk, "lc", "a, b, c, d", st, rows, sizeof rows, "lc-1", &r);
+    if (e != ERR_OK) fprintf(stderr, "insert: %s\n", r.msg);
+    assert_int_equal(e, ERR_OK);
+    char *out = NULL;
+    assert_int_equal(sink_exec(sk,
+                               "SELECT a, b, c, d, toTypeName(a), toTypeName(b) FROM sh.lc "
+                               "ORDER BY b NULLS FIRST FORMAT TSV",
+                               &out, &r),
+                     ERR_OK);
+    assert_string_equal(out, "x\t\\N\t{'k':7}\t['y',NULL]\tLowCardinality(String)\t"
+                             "LowCardinality(Nullable(String))\n"
+                             "x\tz\t{}\t[]\tLowCardinality(String)\t"
+                             "LowCardinality(Nullable(String))\n");
+    free(out);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_and_exec),
@@ -168,6 +203,7 @@ int main(void) {
         cmocka_unit_test(test_dedup_other_token),
         cmocka_unit_test(test_corrupt_rejected),
         cmocka_unit_test(test_unknown_table_fatal),
+        cmocka_unit_test(test_lowcardinality_read_as_plain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
