@@ -594,6 +594,51 @@ static int job_done(worker_t *w, wjob_t *j) {
     return ERR_OK;
 }
 
+/* Keeps queued jobs startable. An insert attempt starts only within fence-window of its
+ * members' proof of ownership; a job waiting in the queue behind inserts slower than the window
+ * used to reach a sender stale, go back, be announced again and requeued behind the next slow
+ * inserts, round after round (a livelock seen in CI with every insert held longer than the
+ * window). So the consumer proves again, every quarter window, the partitions of queued jobs
+ * whose proof is older than half the window (a fresher commit of the partition is reused as
+ * is), and hands the new proof to those jobs. Jobs a sender already took are not touched; a
+ * partition found lost is left to the fence (its jobs come back and are dropped). */
+static void pool_renew_fences(worker_t *w) {
+    wpool_t *pl = &w->pool;
+    int64_t now = wk_mono_ms();
+    if (!w->fence_ms || !w->kc || !pl->running || now < w->renew_next_ms) return;
+    w->renew_next_ms = now + w->fence_ms / 4;
+    int64_t stale = now - w->fence_ms / 2;
+    wpart_t *due[64];
+    int n = 0;
+    pthread_mutex_lock(&pl->mu);
+    for (wjob_t *j = pl->todo; j && n < (int)(sizeof(due) / sizeof(due[0])); j = j->next) {
+        wpart_t *p = j->p;
+        if (j->fenced_ms >= stale || !p->active || p->gen != j->gen || p->revoking) continue;
+        int seen = 0;
+        for (int i = 0; i < n && !seen; i++)
+            seen = due[i] == p;
+        if (!seen) due[n++] = p;
+    }
+    pthread_mutex_unlock(&pl->mu);
+    for (int i = 0; i < n; i++) {
+        wpart_t *p = due[i];
+        int lost = 0;
+        if (p->fenced_ms < stale && (announce(w, p, &lost) != ERR_OK || lost)) continue;
+        if (w->lg && w->lg->min_level <= LOG_DEBUG) {
+            log_line_t l;
+            log_begin(w->lg, &l, LOG_DEBUG, "fence_refreshed");
+            log_str(&l, "topic", p->topic);
+            log_int(&l, "partition", p->partition);
+            log_end(&l);
+        }
+        pthread_mutex_lock(&pl->mu);
+        for (wjob_t *j = pl->todo; j; j = j->next)
+            if (j->p == p && j->gen == p->gen && j->fenced_ms < p->fenced_ms)
+                j->fenced_ms = p->fenced_ms;
+        pthread_mutex_unlock(&pl->mu);
+    }
+}
+
 /* Takes back finished jobs and handles them. Waits up to wait_ms (-1: until at least one
  * comes back, if any is out) when none is ready. Returns the first error, or ERR_OK. */
 static int inline_run(worker_t *w, int force);
@@ -601,6 +646,7 @@ static int inline_run(worker_t *w, int force);
 int wk_pool_reap(worker_t *w, int wait_ms) {
     wpool_t *pl = &w->pool;
     if (!pl->running) return inline_run(w, wait_ms < 0);
+    pool_renew_fences(w);
     struct timespec dl;
     if (wait_ms > 0) {
         clock_gettime(CLOCK_REALTIME, &dl);
@@ -636,7 +682,12 @@ int wk_pool_reap(worker_t *w, int wait_ms) {
                 half.tv_sec++;
                 half.tv_nsec -= 1000000000L;
             }
-            if (pthread_cond_timedwait(&pl->done, &pl->mu, &half) == ETIMEDOUT) wk_stop_expired(w);
+            if (pthread_cond_timedwait(&pl->done, &pl->mu, &half) == ETIMEDOUT) {
+                wk_stop_expired(w);
+                pthread_mutex_unlock(&pl->mu);
+                pool_renew_fences(w);
+                pthread_mutex_lock(&pl->mu);
+            }
         } else if (pthread_cond_timedwait(&pl->done, &pl->mu, &dl) == ETIMEDOUT) {
             break;
         }

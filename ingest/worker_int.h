@@ -227,6 +227,7 @@ struct worker_s {
     int fatal;     /* an unrecoverable error happened: stop without committing more */
     int64_t fence_ms;      /* fence-window when inserts can outlive us (HTTP senders), else 0 */
     int64_t fence_wait_ms; /* what a next owner must wait (announced in the metadata), or 0 */
+    int64_t renew_next_ms; /* monotonic ms of the next look for queued jobs to re-prove */
     int any_assigned;
     sink_backoff_t backoff;
     wsender_t inline_snd; /* runs jobs on the consumer thread when there are no senders */

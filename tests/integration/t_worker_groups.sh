@@ -16,6 +16,10 @@
 #     the held insert landed) and not sent again. Exactly once.
 #  5. A look-up the server cannot answer (down while B restores A's stored, uncommitted group)
 #     is asked again, never taken for "not stored": exactly once.
+#  6. A backlog behind inserts slower than the fence-window (each held 1.5 s, window 1 s, two
+#     senders): queued batches keep their proof of ownership fresh while they wait, so none
+#     goes back to be announced again and the worker drains (before: queued batches missed
+#     the window round after round, a livelock seen in CI).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
@@ -26,7 +30,7 @@ WPID= BPID=
 trap '[ -z "$BPID" ] || kill -9 "$BPID" 2>/dev/null || true; worker_stop; mock_stop; chhttp_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do echo "== $f" >&2; grep -v dead_letter "$f" | tail -n 12 >&2; done; exit 1; }
 chhttp_start "$D" || fail "chhttp"
-mock_start g1:32 g2:8 g3:8 g4:8 g5:8 dlq:1
+mock_start g1:32 g2:8 g3:8 g4:8 g5:8 g6:8 dlq:1
 KOPTS="--dlq-topic dlq --kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 count() { chhttp_query "SELECT count(), uniqExact(kafka_partition, kafka_offset) FROM spanhouse.llm_spans WHERE kafka_topic = '$1'"; }
 stat() { curl -sS "$CHHTTP_URL/stats" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
@@ -134,3 +138,16 @@ rc=0; timeout 120 tail --pid="$WPID" -f /dev/null || true; wait "$WPID" || rc=$?
 [ "$(count g5)" = "$N	$N" ] || fail "after a look-up the server could not answer: '$(count g5)', want $N once each"
 grep -q 'event=range_already_stored why=restart' "$D/b5.log" || fail "B found none of A's ranges stored"
 echo "5 ok: A's $stored_by_a stored, uncommitted rows were looked up again until the server answered: $N once each"
+
+# ---- 6: queued batches wait behind inserts longer than the fence-window without expiring
+[ "$(mock_cmd "produce g6 $D/s.tsv")" = "produced $N failed 0" ] || fail "produce g6"
+chhttp_ctl "hold_ms=1500"
+rc=0; timeout 120 build/spanhouse run --brokers "$MOCK_BOOT" --topic g6 --group gg6 --clickhouse-url "$CHHTTP_URL" \
+  --batch-max-rows 200 --insert-min-rows 1000 --insert-concurrency 2 --exit-at-eof $KOPTS \
+  --fence-window 1s --timeout 7s 2> "$D/a6.log" || rc=$?
+chhttp_ctl "hold_ms=0"
+[ "$rc" = 0 ] || fail "run 6 exit $rc"
+[ "$(count g6)" = "$N	$N" ] || fail "behind slow inserts: '$(count g6)', want $N once each"
+expired=$(grep -c 'event=fence_renewed' "$D/a6.log" || true)
+[ "$expired" = 0 ] || fail "$expired queued batches missed the fence-window and went back to be announced again"
+echo "6 ok: a backlog waited behind inserts held longer than the fence-window: $N once each, no batch expired while queued"
