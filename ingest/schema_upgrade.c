@@ -134,6 +134,32 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
     buf_printf(&b, "CREATE TABLE %s." SCRATCH_PREFIX "%s%s", db, name, stmt + h->body_off);
     if (run(up, &b, NULL, e, en)) goto done;
     scratch = 1;
+    /* A sorting key this release extends with columns it adds (as llm_kpi_1m's experiment_id):
+     * ClickHouse can append only columns added in the same ALTER to a key (the stored order
+     * still holds, the new columns being constant), so those columns are added together with a
+     * MODIFY ORDER BY; any other key change stays a warning below. */
+    char newkey[1024] = "", keycols[1024] = "";
+    buf_reset(&b);
+    buf_printf(&b,
+               "SELECT o.sorting_key, n.sorting_key FROM system.tables AS o, system.tables AS n "
+               "WHERE o.database = '%s' AND o.name = '%s' AND n.database = '%s' AND n.name = '" SCRATCH_PREFIX
+               "%s' AND o.sorting_key != '' AND o.sorting_key != n.sorting_key AND "
+               "startsWith(n.sorting_key, concat(o.sorting_key, ', '))",
+               db, name, db, name);
+    if (run(up, &b, &out, e, en)) goto done;
+    {
+        char *q = out;
+        if (out && next_row(&q, f, 2) == 2 && strlen(f[1]) < sizeof(newkey)) {
+            snprintf(newkey, sizeof(newkey), "%s", f[1]);
+            /* ", c1, c2," : the appended columns, each between ", " and "," */
+            snprintf(keycols, sizeof(keycols), "%s,", f[1] + strlen(f[0]));
+        }
+    }
+    free(out);
+    out = NULL;
+    buf_t keyalter; /* ALTER … ADD COLUMN …, … MODIFY ORDER BY, built in the loop below */
+    buf_init(&keyalter, 0);
+    int n_keyadd = 0;
     /* Every column of the scratch table in order, with the installed type ('' = missing) and
      * the definition an ADD COLUMN needs. */
     buf_reset(&b);
@@ -146,11 +172,21 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
                "WHERE n.database = '%s' AND n.table = '" SCRATCH_PREFIX "%s' ORDER BY n.position "
                "SETTINGS join_use_nulls = 0",
                db, name, db, name);
-    if (run(up, &b, &out, e, en)) goto done;
+    if (run(up, &b, &out, e, en)) {
+        buf_deinit(&keyalter);
+        goto done;
+    }
     char *p = out, *prev = NULL;
     while (next_row(&p, f, 4) == 4) {
-        char d[512];
-        if (!*f[2]) {
+        char d[512], pat[300];
+        snprintf(pat, sizeof(pat), ", %s,", f[0]);
+        if (!*f[2] && *newkey && strstr(keycols, pat)) {
+            snprintf(d, sizeof(d), "%s %s (appended to the sorting key)", f[0], f[3]);
+            note(up, "add column", obj, d);
+            buf_printf(&keyalter, "%sADD COLUMN IF NOT EXISTS `%s` %s %s%s%s",
+                       n_keyadd++ ? ", " : "", f[0], f[3], prev ? "AFTER `" : "FIRST",
+                       prev ? prev : "", prev ? "`" : "");
+        } else if (!*f[2]) {
             snprintf(d, sizeof(d), "%s %s", f[0], f[3]);
             note(up, "add column", obj, d);
             if (!up->plan) {
@@ -171,6 +207,35 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
     }
     free(out);
     out = NULL;
+    /* Every appended key column must be one this apply adds; else the key differs otherwise. */
+    int n_keycols = 0, key_planned = 0;
+    for (const char *k = keycols; (k = strstr(k, ", ")); k += 2)
+        n_keycols++;
+    if (n_keyadd && n_keyadd == n_keycols) {
+        char d[1100];
+        snprintf(d, sizeof(d), "(%s)", newkey);
+        note(up, "modify order by", obj, d);
+        key_planned = up->plan;
+        if (!up->plan) {
+            buf_reset(&b);
+            buf_printf(&b, "ALTER TABLE %s.%s ", db, name);
+            buf_append(&b, keyalter.data, keyalter.len);
+            buf_printf(&b, ", MODIFY ORDER BY (%s)", newkey);
+            if (run(up, &b, NULL, e, en)) {
+                buf_deinit(&keyalter);
+                goto done;
+            }
+        }
+    } else if (n_keyadd) {
+        char d[1100];
+        snprintf(d, sizeof(d),
+                 "this release extends the sorting key to (%s) with columns not all new here: "
+                 "kept, and the new key columns are not added (see docs/schema.md, \"Upgrading an "
+                 "existing install\")",
+                 newkey);
+        note(up, "warning", obj, d);
+    }
+    buf_deinit(&keyalter);
     /* Raw retention the operator set (raw-retention-days): the TTL is changed, not warned about
      * (MODIFY TTL also applies it to the stored parts, in the background). */
     int ttl_planned = 0;
@@ -205,7 +270,9 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
                "AND name NOT IN (SELECT name FROM system.columns WHERE database = '%s' AND table "
                "= '" SCRATCH_PREFIX "%s') UNION ALL SELECT 'engine', '' FROM system.tables AS o, "
                "system.tables AS n WHERE o.database = '%s' AND o.name = '%s' AND n.database = '%s' "
-               "AND n.name = '" SCRATCH_PREFIX "%s' AND o.engine_full != n.engine_full",
+               "AND n.name = '" SCRATCH_PREFIX "%s' AND if(o.primary_key != o.sorting_key AND "
+               "n.primary_key = n.sorting_key, replaceOne(o.engine_full, concat(' PRIMARY KEY (', "
+               "o.primary_key, ')'), ''), o.engine_full) != n.engine_full",
                db, name, db, name, db, name, db, name);
     if (run(up, &b, &out, e, en)) goto done;
     p = out;
@@ -213,8 +280,8 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
         char d[512];
         if (!strcmp(f[0], "column"))
             snprintf(d, sizeof(d), "column %s is not in this release's definition: kept", f[1]);
-        else if (ttl_planned)
-            continue; /* the planned TTL change is the difference (plan mode changes nothing) */
+        else if (ttl_planned || key_planned)
+            continue; /* the planned TTL or key change is the difference (plan changes nothing) */
         else
             snprintf(d, sizeof(d),
                      "engine, keys, TTL or settings differ from this release's: "

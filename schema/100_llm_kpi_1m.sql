@@ -1,5 +1,7 @@
 -- 100_llm_kpi_1m: one row per minute x tenant x team x feature x endpoint x model x prompt
--- template/version x provider, fed by a materialized view from llm_spans (every insert into
+-- template/version x provider x experiment (experiment_id, '' = production traffic: baselines
+-- such as v_dual_regression's read that part only, experiments are reported apart), fed by a
+-- materialized view from llm_spans (every insert into
 -- llm_spans, including its deduplication, flows through). Read it with sum()/sumMap() for the
 -- SimpleAggregateFunction columns and quantilesBFloat16Merge(0.5, 0.95, 0.99)(x) for the
 -- quantile states (latency, TTFT, cost per request, quality score).
@@ -21,6 +23,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1m
     prompt_template      LowCardinality(String),
     prompt_version       LowCardinality(String),
     provider             LowCardinality(String),
+    experiment_id        LowCardinality(String),  -- '' = production traffic (v_dual_regression's baselines)
     requests             SimpleAggregateFunction(sum, UInt64),
     errors               SimpleAggregateFunction(sum, UInt64),
     errors_by_class      SimpleAggregateFunction(sumMap, Map(String, UInt64)),
@@ -48,7 +51,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1m
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider)
+ORDER BY (minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, experiment_id)
 TTL minute + INTERVAL 180 DAY DELETE
 SETTINGS non_replicated_deduplication_window = 1000;
 
@@ -63,6 +66,7 @@ SELECT
     prompt_template,
     prompt_version,
     provider,
+    experiment_id,
     count() AS requests,
     countIf(s.status != 'ok') AS errors,
     sumMapIf(map(if(s.error_class = '', 'unknown', toString(s.error_class)), toUInt64(1)), s.status != 'ok') AS errors_by_class,
@@ -88,4 +92,4 @@ SELECT
     quantilesBFloat16State(0.5, 0.95, 0.99)(toFloat64(s.cost_usd)) AS cost_q,
     quantilesBFloat16StateIf(0.5, 0.95, 0.99)(assumeNotNull(s.quality_score), s.quality_score IS NOT NULL) AS quality_q
 FROM spanhouse.llm_spans AS s
-GROUP BY minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider;
+GROUP BY minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, experiment_id;

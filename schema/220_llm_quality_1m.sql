@@ -1,6 +1,6 @@
 -- 220_llm_quality_1m: 1-minute quality aggregate keyed by the SPAN's minute and dimensions
--- (tenant, team, feature, model, prompt template/version, provider) x metric (evals) or event
--- (outcomes). Evals and outcomes carry only trace_id (+ span_id): their span is found by
+-- (tenant, team, feature, model, prompt template/version, provider, experiment) x metric (evals)
+-- or event (outcomes). Evals and outcomes carry only trace_id (+ span_id): their span is found by
 -- four materialized views, so that a late eval counts in the minute of the span it scores
 -- and nothing is counted twice (docs/evals.md gives the argument and the limits):
 --   (a) llm_quality_1m_evals_mv / _outcomes_mv fire on an insert into llm_evals/llm_outcomes
@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_quality_1m
     prompt_template LowCardinality(String),
     prompt_version  LowCardinality(String),
     provider        LowCardinality(String),
+    experiment_id   LowCardinality(String),
     metric          LowCardinality(String),
     event           LowCardinality(String),
     evals           SimpleAggregateFunction(sum, UInt64),
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_quality_1m
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event)
+ORDER BY (minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id)
 TTL minute + INTERVAL 90 DAY DELETE
 SETTINGS non_replicated_deduplication_window = 1000;
 
@@ -71,7 +72,8 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index
     model           LowCardinality(String),
     prompt_template LowCardinality(String),
     prompt_version  LowCardinality(String),
-    provider        LowCardinality(String)
+    provider        LowCardinality(String),
+    experiment_id   LowCardinality(String)
 )
 ENGINE = MergeTree
 ORDER BY (trace_id, span_id)
@@ -79,7 +81,7 @@ TTL toDateTime(timestamp) + INTERVAL 8 DAY DELETE
 SETTINGS index_granularity = 32, non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_span_index_mv TO spanhouse.llm_span_index AS
-SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
 FROM spanhouse.llm_spans;
 
 -- Stored rows, seen from inside a materialized view on the same table (see above).
@@ -101,6 +103,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     e.metric AS metric,
     '' AS event,
     count() AS evals,
@@ -118,13 +121,13 @@ SELECT
 FROM spanhouse.llm_evals AS e
 LEFT ANY JOIN
 (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_evals)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals) + INTERVAL 1 HOUR
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_evals)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals) - INTERVAL 7 DAY
@@ -132,7 +135,7 @@ LEFT ANY JOIN
     GROUP BY trace_id
 ) AS s ON e.trace_id = s.trace_id AND e.span_id = s.span_id
 WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;
 
 -- (a) outcomes arriving after their span.
 CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_quality_1m_outcomes_mv TO spanhouse.llm_quality_1m AS
@@ -145,6 +148,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     '' AS metric,
     o.event AS event,
     toUInt64(0) AS evals,
@@ -162,13 +166,13 @@ SELECT
 FROM spanhouse.llm_outcomes AS o
 LEFT ANY JOIN
 (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_outcomes)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes) + INTERVAL 1 HOUR
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_outcomes)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes) - INTERVAL 7 DAY
@@ -176,7 +180,7 @@ LEFT ANY JOIN
     GROUP BY trace_id
 ) AS s ON o.trace_id = s.trace_id AND o.span_id = s.span_id
 WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;
 
 -- (b) spans arriving after their evals.
 CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_quality_1m_spans_evals_mv TO spanhouse.llm_quality_1m AS
@@ -189,6 +193,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     e.metric AS metric,
     '' AS event,
     count() AS evals,
@@ -204,11 +209,11 @@ SELECT
     toUInt64(0) AS outcomes,
     toDecimal128(0, 9) AS outcome_value
 FROM (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_spans
     WHERE 1
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_spans
     WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
     GROUP BY trace_id
@@ -220,7 +225,7 @@ ALL INNER JOIN
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans) - INTERVAL 1 HOUR
 ) AS e ON s.trace_id = e.trace_id AND s.span_id = e.span_id
 WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;
 
 -- (b) spans arriving after their outcomes.
 CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_quality_1m_spans_outcomes_mv TO spanhouse.llm_quality_1m AS
@@ -233,6 +238,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     '' AS metric,
     o.event AS event,
     toUInt64(0) AS evals,
@@ -248,11 +254,11 @@ SELECT
     count() AS outcomes,
     sum(toDecimal128(o.value, 9)) AS outcome_value
 FROM (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_spans
     WHERE 1
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_spans
     WHERE trace_id NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id IN (SELECT trace_id FROM spanhouse.llm_spans) AND (trace_id, span_id) NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans))
     GROUP BY trace_id
@@ -264,4 +270,4 @@ ALL INNER JOIN
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans) - INTERVAL 1 HOUR
 ) AS o ON s.trace_id = o.trace_id AND s.span_id = o.span_id
 WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;

@@ -359,10 +359,10 @@ SELECT kind, age_bucket, count() AS orphans, min(timestamp) AS oldest, max(times
 FROM ${DB}.v_eval_orphans
 GROUP BY kind, age_bucket
 ORDER BY kind, min(age_s)`, { description: 'View v_eval_orphans: stored and never dropped; they join when their span arrives within the window. expired: past the 7-day join window. Runbook: eval-orphans.' }],
-  [QROW, 'Live regression (seed 001): last 15 min vs 7 days per feature, model and metric', 'table', 24, `
+  [QROW, 'Live regression (seed 001): last 15 min vs 7 days per feature, model, experiment and metric', 'table', 24, `
 SELECT *
 FROM ${DB}.v_dual_regression
-WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})`, { description: 'View v_dual_regression: page when (cost p50 > 1.5x AND quality < 0.85x) OR (quality < 0.70x AND cost > 1.2x) OR quality < 0.70x; investigate when the cost z-score > 3. The rules spanhouse-cost-quality-regression and spanhouse-cost-zscore read it.' }],
+WHERE feature IN (\${feature:singlequote}) AND model IN (\${model:singlequote})`, { description: 'View v_dual_regression: page when (cost p50 > 1.5x AND quality < 0.85x) OR (quality < 0.70x AND cost > 1.2x) OR quality < 0.70x; investigate when the cost z-score > 3. Baselines are production traffic only; experiment_id rows are A/B arms against them. The rules spanhouse-cost-quality-regression and spanhouse-cost-zscore read it.' }],
   [QROW, 'Day-over-week review: cost per request up > 20 % AND quality down > 5 % (last 24 h vs 7 days)', 'table', 24, `
 SELECT *
 FROM ${DB}.v_cost_quality_regression_evals

@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1m_local ON CLUSTER '{cluster}'
     prompt_template      LowCardinality(String),
     prompt_version       LowCardinality(String),
     provider             LowCardinality(String),
+    experiment_id        LowCardinality(String),  -- '' = production traffic (v_dual_regression's baselines)
     requests             SimpleAggregateFunction(sum, UInt64),
     errors               SimpleAggregateFunction(sum, UInt64),
     errors_by_class      SimpleAggregateFunction(sumMap, Map(String, UInt64)),
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_kpi_1m_local ON CLUSTER '{cluster}'
 )
 ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/llm_kpi_1m_local', '{replica}')
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider)
+ORDER BY (minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, experiment_id)
 TTL minute + INTERVAL 180 DAY DELETE
 SETTINGS replicated_deduplication_window = 1000;
 
@@ -60,6 +61,7 @@ SELECT
     prompt_template,
     prompt_version,
     provider,
+    experiment_id,
     count() AS requests,
     countIf(s.status != 'ok') AS errors,
     sumMapIf(map(if(s.error_class = '', 'unknown', toString(s.error_class)), toUInt64(1)), s.status != 'ok') AS errors_by_class,
@@ -85,4 +87,4 @@ SELECT
     quantilesBFloat16State(0.5, 0.95, 0.99)(toFloat64(s.cost_usd)) AS cost_q,
     quantilesBFloat16StateIf(0.5, 0.95, 0.99)(assumeNotNull(s.quality_score), s.quality_score IS NOT NULL) AS quality_q
 FROM spanhouse.llm_spans_local AS s
-GROUP BY minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider;
+GROUP BY minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, experiment_id;

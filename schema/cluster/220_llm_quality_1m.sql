@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_quality_1m_local ON CLUSTER '{cluster}'
     prompt_template LowCardinality(String),
     prompt_version  LowCardinality(String),
     provider        LowCardinality(String),
+    experiment_id   LowCardinality(String),
     metric          LowCardinality(String),
     event           LowCardinality(String),
     evals           SimpleAggregateFunction(sum, UInt64),
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_quality_1m_local ON CLUSTER '{cluster}'
 )
 ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/llm_quality_1m_local', '{replica}')
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event)
+ORDER BY (minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id)
 TTL minute + INTERVAL 90 DAY DELETE
 SETTINGS replicated_deduplication_window = 1000;
 
@@ -61,7 +62,8 @@ CREATE TABLE IF NOT EXISTS spanhouse.llm_span_index_local ON CLUSTER '{cluster}'
     model           LowCardinality(String),
     prompt_template LowCardinality(String),
     prompt_version  LowCardinality(String),
-    provider        LowCardinality(String)
+    provider        LowCardinality(String),
+    experiment_id   LowCardinality(String)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/llm_span_index_local', '{replica}')
 ORDER BY (trace_id, span_id)
@@ -74,7 +76,7 @@ ENGINE = Distributed('{cluster}', spanhouse, llm_span_index_local, cityHash64(tr
 
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS spanhouse.llm_span_index_mv ON CLUSTER '{cluster}' TO spanhouse.llm_span_index_local AS
-SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
 FROM spanhouse.llm_spans_local;
 
 
@@ -100,6 +102,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     e.metric AS metric,
     '' AS event,
     count() AS evals,
@@ -117,13 +120,13 @@ SELECT
 FROM spanhouse.llm_evals_local AS e
 LEFT ANY JOIN
 (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_evals_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals_local) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_evals_local) + INTERVAL 1 HOUR
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_evals_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_evals_local) - INTERVAL 7 DAY
@@ -131,7 +134,7 @@ LEFT ANY JOIN
     GROUP BY trace_id
 ) AS s ON e.trace_id = s.trace_id AND e.span_id = s.span_id
 WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;
 
 
 -- (a) outcomes arriving after their span.
@@ -145,6 +148,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     '' AS metric,
     o.event AS event,
     toUInt64(0) AS evals,
@@ -162,13 +166,13 @@ SELECT
 FROM spanhouse.llm_outcomes_local AS o
 LEFT ANY JOIN
 (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_outcomes_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes_local) - INTERVAL 7 DAY
       AND timestamp <= (SELECT max(timestamp) FROM spanhouse.llm_outcomes_local) + INTERVAL 1 HOUR
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_span_index
     WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_outcomes_local)
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_outcomes_local) - INTERVAL 7 DAY
@@ -176,7 +180,7 @@ LEFT ANY JOIN
     GROUP BY trace_id
 ) AS s ON o.trace_id = s.trace_id AND o.span_id = s.span_id
 WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;
 
 
 -- (b) spans arriving after their evals.
@@ -190,6 +194,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     e.metric AS metric,
     '' AS event,
     count() AS evals,
@@ -205,11 +210,11 @@ SELECT
     toUInt64(0) AS outcomes,
     toDecimal128(0, 9) AS outcome_value
 FROM (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_spans_local
     WHERE 1
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_spans_local
     WHERE trace_id GLOBAL NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local) AND (trace_id, span_id) GLOBAL NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans_local))
     GROUP BY trace_id
@@ -221,7 +226,7 @@ ALL INNER JOIN
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans_local) - INTERVAL 1 HOUR
 ) AS e ON s.trace_id = e.trace_id AND s.span_id = e.span_id
 WHERE e.timestamp >= s.span_ts - INTERVAL 1 HOUR AND e.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;
 
 
 -- (b) spans arriving after their outcomes.
@@ -235,6 +240,7 @@ SELECT
     s.prompt_template AS prompt_template,
     s.prompt_version AS prompt_version,
     s.provider AS provider,
+    s.experiment_id AS experiment_id,
     '' AS metric,
     o.event AS event,
     toUInt64(0) AS evals,
@@ -250,11 +256,11 @@ SELECT
     count() AS outcomes,
     sum(toDecimal128(o.value, 9)) AS outcome_value
 FROM (
-    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider
+    SELECT trace_id, span_id, timestamp AS span_ts, toStartOfMinute(timestamp) AS minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, experiment_id
     FROM spanhouse.llm_spans_local
     WHERE 1
     UNION ALL
-    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider
+    SELECT trace_id, '' AS span_id, min(timestamp) AS span_ts, toStartOfMinute(min(timestamp)) AS minute, argMin(tenant_id, timestamp) AS tenant_id, argMin(team_id, timestamp) AS team_id, argMin(feature, timestamp) AS feature, argMin(model, timestamp) AS model, argMin(prompt_template, timestamp) AS prompt_template, argMin(prompt_version, timestamp) AS prompt_version, argMin(provider, timestamp) AS provider, argMin(experiment_id, timestamp) AS experiment_id
     FROM spanhouse.llm_spans_local
     WHERE trace_id GLOBAL NOT IN (SELECT trace_id FROM spanhouse.llm_span_index WHERE trace_id GLOBAL IN (SELECT trace_id FROM spanhouse.llm_spans_local) AND (trace_id, span_id) GLOBAL NOT IN (SELECT trace_id, span_id FROM spanhouse.llm_spans_local))
     GROUP BY trace_id
@@ -266,4 +272,4 @@ ALL INNER JOIN
       AND timestamp >= (SELECT min(timestamp) FROM spanhouse.llm_spans_local) - INTERVAL 1 HOUR
 ) AS o ON s.trace_id = o.trace_id AND s.span_id = o.span_id
 WHERE o.timestamp >= s.span_ts - INTERVAL 1 HOUR AND o.timestamp <= s.span_ts + INTERVAL 7 DAY
-GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event;
+GROUP BY minute, tenant_id, team_id, feature, model, prompt_template, prompt_version, provider, metric, event, experiment_id;

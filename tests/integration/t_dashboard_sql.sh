@@ -105,10 +105,11 @@ else
   # acme spike (cost per call up ~10x, quality flat) only asks for an investigation.
   # (which of summarize's models have 5 calls in the window moves with the clock: checked by
   # feature and reason, not by model)
-  reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1,4 | sort -u | tr '\n' ' ')
-  [ "$reg" = "summarize/cost and quality regression " ] || { echo "regression rule fired for [$reg], expected [summarize/cost and quality regression]"; cat "$o/alert-spanhouse-cost-quality-regression_A.tsv"; exit 1; }
+  # (labels: feature/model/experiment_id/metric/reason; production traffic: experiment_id '')
+  reg=$(above "$o/alert-spanhouse-cost-quality-regression_A.tsv" 0 | cut -d/ -f1,3,5 | sort -u | tr '\n' ' ')
+  [ "$reg" = "summarize//cost and quality regression " ] || { echo "regression rule fired for [$reg], expected [summarize//cost and quality regression]"; cat "$o/alert-spanhouse-cost-quality-regression_A.tsv"; exit 1; }
   echo "fires as planted: regression -> summarize (cost and quality regression)"
-  expect_exactly "$o/alert-spanhouse-cost-zscore_A.tsv" 3 agent/claude-3-5-sonnet chat/gpt-4o
+  expect_exactly "$o/alert-spanhouse-cost-zscore_A.tsv" 3 agent/claude-3-5-sonnet/ chat/gpt-4o/
   expect_exactly "$o/alert-spanhouse-freshness_A.tsv" 60 llm.spans.eu
   # Budgets: the planted tenants hooli (90 % used) and pied (97 %); both project past 100 %.
   expect_exactly "$o/alert-spanhouse-budget-80_A.tsv" 80 hooli pied

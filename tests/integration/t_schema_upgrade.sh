@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `spanhouse schema apply` on an install an older release created (modern engine, libchdb):
-# an older release is simulated from this one's files (llm_pricing without the long-context,
+# an older release is simulated from this one's files (llm_kpi_1m and llm_quality_1m without
+# experiment_id in their sorting keys, llm_pricing without the long-context,
 # 1-hour cache, tier and fee columns, llm_kpi_1h_mv counting requests twice, v_cost_hourly with
 # an extra column, no v_bill_reconciliation), plus
 # changes an operator made by hand (a longer TTL, a column type, an extra column).
@@ -26,8 +27,18 @@ sh() { timeout 120 build/spanhouse schema "$@" --log-level warn; }
 cp -r schema "$D/old"; cp -r views "$D/oldviews"
 sed -i -e '/-- Long-context tier/,/web_search_per_1k/d' -e 's/^\(    notes  *String\),$/\1/' "$D/old/030_llm_pricing.sql"
 rm "$D/oldviews/v_bill_reconciliation.sql" # a view that release did not have
+rm "$D/oldviews/v_dual_regression.sql"      # reads experiment_id, which that release had not
 sed -i 's/sum(requests) AS requests/sum(requests) * 2 AS requests/' "$D/old/110_llm_kpi_1h.sql"
 sed -i '0,/^SELECT$/s//SELECT 1 AS old_column,/' "$D/oldviews/v_cost_hourly.sql"
+# llm_kpi_1m and llm_quality_1m before experiment_id joined their sorting keys (and the span
+# index its columns): the upgrade must add the column and extend the key in one ALTER.
+sed -i -e '/^    experiment_id  *LowCardinality(String),/d' -e 's/, provider, experiment_id)$/, provider)/' \
+  -e '/^    experiment_id,$/d' -e 's/, provider, experiment_id;$/, provider;/' "$D/old/100_llm_kpi_1m.sql"
+perl -0pi -e 's/\n    experiment_id   LowCardinality\(String\),//; s/, metric, event, experiment_id\)/, metric, event)/;
+  s/    provider        LowCardinality\(String\),\n    experiment_id   LowCardinality\(String\)\n\)/    provider        LowCardinality(String)\n)/;
+  s/, provider, experiment_id\n/, provider\n/g; s/\n    s\.experiment_id AS experiment_id,//g;
+  s/, argMin\(experiment_id, timestamp\) AS experiment_id//g; s/, metric, event, experiment_id;/, metric, event;/g' "$D/old/220_llm_quality_1m.sql"
+cat "$D/old/100_llm_kpi_1m.sql" "$D/old/220_llm_quality_1m.sql" | grep -v '^--' | grep -q experiment_id && fail "old schema still has experiment_id"
 grep -q 'long_context' "$D/old/030_llm_pricing.sql" && fail "old llm_pricing still has the tier columns"
 grep -q 'sum(requests) \* 2' "$D/old/110_llm_kpi_1h.sql" || fail "old llm_kpi_1h_mv not changed"
 grep -q 'old_column' "$D/oldviews/v_cost_hourly.sql" || fail "old v_cost_hourly not changed"
@@ -50,7 +61,10 @@ grep -q '^schema plan: replace view spanhouse.v_cost_hourly' "$D/plan.out" || fa
 grep -q 'spanhouse.llm_spans: engine, keys, TTL or settings differ' "$D/plan.out" || fail "plan: TTL warning missing"
 grep -q 'spanhouse.llm_tenants: column cost_center is String, this release has LowCardinality(String)' "$D/plan.out" || fail "plan: type warning missing"
 grep -q 'spanhouse.llm_tenants: column owner_email is not in' "$D/plan.out" || fail "plan: extra column warning missing"
-grep -q '^schema plan: spanhouse: 13 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
+grep -q '^schema plan: add column   spanhouse.llm_kpi_1m: experiment_id LowCardinality(String) (appended to the sorting key)' "$D/plan.out" || fail "plan: key column"
+grep -q '^schema plan: modify order by spanhouse.llm_kpi_1m: (minute, .*, provider, experiment_id)$' "$D/plan.out" || fail "plan: key extension"
+grep -q '^schema plan: modify order by spanhouse.llm_quality_1m: (minute, .*, event, experiment_id)$' "$D/plan.out" || fail "plan: quality key extension"
+grep -q '^schema plan: spanhouse: 25 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 11 ] || fail "plan changed llm_pricing"
 [ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "plan left a scratch table"
 # `schema check` is plan under another name: the same report, nothing changed.
@@ -60,15 +74,22 @@ diff <(sed 's/^schema plan: /schema check: /' "$D/plan.out") "$D/check.out" > /d
 
 # Apply: the same list, done.
 sh apply --sink chdb --chdb-path "$D/db" --views-dir views --pricing schema/pricing.csv > "$D/apply.out" || fail "apply"
-# (12: the view is created, not changed)
-grep -q '(12 changes to an existing install, 3 warnings)' "$D/apply.out" || fail "apply: summary"
+# (23: the two views are created, not changed)
+grep -q '(23 changes to an existing install, 3 warnings)' "$D/apply.out" || fail "apply: summary"
+# The key grew by the new column and the stored row is kept under it; new rows split by it.
+[ "$($SQL "$D/db" "SELECT sorting_key FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_kpi_1m'")" = "minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, experiment_id" ] || fail "llm_kpi_1m key not extended"
+$SQL "$D/db" "INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, experiment_id) VALUES ('2026-12-01 12:00:01', 't', 'exp-a'), ('2026-12-01 12:00:02', 't', '')" >/dev/null
+[ "$($SQL "$D/db" "SELECT toString(minute), experiment_id, sum(requests) FROM spanhouse.llm_kpi_1m WHERE tenant_id = 't' GROUP BY minute, experiment_id ORDER BY minute, experiment_id FORMAT CSV")" = '"2026-12-01 10:00:00","",3
+"2026-12-01 12:00:00","",1
+"2026-12-01 12:00:00","exp-a",1' ] || fail "llm_kpi_1m after the key change: $($SQL "$D/db" "SELECT minute, experiment_id, sum(requests) FROM spanhouse.llm_kpi_1m GROUP BY ALL FORMAT CSV")"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 21 ] || fail "llm_pricing columns not added"
 [ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE database = 'spanhouse' AND name = 'v_bill_reconciliation'")" = 1 ] || fail "new view not created"
 [ "$($SQL "$D/db" "SELECT countIf(long_context_above IS NOT NULL) > 0 FROM spanhouse.llm_pricing")" = 1 ] || fail "tier columns not loaded"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE table = 'v_cost_hourly' AND name = 'old_column'")" = 0 ] || fail "view not replaced"
 $SQL "$D/db" "INSERT INTO spanhouse.llm_kpi_1m (minute, tenant_id, requests) VALUES ('2026-12-01 11:00:00', 't', 5)" >/dev/null
 [ "$($SQL "$D/db" "SELECT hour, sum(requests) FROM spanhouse.llm_kpi_1h GROUP BY hour ORDER BY hour FORMAT CSV")" = '"2026-12-01 10:00:00",6
-"2026-12-01 11:00:00",5' ] || fail "materialized view: old rows kept, new rows once"
+"2026-12-01 11:00:00",5
+"2026-12-01 12:00:00",2' ] || fail "materialized view: old rows kept, new rows once"
 [ "$($SQL "$D/db" "SELECT toString(engine_full LIKE '%toIntervalDay(45)%') FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_spans'")" = 1 ] || fail "operator's TTL not kept"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE table = 'llm_tenants' AND name = 'owner_email'")" = 1 ] || fail "extra column dropped"
 [ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "apply left a scratch table"
@@ -110,4 +131,4 @@ sh apply --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-apply.out" 
 sh plan --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-plan.out" || fail "http plan"
 grep -q '^schema plan: spanhouse: 0 changes, 0 warnings$' "$D/http-plan.out" || fail "http: not current"
 chhttp_stop
-echo "OK schema upgrade: plan lists 13 changes + 3 warnings and changes nothing; apply makes them; raw-retention-days planned, applied, created with; fresh install current"
+echo "OK schema upgrade: plan lists 25 changes (a sorting key extended among them) + 3 warnings and changes nothing; apply makes them; raw-retention-days planned, applied, created with; fresh install current"

@@ -10,26 +10,37 @@
 --          quality flat -> quiet
 --   f6/m6: 4 calls in the window (fewer than 5) -> not listed
 --   f7/m7: cost flat, only 3 scored evaluations in the window -> quality_ratio NULL, quiet
+--   f8/m8: an experiment arm (exp-a, 30 calls at 0.20) ran in the baseline period beside 20
+--          production calls at 0.10; production now costs 0.16 with quality 0.75. The baseline
+--          is production only (median 0.10): page (counted with the arm, the median would be
+--          0.20 and the rule quiet)
+--   f9/m9: production quiet (0.10, 0.9); arm exp-b in the window at 0.16 with quality 0.60:
+--          the arm's own row pages against the production baseline
 SET insert_deduplicate = 0;
 TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 -- spans: (feature, when, calls, cost); trace_id = feature-when-number, span_id 's'
-INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, feature, model, status, cost_usd)
+-- (feature, when, calls, cost, experiment_id)
+INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, feature, model, status, cost_usd, experiment_id)
     SELECT toStartOfMinute(now()) - toIntervalMinute(w.2), concat(w.1, '-', toString(w.2), '-', toString(number)), 's',
-           w.1, replace(w.1, 'f', 'm'), 'ok', toDecimal64(w.4, 9)
-    FROM numbers(20) AS n
-    ARRAY JOIN [('f1', 4320, 20, 0.10), ('f1', 5, 10, 0.16), ('f2', 4320, 20, 0.10), ('f2', 5, 10, 0.13),
-                ('f3', 4320, 20, 0.10), ('f3', 5, 10, 0.10), ('f4', 4320, 20, 0.10), ('f4', 5, 10, 0.16),
-                ('f5', 4320, 10, 0.08), ('f5', 2880, 10, 0.12), ('f5', 5, 10, 0.11),
-                ('f6', 4320, 20, 0.10), ('f6', 5, 4, 0.30), ('f7', 4320, 20, 0.10), ('f7', 5, 10, 0.10)] AS w
+           w.1, replace(w.1, 'f', 'm'), 'ok', toDecimal64(w.4, 9), w.5
+    FROM numbers(30) AS n
+    ARRAY JOIN [('f1', 4320, 20, 0.10, ''), ('f1', 5, 10, 0.16, ''), ('f2', 4320, 20, 0.10, ''), ('f2', 5, 10, 0.13, ''),
+                ('f3', 4320, 20, 0.10, ''), ('f3', 5, 10, 0.10, ''), ('f4', 4320, 20, 0.10, ''), ('f4', 5, 10, 0.16, ''),
+                ('f5', 4320, 10, 0.08, ''), ('f5', 2880, 10, 0.12, ''), ('f5', 5, 10, 0.11, ''),
+                ('f6', 4320, 20, 0.10, ''), ('f6', 5, 4, 0.30, ''), ('f7', 4320, 20, 0.10, ''), ('f7', 5, 10, 0.10, ''),
+                ('f8', 4320, 20, 0.10, ''), ('f8', 4319, 30, 0.20, 'exp-a'), ('f8', 5, 10, 0.16, ''),
+                ('f9', 4320, 20, 0.10, ''), ('f9', 5, 10, 0.10, ''), ('f9', 4, 10, 0.16, 'exp-b')] AS w
     WHERE number < w.3;
 -- evaluations: (feature, when, first, count, score, sample rate) of the spans above
 INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, metric, score, sample_rate)
     SELECT now(), concat(e.1, '-', toString(e.2), '-', toString(e.3 + number)), 's', 'helpfulness', e.5, e.6
-    FROM numbers(20) AS n
+    FROM numbers(30) AS n
     ARRAY JOIN [('f1', 4320, 0, 20, 0.9, 1.), ('f1', 5, 0, 10, 0.75, 1.), ('f2', 4320, 0, 20, 0.9, 1.), ('f2', 5, 0, 10, 0.60, 1.),
                 ('f3', 4320, 0, 20, 0.9, 1.), ('f3', 5, 0, 5, 0.9, 1.), ('f3', 5, 5, 5, 0.5, 0.25),
                 ('f4', 4320, 0, 20, 0.9, 1.), ('f4', 5, 0, 10, 0.9, 1.), ('f5', 4320, 0, 10, 0.9, 1.), ('f5', 2880, 0, 10, 0.9, 1.),
-                ('f5', 5, 0, 10, 0.9, 1.), ('f7', 4320, 0, 20, 0.9, 1.), ('f7', 5, 0, 3, 0.1, 1.)] AS e
+                ('f5', 5, 0, 10, 0.9, 1.), ('f7', 4320, 0, 20, 0.9, 1.), ('f7', 5, 0, 3, 0.1, 1.),
+                ('f8', 4320, 0, 20, 0.9, 1.), ('f8', 4319, 0, 30, 0.9, 1.), ('f8', 5, 0, 10, 0.75, 1.),
+                ('f9', 4320, 0, 20, 0.9, 1.), ('f9', 5, 0, 10, 0.9, 1.), ('f9', 4, 0, 10, 0.6, 1.)] AS e
     WHERE number < e.4;
 SELECT * FROM spanhouse.v_dual_regression;
 TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

@@ -1,6 +1,7 @@
 -- Consistency of the KPI tables with the raw spans, on 20,000 random spans (new random data
 -- on every run) spread over the last 5 days, inserted in 4 batches cut into 1,000-row blocks
--- (so the materialized views see many partial states that must merge).
+-- (so the materialized views see many partial states that must merge). Two spans in five carry
+-- an experiment_id: llm_kpi_1m keys on it, the rollups sum over it, and so does the check.
 -- 1. For llm_kpi_1m, llm_kpi_1h and llm_kpi_1d: every total and count per bucket x dimensions
 --    (requests, errors and errors/cost by class, retries, cache hits, tokens by kind, exact
 --    Decimal cost, latency sum, quality count and sum) equals the same GROUP BY on llm_spans:
@@ -30,15 +31,16 @@ CREATE OR REPLACE VIEW spanhouse.t900_gen AS SELECT
     toUInt32(output_tokens * (rand(19) % 50) / 100) AS reasoning_tokens,
     if(rand(20) % 5 = 0, rand(21) % 4, 0) AS retry_count, rand(22) % 7 = 0 AS cache_hit,
     ['stop', 'length', 'stop', 'tool_calls'][rand(23) % 4 + 1] AS finish_reason,
-    if(rand(24) % 2 = 0, NULL, (rand(25) % 1000) / 1000) AS quality_score
+    if(rand(24) % 2 = 0, NULL, (rand(25) % 1000) / 1000) AS quality_score,
+    ['', '', '', 'exp-a', 'exp-b'][rand(26) % 5 + 1] AS experiment_id
 FROM numbers(5000);
-INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score)
+INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score, experiment_id)
 SETTINGS max_block_size = 1000, min_insert_block_size_rows = 1000, max_insert_block_size = 1000 SELECT * FROM spanhouse.t900_gen;
-INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score)
+INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score, experiment_id)
 SETTINGS max_block_size = 1000, min_insert_block_size_rows = 1000, max_insert_block_size = 1000 SELECT * FROM spanhouse.t900_gen;
-INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score)
+INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score, experiment_id)
 SETTINGS max_block_size = 1000, min_insert_block_size_rows = 1000, max_insert_block_size = 1000 SELECT * FROM spanhouse.t900_gen;
-INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score)
+INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, status, error_class, cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, retry_count, cache_hit, finish_reason, quality_score, experiment_id)
 SETTINGS max_block_size = 1000, min_insert_block_size_rows = 1000, max_insert_block_size = 1000 SELECT * FROM spanhouse.t900_gen;
 CREATE OR REPLACE VIEW spanhouse.t900_raw AS
 SELECT lvl, multiIf(lvl = '1m', toStartOfMinute(timestamp), lvl = '1h', toStartOfHour(timestamp), toDateTime(toDate(timestamp))) AS b, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider,
@@ -59,7 +61,7 @@ SELECT lvl, b, tenant_id, team_id, feature, endpoint, model, prompt_template, pr
     sum(cache_hits), sum(uncached_cost_usd), sum(slow_requests), sum(truncated), sum(input_tokens), sum(output_tokens),
     sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens), sum(cost_usd), sum(latency_sum_ms),
     sum(ttft_count), sum(quality_count), round(sum(quality_sum), 4)
-FROM (SELECT '1m' AS lvl, minute AS b, * EXCEPT (minute, latency_q, ttft_q, cost_q, quality_q) FROM spanhouse.llm_kpi_1m
+FROM (SELECT '1m' AS lvl, minute AS b, * EXCEPT (minute, experiment_id, latency_q, ttft_q, cost_q, quality_q) FROM spanhouse.llm_kpi_1m
       UNION ALL SELECT '1h' AS lvl, hour AS b, * EXCEPT (hour) FROM spanhouse.llm_kpi_1h
       UNION ALL SELECT '1d' AS lvl, toDateTime(day) AS b, * EXCEPT (day) FROM spanhouse.llm_kpi_1d)
 GROUP BY lvl, b, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider;
