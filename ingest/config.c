@@ -192,7 +192,8 @@ static const opt_t config_opts[] = {
      "OTLP topics: attribute holding endpoint (server.address is the fallback); empty = fallback "
      "only", 0},
     {"otlp-keep-all", OPT_BOOL, F(otlp_keep_all), "false", 0, 1, NULL,
-     "OTLP topics: store every span, not only LLM spans (gen_ai.* / llm.* attributes); skipped "
+     "OTLP topics: store every span, not only LLM spans (gen_ai.* / llm.* attributes): the "
+     "others get model _none and their span name as operation (v_stage_latency); skipped "
      "spans are counted in spanhouse_otlp_spans_skipped_total", 0},
     {"otlp-keep-content", OPT_BOOL, F(otlp_keep_content), "false", 0, 1, NULL,
      "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs", 0},

@@ -26,12 +26,16 @@ typedef struct otlp_map_s {
     const char *prompt_version_key;  /* default "app.prompt_version" */
     const char *endpoint_key;        /* default "app.endpoint" (server.address is the fallback) */
     int keep_all;                    /* 1: emit every span, not only LLM spans (a non-LLM
-                                        span without a model gets model OTLP_NO_MODEL) */
+                                        span without a model gets model OTLP_NO_MODEL and,
+                                        without an operation, its span name as operation) */
     int keep_content; /* 1: keep prompt/completion text attributes in attrs (default 0) */
 } otlp_map_t;
 
 /* The model of a non-LLM span kept by keep_all (validation requires a model on every row). */
 #define OTLP_NO_MODEL "_none"
+/* Such a span's operation is its span name (the stage: retrieval, a tool, a database call),
+ * at most this many bytes. */
+#define OTLP_STAGE_MAX 64
 
 /* Fills m with the defaults listed above. */
 void otlp_map_default(otlp_map_t *m);

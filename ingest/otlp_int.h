@@ -176,6 +176,7 @@ struct otlp_dec_s {
     otlp_fields_t f;
     int status_error;
     uint64_t start_ns, end_ns, first_chunk_ns;
+    span_str_t span_name; /* the span's name: the stage of a kept non-LLM span (operation) */
 
     /* otlpeval hook (otlp_logs.h, otlp_evq_attach): NULL = off. Called once per span that
      * has events, in the checking pass, with the span's encoded bytes (a slice of the

@@ -744,6 +744,8 @@ static int js_span(js_t *j, int nest, otlp_mark_t mark) {
             rc = js_hexid(j, &s->span_id, "spanId");
         else if (js_key(k, "parentSpanId", "parent_span_id"))
             rc = js_hexid(j, &s->parent_span_id, "parentSpanId");
+        else if (js_key(k, "name", NULL))
+            rc = js_str_val(j, &d->span_name);
         else if (js_key(k, "startTimeUnixNano", "start_time_unix_nano")) {
             if ((rc = js_int64(j, &t, 1)) == ERR_OK) d->start_ns = (uint64_t)t;
         } else if (js_key(k, "endTimeUnixNano", "end_time_unix_nano")) {

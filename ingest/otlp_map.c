@@ -356,6 +356,7 @@ void otlp_span_begin(otlp_dec_t *d) {
     d->f.is_llm = 0;
     d->status_error = 0;
     d->start_ns = d->end_ns = d->first_chunk_ns = 0;
+    d->span_name = span_str(NULL, 0);
 }
 
 static int otlp_fmt_i64(char *buf, int64_t v) {
@@ -711,6 +712,19 @@ int otlp_span_end(otlp_dec_t *d) {
     /* A non-LLM span kept by keep_all has no model, which validation requires of every row:
      * it gets the marker "_none" so it is stored instead of dead-lettering its whole record. */
     if (!f->is_llm && s->model.n == 0) s->model = SPAN_STR_LIT(OTLP_NO_MODEL);
+    /* Its stage (retrieval, a tool, a database call) is its span name, as instrumentations name
+     * them; cut to OTLP_STAGE_MAX bytes on a character boundary (operation is a dimension). A
+     * name that is not UTF-8 is left out (the span is kept; a name never fails a record). */
+    if (!f->is_llm && s->operation.n == 0 && d->span_name.n &&
+        otlp_utf8_ok((const uint8_t *)d->span_name.p, d->span_name.n)) {
+        size_t n = d->span_name.n;
+        if (n > OTLP_STAGE_MAX) {
+            n = OTLP_STAGE_MAX;
+            while (n > 0 && ((unsigned char)d->span_name.p[n] & 0xC0) == 0x80)
+                n--;
+        }
+        s->operation = span_str(d->span_name.p, n);
+    }
     if (s->response_model.n == 0) s->response_model = s->model;
     st->spans_emitted++;
     if (d->buffering) return otlp_buffer_push(d);

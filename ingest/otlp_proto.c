@@ -595,6 +595,10 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
             PB_EXPECT(f, PB_LEN, "Span");
             if ((rc = pb_id(d, f.sub, &s->parent_span_id, "parent_span_id")) != ERR_OK) return rc;
             break;
+        case 5:
+            PB_EXPECT(f, PB_LEN, "Span");
+            d->span_name = pb_str(f.sub); /* checked where used (otlp_span_end) */
+            break;
         case 7:
             PB_EXPECT(f, PB_I64, "Span");
             d->start_ns = f.v;

@@ -231,6 +231,10 @@ WHERE model IN (\${model:singlequote})`, { description: 'View v_token_percentile
 SELECT *
 FROM ${DB}.v_token_velocity
 WHERE model IN (\${model:singlequote})`, { description: 'View v_token_velocity: output tokens per second overall and after the first token.' }],
+  ['Latency', 'Where a request\'s time goes: stages of LLM traces (24 h)', 'table', 24, `
+SELECT *
+FROM ${DB}.v_stage_latency
+WHERE feature IN (\${feature:singlequote})`, { description: 'View v_stage_latency: per feature and stage (an LLM call\'s operation, or the span name of a non-LLM span kept with otlp-keep-all: retrieval, tools, the request itself) the p50/p95/p99 of the stage\'s time per trace and its share of the traces\' wall time.' }],
   ['Latency', 'Latency p50 / p95 / p99 by endpoint (ms)', 'timeseries', 12, `
 SELECT $__timeInterval(minute) AS time, endpoint,
        ${q3('latency_q', 'latency')}

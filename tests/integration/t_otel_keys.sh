@@ -4,7 +4,7 @@
 #   are skipped and counted in spanhouse_otlp_spans_skipped_total (read from /metrics);
 # - with --otlp-team-attr=acme.team, SPANHOUSE_OTLP_TENANT_ATTR=acme.tenant and --otlp-keep-all,
 #   the custom keys land in team_id / tenant_id (app.team_id is then an ordinary attribute) and
-#   the non-LLM spans are stored too (model "_none"), none dead-lettered.
+#   the non-LLM spans are stored too (model "_none", operation = span name), none dead-lettered.
 # Inputs: the SDK-made protobuf vector (8 spans, 6 LLM) and a small OTLP/JSON record written
 # here (1 LLM span, 1 HTTP span).
 set -euo pipefail
@@ -96,8 +96,10 @@ got=$(q "$db2" "SELECT count(), countIf(model = '_none') FROM spanhouse.llm_span
 [ "$got" = "$(printf '10\t3')" ] || fail "keep-all: rows [$got], want 10 of which 3 non-LLM"
 got=$(q "$db2" "SELECT tenant_id, team_id, attributes['app.team_id'], mapContains(attributes, 'acme.team') FROM spanhouse.llm_spans WHERE span_id = 'aaaaaaaaaaaaaaaa'")
 [ "$got" = "$(printf 't-42\tpayments\tdefault-team\t0')" ] || fail "custom keys: span aaaa… [$got]"
-got=$(q "$db2" "SELECT team_id, model, status, latency_ms, attributes['http.route'] FROM spanhouse.llm_spans WHERE span_id = 'bbbbbbbbbbbbbbbb'")
-[ "$got" = "$(printf 'payments\t_none\tok\t420\t/checkout')" ] || fail "keep-all: HTTP span [$got]"
+got=$(q "$db2" "SELECT team_id, model, status, latency_ms, attributes['http.route'], operation FROM spanhouse.llm_spans WHERE span_id = 'bbbbbbbbbbbbbbbb'")
+[ "$got" = "$(printf 'payments\t_none\tok\t420\t/checkout\tPOST /checkout')" ] || fail "keep-all: HTTP span [$got] (its span name is its stage: operation)"
+got=$(q "$db2" "SELECT operation FROM spanhouse.llm_spans WHERE span_id = 'aaaaaaaaaaaaaaaa'")
+[ "$got" = chat ] || fail "keep-all: the LLM span's operation [$got], want its gen_ai.operation.name"
 got=$(q "$db2" "SELECT count() FROM spanhouse.llm_spans_rejected")
 [ "$got" = 0 ] || fail "keep-all: $got records dead-lettered"
 echo "ok --otlp-team-attr=acme.team and SPANHOUSE_OTLP_TENANT_ATTR land in team_id/tenant_id; --otlp-keep-all stores the 3 non-LLM spans"

@@ -128,6 +128,8 @@ static void check_vector(const char *file, int json) {
         assert_int_equal(split(row, '\t', f, 64), 33);
         none += strcmp(f[7], OTLP_NO_MODEL) == 0;
         assert_true(f[7][0] != 0);
+        /* and their span name as operation (every SDK span has a name) */
+        if (!strcmp(f[7], OTLP_NO_MODEL)) assert_true(f[9][0] != 0);
     }
     assert_int_equal(none, (int)(seen - emitted));
     otlp_dec_destroy(d2);
@@ -678,6 +680,50 @@ static void test_seed000_names(void **state) {
 
 /* The JSON string scanner reads eight bytes at a time: a quote, backslash, control character
  * or non-ASCII byte at every position of strings of every length up to 24 must be found. */
+/* keep_all: a non-LLM span's operation is its name (the stage of the request: retrieval, a
+ * tool), cut to OTLP_STAGE_MAX bytes on a character boundary; an LLM span keeps its
+ * gen_ai.operation.name; a span without a name has none. */
+static void test_keep_all_stage_names(void **state) {
+    (void)state;
+    otlp_map_t m;
+    otlp_map_default(&m);
+    m.keep_all = 1;
+    otlp_dec_t *d = otlp_dec_new(&m, NULL, 0);
+    static rows_t r;
+#define STAGE_SPAN(id, name, attrs)                                                            \
+    "{\"traceId\":\"0af7651916cd43dd8448eb211c80319c\",\"spanId\":\"" id "\"," name         \
+    "\"startTimeUnixNano\":\"1700000000000000000\",\"endTimeUnixNano\":\"1700000001000000000\"," \
+    "\"attributes\":[" attrs "]}"
+#define A63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    const char *doc =
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+        STAGE_SPAN("b7ad6b7169203331", "\"name\":\"chat gpt-4o\",",
+                   "{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
+                   "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}}") ","
+        STAGE_SPAN("b7ad6b7169203332", "\"name\":\"vector.search\",", "") ","
+        STAGE_SPAN("b7ad6b7169203333", "\"name\":\"" A63 "\\u00e9tail\",", "") ","
+        STAGE_SPAN("b7ad6b7169203334", "", "")
+        "]}]}]}";
+#undef STAGE_SPAN
+    assert_int_equal(json_rc(d, doc, &r), ERR_OK);
+    assert_int_equal(r.n, 4);
+    const char *want_op[4] = {"chat", "vector.search", A63, ""};
+    const char *want_model[4] = {"gpt-4o", OTLP_NO_MODEL, OTLP_NO_MODEL, OTLP_NO_MODEL};
+#undef A63
+    for (int i = 0; i < 4; i++) {
+        char *f[64];
+        assert_int_equal(split(r.row[i], '\t', f, 64), 33);
+        assert_string_equal(f[7], want_model[i]);
+        assert_string_equal(f[9], want_op[i]);
+    }
+    otlp_dec_destroy(d);
+    /* Without keep_all only the LLM span is emitted. */
+    d = otlp_dec_new(NULL, NULL, 0);
+    assert_int_equal(json_rc(d, doc, &r), ERR_OK);
+    assert_int_equal(r.n, 1);
+    otlp_dec_destroy(d);
+}
+
 static void test_json_string_positions(void **state) {
     (void)state;
     otlp_dec_t *d = otlp_dec_new(NULL, NULL, 0);
@@ -790,6 +836,7 @@ int main(void) {
         cmocka_unit_test(test_json_forms),
         cmocka_unit_test(test_billing_detail_per_span),
         cmocka_unit_test(test_seed000_names),
+        cmocka_unit_test(test_keep_all_stage_names),
         cmocka_unit_test(test_json_string_positions),
         cmocka_unit_test(test_json_errors),
     };
