@@ -32,7 +32,8 @@ if compgen -G 'schema/*.sql' >/dev/null; then
     printf -- '-- @@panel reference %s\nSELECT count() AS loaded FROM %s HAVING loaded > 0\n' "$table" "$table" >>"$tmp/queries.sql"
   done < <(bash ops/clickhouse/load-reference-data.sh --print-sql)
 fi
-# Value checks: the Cost row's stat and top-N panels recomputed from the raw spans (not the KPI tables
+# Value checks: the Cost row's stat, top-N, spend and token-mix panels and the Latency row's
+# percentile, error and failed-cost panels recomputed from the raw spans (not the KPI tables
 # the panel reads), with the same filters and time range expanded by the same tool; compared
 # after the run below.
 RAW='(SELECT toStartOfMinute(timestamp) AS minute, * FROM ${database}.llm_spans)'
@@ -56,6 +57,30 @@ SELECT sum(cache_read_tokens) / greatest(sum(input_tokens), 1) AS cached_input_s
 SELECT feature, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY feature ORDER BY spend_usd DESC LIMIT 10
 -- @@panel value Top models by cost
 SELECT model, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY model ORDER BY spend_usd DESC LIMIT 10
+-- @@panel value Spend by team
+SELECT \$__timeInterval(minute) AS time, team_id, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY time, team_id ORDER BY time
+-- @@panel value Token mix (uncached input / cache read / cache write / output / reasoning)
+SELECT \$__timeInterval(minute) AS time, sum(input_tokens) - sum(cache_read_tokens) - sum(cache_write_tokens) AS uncached_input,
+       sum(cache_read_tokens) AS cache_read, sum(cache_write_tokens) AS cache_write,
+       sum(output_tokens) - sum(reasoning_tokens) AS output, sum(reasoning_tokens) AS reasoning
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY time ORDER BY time
+-- @@panel value Latency p50 / p95 / p99 by endpoint (ms)
+SELECT \$__timeInterval(minute) AS time, endpoint, quantilesBFloat16(0.5, 0.95, 0.99)(latency_ms)[1] AS latency_p50,
+       quantilesBFloat16(0.5, 0.95, 0.99)(latency_ms)[2] AS latency_p95, quantilesBFloat16(0.5, 0.95, 0.99)(latency_ms)[3] AS latency_p99
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY time, endpoint ORDER BY time
+-- @@panel value Latency and time to first token by model (ms)
+SELECT model, count() AS calls, quantilesBFloat16(0.5, 0.95, 0.99)(latency_ms)[1] AS latency_p50,
+       quantilesBFloat16(0.5, 0.95, 0.99)(latency_ms)[2] AS latency_p95, quantilesBFloat16(0.5, 0.95, 0.99)(latency_ms)[3] AS latency_p99,
+       quantilesBFloat16If(0.5, 0.95, 0.99)(assumeNotNull(ttft_ms), ttft_ms IS NOT NULL)[1] AS ttft_p50,
+       quantilesBFloat16If(0.5, 0.95, 0.99)(assumeNotNull(ttft_ms), ttft_ms IS NOT NULL)[2] AS ttft_p95,
+       quantilesBFloat16If(0.5, 0.95, 0.99)(assumeNotNull(ttft_ms), ttft_ms IS NOT NULL)[3] AS ttft_p99
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY model ORDER BY latency_p95 DESC
+-- @@panel value Error rate and retry rate by provider
+SELECT \$__timeInterval(minute) AS time, provider, countIf(status != 'ok') / count() AS error_rate, countIf(retry_count > 0) / count() AS retry_rate
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY time, provider ORDER BY time
+-- @@panel value Cost of failed calls by error class
+SELECT provider, if(error_class = '', 'unknown', toString(error_class)) AS class, count() AS calls, sum(toDecimal128(cost_usd, 9)) AS spend_usd
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF AND status != 'ok' GROUP BY provider, class ORDER BY spend_usd DESC
 -- @@panel value Top teams by cost
 SELECT team_id, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY team_id ORDER BY spend_usd DESC LIMIT 10
 SQL
@@ -133,13 +158,16 @@ else
   # relative): the KPI tables and the panels' SQL count what the spans say.
   for v in "$o"/panel-value_*.tsv; do
     t=${v#"$o"/panel-value_}
-    p=$(ls "$o"/panel-[0-9]*_"$t" 2>/dev/null | head -n 1)
-    [ -n "$p" ] || { echo "value check $t: no such panel output"; ls "$o" | head; exit 1; }
+    p=$(ls "$o"/panel-[0-9]*_"$t" "$o"/series-[0-9]*_"$t" 2>/dev/null | head -n 1 || true)
+    [ -n "$p" ] || { echo "value check $t: no such panel output"; ls "$o" | grep -i "$(echo "$t" | cut -c1-12)"; exit 1; }
     # (the projection divides by the seconds since the month began: now() moves between the two
     # queries, a few seconds in about a week)
     tol=1e-9; case $t in Projected*) tol=1e-4 ;; esac
-    # Every data row, in order: labels equal, numbers within tol relative.
-    paste "$p" "$v" | awk -F'\t' -v tol="$tol" 'NR > 2 {
+    # Every data row: labels equal, numbers within tol relative. Rows are compared sorted
+    # (a time series orders by time only: its series within one bucket come in any order; the
+    # label columns lead every row, so sorting pairs the same rows).
+    srt() { { head -n 2 "$1"; tail -n +3 "$1" | LC_ALL=C sort; }; }
+    paste <(srt "$p") <(srt "$v") | awk -F'\t' -v tol="$tol" 'NR > 2 {
         n = NF / 2; rows++
         for (i = 1; i <= n; i++) {
           a = $i; b = $(i + n)
@@ -150,10 +178,10 @@ else
         }
       }
       END { if (bad != "" || !rows) { print "differs:" bad " (" rows " rows)"; exit 1 } }' ||
-      { echo "value check $t: the panel and the raw spans disagree"; paste "$p" "$v" | head -n 8; exit 1; }
+      { echo "value check $t: the panel and the raw spans disagree"; paste <(srt "$p") <(srt "$v") | head -n 8; exit 1; }
     echo "value: $(basename "$p" .tsv) = $(sed -n 3p "$p" | tr '\t' ' ') ($(( $(wc -l < "$p") - 2 )) rows equal to the raw spans)"
   done
-  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 9 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 9 ran"; exit 1; }
+  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 15 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 15 ran"; exit 1; }
 fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
