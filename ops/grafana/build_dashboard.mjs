@@ -154,6 +154,22 @@ WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY user_id
 ORDER BY spend_usd DESC
 LIMIT 20`, { description: 'Raw spans: users are not a KPI dimension.' }],
+  ['Cost', 'Spend by endpoint', 'bargauge', 8, `
+SELECT endpoint, sum(cost_usd) AS spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY endpoint
+ORDER BY spend_usd DESC
+LIMIT 10`, { unit: 'currencyUSD', description: 'Seed 002: cost by endpoint (the API route or server the call served).' }],
+  ['Cost', 'Cache hit rate by feature', 'table', 16, `
+SELECT feature, sum(requests) AS calls,
+       sum(cache_hits) / sum(requests) AS response_cache_hit_rate,
+       sum(cache_read_tokens) / greatest(sum(input_tokens), 1) AS prompt_cache_share,
+       sum(uncached_cost_usd) AS uncached_spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY feature
+ORDER BY calls DESC`, { description: 'Response-cache hits per call and the share of input tokens read from the prompt cache, per feature (the rule spanhouse-cache-hit-low watches the hit rate under 20 %).' }],
   ['Cost', 'Unpriced models (spend stored as $0)', 'table', 24, `
 SELECT provider, model, response_model, count() AS calls,
        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,

@@ -32,8 +32,8 @@ if compgen -G 'schema/*.sql' >/dev/null; then
     printf -- '-- @@panel reference %s\nSELECT count() AS loaded FROM %s HAVING loaded > 0\n' "$table" "$table" >>"$tmp/queries.sql"
   done < <(bash ops/clickhouse/load-reference-data.sh --print-sql)
 fi
-# Value checks: the Cost row's stat, top-N, spend and token-mix panels and the Latency row's
-# percentile, error and failed-cost panels recomputed from the raw spans (not the KPI tables
+# Value checks: every panel whose own SQL reads llm_kpi_1m or llm_kpi_1h (Cost, Latency, the
+# anomaly band, the span-quality series, spans ingested) recomputed from the raw spans (not the KPI tables
 # the panel reads), with the same filters and time range expanded by the same tool; compared
 # after the run below.
 RAW='(SELECT toStartOfMinute(timestamp) AS minute, * FROM ${database}.llm_spans)'
@@ -81,6 +81,35 @@ FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY time, provider ORDER BY 
 -- @@panel value Cost of failed calls by error class
 SELECT provider, if(error_class = '', 'unknown', toString(error_class)) AS class, count() AS calls, sum(toDecimal128(cost_usd, 9)) AS spend_usd
 FROM $RAW WHERE \$__timeFilter(minute) AND $RF AND status != 'ok' GROUP BY provider, class ORDER BY spend_usd DESC
+-- @@panel value Spend by endpoint
+SELECT endpoint, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY endpoint ORDER BY spend_usd DESC LIMIT 10
+-- @@panel value Cache hit rate by feature
+SELECT feature, count() AS calls, countIf(cache_hit = 1) / count() AS response_cache_hit_rate,
+       sum(cache_read_tokens) / greatest(sum(input_tokens), 1) AS prompt_cache_share,
+       sumIf(toDecimal128(cost_usd, 9), cache_hit = 0) AS uncached_spend_usd
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY feature ORDER BY calls DESC
+-- @@panel value Quality score by prompt version
+SELECT \$__timeInterval(minute) AS time, concat(prompt_template, '@', prompt_version) AS prompt,
+       sum(toFloat64(ifNull(quality_score, 0))) / countIf(quality_score IS NOT NULL) AS quality
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY time, prompt HAVING countIf(quality_score IS NOT NULL) > 0 ORDER BY time
+-- @@panel value Spans ingested
+SELECT \$__timeInterval(minute) AS time, count() AS spans FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY time ORDER BY time
+-- @@panel value Model comparison per feature
+SELECT feature, model, count() AS calls, sum(cost_usd) AS spend_usd, toFloat64(spend_usd) / calls AS usd_per_request,
+       toFloat64(spend_usd) / greatest(calls - countIf(status != 'ok'), 1) AS usd_per_success,
+       sum(input_tokens) / calls AS input_tokens_per_call, sum(output_tokens) / calls AS output_tokens_per_call,
+       quantilesBFloat16(0.5, 0.95, 0.99)(latency_ms)[2] AS latency_p95_ms,
+       sum(toFloat64(ifNull(quality_score, 0))) / nullIf(countIf(quality_score IS NOT NULL), 0) AS avg_quality,
+       countIf(status != 'ok') / calls AS error_rate
+FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY feature, model ORDER BY feature, usd_per_success
+-- @@panel value Cost anomaly band (hourly spend vs trailing 7-day mean ± 3σ)
+SELECT time, spend_usd, mean_7d, mean_7d + 3 * sd_7d AS upper_band, greatest(mean_7d - 3 * sd_7d, 0) AS lower_band
+FROM (SELECT hour AS time, cost AS spend_usd, avg(cost) OVER w AS mean_7d, stddevPop(cost) OVER w AS sd_7d
+      FROM (SELECT toStartOfHour(timestamp) AS hour, toFloat64(sum(cost_usd)) AS cost FROM $RAW
+            WHERE hour >= toStartOfHour(\$__fromTime) - INTERVAL 7 DAY AND hour <= \$__toTime AND $RF
+            GROUP BY hour ORDER BY hour WITH FILL STEP INTERVAL 1 HOUR)
+      WINDOW w AS (ORDER BY toUInt32(hour) RANGE BETWEEN 604800 PRECEDING AND 1 PRECEDING))
+WHERE time >= toStartOfHour(\$__fromTime) ORDER BY time
 -- @@panel value Top teams by cost
 SELECT team_id, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY team_id ORDER BY spend_usd DESC LIMIT 10
 SQL
@@ -181,7 +210,7 @@ else
       { echo "value check $t: the panel and the raw spans disagree"; paste <(srt "$p") <(srt "$v") | head -n 8; exit 1; }
     echo "value: $(basename "$p" .tsv) = $(sed -n 3p "$p" | tr '\t' ' ') ($(( $(wc -l < "$p") - 2 )) rows equal to the raw spans)"
   done
-  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 15 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 15 ran"; exit 1; }
+  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 21 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 21 ran"; exit 1; }
 fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
