@@ -32,11 +32,19 @@ if compgen -G 'schema/*.sql' >/dev/null; then
     printf -- '-- @@panel reference %s\nSELECT count() AS loaded FROM %s HAVING loaded > 0\n' "$table" "$table" >>"$tmp/queries.sql"
   done < <(bash ops/clickhouse/load-reference-data.sh --print-sql)
 fi
-# Value checks: every panel whose own SQL reads llm_kpi_1m or llm_kpi_1h (Cost, Latency, the
-# anomaly band, the span-quality series, spans ingested) recomputed from the raw spans (not the KPI tables
+# Value checks: every panel with its own SQL over the aggregates (llm_kpi_1m/1h: Cost, Latency,
+# the anomaly band, the span-quality series, spans ingested; llm_quality_1m: the eval and
+# outcome panels) recomputed from the raw tables (not the aggregate tables
 # the panel reads), with the same filters and time range expanded by the same tool; compared
 # after the run below.
 RAW='(SELECT toStartOfMinute(timestamp) AS minute, * FROM ${database}.llm_spans)'
+# Evaluations and outcomes with the dimensions of the span they score, joined here from the raw
+# tables as llm_quality_1m's views join them (by span, or a whole-trace record to the trace's
+# earliest span; the record within [span - 1 hour, span + 7 days]).
+QSPANS='(SELECT trace_id, span_id, timestamp, tenant_id, team_id, feature, model, prompt_template, prompt_version FROM ${database}.llm_spans UNION ALL SELECT trace_id, '"''"' AS span_id, min(timestamp), argMin(tenant_id, timestamp), argMin(team_id, timestamp), argMin(feature, timestamp), argMin(model, timestamp), argMin(prompt_template, timestamp), argMin(prompt_version, timestamp) FROM ${database}.llm_spans GROUP BY trace_id)'
+QJOIN() { echo "(SELECT toStartOfMinute(s.timestamp) AS minute, s.tenant_id AS tenant_id, s.team_id AS team_id, s.feature AS feature, s.model AS model, s.prompt_template AS prompt_template, s.prompt_version AS prompt_version, r.* EXCEPT (trace_id, span_id, timestamp) FROM \${database}.$1 AS r INNER JOIN $QSPANS AS s ON r.trace_id = s.trace_id AND r.span_id = s.span_id WHERE r.timestamp >= s.timestamp - INTERVAL 1 HOUR AND r.timestamp <= s.timestamp + INTERVAL 7 DAY)"; }
+QRAW_E=$(QJOIN llm_evals)
+QRAW_O=$(QJOIN llm_outcomes)
 RF='tenant_id IN (${tenant:singlequote}) AND team_id IN (${team:singlequote}) AND feature IN (${feature:singlequote}) AND model IN (${model:singlequote})'
 cat >> "$tmp/queries.sql" <<SQL
 -- @@panel value Spend today (USD)
@@ -110,6 +118,22 @@ FROM (SELECT hour AS time, cost AS spend_usd, avg(cost) OVER w AS mean_7d, stdde
             GROUP BY hour ORDER BY hour WITH FILL STEP INTERVAL 1 HOUR)
       WINDOW w AS (ORDER BY toUInt32(hour) RANGE BETWEEN 604800 PRECEDING AND 1 PRECEDING))
 WHERE time >= toStartOfHour(\$__fromTime) ORDER BY time
+-- @@panel value Outcomes by event
+SELECT \$__timeInterval(minute) AS time, event, count() AS outcomes FROM $QRAW_O
+WHERE \$__timeFilter(minute) AND $RF AND event != '' GROUP BY time, event ORDER BY time
+-- @@panel value Eval score by prompt version and model (sample-weighted mean)
+SELECT \$__timeInterval(minute) AS time, concat(prompt_template, '@', prompt_version, ' / ', model, ' / ', metric) AS series,
+       sum(ifNull(score, 0) / sample_rate) / sumIf(1 / sample_rate, score IS NOT NULL) AS mean_score
+FROM $QRAW_E WHERE \$__timeFilter(minute) AND $RF AND metric != '' GROUP BY time, series
+HAVING sumIf(1 / sample_rate, score IS NOT NULL) > 0 ORDER BY time
+-- @@panel value Quality by prompt version and model: evals, mean, pass rate, p50/p90
+SELECT prompt_template, prompt_version, model, metric, count() AS evals, round(sum(1 / sample_rate)) AS calls_represented,
+       sum(ifNull(score, 0) / sample_rate) / nullIf(sumIf(1 / sample_rate, score IS NOT NULL), 0) AS mean_score,
+       sumIf(1 / sample_rate, lower(label) IN ('pass', 'passed', 'true', 'yes', 'relevant', 'correct', 'good', 'grounded', 'thumbs_up', 'positive', '1'))
+         / nullIf(sumIf(1 / sample_rate, label != ''), 0) AS pass_rate,
+       quantilesBFloat16(0.5, 0.9, 0.99)(score)[1] AS score_p50, quantilesBFloat16(0.5, 0.9, 0.99)(score)[2] AS score_p90
+FROM $QRAW_E WHERE \$__timeFilter(minute) AND $RF AND metric != ''
+GROUP BY prompt_template, prompt_version, model, metric ORDER BY prompt_template, metric, mean_score
 -- @@panel value Top teams by cost
 SELECT team_id, sum(cost_usd) AS spend_usd FROM $RAW WHERE \$__timeFilter(minute) AND $RF GROUP BY team_id ORDER BY spend_usd DESC LIMIT 10
 SQL
@@ -171,16 +195,16 @@ else
   expect_exactly "$o/alert-spanhouse-budget-projected_A.tsv" 100 hooli pied
   # The quality row: the prompt-v2 regression shows in the eval scores, all three sampling tiers
   # are covered at about their rate, the planted orphans are listed.
-  qt=$(ls "$o"/panel-*Quality_by_prompt_version_and_model*.tsv)
+  qt=$(ls "$o"/panel-[0-9]*Quality_by_prompt_version_and_model*.tsv)
   # (the dashboard's 6 hours: summarize runs only prompt v2 there; the other prompts stay v1)
   awk -F'\t' 'NR > 2 && $4 == "helpfulness" { k = $1 "@" $2; if (k == "summarize@v2") { v2++; if ($7 >= 0.6) bad = 1 } else { v1++; if ($7 <= 0.8) bad = 1 } }
     END { if (bad || !v1 || !v2) { print "helpfulness: regressed rows " v2 ", others " v1 ", a score on the wrong side"; exit 1 } }' "$qt"
   echo "quality row: helpfulness of summarize@v2 < 0.6, of every other prompt > 0.8 (eval stream)"
-  cov=$(ls "$o"/panel-*Evaluation_coverage*.tsv)
+  cov=$(ls "$o"/panel-[0-9]*Evaluation_coverage*.tsv)
   awk -F'\t' 'NR > 2 { n++; if ($7 < 0.5 || $7 > 2) { print "coverage off: " $0; bad = 1 } }
     END { if (n != 3 || bad) { print n " tiers"; exit 1 } }' "$cov"
   echo "quality row: coverage of the 3 tiers within 2x of their sampling rate"
-  orph=$(ls "$o"/panel-*orphans*by_age*.tsv)
+  orph=$(ls "$o"/panel-[0-9]*orphans*by_age*.tsv)
   awk -F'\t' 'NR > 2 { s[$1] += $3 } END { if (s["eval"] != 12 || s["outcome"] != 5) { print "orphans eval " s["eval"] " outcome " s["outcome"]; exit 1 } }' "$orph"
   echo "quality row: 12 eval and 5 outcome orphans listed"
   # Those panels' rows equal the same numbers computed from the raw spans (to 1e-9
@@ -210,7 +234,7 @@ else
       { echo "value check $t: the panel and the raw spans disagree"; paste <(srt "$p") <(srt "$v") | head -n 8; exit 1; }
     echo "value: $(basename "$p" .tsv) = $(sed -n 3p "$p" | tr '\t' ' ') ($(( $(wc -l < "$p") - 2 )) rows equal to the raw spans)"
   done
-  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 21 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 21 ran"; exit 1; }
+  [ "$(ls "$o"/panel-value_*.tsv | wc -l)" = 24 ] || { echo "value checks: $(ls "$o"/panel-value_*.tsv | wc -l) of 24 ran"; exit 1; }
 fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
