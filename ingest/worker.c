@@ -319,6 +319,19 @@ int wk_dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_letter_
     return ERR_OK;
 }
 
+void wk_log_inserted(const worker_t *w, const char *table, size_t rows, size_t bytes, int batches,
+                     double seconds) {
+    if (!w->lg || w->lg->min_level > LOG_DEBUG) return;
+    log_line_t l;
+    log_begin(w->lg, &l, LOG_DEBUG, "inserted");
+    log_str(&l, "table", table);
+    log_int(&l, "rows", (int64_t)rows);
+    log_int(&l, "bytes", (int64_t)bytes);
+    log_int(&l, "batches", batches);
+    log_int(&l, "ms", (int64_t)(seconds * 1000));
+    log_end(&l);
+}
+
 static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r) {
     if (!b->n_rej) return ERR_OK;
     char token[512];
@@ -339,16 +352,7 @@ static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r
             /* Back to short waits: without this one failure per batch over a long run grew the
              * wait to its 10 s cap for good (seen holding a SIGTERM for its whole grace). */
             sink_backoff_reset(&w->backoff);
-            if (w->lg && w->lg->min_level <= LOG_DEBUG) {
-                log_line_t l;
-                log_begin(w->lg, &l, LOG_DEBUG, "inserted");
-                log_str(&l, "table", w->rejected);
-                log_int(&l, "rows", (int64_t)b->n_rej);
-                log_int(&l, "bytes", (int64_t)b->rej.len);
-                log_int(&l, "batches", 1);
-                log_int(&l, "ms", (int64_t)((wk_mono_s() - t0) * 1000));
-                log_end(&l);
-            }
+            wk_log_inserted(w, w->rejected, b->n_rej, b->rej.len, 1, wk_mono_s() - t0);
             break;
         }
         log_line_t l;

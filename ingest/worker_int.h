@@ -287,6 +287,9 @@ int wk_stop_expired(worker_t *w);
 void wk_pause_all(worker_t *w);
 /* Dead-letters one record of partition p (DLQ topic and/or the rejected table's rows of b). */
 int wk_dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_letter_t *lt);
+/* Logs one stored insert at debug level (event=inserted: table, rows, bytes, batches, ms). */
+void wk_log_inserted(const worker_t *w, const char *table, size_t rows, size_t bytes, int batches,
+                     double seconds);
 /* Seals p's open batch and submits it. */
 int wk_flush(worker_t *w, wpart_t *p);
 /* Handles the results of finished jobs, waiting up to wait_ms for one. */

@@ -105,16 +105,7 @@ static int insert_send(wsender_t *s, wins_t *in, sink_result_t *res) {
         if (rc == ERR_OK) {
             sink_backoff_reset(&s->backoff);
             if (w->m) metrics_histogram_observe(w->m, "spanhouse_insert_rows", NULL, (double)rows);
-            if (w->lg && w->lg->min_level <= LOG_DEBUG) {
-                log_line_t l;
-                log_begin(w->lg, &l, LOG_DEBUG, "inserted");
-                log_str(&l, "table", tg->table);
-                log_int(&l, "rows", (int64_t)rows);
-                log_int(&l, "bytes", (int64_t)in->len);
-                log_int(&l, "batches", in->n);
-                log_int(&l, "ms", (int64_t)((wk_mono_s() - a) * 1000));
-                log_end(&l);
-            }
+            wk_log_inserted(w, tg->table, rows, in->len, in->n, wk_mono_s() - a);
             return ERR_OK;
         }
         if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return rc;
