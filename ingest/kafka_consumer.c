@@ -297,6 +297,23 @@ done:
 
 int64_t kafka_high_watermark(kafka_consumer_t *kc, const char *topic, int32_t partition) {
     int64_t lo = -1, hi = -1;
-    if (rd_kafka_get_watermark_offsets(kc->rk, topic, partition, &lo, &hi)) return -1;
+    kafka_watermarks(kc, topic, partition, &lo, &hi);
     return hi;
+}
+
+void kafka_watermarks(kafka_consumer_t *kc, const char *topic, int32_t partition, int64_t *lo,
+                      int64_t *hi) {
+    *lo = *hi = -1;
+    if (rd_kafka_get_watermark_offsets(kc->rk, topic, partition, lo, hi)) *lo = *hi = -1;
+}
+
+int64_t kafka_position(kafka_consumer_t *kc, const char *topic, int32_t partition) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    if (!l) return -1;
+    rd_kafka_topic_partition_list_add(l, topic, partition);
+    int64_t pos = -1;
+    if (!rd_kafka_position(kc->rk, l) && !l->elems[0].err && l->elems[0].offset >= 0)
+        pos = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    return pos;
 }

@@ -63,5 +63,11 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
                        int64_t *end, int max_parts, char *errstr, size_t errstr_size);
 /* Current high watermark of a partition from the last fetch (-1 if unknown). */
 int64_t kafka_high_watermark(kafka_consumer_t *kc, const char *topic, int32_t partition);
+/* Low and high watermark of a partition from the last fetch (-1 each if unknown). */
+void kafka_watermarks(kafka_consumer_t *kc, const char *topic, int32_t partition, int64_t *lo,
+                      int64_t *hi);
+/* The application's position in a partition: the offset after the last record handed to us
+ * (-1 if none yet or unknown). */
+int64_t kafka_position(kafka_consumer_t *kc, const char *topic, int32_t partition);
 
 #endif
