@@ -65,6 +65,15 @@ const COLLAPSED = new Set([QROW]);
 const q3 = (state, name) => [[1, 'p50'], [2, 'p95'], [3, 'p99']]
   .map(([i, p]) => `quantilesBFloat16Merge(0.5, 0.95, 0.99)(${state})[${i}] AS ${name}_${p}`).join(',\n       ');
 
+// A Cost-row bar gauge: the ten largest values of one KPI dimension by spend in the range.
+const topByCost = (title, col, width, description) => ['Cost', title, 'bargauge', width, `
+SELECT ${col}, sum(cost_usd) AS spend_usd
+FROM ${KPI}
+WHERE ${TF} AND ${F}
+GROUP BY ${col}
+ORDER BY spend_usd DESC
+LIMIT 10`, description ? { unit: 'currencyUSD', description } : { unit: 'currencyUSD' }];
+
 // Panels: [row, title, type, width, sql, extra]. type: stat | timeseries | table | bargauge.
 const panels = [
   // ------------------------------------------------------------------ Cost
@@ -126,27 +135,9 @@ FROM ${KPI}
 WHERE ${TF} AND ${F}
 GROUP BY time
 ORDER BY time`, { unit: 'short', stack: true }],
-  ['Cost', 'Top features by cost', 'bargauge', 6, `
-SELECT feature, sum(cost_usd) AS spend_usd
-FROM ${KPI}
-WHERE ${TF} AND ${F}
-GROUP BY feature
-ORDER BY spend_usd DESC
-LIMIT 10`, { unit: 'currencyUSD' }],
-  ['Cost', 'Top models by cost', 'bargauge', 6, `
-SELECT model, sum(cost_usd) AS spend_usd
-FROM ${KPI}
-WHERE ${TF} AND ${F}
-GROUP BY model
-ORDER BY spend_usd DESC
-LIMIT 10`, { unit: 'currencyUSD' }],
-  ['Cost', 'Top teams by cost', 'bargauge', 6, `
-SELECT team_id, sum(cost_usd) AS spend_usd
-FROM ${KPI}
-WHERE ${TF} AND ${F}
-GROUP BY team_id
-ORDER BY spend_usd DESC
-LIMIT 10`, { unit: 'currencyUSD' }],
+  topByCost('Top features by cost', 'feature', 6),
+  topByCost('Top models by cost', 'model', 6),
+  topByCost('Top teams by cost', 'team_id', 6),
   ['Cost', 'Top users by cost', 'table', 6, `
 SELECT user_id, any(tenant_id) AS tenant, count() AS requests, sum(cost_usd) AS spend_usd
 FROM ${SPANS}
@@ -154,13 +145,7 @@ WHERE $__timeFilter(timestamp) AND ${F}
 GROUP BY user_id
 ORDER BY spend_usd DESC
 LIMIT 20`, { description: 'Raw spans: users are not a KPI dimension.' }],
-  ['Cost', 'Spend by endpoint', 'bargauge', 8, `
-SELECT endpoint, sum(cost_usd) AS spend_usd
-FROM ${KPI}
-WHERE ${TF} AND ${F}
-GROUP BY endpoint
-ORDER BY spend_usd DESC
-LIMIT 10`, { unit: 'currencyUSD', description: 'Seed 002: cost by endpoint (the API route or server the call served).' }],
+  topByCost('Spend by endpoint', 'endpoint', 8, 'Seed 002: cost by endpoint (the API route or server the call served).'),
   ['Cost', 'Cache hit rate by feature', 'table', 16, `
 SELECT feature, sum(requests) AS calls,
        sum(cache_hits) / sum(requests) AS response_cache_hit_rate,
