@@ -296,14 +296,13 @@ done:
 }
 
 int64_t kafka_high_watermark(kafka_consumer_t *kc, const char *topic, int32_t partition) {
-    int64_t lo = -1, hi = -1;
+    int64_t lo, hi;
     kafka_watermarks(kc, topic, partition, &lo, &hi);
     return hi;
 }
 
 void kafka_watermarks(kafka_consumer_t *kc, const char *topic, int32_t partition, int64_t *lo,
                       int64_t *hi) {
-    *lo = *hi = -1;
     if (rd_kafka_get_watermark_offsets(kc->rk, topic, partition, lo, hi)) *lo = *hi = -1;
 }
 

@@ -52,6 +52,14 @@ int wk_stop_expired(worker_t *w) {
     return 1;
 }
 
+int wk_sleep_unless_expired(worker_t *w, int64_t ms) {
+    for (int64_t slept = 0; slept < ms; slept += 100) {
+        if (wk_stop_expired(w)) return 1;
+        wk_sleep_ms(ms - slept < 100 ? ms - slept : 100);
+    }
+    return wk_stop_expired(w);
+}
+
 /* ---- partitions */
 
 static wpart_t *part_find(worker_t *w, const char *topic, int32_t partition) {
@@ -365,14 +373,7 @@ static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r
         if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return ERR_SERVER_FATAL;
         if ((wk_mono_s() - t0) * 1000 >= (double)w->cfg->retry_max_ms || wk_stop_expired(w))
             return rc;
-        /* The backoff in slices, so a stop's grace is noticed when it ends rather than one
-         * whole backoff step (up to 10 s) later: a soak stop took 27 s in this loop. */
-        int64_t d = (int64_t)sink_backoff_next(&w->backoff);
-        for (int64_t slept = 0; slept < d; slept += 100) {
-            if (wk_stop_expired(w)) return rc;
-            wk_sleep_ms(d - slept < 100 ? d - slept : 100);
-        }
-        if (wk_stop_expired(w)) return rc;
+        if (wk_sleep_unless_expired(w, (int64_t)sink_backoff_next(&w->backoff))) return rc;
     }
     for (size_t i = 0; i < b->n_rej; i++)
         batch_part_release(&p->bp, b->rej_off[i]);

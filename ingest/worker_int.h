@@ -283,6 +283,10 @@ int64_t wk_mono_ms(void);
 void wk_sleep_ms(int64_t ms);
 /* True once a stop request has lasted WORKER_STOP_GRACE_MS (or a second one came). Any thread. */
 int wk_stop_expired(worker_t *w);
+/* Sleeps ms (a backoff step) in 100 ms slices, so a stop's grace is noticed when it ends and not
+ * a whole step (up to 10 s) later: a soak stop took 27 s that way. Returns 1 once the grace has
+ * ended (before or during the sleep), else 0. Any thread. */
+int wk_sleep_unless_expired(worker_t *w, int64_t ms);
 /* Pauses every assigned partition (ClickHouse unwell). Consumer thread. */
 void wk_pause_all(worker_t *w);
 /* Dead-letters one record of partition p (DLQ topic and/or the rejected table's rows of b). */

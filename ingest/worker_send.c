@@ -63,7 +63,7 @@ static void backoff_sleep(wsender_t *s, int64_t left_ms) {
     } else {
         wk_pause_all(w);
     }
-    wk_sleep_ms(d < left_ms ? d : left_ms);
+    wk_sleep_unless_expired(w, d < left_ms ? d : left_ms); /* the caller checks the stop next */
     if (s != &w->inline_snd) {
         pthread_mutex_lock(&w->pool.mu);
         w->pool.n_retrying--;
