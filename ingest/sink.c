@@ -30,6 +30,8 @@ void sink_destroy(sink_t *sk) {
  *           succeed later (the dedup token makes a retried insert harmless).
  *  REJECTED the bytes themselves cannot be parsed into the table: the same batch will fail
  *           forever, so the worker splits it to isolate the bad rows and dead-letters them.
+ *           Except when the message says the server read it from another server (see
+ *           sink_remote_failure): then RETRY.
  *  FATAL    configuration, credentials or schema: no batch can succeed; stop loudly
  *           (nothing is committed, nothing is lost). */
 static const struct {
@@ -144,6 +146,17 @@ int sink_parse_code(const char *msg, size_t len) {
     return 0;
 }
 
+/* Whether msg reports a failure on the server's own connection to another server (a
+ * Distributed insert's shard, a replica): ClickHouse appends "while receiving packet from
+ * HOST:PORT" to what it read from that peer. A data-error code there is about the peer's
+ * stream, not our bytes, and the insert may be partly stored on other shards: it must be
+ * retried as it was sent (the shards' deduplication drops the parts they hold), never split
+ * into smaller inserts, which the shards would take for new data. */
+static int sink_remote_failure(const char *msg, size_t len) {
+    static const char mark[] = "while receiving packet from ";
+    return memmem(msg, len, mark, sizeof(mark) - 1) != NULL;
+}
+
 int sink_result_from_message(sink_result_t *res, const char *msg, size_t len, int http_status) {
     if (!res->ch_code) res->ch_code = sink_parse_code(msg, len);
     res->http_status = http_status;
@@ -157,6 +170,8 @@ int sink_result_from_message(sink_result_t *res, const char *msg, size_t len, in
     for (size_t i = 0; i < n; i++) /* one log line: no raw control bytes */
         if ((unsigned char)res->msg[i] < 0x20) res->msg[i] = ' ';
     res->err = sink_classify(res->ch_code, http_status);
+    if (res->err == ERR_SERVER_REJECTED && sink_remote_failure(msg, len))
+        res->err = ERR_SERVER_RETRY;
     return res->err;
 }
 

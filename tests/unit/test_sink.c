@@ -80,6 +80,37 @@ static void test_result_from_message(void **state) {
     assert_int_equal(strlen(r.msg), sizeof(r.msg) - 1);
 }
 
+/* A data-error code the server got from ANOTHER server (a Distributed insert whose shard
+ * connection broke) says nothing about our bytes: other shards may have stored their part, so
+ * the same bytes must be sent again (the shards' dedup drops what they hold), never split.
+ * Seen on 18.16 in tests/integration/t_cluster_replicas.sh: the replica being written to was
+ * killed, the insert answered code 32 and the batches re-sent one by one stored 3,000 rows twice. */
+static void test_remote_failure_is_retried(void **state) {
+    (void)state;
+    static const char *remote[] = {
+        "Code: 32, e.displayText() = DB::Exception: Attempt to read after eof: while receiving "
+        "packet from 127.0.0.1:23047: Insertion status:\nWrote 1 blocks and 500 rows on shard 0 "
+        "replica 0, 127.0.0.1:23041 (average 3 ms per block)",
+        "Code: 32. DB::Exception: Attempt to read after eof: while receiving packet from "
+        "ch-2:9000, local address: 10.0.0.5:51432. (ATTEMPT_TO_READ_AFTER_EOF) (version 24.8.1.1)",
+        "Code: 33. DB::Exception: Cannot read all data. Bytes read: 0. Bytes expected: 8.: "
+        "while receiving packet from ch-3:9000. (CANNOT_READ_ALL_DATA)",
+    };
+    for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++) {
+        sink_result_t r;
+        memset(&r, 0, sizeof r);
+        assert_int_equal(sink_result_from_message(&r, remote[i], strlen(remote[i]), 500),
+                         ERR_SERVER_RETRY);
+    }
+    /* Our own bytes cut short are still ours: split and dead-lettered. */
+    const char *own = "Code: 33. DB::Exception: Cannot read all data. Bytes read: 3. Bytes "
+                      "expected: 8.: (at row 12)\n: While executing RowBinaryRowInputFormat. "
+                      "(CANNOT_READ_ALL_DATA)";
+    sink_result_t r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(sink_result_from_message(&r, own, strlen(own), 500), ERR_SERVER_REJECTED);
+}
+
 static void test_backoff(void **state) {
     sink_backoff_t a, b;
     sink_backoff_init(&a, 100, 3000, 42);
@@ -171,6 +202,7 @@ int main(void) {
         cmocka_unit_test(test_classify_fallback),
         cmocka_unit_test(test_parse_code),
         cmocka_unit_test(test_result_from_message),
+        cmocka_unit_test(test_remote_failure_is_retried),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_http_conf_errors),
         cmocka_unit_test(test_docs_list_every_code),
