@@ -340,45 +340,6 @@ void wk_log_inserted(const worker_t *w, const char *table, size_t rows, size_t b
     log_end(&l);
 }
 
-static int insert_rejected(worker_t *w, wpart_t *p, wbatch_t *b, batch_range_t r) {
-    if (!b->n_rej) return ERR_OK;
-    char token[512];
-    /* Content: the rejected records and every stored row's record of the range, so identical
-     * poison at the same offsets of other data (a second file) is not taken for a re-send. */
-    uint64_t content = b->rej_hash;
-    for (int t = 0; t < WT_N; t++)
-        content = XXH3_64bits_withSeed(b->t[t].orig.data, b->t[t].orig.len, content);
-    int n = batch_token(token, sizeof(token), p->topic, p->partition, r, content);
-    snprintf(token + n, sizeof(token) - (size_t)n, "-rejected");
-    double t0 = wk_mono_s();
-    for (;;) {
-        sink_result_t res;
-        int rc = sink_insert(w->sink, w->rejected, dlq_rejected_columns(),
-                             dlq_rejected_structure((int)w->cfg->legacy), b->rej.data, b->rej.len,
-                             w->cfg->legacy ? NULL : token, &res);
-        if (rc == ERR_OK) {
-            /* Back to short waits: without this one failure per batch over a long run grew the
-             * wait to its 10 s cap for good (seen holding a SIGTERM for its whole grace). */
-            sink_backoff_reset(&w->backoff);
-            wk_log_inserted(w, w->rejected, b->n_rej, b->rej.len, 1, wk_mono_s() - t0);
-            break;
-        }
-        log_line_t l;
-        log_begin(w->lg, &l,
-                  rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL ? LOG_ERROR : LOG_WARN,
-                  "rejected_insert_failed");
-        log_str(&l, "error", err_name(rc));
-        log_str(&l, "msg", res.msg);
-        log_end(&l);
-        if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return ERR_SERVER_FATAL;
-        if ((wk_mono_s() - t0) * 1000 >= (double)w->cfg->retry_max_ms || wk_stop_expired(w))
-            return rc;
-        if (wk_sleep_unless_expired(w, (int64_t)sink_backoff_next(&w->backoff))) return rc;
-    }
-    for (size_t i = 0; i < b->n_rej; i++)
-        batch_part_release(&p->bp, b->rej_off[i]);
-    return ERR_OK;
-}
 
 /* ---- jobs (consumer thread) */
 
@@ -402,6 +363,7 @@ static void job_put(worker_t *w, wjob_t *j) {
     j->inserted = j->retries = j->already = 0;
     memset(j->inserted_k, 0, sizeof(j->inserted_k));
     j->rc = ERR_OK;
+    j->rej_done = 0;
     j->p = NULL;
     j->first_try = 0;
     j->not_before_ms = 0;
@@ -555,7 +517,12 @@ static int job_done(worker_t *w, wjob_t *j) {
                            .payload_format = "original"};
         rc = wk_dead_letter(w, p, &j->b, j->bad[i].t, &lt);
     }
-    if (rc == ERR_OK) rc = insert_rejected(w, p, &j->b, j->r);
+    /* The batch's rejected rows: stored by the sender right after the batch, or here when the
+     * server refused some rows (just added above) or the sender's fence had run out. */
+    if (rc == ERR_OK && !j->rej_done) rc = wsend_rejected(&w->inline_snd, j);
+    if (rc == ERR_OK)
+        for (size_t i = 0; i < j->b.n_rej; i++)
+            batch_part_release(&p->bp, j->b.rej_off[i]);
     if (rc == ERR_OK && w->dlq) rc = dlq_wait(w);
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
     if (rc != ERR_OK) {

@@ -145,6 +145,7 @@ typedef struct wjob_s {
     uint8_t t_done[WT_N];  /* table stored (or its refused rows found): not sent again when
                               the job comes back from the fence */
     uint8_t t_maybe[WT_N]; /* given back by the fence after an attempt that may have stored it */
+    uint8_t rej_done;      /* its rejected rows are stored (see wsend_rejected) */
     /* results */
     int rc;
     wbad_t *bad;
@@ -311,6 +312,11 @@ int wsend_group_take(worker_t *w, wjob_t **g, int max);
 /* Inserts every table's rows of jobs g[0..n) as one insert per table (the consumer thread runs
  * it when there are no sender threads). Each job's rc and counts say how it went. */
 void wsend_group_run(wsender_t *s, wjob_t **g, int n);
+/* Stores the rejected rows of j's batch (its dead letters) in the rejected table under the
+ * batch's token + "-rejected", retrying transient errors like an insert; sets j->rej_done.
+ * Run by the sender after the batch's tables (wsend_group_run), else by the consumer thread
+ * with w->inline_snd. The partition's holds on those offsets are the consumer's to release. */
+int wsend_rejected(wsender_t *s, wjob_t *j);
 
 /* ---- worker_decode.c: one record */
 /* The format of a configured topic. */

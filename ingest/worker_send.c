@@ -1,8 +1,9 @@
 /* worker_send: the sender side of the worker (see worker_int.h). A sender thread takes a sealed
  * batch's job, inserts each table's rows with the token of their offset range and content,
  * retries what may succeed later with backoff (pausing the partitions meanwhile), asks the
- * table before re-sending what may be stored already, and bisects a batch the server refuses
- * down to the rows it refuses. It touches only the job, its own sink, cfg, metrics and logs. */
+ * table before re-sending what may be stored already, bisects a batch the server refuses
+ * down to the rows it refuses, and then stores the batch's dead letters in the rejected table.
+ * It touches only the job, its own sink, cfg, metrics and logs. */
 #include "worker.h"
 #ifdef SPANHOUSE_HAVE_PIPELINE
 #include "worker_int.h"
@@ -410,6 +411,53 @@ static void group_table_run(wsender_t *s, wjob_t **m, int k, wtable_t t) {
     }
 }
 
+int wsend_rejected(wsender_t *s, wjob_t *j) {
+    worker_t *w = s->w;
+    wbatch_t *b = &j->b;
+    if (!b->n_rej || j->rej_done) {
+        j->rej_done = 1;
+        return ERR_OK;
+    }
+    char token[512];
+    /* Content: the rejected records and every stored row's record of the range, so identical
+     * poison at the same offsets of other data (a second file) is not taken for a re-send. */
+    uint64_t content = b->rej_hash;
+    for (int t = 0; t < WT_N; t++)
+        content = XXH3_64bits_withSeed(b->t[t].orig.data, b->t[t].orig.len, content);
+    int n = batch_token(token, sizeof(token), j->p->topic, j->p->partition, j->r, content);
+    snprintf(token + n, sizeof(token) - (size_t)n, "-rejected");
+    double t0 = wk_mono_s();
+    for (;;) {
+        sink_result_t res;
+        double a = wk_mono_s();
+        int rc = sink_insert(s->sink, w->rejected, dlq_rejected_columns(),
+                             dlq_rejected_structure((int)w->cfg->legacy), b->rej.data, b->rej.len,
+                             w->cfg->legacy ? NULL : token, &res);
+        if (rc == ERR_OK) {
+            /* Back to short waits: without this one failure per batch over a long run grew the
+             * wait to its 10 s cap for good (seen holding a SIGTERM for its whole grace). */
+            sink_backoff_reset(&s->backoff);
+            wk_log_inserted(w, w->rejected, b->n_rej, b->rej.len, 1, wk_mono_s() - a);
+            j->rej_done = 1;
+            return ERR_OK;
+        }
+        log_line_t l;
+        log_begin(w->lg, &l,
+                  rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL ? LOG_ERROR : LOG_WARN,
+                  "rejected_insert_failed");
+        log_str(&l, "error", err_name(rc));
+        log_str(&l, "msg", res.msg);
+        log_end(&l);
+        if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return ERR_SERVER_FATAL;
+        int64_t spent_ms = (int64_t)((wk_mono_s() - t0) * 1000);
+        if (spent_ms >= w->cfg->retry_max_ms || wk_stop_expired(w) || atomic_load(&w->pool.abort))
+            return rc;
+        j->retries++;
+        backoff_sleep(s, w->cfg->retry_max_ms - spent_ms);
+        if (wk_stop_expired(w)) return rc;
+    }
+}
+
 void wsend_group_run(wsender_t *s, wjob_t **g, int n) {
     double t0 = wk_mono_s();
     for (int i = 0; i < n; i++)
@@ -429,6 +477,15 @@ void wsend_group_run(wsender_t *s, wjob_t **g, int n) {
             job_table_run(s, m[0], (wtable_t)t);
         else if (k > 1)
             group_table_run(s, m, k, (wtable_t)t);
+    }
+    /* Each stored batch's dead-lettered rows, here rather than on the consumer thread (which
+     * would wait for them): not when the server refused rows of it (the consumer adds those
+     * first) or the fence ran out meanwhile (the consumer knows whether it is still ours). */
+    for (int i = 0; i < n; i++) {
+        wjob_t *j = g[i];
+        if (j->rc != ERR_OK || j->n_bad || j->rej_done || atomic_load(&s->w->pool.abort)) continue;
+        if (s->w->fence_ms && wk_mono_ms() - j->fenced_ms > s->w->fence_ms) continue;
+        j->rc = wsend_rejected(s, j);
     }
     double secs = wk_mono_s() - t0;
     for (int i = 0; i < n; i++)

@@ -12,6 +12,7 @@
  *   GET /ctl?fail_before=P&fail_after=P&slow_after_ms=M&down=0|1  fault switches for inserts:
  *        P % answered 500 without storing / 500 AFTER storing; M ms of delay after storing
  *        (the client may time out: an answer lost after the insert); down: every request 503
+ *   GET /ctl?slow_table=DB.T  slow_after_ms applies to inserts into DB.T only ("" = all)
  *   GET /ctl?hold_ms=M  every insert waits M ms before it is stored, outside the engine lock
  *        (queries go on meanwhile): an insert whose client is gone (crashed, timed out) lands
  *        late, as on a busy server; holding counts those waiting now
@@ -38,6 +39,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* the engine and the c
 static chdb_t *db;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static int fail_before, fail_after, slow_after_ms, down, hold_ms, holding;
+static char slow_table[256]; /* "" = every table */
 static long n_inserts, n_stored, n_failed_before, n_failed_after, n_slowed;
 
 /* (table, columns) -> structure, learned from system.columns once per pair. */
@@ -177,7 +179,7 @@ static enum MHD_Result do_insert(struct MHD_Connection *c, const char *q, const 
     holding -= hold > 0;
     n_inserts++;
     int before = roll() < fail_before, after = !before && roll() < fail_after;
-    int slow = slow_after_ms;
+    int slow = !*slow_table || !strcmp(slow_table, table) ? slow_after_ms : 0;
     int rc = 0;
     if (before) {
         n_failed_before++;
@@ -245,6 +247,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if ((v = arg(c, "slow_after_ms"))) slow_after_ms = atoi(v);
         if ((v = arg(c, "down"))) down = atoi(v);
         if ((v = arg(c, "hold_ms"))) hold_ms = atoi(v);
+        if ((v = arg(c, "slow_table"))) snprintf(slow_table, sizeof(slow_table), "%s", v);
         int n =
             snprintf(msg, sizeof(msg), "fail_before %d fail_after %d slow_after_ms %d down %d\n",
                      fail_before, fail_after, slow_after_ms, down);
