@@ -28,7 +28,7 @@ span_cols="timestamp, trace_id, span_id, provider, model, operation, endpoint, f
 spans_sql() { # spans_sql N TOPIC SECONDS_BACK_MAX TRACE_PREFIX
   echo "INSERT INTO spanhouse.llm_spans ($span_cols) SELECT toDateTime64($NOW, 3, 'UTC') - toIntervalMillisecond(number * 7919 % ($3 * 1000)), concat('$4', toString(number)), 's', 'openai', ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-haiku'][number % 3 + 1], 'chat', '/v1/chat', ['chat', 'search', 'summarize', 'review'][number % 4 + 1], ['acme', 'globex', 'initech'][number % 3 + 1], 'core', number % 900 + 1, number % 300 + 1, toDecimal64(number % 1000, 9) / 100000, number % 4000 + 40, 'ok', '$2', 0, number FROM numbers($1)"
 }
-MVS="llm_kpi_1m_mv llm_kpi_1h_mv llm_kpi_1d_mv llm_quality_1m_evals_mv llm_quality_1m_outcomes_mv llm_quality_1m_spans_evals_mv llm_quality_1m_spans_outcomes_mv"
+MVS="llm_kpi_1m_mv llm_kpi_1h_mv llm_kpi_1d_mv llm_quality_1m_evals_mv llm_quality_1m_outcomes_mv llm_quality_1m_spans_records_mv"
 declare -A S E O
 for H in $HISTS; do
   for r in $(seq 1 "$RUNS"); do

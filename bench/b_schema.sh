@@ -6,8 +6,7 @@
 #   raw       llm_spans alone (every view dropped)
 #   kpi_1m    + llm_kpi_1m_mv
 #   kpi       + the hourly and daily rollups (llm_kpi_1h_mv, llm_kpi_1d_mv: fed from llm_kpi_1m)
-#   full      + the span-side quality views (llm_span_index_mv, llm_quality_1m_spans_evals_mv,
-#             _spans_outcomes_mv)
+#   full      + the span-side quality views (llm_span_index_mv, llm_quality_1m_spans_records_mv)
 # and, as the engine's own yardstick, the same rows inserted with
 # INSERT INTO llm_spans SELECT * FROM file(…, RowBinary) into a raw-only directory (chdbsql,
 # its start-up measured apart and subtracted). Each variant runs BENCH_RUNS times (default 5);
@@ -27,7 +26,7 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bschema.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 timeout 300 build/bench/loadgen --stdout --count "$N" --spacing-ms "$SPACING" > "$D/spans.jsonl" 2>/dev/null
 
-QUALITY_SPAN_MVS="llm_span_index_mv llm_quality_1m_spans_evals_mv llm_quality_1m_spans_outcomes_mv"
+QUALITY_SPAN_MVS="llm_span_index_mv llm_quality_1m_spans_records_mv"
 drop_for() { # variant -> the views to drop
   case $1 in
     raw) echo "llm_kpi_1m_mv llm_kpi_1h_mv llm_kpi_1d_mv $QUALITY_SPAN_MVS" ;;

@@ -198,6 +198,15 @@ schema_obj_t schema_head(const char *stmt, schema_head_t *h) {
     size_t o = 0, n = next_token(&sc, &o);
     int mat = 0;
     schema_obj_t kind = SCHEMA_OBJ_OTHER;
+    if (is_kw(stmt, o, n, "DROP")) { /* DROP VIEW IF EXISTS name: an object a release retired */
+        size_t o2, o3, n1 = next_token(&sc, &o), n2 = next_token(&sc, &o2), n3 = next_token(&sc, &o3);
+        if (!is_kw(stmt, o, n1, "VIEW") || !is_kw(stmt, o2, n2, "IF") ||
+            !is_kw(stmt, o3, n3, "EXISTS"))
+            return SCHEMA_OBJ_OTHER;
+        kind = SCHEMA_OBJ_DROP_VIEW;
+        n = next_token(&sc, &o);
+        goto name;
+    }
     if (!is_kw(stmt, o, n, "CREATE")) return SCHEMA_OBJ_OTHER;
     n = next_token(&sc, &o);
     if (is_kw(stmt, o, n, "OR")) {
@@ -225,6 +234,7 @@ schema_obj_t schema_head(const char *stmt, schema_head_t *h) {
         h->if_not_exists = 1;
         n = next_token(&sc, &o);
     }
+name:
     if (!n || !is_ident(stmt[o]) || (stmt[o] >= '0' && stmt[o] <= '9')) return SCHEMA_OBJ_OTHER;
     h->name_off = o;
     h->name_len = n;

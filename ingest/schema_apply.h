@@ -40,13 +40,16 @@ int schema_apply_upgrade(schema_exec_fn exec, void *ctx, const char *schema_dir,
                          schema_upgrade_t *up, char *errstr, size_t errstr_size);
 
 /* What a CREATE statement creates, read from its head: CREATE [OR REPLACE] [MATERIALIZED]
- * TABLE|VIEW|DATABASE [IF NOT EXISTS] [db.]name … [AS SELECT …]. Offsets index the statement. */
+ * TABLE|VIEW|DATABASE [IF NOT EXISTS] [db.]name … [AS SELECT …]; or which view a
+ * DROP VIEW IF EXISTS [db.]name retires (a schema file drops what an earlier release created
+ * and this one replaced, before creating its replacement). Offsets index the statement. */
 typedef enum {
     SCHEMA_OBJ_OTHER, /* not a CREATE, or a name this reader does not take (quoted) */
     SCHEMA_OBJ_DATABASE,
     SCHEMA_OBJ_TABLE,
     SCHEMA_OBJ_VIEW,
     SCHEMA_OBJ_MATVIEW,
+    SCHEMA_OBJ_DROP_VIEW,
 } schema_obj_t;
 
 typedef struct {

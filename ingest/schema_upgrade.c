@@ -316,6 +316,28 @@ static int database_exists(schema_upgrade_t *up, const char *db, char *e, size_t
     return rc;
 }
 
+/* A view this release retired: dropped (in plan mode: reported) when installed. 1 handled. */
+static int retire_view(schema_upgrade_t *up, const char *db, const char *name, const char *obj,
+                       char *e, size_t en) {
+    buf_t b;
+    char *out = NULL;
+    buf_init(&b, 0);
+    buf_printf(&b, "SELECT 1 FROM system.tables WHERE database = '%s' AND name = '%s'", db, name);
+    int rc = run(up, &b, &out, e, en);
+    int installed = rc == 0 && out && *out;
+    free(out);
+    if (rc == 0 && installed) {
+        note(up, "drop view", obj, "retired: replaced by this release's schema");
+        if (!up->plan) {
+            buf_reset(&b);
+            buf_printf(&b, "DROP VIEW IF EXISTS %s.%s", db, name);
+            rc = run(up, &b, NULL, e, en);
+        }
+    }
+    buf_deinit(&b);
+    return rc == 0 ? 1 : -1;
+}
+
 int schema_upgrade_stmt(schema_upgrade_t *up, const char *database, const char *stmt,
                         const schema_head_t *h, char *errstr, size_t errstr_size) {
     char db[128], name[128], obj[260];
@@ -332,6 +354,8 @@ int schema_upgrade_stmt(schema_upgrade_t *up, const char *database, const char *
         snprintf(obj, sizeof(obj), "%s.%s", db, name);
         /* In plan mode a database still to be created holds nothing yet. */
         rc = up->plan ? database_exists(up, db, errstr, errstr_size) : 1;
+        if (h->kind == SCHEMA_OBJ_DROP_VIEW)
+            return rc == 1 ? retire_view(up, db, name, obj, errstr, errstr_size) : rc < 0 ? -1 : 1;
         if (rc == 1 && h->kind == SCHEMA_OBJ_TABLE)
             rc = upgrade_table(up, db, name, stmt, h, obj, errstr, errstr_size);
         else if (rc == 1 && (h->kind == SCHEMA_OBJ_VIEW || h->kind == SCHEMA_OBJ_MATVIEW))

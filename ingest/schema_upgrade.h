@@ -27,7 +27,7 @@
 typedef int (*schema_query_fn)(void *ctx, const char *sql, char **out, char *errstr,
                                size_t errstr_size);
 
-/* One change made (or, in plan mode, to be made) or one warning. what: "create", "add column",
+/* One change made (or, in plan mode, to be made) or one warning. what: "create", "add column", "drop view",
  * "replace view", "modify query", "warning"; object: db.name; detail: free text. */
 typedef void (*schema_note_fn)(void *ctx, const char *what, const char *object, const char *detail);
 
@@ -43,10 +43,11 @@ struct schema_upgrade {
                              * the operator asked, so it is changed, not warned about */
 };
 
-/* stmt: a CREATE statement (database already rewritten) whose head is h, database the
- * configured one (for bare names). Returns 1 when the object exists and has been dealt with
- * (the CREATE must not run), 0 when it does not exist and the caller should run the CREATE
- * (in plan mode the creation is noted and 1 is returned), -1 with errstr on failure. */
+/* stmt: a CREATE statement or a retiring DROP VIEW IF EXISTS (database already rewritten)
+ * whose head is h, database the configured one (for bare names). Returns 1 when the object
+ * exists and has been dealt with (the CREATE must not run; a retired view: dropped, or nothing
+ * to drop), 0 when it does not exist and the caller should run the CREATE (in plan mode the
+ * creation is noted and 1 is returned), -1 with errstr on failure. */
 int schema_upgrade_stmt(schema_upgrade_t *up, const char *database, const char *stmt,
                         const schema_head_t *h, char *errstr, size_t errstr_size);
 

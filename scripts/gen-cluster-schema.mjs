@@ -5,7 +5,8 @@
 // The check also compares every other schema/NNN file with its hand-kept cluster variant (same
 // objects, same column blocks). `--print FILE` prints the variant of any single-node file without writing it.
 // It does not parse SQL: it rewrites the few statement shapes schema/ uses (CREATE TABLE …
-// ENGINE = *MergeTree, CREATE VIEW, CREATE MATERIALIZED VIEW … TO) and fails on anything else.
+// ENGINE = *MergeTree, CREATE VIEW, CREATE MATERIALIZED VIEW … TO, DROP VIEW IF EXISTS) and
+// fails on anything else.
 // No dependencies beyond Node 20.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -69,6 +70,9 @@ function transform(file, text, shards) {
       let s = stmt.slice(m.index + m[0].length).replace(ref(src[1]), `${DB}.${src[1]}_local`);
       s = s.replace(/ NOT IN \(SELECT/g, ' GLOBAL NOT IN (SELECT').replace(/ (?<!NOT )IN \(SELECT/g, ' GLOBAL IN (SELECT');
       out.push(`${stmt.slice(0, m.index)}CREATE MATERIALIZED VIEW IF NOT EXISTS ${DB}.${mv} ${OC} TO ${DB}.${to}_local AS\n${s}`);
+    } else if ((m = stmt.match(new RegExp(`DROP VIEW IF EXISTS ${esc(DB)}\\.(\\w+)$`)))) {
+      // A view an earlier release created and this one replaced (schema_upgrade.h, "retired").
+      out.push(`${stmt.slice(0, m.index)}DROP VIEW IF EXISTS ${DB}.${m[1]} ${OC}`);
     } else if ((m = stmt.match(new RegExp(`CREATE VIEW IF NOT EXISTS ${esc(DB)}\\.(\\w+) AS\\n`)))) {
       out.push(stmt.replace(m[0], `CREATE VIEW IF NOT EXISTS ${DB}.${m[1]} ${OC} AS\n`));
     } else {

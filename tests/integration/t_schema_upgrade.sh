@@ -3,7 +3,8 @@
 # an older release is simulated from this one's files (llm_kpi_1m and llm_quality_1m without
 # experiment_id in their sorting keys, llm_pricing without the long-context,
 # 1-hour cache, tier and fee columns, llm_kpi_1h_mv counting requests twice, v_cost_hourly with
-# an extra column, no v_bill_reconciliation), plus
+# an extra column, no v_bill_reconciliation, the two span-side quality views that
+# llm_quality_1m_spans_records_mv replaced), plus
 # changes an operator made by hand (a longer TTL, a column type, an extra column).
 #   - `schema plan` lists exactly the changes and warnings, and changes nothing;
 #   - `schema apply` adds the columns (stored rows kept), replaces the view, gives the
@@ -25,6 +26,11 @@ sh() { timeout 120 build/spanhouse schema "$@" --log-level warn; }
 
 # The "older release".
 cp -r schema "$D/old"; cp -r views "$D/oldviews"
+# Before llm_quality_1m_spans_records_mv: two span-side views, one per record kind, which the
+# upgrade must drop before creating their replacement (both at once would count twice).
+sed -i '/^-- (b) spans arriving after their evals and outcomes/,$d' "$D/old/220_llm_quality_1m.sql"
+cat tests/fixtures/schema/220_quality_spans_mvs_v0.sql >> "$D/old/220_llm_quality_1m.sql"
+grep -q "VIEW IF NOT EXISTS spanhouse.llm_quality_1m_spans_records_mv" "$D/old/220_llm_quality_1m.sql" && fail "old schema still has spans_records_mv"
 sed -i -e '/-- Long-context tier/,/web_search_per_1k/d' -e 's/^\(    notes  *String\),$/\1/' "$D/old/030_llm_pricing.sql"
 rm "$D/oldviews/v_bill_reconciliation.sql" # a view that release did not have
 rm "$D/oldviews/v_dual_regression.sql"      # reads experiment_id, which that release had not
@@ -64,7 +70,11 @@ grep -q 'spanhouse.llm_tenants: column owner_email is not in' "$D/plan.out" || f
 grep -q '^schema plan: add column   spanhouse.llm_kpi_1m: experiment_id LowCardinality(String) (appended to the sorting key)' "$D/plan.out" || fail "plan: key column"
 grep -q '^schema plan: modify order by spanhouse.llm_kpi_1m: (minute, .*, provider, experiment_id)$' "$D/plan.out" || fail "plan: key extension"
 grep -q '^schema plan: modify order by spanhouse.llm_quality_1m: (minute, .*, event, experiment_id)$' "$D/plan.out" || fail "plan: quality key extension"
-grep -q '^schema plan: spanhouse: 25 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
+for v in spans_evals_mv spans_outcomes_mv; do
+  grep -q "^schema plan: drop view    spanhouse.llm_quality_1m_$v: retired" "$D/plan.out" || fail "plan: retired $v"
+done
+grep -q '^schema plan: create       spanhouse.llm_quality_1m_spans_records_mv: not installed' "$D/plan.out" || fail "plan: replacement view"
+grep -q '^schema plan: spanhouse: 26 changes, 3 warnings$' "$D/plan.out" || fail "plan: summary"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE database = 'spanhouse' AND table = 'llm_pricing'")" = 11 ] || fail "plan changed llm_pricing"
 [ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "plan left a scratch table"
 # `schema check` is plan under another name: the same report, nothing changed.
@@ -74,8 +84,10 @@ diff <(sed 's/^schema plan: /schema check: /' "$D/plan.out") "$D/check.out" > /d
 
 # Apply: the same list, done.
 sh apply --sink chdb --chdb-path "$D/db" --views-dir views --pricing schema/pricing.csv > "$D/apply.out" || fail "apply"
-# (23: the two views are created, not changed)
+# (23: the three views are created, not changed)
 grep -q '(23 changes to an existing install, 3 warnings)' "$D/apply.out" || fail "apply: summary"
+[ "$($SQL "$D/db" "SELECT arrayStringConcat(groupArray(name), ' ') FROM (SELECT name FROM system.tables WHERE database = 'spanhouse' AND name LIKE 'llm_quality_1m_spans_%' ORDER BY name)")" = llm_quality_1m_spans_records_mv ] ||
+  fail "span-side quality views after apply: $($SQL "$D/db" "SELECT groupArray(name) FROM system.tables WHERE name LIKE 'llm_quality_1m_spans_%'")"
 # The key grew by the new column and the stored row is kept under it; new rows split by it.
 [ "$($SQL "$D/db" "SELECT sorting_key FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_kpi_1m'")" = "minute, tenant_id, team_id, feature, endpoint, model, prompt_template, prompt_version, provider, experiment_id" ] || fail "llm_kpi_1m key not extended"
 $SQL "$D/db" "INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, experiment_id) VALUES ('2026-12-01 12:00:01', 't', 'exp-a'), ('2026-12-01 12:00:02', 't', '')" >/dev/null
@@ -90,6 +102,10 @@ $SQL "$D/db" "INSERT INTO spanhouse.llm_kpi_1m (minute, tenant_id, requests) VAL
 [ "$($SQL "$D/db" "SELECT hour, sum(requests) FROM spanhouse.llm_kpi_1h GROUP BY hour ORDER BY hour FORMAT CSV")" = '"2026-12-01 10:00:00",6
 "2026-12-01 11:00:00",5
 "2026-12-01 12:00:00",2' ] || fail "materialized view: old rows kept, new rows once"
+# An evaluation stored before its span, then the span: counted once.
+$SQL "$D/db" "INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, metric, score) VALUES ('2026-12-01 12:00:05', 'tr-up', 'sp-up', 'm', 0.5)" \
+  "INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, tenant_id) VALUES ('2026-12-01 12:00:03', 'tr-up', 'sp-up', 'up')" >/dev/null
+[ "$($SQL "$D/db" "SELECT sum(evals) FROM spanhouse.llm_quality_1m WHERE tenant_id = 'up'")" = 1 ] || fail "an orphan evaluation counted $($SQL "$D/db" "SELECT sum(evals) FROM spanhouse.llm_quality_1m WHERE tenant_id = 'up'") times after the upgrade"
 [ "$($SQL "$D/db" "SELECT toString(engine_full LIKE '%toIntervalDay(45)%') FROM system.tables WHERE database = 'spanhouse' AND name = 'llm_spans'")" = 1 ] || fail "operator's TTL not kept"
 [ "$($SQL "$D/db" "SELECT count() FROM system.columns WHERE table = 'llm_tenants' AND name = 'owner_email'")" = 1 ] || fail "extra column dropped"
 [ "$($SQL "$D/db" "SELECT count() FROM system.tables WHERE name LIKE '_spanhouse_next_%'")" = 0 ] || fail "apply left a scratch table"
@@ -131,4 +147,4 @@ sh apply --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-apply.out" 
 sh plan --clickhouse-url "$CHHTTP_URL" --views-dir views > "$D/http-plan.out" || fail "http plan"
 grep -q '^schema plan: spanhouse: 0 changes, 0 warnings$' "$D/http-plan.out" || fail "http: not current"
 chhttp_stop
-echo "OK schema upgrade: plan lists 25 changes (a sorting key extended among them) + 3 warnings and changes nothing; apply makes them; raw-retention-days planned, applied, created with; fresh install current"
+echo "OK schema upgrade: plan lists 26 changes (a sorting key extended and two retired views dropped among them) + 3 warnings and changes nothing; apply makes them; raw-retention-days planned, applied, created with; fresh install current"

@@ -207,6 +207,10 @@ static void test_head(void **state) {
     head_is("CREATE TABLE `quoted` (x Int8)", SCHEMA_OBJ_OTHER, "", "", NULL, "");
     head_is("CREATE MATERIALIZED TABLE t", SCHEMA_OBJ_OTHER, "", "", NULL, "");
     head_is("CREATE TABLE IF EXISTS t", SCHEMA_OBJ_OTHER, "", "", NULL, "");
+    head_is("-- retired\nDROP VIEW IF EXISTS db.old_mv", SCHEMA_OBJ_DROP_VIEW, "db", "old_mv", NULL, "");
+    head_is("drop view if exists v", SCHEMA_OBJ_DROP_VIEW, "", "v", NULL, "");
+    head_is("DROP VIEW db.v", SCHEMA_OBJ_OTHER, "", "", NULL, ""); /* only the idempotent form */
+    head_is("DROP TABLE IF EXISTS db.t", SCHEMA_OBJ_OTHER, "", "", NULL, "");
     head_is("SELECT 1", SCHEMA_OBJ_OTHER, "", "", NULL, "");
     head_is("", SCHEMA_OBJ_OTHER, "", "", NULL, "");
     schema_head_t h;
