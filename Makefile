@@ -1,6 +1,7 @@
 # spanhouse — build, test, bench, demo.
 #   make            build build/libspanhouse.a (core, no Kafka/HTTP) and build/spanhouse (worker)
-#   make test       install deps, then run every test (unit, sanitizers, SQL golden, integration, fuzz)
+#   make test       install deps, then run every test (style, unit, sanitizers, SQL golden, integration, fuzz)
+#   make test T=t   one test (tests/README.md)
 #   make bench      benchmarks, each printing BENCH <name> <value> <unit> lines
 #   make demo       install deps and run the embedded demo
 #   make soak       seeded fault-injection soak with the exactly-once checker (SOAK_SEEDS, SOAK_SECONDS)
@@ -16,14 +17,22 @@ SPANHOUSE_BUILD := $(shell git describe --always --dirty 2>/dev/null || echo unk
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBS := -lrdkafka -lcurl -lmicrohttpd -linih -ljansson -lzstd -llz4 -lz -ldl -lpthread -lm
 
-# Worker-only modules (they may use librdkafka, libcurl, libchdb, libmicrohttpd, jansson).
-# Everything else in ingest/ is the core library and must not.
-WORKER_SRCS := $(sort $(wildcard ingest/main.c ingest/kafka*.c ingest/sink*.c ingest/dlq*.c \
-                 ingest/metrics*.c ingest/worker*.c ingest/config*.c ingest/cli*.c \
-                 ingest/pipeline*.c ingest/replay*.c ingest/log*.c ingest/chdb*.c ingest/schema*.c \
-                 ingest/reconcile*.c ingest/bill*.c ingest/reprice*.c \
-                 ingest/pricing_import*.c))
-CORE_SRCS := $(sort $(filter-out $(WORKER_SRCS),$(wildcard ingest/*.c)))
+# The core library (build/libspanhouse.a): decoding, validation, pricing, encoding, batching,
+# the generators; plain C, libc + jansson + zstd/lz4 at most. `make core-check` (part of
+# `make test`) proves it references no librdkafka, libcurl, libmicrohttpd or libchdb symbol.
+CORE_SRCS := $(addprefix ingest/,batch.c buf.c csv.c err.c eval.c eval_rowbin.c fjson.c gen.c \
+               genq.c json_span.c otlp_event.c otlp_json.c otlp_logs.c otlp_map.c otlp_proto.c \
+               outcome.c price.c rowbin.c rowjson.c tenant.c validate.c)
+# The worker (build/libspanhouse_worker.a + main.c): Kafka, HTTP, the embedded engine, the CLI.
+WORKER_SRCS := $(addprefix ingest/,bill.c chdb.c config.c dlq.c kafka_consumer.c log.c main.c \
+                 metrics.c pricing_import.c reconcile.c reprice.c schema_apply.c \
+                 schema_upgrade.c sink.c sink_chdb.c sink_http.c worker.c worker_decode.c \
+                 worker_rows.c worker_send.c)
+# A source in neither list is a build error, not a silent member of the wrong library.
+UNLISTED_SRCS := $(filter-out $(CORE_SRCS) $(WORKER_SRCS),$(wildcard ingest/*.c))
+ifneq ($(UNLISTED_SRCS),)
+$(error ingest sources in neither CORE_SRCS nor WORKER_SRCS (Makefile): $(UNLISTED_SRCS))
+endif
 WORKER_LIB_SRCS := $(filter-out ingest/main.c,$(WORKER_SRCS))
 
 CORE_OBJS := $(patsubst ingest/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
@@ -31,11 +40,11 @@ WORKER_OBJS := $(patsubst ingest/%.c,$(BUILD)/obj/%.o,$(WORKER_LIB_SRCS))
 UNIT_SRCS ?= $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-# Modules may add their own targets in mk/*.mk (e.g. extra test binaries) without editing this file.
--include mk/*.mk
+# Benchmark targets of the worker (bench-e2e, bench-peers).
+include mk/worker.mk
 .DEFAULT_GOAL := all
 
-.PHONY: all deps test test-unit test-asan test-sql test-int fuzz fuzz-short bench demo asan ubsan style-check clean tools soak
+.PHONY: all deps test test-unit test-asan test-sql test-int fuzz bench demo asan ubsan style-check core-check clean tools soak
 
 all: $(BUILD)/libspanhouse.a $(BUILD)/spanhouse tools
 
@@ -53,7 +62,7 @@ $(BUILD)/libspanhouse.a: $(CORE_OBJS)
 
 $(BUILD)/libspanhouse_worker.a: $(WORKER_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^ $(if $(WORKER_OBJS),,) 
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/spanhouse: $(if $(wildcard ingest/main.c),$(BUILD)/obj/main.o) $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
 	@mkdir -p $(dir $@)
@@ -87,10 +96,16 @@ asan: test-asan
 ubsan: test-asan
 
 test-sql: all
-	@if [ -x tests/sql/run.sh ]; then bash tests/sql/run.sh; else echo "no SQL tests yet"; fi
+	@bash tests/sql/run.sh
 
 test-int: all
-	@if [ -x tests/integration/run.sh ]; then bash tests/integration/run.sh; else echo "no integration tests yet"; fi
+	@bash tests/integration/run.sh
+
+# The core library must not reach the worker's libraries (see CORE_SRCS).
+core-check: $(BUILD)/libspanhouse.a
+	@bad=$$(nm -u $< | grep -E ' (rd_kafka_|curl_|MHD_|chdb_)' | sort -u); \
+	if [ -n "$$bad" ]; then echo "libspanhouse.a references worker libraries:"; echo "$$bad"; exit 1; fi; \
+	echo "core-check: libspanhouse.a references no librdkafka, libcurl, libmicrohttpd or libchdb symbol"
 
 # Bounded libFuzzer runs (FUZZ_SECONDS each) of every tests/fuzz/fuzz_*.c target.
 FUZZ_SECONDS ?= 20
@@ -105,14 +120,22 @@ fuzz:
 	@$(MAKE) --no-print-directory -j2 fuzz-build
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
+# make test T=NAME runs one test (tests/README.md): a unit test (test_sink), an integration test
+# (t_worker_e2e) or the SQL golden tests whose file name contains NAME (00250).
 test: deps
+ifdef T
 	$(MAKE) --no-print-directory all
+	@bash tests/run_one.sh $(T)
+else
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory style-check core-check
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-sql
 	$(MAKE) --no-print-directory test-int
 	$(MAKE) --no-print-directory fuzz
 	@echo "ALL TESTS PASSED"
+endif
 
 # The soak (tests/fault/soak.sh): one line "SOAK seed=… lost=0 duplicated=0 …" per seed, or a
 # failure naming the seed (replay it with the same seed; KEEP=1 keeps its logs and database).
@@ -122,13 +145,16 @@ soak: deps all
 	@set -e; for s in $(SOAK_SEEDS); do bash tests/fault/soak.sh $$s $(SOAK_SECONDS); done
 
 bench: deps all
-	@if [ -x bench/run.sh ]; then bash bench/run.sh; else echo "no benchmarks yet"; fi
+	@bash bench/run.sh
 
 demo: deps all
 	@bash scripts/demo.sh
 
+# clang-format (.clang-format) over the C sources: hand-aligned tables sit between
+# "clang-format off/on" comments.
+STYLE_SRCS := $(wildcard ingest/*.c ingest/*.h)
 style-check:
-	@clang-format --dry-run --Werror ingest/*.c ingest/*.h
+	@clang-format --dry-run --Werror $(STYLE_SRCS) && echo "style-check: $(words $(STYLE_SRCS)) files formatted"
 
 clean:
 	rm -rf build

@@ -17,24 +17,10 @@
 #include "rowbin.h"
 #include "span.h"
 
-#if defined(__has_include)
-#if __has_include("json_span.h") && __has_include("validate.h")
-#define BENCH_HAVE_DECODE 1
 #include "json_span.h"
 #include "validate.h"
-#endif
-#if __has_include("price.h") && __has_include("tenant.h")
-#define BENCH_HAVE_ENRICH 1
 #include "price.h"
 #include "tenant.h"
-#endif
-#endif
-#ifndef BENCH_HAVE_DECODE
-#define BENCH_HAVE_DECODE 0
-#endif
-#ifndef BENCH_HAVE_ENRICH
-#define BENCH_HAVE_ENRICH 0
-#endif
 
 #define BATCH_BYTES (16u << 20) /* a batch is flushed (here: reset) at 16 MiB */
 /* Distinct spans cycled through by the encode-only pass. Few enough to stay in cache, as a
@@ -135,7 +121,6 @@ typedef struct {
     size_t out_bytes;
 } pass_stats_t;
 
-#if BENCH_HAVE_DECODE
 /* One pass over every message up to the given stage. Returns CPU seconds. */
 static double run_path(const corpus_t *c, int upto, jspan_dec_t *dec, const void *pt,
                        const void *tt, pass_stats_t *st) {
@@ -158,12 +143,10 @@ static double run_path(const corpus_t *c, int upto, jspan_dec_t *dec, const void
             st->rejected++;
             continue;
         }
-#if BENCH_HAVE_ENRICH
         if (upto >= ST_ENRICH) {
             tenant_apply((const tenant_table_t *)tt, TENANT_POLICY_FILL, &s);
             st->unpriced += !price_apply((const price_table_t *)pt, &s);
         }
-#endif
         if (upto >= ST_ENCODE) {
             s.kafka_topic = SPAN_STR_LIT("llm-spans");
             s.kafka_partition = (int32_t)(i & 63);
@@ -183,7 +166,6 @@ static double run_path(const corpus_t *c, int upto, jspan_dec_t *dec, const void
     buf_deinit(&batch);
     return t;
 }
-#endif
 
 static double run_encode(const corpus_t *c, size_t n, pass_stats_t *st) {
     buf_t batch;
@@ -253,7 +235,6 @@ int main(int argc, char **argv) {
     pass_stats_t st;
     double best_full = 0, best_prev = 0;
     size_t full_ok = 0;
-#if BENCH_HAVE_DECODE
     char err[256];
     jspan_dec_t *dec = jspan_dec_new(NULL, err, sizeof err);
     if (!dec) {
@@ -261,7 +242,6 @@ int main(int argc, char **argv) {
         return 1;
     }
     const void *pt = NULL, *tt = NULL;
-#if BENCH_HAVE_ENRICH
     pt = price_load(pricing, err, sizeof err);
     if (!pt) {
         fprintf(stderr, "%s\n", err);
@@ -275,10 +255,6 @@ int main(int argc, char **argv) {
     static const int stages[] = {ST_DECODE, ST_VALIDATE, ST_ENRICH, ST_ENCODE};
     static const char *names[] = {"decode", "+ validate", "+ enrich (tenant, price)",
                                   "+ encode = full path"};
-#else
-    static const int stages[] = {ST_DECODE, ST_VALIDATE, ST_ENCODE};
-    static const char *names[] = {"decode", "+ validate", "+ encode (no enrich module yet)"};
-#endif
     for (size_t k = 0; k < sizeof stages / sizeof stages[0]; k++) {
         double best = 1e9;
         for (int r = 0; r < reps; r++) {
@@ -292,18 +268,15 @@ int main(int argc, char **argv) {
                    (best - best_prev) * 1e9 / c.n);
             best_full = best;
             full_ok = st.ok;
-            if (BENCH_HAVE_ENRICH && st.unpriced)
+            if (st.unpriced)
                 printf("%-34s %zu spans with an unknown model\n", "", st.unpriced);
         }
     }
     if (st.rejected)
         printf("%-34s %zu spans rejected (gen makes none: check the decoder)\n", "", st.rejected);
     jspan_dec_destroy(dec);
-#if BENCH_HAVE_ENRICH
     price_destroy((price_table_t *)pt);
     tenant_destroy((tenant_table_t *)tt);
-#endif
-#endif
     double best_enc = 1e9;
     size_t enc_bytes = 0;
     for (int r = 0; r < reps; r++) {
@@ -317,11 +290,7 @@ int main(int argc, char **argv) {
     if (best_full > 0) {
         printf("BENCH core_json_spans_per_s %.0f spans/s\n", full_ok / best_full);
         printf("BENCH core_json_bytes_per_s %.0f B/s\n", c.msgs.len / best_full);
-        printf("(full path measured: %s)\n",
-               BENCH_HAVE_ENRICH ? "decode+validate+enrich+encode"
-                                 : "decode+validate+encode, no enrichment module yet");
-    } else {
-        printf("(decoder not present yet: full path not measured)\n");
+        printf("(full path measured: decode+validate+enrich+encode)\n");
     }
     printf("BENCH rowbin_encode_spans_per_s %.0f spans/s\n", c.n / best_enc);
     printf("BENCH rowbin_encode_ns_per_span %.1f ns\n", best_enc * 1e9 / c.n);

@@ -70,7 +70,8 @@ int batch_part_place(batch_part_t *p, int64_t offset) {
     batch_seg_t *o = open_seg(p);
     while (p->n_planned && offset > p->planned[0].last) {
         /* The open batch was the planned one: it must end where the plan said. */
-        if (o && o->first >= p->planned[0].first && o->first <= p->planned[0].last) fl |= BATCH_SEAL_BEFORE;
+        if (o && o->first >= p->planned[0].first && o->first <= p->planned[0].last)
+            fl |= BATCH_SEAL_BEFORE;
         memmove(p->planned, p->planned + 1, sizeof(p->planned[0]) * (size_t)(p->n_planned - 1));
         p->n_planned--;
     }
@@ -152,7 +153,8 @@ int batch_part_ack(batch_part_t *p, int64_t first) {
 int64_t batch_part_commit_pos(batch_part_t *p) {
     /* Pop the done batches at the front; a done batch behind a pending one waits. */
     int k = 0;
-    while (k < p->n_segs && p->segs[k].sealed && p->segs[k].outstanding == 0) k++;
+    while (k < p->n_segs && p->segs[k].sealed && p->segs[k].outstanding == 0)
+        k++;
     if (k) {
         memmove(p->segs, p->segs + k, sizeof(p->segs[0]) * (size_t)(p->n_segs - k));
         p->n_segs -= k;
@@ -186,7 +188,8 @@ int batch_part_metadata(const batch_part_t *p, char *out, size_t n) {
     for (int i = 0; i < p->n_segs; i++) {
         const batch_seg_t *s = &p->segs[i];
         if (!s->sealed) continue; /* done ones behind a pending one are not committed yet */
-        w = snprintf(out + len, n - len, "%s%" PRId64 "-%" PRId64, first ? "" : ",", s->first, s->last);
+        w = snprintf(out + len, n - len, "%s%" PRId64 "-%" PRId64, first ? "" : ",", s->first,
+                     s->last);
         if (w < 0 || (size_t)w >= n - len) return -1;
         len += (size_t)w;
         first = 0;

@@ -11,7 +11,7 @@
 
 typedef struct chdb_conn_ {
     void *internal;
-} *chdb_connection;
+} * chdb_connection;
 typedef struct chdb_result_ chdb_result;
 
 struct chdb_s {
@@ -69,13 +69,13 @@ chdb_t *chdb_open_args(const char *path, const char *const *args, int n_args, ch
     }
     db->dl = chdb_find_lib(errstr, errstr_size);
     if (!db->dl) goto err;
-#define CHDB_SYM_(field, name)                                                                 \
-    do {                                                                                       \
-        *(void **)(&db->field) = dlsym(db->dl, name);                                          \
-        if (!db->field) {                                                                      \
-            snprintf(errstr, errstr_size, "libchdb.so lacks %s", name);                        \
-            goto err;                                                                          \
-        }                                                                                      \
+#define CHDB_SYM_(field, name)                                                                     \
+    do {                                                                                           \
+        *(void **)(&db->field) = dlsym(db->dl, name);                                              \
+        if (!db->field) {                                                                          \
+            snprintf(errstr, errstr_size, "libchdb.so lacks %s", name);                            \
+            goto err;                                                                              \
+        }                                                                                          \
     } while (0)
     CHDB_SYM_(connect, "chdb_connect");
     CHDB_SYM_(close_conn, "chdb_close_conn");
@@ -146,9 +146,9 @@ int chdb_exec(chdb_t *db, const char *sql, const char *format, char **out, size_
     return 0;
 }
 
-int chdb_insert_rowbinary(chdb_t *db, const char *table, const char *columns,
-                          const char *structure, const char *settings, const void *data,
-                          size_t len, char *errstr, size_t errstr_size) {
+int chdb_insert_rowbinary(chdb_t *db, const char *table, const char *columns, const char *structure,
+                          const char *settings, const void *data, size_t len, char *errstr,
+                          size_t errstr_size) {
     char path[512];
     snprintf(path, sizeof(path), "%s/spanhouse-chdb-%d-%lu.rowbin", db->tmpdir, (int)getpid(),
              db->seq++);

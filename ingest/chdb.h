@@ -35,8 +35,8 @@ int chdb_exec(chdb_t *db, const char *sql, const char *format, char **out, size_
  * INSERT INTO table (columns) [SETTINGS settings] SELECT * FROM file(tmp, RowBinary, structure).
  * (Inline RowBinary after FORMAT is unreliable in libchdb; see docs/design.md.)
  * settings may be NULL. Returns 0, or -1 with errstr filled. */
-int chdb_insert_rowbinary(chdb_t *db, const char *table, const char *columns,
-                          const char *structure, const char *settings, const void *data,
-                          size_t len, char *errstr, size_t errstr_size);
+int chdb_insert_rowbinary(chdb_t *db, const char *table, const char *columns, const char *structure,
+                          const char *settings, const void *data, size_t len, char *errstr,
+                          size_t errstr_size);
 
 #endif

@@ -40,6 +40,8 @@ typedef struct opt_s {
 
 #define F(field) offsetof(config_t, field)
 #define I64MAX INT64_MAX
+/* The option table: one option per row, its help text kept whole. */
+/* clang-format off */
 static const opt_t config_opts[] = {
     {"config", OPT_STR, F(config), NULL, 0, 0, NULL,
      "INI file to load (sections allowed; [kafka] keys pass to librdkafka)", 0},
@@ -198,6 +200,7 @@ static const opt_t config_opts[] = {
     {"otlp-keep-content", OPT_BOOL, F(otlp_keep_content), "false", 0, 1, NULL,
      "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs", 0},
 };
+/* clang-format on */
 #undef F
 #define CONFIG_N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
 _Static_assert(CONFIG_N_OPTS <= sizeof(((config_t *)0)->src_), "grow config_t.src_");
@@ -212,13 +215,20 @@ static void set_err(char *errstr, size_t n, const char *fmt, ...) {
 
 const char *config_fmt_name(config_fmt_t f) {
     switch (f) {
-    case CONFIG_FMT_JSON: return "json";
-    case CONFIG_FMT_OTLP_PROTO: return "otlp_proto";
-    case CONFIG_FMT_OTLP_JSON: return "otlp_json";
-    case CONFIG_FMT_EVAL: return "eval";
-    case CONFIG_FMT_OUTCOME: return "outcome";
-    case CONFIG_FMT_OTLP_LOGS_PROTO: return "otlp_logs_proto";
-    case CONFIG_FMT_OTLP_LOGS_JSON: return "otlp_logs_json";
+    case CONFIG_FMT_JSON:
+        return "json";
+    case CONFIG_FMT_OTLP_PROTO:
+        return "otlp_proto";
+    case CONFIG_FMT_OTLP_JSON:
+        return "otlp_json";
+    case CONFIG_FMT_EVAL:
+        return "eval";
+    case CONFIG_FMT_OUTCOME:
+        return "outcome";
+    case CONFIG_FMT_OTLP_LOGS_PROTO:
+        return "otlp_logs_proto";
+    case CONFIG_FMT_OTLP_LOGS_JSON:
+        return "otlp_logs_json";
     }
     return "?";
 }
@@ -252,7 +262,8 @@ static int parse_int(const char *v, int64_t *out) {
 static int parse_value(const opt_t *o, const char *v, int64_t *out, char *errstr, size_t n) {
     int64_t x = 0;
     if (o->type == OPT_BOOL) {
-        if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
+        if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") ||
+            !strcasecmp(v, "on"))
             x = 1;
         else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no") ||
                  !strcasecmp(v, "off"))
@@ -264,7 +275,8 @@ static int parse_value(const opt_t *o, const char *v, int64_t *out, char *errstr
         *out = x;
         return ERR_OK;
     }
-    while (isspace((unsigned char)*v)) v++;
+    while (isspace((unsigned char)*v))
+        v++;
     int used = parse_int(v, &x);
     if (used < 0) {
         set_err(errstr, n, "%s: '%s' is not a number", o->name, v);
@@ -273,22 +285,32 @@ static int parse_value(const opt_t *o, const char *v, int64_t *out, char *errstr
     const char *suf = v + used;
     int64_t mul = 1;
     if (o->type == OPT_SIZE) {
-        if (!*suf || !strcasecmp(suf, "b")) mul = 1;
-        else if (!strcasecmp(suf, "k") || !strcasecmp(suf, "kib") || !strcasecmp(suf, "kb")) mul = 1024;
-        else if (!strcasecmp(suf, "m") || !strcasecmp(suf, "mib") || !strcasecmp(suf, "mb")) mul = 1 << 20;
-        else if (!strcasecmp(suf, "g") || !strcasecmp(suf, "gib") || !strcasecmp(suf, "gb")) mul = 1 << 30;
+        if (!*suf || !strcasecmp(suf, "b"))
+            mul = 1;
+        else if (!strcasecmp(suf, "k") || !strcasecmp(suf, "kib") || !strcasecmp(suf, "kb"))
+            mul = 1024;
+        else if (!strcasecmp(suf, "m") || !strcasecmp(suf, "mib") || !strcasecmp(suf, "mb"))
+            mul = 1 << 20;
+        else if (!strcasecmp(suf, "g") || !strcasecmp(suf, "gib") || !strcasecmp(suf, "gb"))
+            mul = 1 << 30;
         else {
             set_err(errstr, n, "%s: unknown size unit in '%s' (use B, KiB, MiB, GiB)", o->name, v);
             return ERR_CONFIG;
         }
     } else if (o->type == OPT_DUR) {
-        if (!*suf || !strcmp(suf, "ms")) mul = 1;
-        else if (!strcmp(suf, "s")) mul = 1000;
-        else if (!strcmp(suf, "m")) mul = 60000;
-        else if (!strcmp(suf, "h")) mul = 3600000;
-        else if (!strcmp(suf, "d")) mul = 86400000;
+        if (!*suf || !strcmp(suf, "ms"))
+            mul = 1;
+        else if (!strcmp(suf, "s"))
+            mul = 1000;
+        else if (!strcmp(suf, "m"))
+            mul = 60000;
+        else if (!strcmp(suf, "h"))
+            mul = 3600000;
+        else if (!strcmp(suf, "d"))
+            mul = 86400000;
         else {
-            set_err(errstr, n, "%s: unknown duration unit in '%s' (use ms, s, m, h, d)", o->name, v);
+            set_err(errstr, n, "%s: unknown duration unit in '%s' (use ms, s, m, h, d)", o->name,
+                    v);
             return ERR_CONFIG;
         }
     } else if (*suf) {
@@ -347,15 +369,25 @@ static int add_topic(config_t *cfg, const char *v, char *errstr, size_t n) {
     }
     if (colon) {
         const char *f = colon + 1;
-        if (!strcmp(f, "json")) fmt = CONFIG_FMT_JSON;
-        else if (!strcmp(f, "otlp_proto")) fmt = CONFIG_FMT_OTLP_PROTO;
-        else if (!strcmp(f, "otlp_json")) fmt = CONFIG_FMT_OTLP_JSON;
-        else if (!strcmp(f, "eval")) fmt = CONFIG_FMT_EVAL;
-        else if (!strcmp(f, "outcome")) fmt = CONFIG_FMT_OUTCOME;
-        else if (!strcmp(f, "otlp_logs_proto")) fmt = CONFIG_FMT_OTLP_LOGS_PROTO;
-        else if (!strcmp(f, "otlp_logs_json")) fmt = CONFIG_FMT_OTLP_LOGS_JSON;
+        if (!strcmp(f, "json"))
+            fmt = CONFIG_FMT_JSON;
+        else if (!strcmp(f, "otlp_proto"))
+            fmt = CONFIG_FMT_OTLP_PROTO;
+        else if (!strcmp(f, "otlp_json"))
+            fmt = CONFIG_FMT_OTLP_JSON;
+        else if (!strcmp(f, "eval"))
+            fmt = CONFIG_FMT_EVAL;
+        else if (!strcmp(f, "outcome"))
+            fmt = CONFIG_FMT_OUTCOME;
+        else if (!strcmp(f, "otlp_logs_proto"))
+            fmt = CONFIG_FMT_OTLP_LOGS_PROTO;
+        else if (!strcmp(f, "otlp_logs_json"))
+            fmt = CONFIG_FMT_OTLP_LOGS_JSON;
         else {
-            set_err(errstr, n, "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, outcome, otlp_logs_proto, otlp_logs_json)", f, v);
+            set_err(errstr, n,
+                    "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, "
+                    "outcome, otlp_logs_proto, otlp_logs_json)",
+                    f, v);
             return ERR_CONFIG;
         }
     }
@@ -402,7 +434,8 @@ static int set_kafka(config_t *cfg, const char *key, const char *v, char *errstr
 
 int config_set(config_t *cfg, const char *name, const char *value, int source, char *errstr,
                size_t errstr_size) {
-    if (!strncasecmp(name, "kafka.", 6)) return set_kafka(cfg, name + 6, value, errstr, errstr_size);
+    if (!strncasecmp(name, "kafka.", 6))
+        return set_kafka(cfg, name + 6, value, errstr, errstr_size);
     int i = find_opt(name);
     if (i < 0) {
         set_err(errstr, errstr_size, "unknown option '%s' (see spanhouse --help)", name);
@@ -414,7 +447,8 @@ int config_set(config_t *cfg, const char *name, const char *value, int source, c
     if (source < cfg->src_[i]) return ERR_OK;
     if (o->type == OPT_TOPIC) {
         if (source > cfg->src_[i]) {
-            for (int t = 0; t < cfg->n_topics; t++) free(cfg->topics[t].name);
+            for (int t = 0; t < cfg->n_topics; t++)
+                free(cfg->topics[t].name);
             cfg->n_topics = 0;
         }
         cfg->src_[i] = (unsigned char)source;
@@ -422,8 +456,10 @@ int config_set(config_t *cfg, const char *name, const char *value, int source, c
         char *dup = strdup(value), *save = NULL;
         if (!dup) return ERR_NOMEM;
         int rc = ERR_OK, any = 0;
-        for (char *tok = strtok_r(dup, ",", &save); tok && rc == ERR_OK; tok = strtok_r(NULL, ",", &save)) {
-            while (isspace((unsigned char)*tok)) tok++;
+        for (char *tok = strtok_r(dup, ",", &save); tok && rc == ERR_OK;
+             tok = strtok_r(NULL, ",", &save)) {
+            while (isspace((unsigned char)*tok))
+                tok++;
             rc = add_topic(cfg, tok, errstr, errstr_size);
             any = 1;
         }
@@ -473,7 +509,8 @@ void config_destroy(config_t *cfg) {
         const opt_t *o = &config_opts[i];
         if (o->type == OPT_STR || o->type == OPT_ENUM) free(*(char **)((char *)cfg + o->off));
     }
-    for (int t = 0; t < cfg->n_topics; t++) free(cfg->topics[t].name);
+    for (int t = 0; t < cfg->n_topics; t++)
+        free(cfg->topics[t].name);
     for (int k = 0; k < cfg->n_kafka; k++) {
         free(cfg->kafka[k].key);
         free(cfg->kafka[k].val);
@@ -496,12 +533,15 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
     /* [kafka] keys pass to librdkafka; any other section prefixes its keys:
      * [batch] max-rows = 5  is  batch-max-rows = 5. */
     if (section && *section) {
-        if (!strcasecmp(section, "kafka")) snprintf(full, sizeof(full), "kafka.%s", name);
-        else snprintf(full, sizeof(full), "%s-%s", section, name);
+        if (!strcasecmp(section, "kafka"))
+            snprintf(full, sizeof(full), "kafka.%s", name);
+        else
+            snprintf(full, sizeof(full), "%s-%s", section, name);
     } else {
         snprintf(full, sizeof(full), "%s", name);
     }
-    if (find_opt(full) < 0 && strncasecmp(full, "kafka.", 6) && find_opt(name) >= 0 && section && *section)
+    if (find_opt(full) < 0 && strncasecmp(full, "kafka.", 6) && find_opt(name) >= 0 && section &&
+        *section)
         snprintf(full, sizeof(full), "%s", name); /* [clickhouse] user = x also works */
     char e[384];
     int rc = config_set(c->cfg, full, value, 1, e, sizeof(e));
@@ -548,7 +588,8 @@ static int load_env(config_t *cfg, char **envp, char *errstr, size_t n) {
         if (l >= sizeof(name)) continue;
         memcpy(name, *e + 10, l);
         name[l] = 0;
-        /* The test harness and libchdb locator use a few SPANHOUSE_ variables that are not options. */
+        /* The test harness and libchdb locator use a few SPANHOUSE_ variables that are not options.
+         */
         if (!strcmp(name, "CHDB_LIB") || !strncmp(name, "TEST_", 5)) continue;
         if (!strncmp(name, "KAFKA_", 6)) {
             char key[256];
@@ -772,11 +813,13 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         }
     }
     for (int t = 0; t < cfg->n_topics; t++)
-        if (cfg->legacy && (cfg->topics[t].format == CONFIG_FMT_EVAL || cfg->topics[t].format == CONFIG_FMT_OUTCOME ||
+        if (cfg->legacy && (cfg->topics[t].format == CONFIG_FMT_EVAL ||
+                            cfg->topics[t].format == CONFIG_FMT_OUTCOME ||
                             cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_PROTO ||
                             cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_JSON)) {
             set_err(errstr, errstr_size,
-                    "topic: format '%s' of topic '%s' needs a modern ClickHouse (the llm_evals/llm_outcomes "
+                    "topic: format '%s' of topic '%s' needs a modern ClickHouse (the "
+                    "llm_evals/llm_outcomes "
                     "tables use DateTime64 and LowCardinality): not with legacy=true",
                     config_fmt_name(cfg->topics[t].format), cfg->topics[t].name);
             return ERR_CONFIG;
@@ -804,7 +847,8 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         return ERR_CONFIG;
     }
     if (mode == CONFIG_MODE_FILE && !*cfg->rejected_table && !*cfg->dlq_topic) {
-        set_err(errstr, errstr_size, "rejected-table: ingest-file needs a rejected-table or a dlq-topic for bad lines");
+        set_err(errstr, errstr_size,
+                "rejected-table: ingest-file needs a rejected-table or a dlq-topic for bad lines");
         return ERR_CONFIG;
     }
     if (mode == CONFIG_MODE_REPLAY && (!*cfg->from || !*cfg->to)) {
@@ -821,14 +865,16 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         return ERR_CONFIG;
     }
     if (cfg->max_inflight_bytes < cfg->partition_max_bytes) {
-        set_err(errstr, errstr_size, "max-inflight-bytes (%" PRId64 ") must be >= partition-max-bytes (%" PRId64 ")",
+        set_err(errstr, errstr_size,
+                "max-inflight-bytes (%" PRId64 ") must be >= partition-max-bytes (%" PRId64 ")",
                 cfg->max_inflight_bytes, cfg->partition_max_bytes);
         return ERR_CONFIG;
     }
     if (*cfg->database) {
         for (const char *p = cfg->database; *p; p++)
             if (!(isalnum((unsigned char)*p) || *p == '_')) {
-                set_err(errstr, errstr_size, "database: '%s' must match [A-Za-z0-9_]+", cfg->database);
+                set_err(errstr, errstr_size, "database: '%s' must match [A-Za-z0-9_]+",
+                        cfg->database);
                 return ERR_CONFIG;
             }
     }
@@ -837,12 +883,14 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
     for (int t = 0; t < 4; t++)
         for (const char *p = tables[t]; *p; p++)
             if (!(isalnum((unsigned char)*p) || *p == '_')) {
-                set_err(errstr, errstr_size, "%s: '%s' must match [A-Za-z0-9_]+", tnames[t], tables[t]);
+                set_err(errstr, errstr_size, "%s: '%s' must match [A-Za-z0-9_]+", tnames[t],
+                        tables[t]);
                 return ERR_CONFIG;
             }
     for (int t = 0; t < cfg->n_topics; t++) {
         config_fmt_t f = cfg->topics[t].format;
-        int ev = f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON;
+        int ev = f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO ||
+                 f == CONFIG_FMT_OTLP_LOGS_JSON;
         const char *need = ev ? "eval-table" : f == CONFIG_FMT_OUTCOME ? "outcome-table" : NULL;
         const char *val = ev ? cfg->eval_table : cfg->outcome_table;
         if (need && !*val) {
@@ -860,22 +908,29 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
 
 static const char *type_name(const opt_t *o) {
     switch (o->type) {
-    case OPT_STR: return "string";
-    case OPT_ENUM: return o->choices;
-    case OPT_INT: return "integer";
-    case OPT_SIZE: return "size";
-    case OPT_DUR: return "duration";
-    case OPT_BOOL: return "bool";
-    case OPT_TOPIC: return "NAME[:FORMAT]";
+    case OPT_STR:
+        return "string";
+    case OPT_ENUM:
+        return o->choices;
+    case OPT_INT:
+        return "integer";
+    case OPT_SIZE:
+        return "size";
+    case OPT_DUR:
+        return "duration";
+    case OPT_BOOL:
+        return "bool";
+    case OPT_TOPIC:
+        return "NAME[:FORMAT]";
     }
     return "?";
 }
 
-
 static void env_name(const char *name, char *out, size_t n) {
     size_t k = 0;
     k += (size_t)snprintf(out, n, "SPANHOUSE_");
-    for (const char *p = name; *p && k + 1 < n; p++) out[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+    for (const char *p = name; *p && k + 1 < n; p++)
+        out[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
     out[k] = 0;
 }
 
@@ -888,27 +943,34 @@ void config_help(buf_t *out) {
         if (o->def && *o->def) buf_printf(out, " [%s]", o->def);
         buf_printf(out, "\n");
     }
-    buf_printf(out, "  %-38s %s\n", "--kafka.<property> value", "any librdkafka property, passed through");
+    buf_printf(out, "  %-38s %s\n", "--kafka.<property> value",
+               "any librdkafka property, passed through");
     buf_printf(out, "  %-38s %s\n", "--kafka.<property>-file path",
                "the property from the file's first line (secrets: sasl.password, ...)");
 }
 
 void config_markdown(buf_t *out) {
-    buf_printf(out, "# Configuration reference\n\n"
-                 "Generated from the option table in `ingest/config.c` (`spanhouse help-config`); "
-                 "`tests/unit/test_config.c` fails when this file is out of date.\n\n"
-                 "Every option can be given as a command-line flag `--name value`, an environment variable "
-                 "`SPANHOUSE_NAME` (upper case, `-` as `_`) or a key in the INI file named by `--config` "
-                 "(`name = value`; in a `[section]` the key `k` means `section-k`, so `[batch]` `max-rows` is "
-                 "`batch-max-rows`). Precedence: flag > environment > file > default. Unknown keys are an error. "
-                 "librdkafka properties pass through as `kafka.<property>` (flag `--kafka.fetch.max.bytes=…`, "
-                 "INI section `[kafka]`, environment `SPANHOUSE_KAFKA_FETCH_MAX_BYTES`). A secret property "
-                 "may come from a file instead: `kafka.<property>-file` (environment "
-                 "`SPANHOUSE_KAFKA_<PROPERTY>_FILE`) reads its first line into `kafka.<property>`, e.g. "
-                 "`kafka.sasl.password-file`, `password-file` likewise for the ClickHouse password.\n\n"
-                 "Sizes accept `B`, `KiB`, `MiB`, `GiB`; durations accept `ms` (default), `s`, `m`, `h`, `d`.\n\n"
-                 "| option | environment | type | default | range | description |\n"
-                 "| --- | --- | --- | --- | --- | --- |\n");
+    buf_printf(
+        out,
+        "# Configuration reference\n\n"
+        "Generated from the option table in `ingest/config.c` (`spanhouse help-config`); "
+        "`tests/unit/test_config.c` fails when this file is out of date.\n\n"
+        "Every option can be given as a command-line flag `--name value`, an environment variable "
+        "`SPANHOUSE_NAME` (upper case, `-` as `_`) or a key in the INI file named by `--config` "
+        "(`name = value`; in a `[section]` the key `k` means `section-k`, so `[batch]` `max-rows` "
+        "is "
+        "`batch-max-rows`). Precedence: flag > environment > file > default. Unknown keys are an "
+        "error. "
+        "librdkafka properties pass through as `kafka.<property>` (flag "
+        "`--kafka.fetch.max.bytes=…`, "
+        "INI section `[kafka]`, environment `SPANHOUSE_KAFKA_FETCH_MAX_BYTES`). A secret property "
+        "may come from a file instead: `kafka.<property>-file` (environment "
+        "`SPANHOUSE_KAFKA_<PROPERTY>_FILE`) reads its first line into `kafka.<property>`, e.g. "
+        "`kafka.sasl.password-file`, `password-file` likewise for the ClickHouse password.\n\n"
+        "Sizes accept `B`, `KiB`, `MiB`, `GiB`; durations accept `ms` (default), `s`, `m`, `h`, "
+        "`d`.\n\n"
+        "| option | environment | type | default | range | description |\n"
+        "| --- | --- | --- | --- | --- | --- |\n");
     for (size_t i = 0; i < CONFIG_N_OPTS; i++) {
         const opt_t *o = &config_opts[i];
         char env[128], range[96] = "";
@@ -916,15 +978,16 @@ void config_markdown(buf_t *out) {
         if (o->type == OPT_INT || o->type == OPT_SIZE || o->type == OPT_DUR)
             snprintf(range, sizeof(range), "%" PRId64 " – %" PRId64, o->min, o->max);
         buf_printf(out, "| `%s` | `%s` | %s | %s | %s | %s |\n", o->name, env,
-                o->type == OPT_ENUM ? o->choices : type_name(o), o->def && *o->def ? o->def : "",
-                range, o->help);
+                   o->type == OPT_ENUM ? o->choices : type_name(o), o->def && *o->def ? o->def : "",
+                   range, o->help);
     }
 }
 
 /* librdkafka properties that carry secrets (its own list of sensitive properties, plus key
  * material given inline): matched by these substrings of the property name. */
-static const char *const secret_words[] = {"password", "secret", "key.pem", "private.key",
-                                           "oauthbearer.config", "keystore", "ssl_key", "token"};
+static const char *const secret_words[] = {
+    "password",           "secret",   "key.pem", "private.key",
+    "oauthbearer.config", "keystore", "ssl_key", "token"};
 
 int config_secret_key(const char *name) {
     for (size_t i = 0; i < CONFIG_N_OPTS; i++)
@@ -955,17 +1018,19 @@ void config_dump(const config_t *cfg, buf_t *out) {
         const opt_t *o = &config_opts[i];
         if (o->type == OPT_TOPIC) {
             for (int t = 0; t < cfg->n_topics; t++)
-                buf_printf(out, "topic = %s:%s\n", cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));
+                buf_printf(out, "topic = %s:%s\n", cfg->topics[t].name,
+                           config_fmt_name(cfg->topics[t].format));
         } else if (o->type == OPT_STR || o->type == OPT_ENUM) {
             const char *v = *(char *const *)((const char *)cfg + o->off);
             buf_printf(out, "%s = %s\n", o->name, config_mask(o->name, v, m, sizeof(m)));
         } else {
-            buf_printf(out, "%s = %" PRId64 "\n", o->name, *(const int64_t *)((const char *)cfg + o->off));
+            buf_printf(out, "%s = %" PRId64 "\n", o->name,
+                       *(const int64_t *)((const char *)cfg + o->off));
         }
     }
     for (int k = 0; k < cfg->n_kafka; k++)
         buf_printf(out, "kafka.%s = %s\n", cfg->kafka[k].key,
-                config_mask(cfg->kafka[k].key, cfg->kafka[k].val, m, sizeof(m)));
+                   config_mask(cfg->kafka[k].key, cfg->kafka[k].val, m, sizeof(m)));
 }
 
 int config_parse_time(const char *s, int64_t *ms) {

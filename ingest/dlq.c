@@ -15,11 +15,8 @@
 #include "err.h"
 /* XXH3 for the original_xxh3 header of a cut letter (as in the dedup tokens). */
 #define XXH_INLINE_ALL
-#include <xxhash.h>
-#if __has_include("rowbin.h")
 #include "rowbin.h"
-#define DLQ_HAVE_ROWBIN 1
-#endif
+#include <xxhash.h>
 
 #include "version.h"
 
@@ -119,7 +116,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     }
 }
 
-dlq_t *dlq_new(const config_t *cfg, dlq_done_fn *done, void *opaque, char *errstr, size_t errstr_size) {
+dlq_t *dlq_new(const config_t *cfg, dlq_done_fn *done, void *opaque, char *errstr,
+               size_t errstr_size) {
     dlq_t *d = calloc(1, sizeof(*d));
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (!d || !conf) goto err;
@@ -159,7 +157,8 @@ dlq_t *dlq_new(const config_t *cfg, dlq_done_fn *done, void *opaque, char *errst
     conf = NULL;
     d->rkt = rd_kafka_topic_new(d->rk, cfg->dlq_topic, NULL);
     if (!d->rkt) {
-        snprintf(errstr, errstr_size, "dlq topic %s: %s", cfg->dlq_topic, rd_kafka_err2str(rd_kafka_last_error()));
+        snprintf(errstr, errstr_size, "dlq topic %s: %s", cfg->dlq_topic,
+                 rd_kafka_err2str(rd_kafka_last_error()));
         goto err;
     }
     return d;
@@ -255,7 +254,6 @@ const char *dlq_rejected_structure(int legacy) {
                     "LowCardinality(String), field String, detail String, payload String";
 }
 
-#ifdef DLQ_HAVE_ROWBIN
 void dlq_encode_rejected(buf_t *b, int64_t received_ms, const char *kind, const dlq_letter_t *l) {
     rowbin_put_i64(b, received_ms);
     rowbin_put_cstr(b, kind);
@@ -268,4 +266,3 @@ void dlq_encode_rejected(buf_t *b, int64_t received_ms, const char *kind, const 
     rowbin_put_cstr(b, l->detail ? l->detail : "");
     rowbin_put_str(b, span_str(l->payload, l->payload ? l->len : 0));
 }
-#endif

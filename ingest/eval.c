@@ -24,12 +24,22 @@ void eval_reset(eval_t *e) {
 typedef enum { EK_STR, EK_TS, EK_SCORE, EK_CONF, EK_RATE, EK_SOURCE, EK_EXPL } ekind_t;
 
 /* Canonical fields (index = duplicate bit and error name). */
-#define EF_MAP(X)                                                                                  \
-    X(TS, "timestamp")                                                                             \
-    X(TRACE, "trace_id") X(SPAN, "span_id") X(RESPONSE, "response_id") X(EVALUATOR, "evaluator")                              \
-        X(EVERSION, "evaluator_version") X(METRIC, "metric") X(SCORE, "score") X(LABEL, "label")   \
-            X(CONF, "confidence") X(SOURCE, "source") X(RATE, "sample_rate")                       \
-                X(EXPL, "explanation")
+/* clang-format off */
+#define EF_MAP(X)                    \
+    X(TS, "timestamp")               \
+    X(TRACE, "trace_id")             \
+    X(SPAN, "span_id")               \
+    X(RESPONSE, "response_id")       \
+    X(EVALUATOR, "evaluator")        \
+    X(EVERSION, "evaluator_version") \
+    X(METRIC, "metric")              \
+    X(SCORE, "score")                \
+    X(LABEL, "label")                \
+    X(CONF, "confidence")            \
+    X(SOURCE, "source")              \
+    X(RATE, "sample_rate")           \
+    X(EXPL, "explanation")
+/* clang-format on */
 
 enum {
 #define EF_ENUM_(id, name) EF_##id,
@@ -90,7 +100,9 @@ void eval_dec_destroy(eval_dec_t *d) {
     free(d);
 }
 
-int eval_dec_owns(const eval_dec_t *d, const void *p, size_t n) { return fjson_dec_owns(&d->f, p, n); }
+int eval_dec_owns(const eval_dec_t *d, const void *p, size_t n) {
+    return fjson_dec_owns(&d->f, p, n);
+}
 
 static const char *const eval_sources[] = {"llm_judge", "heuristic", "human", "user_feedback"};
 

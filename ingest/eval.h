@@ -29,11 +29,11 @@ enum {
 };
 
 typedef struct eval_s {
-    int64_t ts_ms;        /* when the evaluation was made, Unix epoch ms UTC */
-    span_str_t trace_id;  /* required */
-    span_str_t span_id;   /* optional: empty = the evaluation scores the whole trace */
+    int64_t ts_ms;          /* when the evaluation was made, Unix epoch ms UTC */
+    span_str_t trace_id;    /* required */
+    span_str_t span_id;     /* optional: empty = the evaluation scores the whole trace */
     span_str_t response_id; /* optional: the provider's response id (gen_ai.response.id) */
-    span_str_t evaluator; /* e.g. gpt-4o-judge, regex_json, reviewer-pool-a */
+    span_str_t evaluator;   /* e.g. gpt-4o-judge, regex_json, reviewer-pool-a */
     span_str_t evaluator_version;
     span_str_t metric;      /* required: groundedness, helpfulness, json_valid, … */
     double score;           /* meaningful only with EVAL_HAS_SCORE */

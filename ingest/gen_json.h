@@ -12,7 +12,6 @@
 
 #include "buf.h"
 
-
 static inline void gen_put(buf_t *b, const char *s) { buf_put(b, s, strlen(s)); }
 static inline void gen_put_u64(buf_t *b, uint64_t v) {
     char tmp[24];
@@ -102,8 +101,8 @@ static inline void gen_kv_iso_ts(buf_t *b, const char *k, int64_t ts_ms, int fir
     unsigned mo, d;
     gen_civil(days, &y, &mo, &d);
     char tmp[96];
-    snprintf(tmp, sizeof tmp, "%s\"%s\":\"%04d-%02u-%02uT%02u:%02u:%02u.%03uZ\"", first ? "" : ",", k, y,
-             mo, d, (unsigned)(msday / 3600000), (unsigned)(msday / 60000 % 60),
+    snprintf(tmp, sizeof tmp, "%s\"%s\":\"%04d-%02u-%02uT%02u:%02u:%02u.%03uZ\"", first ? "" : ",",
+             k, y, mo, d, (unsigned)(msday / 3600000), (unsigned)(msday / 60000 % 60),
              (unsigned)(msday / 1000 % 60), (unsigned)(msday % 1000));
     gen_put(b, tmp);
 }

@@ -35,7 +35,9 @@ static inline uint64_t gen_rng_u64(gen_rng_t *r) {
     return v;
 }
 /* Uniform in [0, 1). */
-static inline double gen_rng_u01(gen_rng_t *r) { return (double)(gen_rng_u64(r) >> 11) * 0x1.0p-53; }
+static inline double gen_rng_u01(gen_rng_t *r) {
+    return (double)(gen_rng_u64(r) >> 11) * 0x1.0p-53;
+}
 /* Uniform in [0, n). */
 static inline uint32_t gen_rng_below(gen_rng_t *r, uint32_t n) {
     return (uint32_t)(((gen_rng_u64(r) >> 32) * n) >> 32);

@@ -20,15 +20,15 @@ typedef struct {
     const char *rate_txt; /* sample_rate as written (exact decimal) */
     double lag_median_s;  /* lognormal lag of a normal evaluation; 0 = uniform lag_lo..lag_hi */
     int64_t lag_lo_ms, lag_hi_ms;
-    double backlog;       /* share delayed by a backlog of 1-6 hours */
-    double whole_trace;   /* share scoring the whole trace (no span_id) */
+    double backlog;     /* share delayed by a backlog of 1-6 hours */
+    double whole_trace; /* share scoring the whole trace (no span_id) */
 } genq_tier_t;
 
 static const genq_tier_t genq_tiers[GENQ_NTIERS] = {
     {"faithfulness", "judge-gpt-4o", "2026-10", "llm_judge", 1.0, "1", 40, 0, 0, 0.03, 0.0},
     {"helpfulness", "judge-gpt-4o-mini", "2026-09", "llm_judge", 0.1, "0.1", 90, 0, 0, 0.05, 0.2},
-    {"groundedness", "review-pool-a", "2026.4", "human", 0.01, "0.01", 0, GENQ_HOUR,
-     24 * GENQ_HOUR, 0.0, 0.0},
+    {"groundedness", "review-pool-a", "2026.4", "human", 0.01, "0.01", 0, GENQ_HOUR, 24 * GENQ_HOUR,
+     0.0, 0.0},
 };
 
 static const char *const genq_explanations[] = {
@@ -159,7 +159,8 @@ static int64_t genq_eval_lag(genq_t *q, const genq_tier_t *t) {
     if (t->lag_median_s > 0)
         lag = (int64_t)(gen_rng_lognormal(&q->rng, t->lag_median_s, 1.0) * 1000) + 500;
     else
-        lag = t->lag_lo_ms + (int64_t)(gen_rng_u01(&q->rng) * (double)(t->lag_hi_ms - t->lag_lo_ms));
+        lag =
+            t->lag_lo_ms + (int64_t)(gen_rng_u01(&q->rng) * (double)(t->lag_hi_ms - t->lag_lo_ms));
     if (t->backlog > 0 && gen_rng_chance(&q->rng, t->backlog))
         lag += GENQ_HOUR + (int64_t)(gen_rng_u01(&q->rng) * 5 * GENQ_HOUR);
     return lag;
@@ -189,7 +190,8 @@ static int genq_eval(genq_t *q, int tier, const span_t *s, double quality, int o
     return genq_push(q, &r);
 }
 
-static int genq_outcome(genq_t *q, int event, const span_t *s, int64_t lag, int with_span, int orphan) {
+static int genq_outcome(genq_t *q, int event, const span_t *s, int64_t lag, int with_span,
+                        int orphan) {
     genq_rec_t r;
     memset(&r, 0, sizeof r);
     r.kind = GENQ_OUTCOME;
@@ -230,11 +232,14 @@ int genq_observe(genq_t *q, const gen_t *g) {
             rc = genq_outcome(q, GQ_CONVERSION, s,
                               (int64_t)(gen_rng_lognormal(R, 1200, 1.2) * 1000), 0, 0);
         if (rc == 0 && uu < 0.02 * quality)
-            rc = genq_outcome(q, GQ_THUMBS_UP, s, (int64_t)(gen_rng_lognormal(R, 60, 0.8) * 1000), 1, 0);
+            rc = genq_outcome(q, GQ_THUMBS_UP, s, (int64_t)(gen_rng_lognormal(R, 60, 0.8) * 1000),
+                              1, 0);
         double down = 0.01 + (quality < 0.82 ? (0.82 - quality) * 0.4 : 0);
         if (rc == 0 && ud < down)
-            rc = genq_outcome(q, GQ_THUMBS_DOWN, s, (int64_t)(gen_rng_lognormal(R, 60, 0.8) * 1000), 1, 0);
-        int support = span_str_eq(s->feature, "chat_assistant") || span_str_eq(s->feature, "ticket_triage");
+            rc = genq_outcome(q, GQ_THUMBS_DOWN, s, (int64_t)(gen_rng_lognormal(R, 60, 0.8) * 1000),
+                              1, 0);
+        int support =
+            span_str_eq(s->feature, "chat_assistant") || span_str_eq(s->feature, "ticket_triage");
         if (rc == 0 && support && ue < 0.004 + (quality < 0.8 ? (0.8 - quality) * 0.05 : 0))
             rc = genq_outcome(q, GQ_ESCALATED, s,
                               GENQ_HOUR + (int64_t)(gen_rng_u01(R) * 47 * GENQ_HOUR), 0, 0);
@@ -242,7 +247,8 @@ int genq_observe(genq_t *q, const gen_t *g) {
     if (rc == 0 && q->o.evals && uo_e < q->o.orphan_fraction)
         rc = genq_eval(q, GENQ_TIER_10, s, quality, 1);
     if (rc == 0 && q->o.outcomes && uo_o < q->o.orphan_fraction)
-        rc = genq_outcome(q, GQ_THUMBS_DOWN, s, (int64_t)(gen_rng_lognormal(R, 60, 0.8) * 1000), 0, 1);
+        rc = genq_outcome(q, GQ_THUMBS_DOWN, s, (int64_t)(gen_rng_lognormal(R, 60, 0.8) * 1000), 0,
+                          1);
     q->st.pending = q->n;
     return rc;
 }

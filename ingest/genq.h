@@ -25,24 +25,25 @@ enum { GENQ_NONE = 0, GENQ_EVAL = 1, GENQ_OUTCOME = 2 };
 enum { GENQ_TIER_FULL = 0, GENQ_TIER_10 = 1, GENQ_TIER_1 = 2, GENQ_NTIERS = 3 };
 
 typedef struct genq_opts_s {
-    uint64_t seed;           /* PRNG seed (independent of the span generator's) */
-    int evals, outcomes;     /* which kinds to produce */
-    const char *full_feature; /* feature whose calls are all judged (tier 100 %); default doc_summarize */
-    double orphan_fraction;  /* per good span, chance of one orphan of each kind produced (0..1) */
-    int64_t now_ms;          /* records that would happen after this are not produced (they have
-                                not happened yet); 0 = no cap */
+    uint64_t seed;       /* PRNG seed (independent of the span generator's) */
+    int evals, outcomes; /* which kinds to produce */
+    const char
+        *full_feature; /* feature whose calls are all judged (tier 100 %); default doc_summarize */
+    double orphan_fraction; /* per good span, chance of one orphan of each kind produced (0..1) */
+    int64_t now_ms;         /* records that would happen after this are not produced (they have
+                               not happened yet); 0 = no cap */
 } genq_opts_t;
 
 typedef struct genq_stats_s {
-    uint64_t evals, outcomes;      /* emitted by genq_next */
-    uint64_t tier[GENQ_NTIERS];    /* evals emitted per tier (orphans excluded) */
-    uint64_t whole_trace;          /* evals without span_id */
-    uint64_t late;                 /* records emitted more than 1 hour after their span */
+    uint64_t evals, outcomes;   /* emitted by genq_next */
+    uint64_t tier[GENQ_NTIERS]; /* evals emitted per tier (orphans excluded) */
+    uint64_t whole_trace;       /* evals without span_id */
+    uint64_t late;              /* records emitted more than 1 hour after their span */
     uint64_t orphan_evals, orphan_outcomes;
-    uint64_t conversions;          /* outcomes with event conversion */
+    uint64_t conversions; /* outcomes with event conversion */
     int64_t conversion_value_cents;
-    uint64_t not_yet;              /* scheduled after now_ms: dropped */
-    uint64_t pending;              /* scheduled, not yet emitted */
+    uint64_t not_yet; /* scheduled after now_ms: dropped */
+    uint64_t pending; /* scheduled, not yet emitted */
 } genq_stats_t;
 
 /* Defaults: seed 4242, evals and outcomes on, full tier on doc_summarize, 0.1 % orphans,

@@ -40,24 +40,58 @@ typedef enum {
 
 /* Canonical fields: index = duplicate bit. */
 /* clang-format off */
-#define JF_MAP(X)                                                                                  \
-    X(TS, "timestamp") X(END_TS, "end_time") X(TRACE, "trace_id") X(SPAN, "span_id")               \
-    X(PARENT, "parent_span_id") X(REQUEST, "request_id") X(PROVIDER, "provider") X(MODEL, "model") \
-    X(RESP_MODEL, "response_model") X(OPERATION, "operation") X(ENDPOINT, "endpoint")             \
-    X(FEATURE, "feature") X(PTEMPLATE, "prompt_template") X(PVERSION, "prompt_version")           \
-    X(TENANT, "tenant_id") X(TEAM, "team_id") X(COST_CENTER, "cost_center")                       \
-    X(PLAN_TIER, "plan_tier") X(USER, "user_id") X(SESSION, "session_id")                         \
-    X(EXPERIMENT, "experiment_id") X(API_KEY, "api_key_id") X(SERVICE, "service")                 \
-    X(ENV, "environment") X(DEPLOY, "deploy_version") X(IN_TOK, "input_tokens")                   \
-    X(OUT_TOK, "output_tokens") X(CR_TOK, "cache_read_tokens") X(CW_TOK, "cache_write_tokens")    \
-    X(RS_TOK, "reasoning_tokens") X(COST, "cost_usd") X(LATENCY, "latency_ms")                    \
-    X(TTFT, "ttft_ms") X(STREAMING, "streaming") X(CACHE_HIT, "cache_hit")                        \
-    X(IS_BATCH, "is_batch") X(STATUS, "status") X(ERROR_CLASS, "error_class")                     \
-    X(HTTP_STATUS, "http_status") X(RETRY, "retry_count") X(FINISH, "finish_reason")              \
-    X(QUALITY, "quality_score") X(EVALUATOR, "evaluator") X(USAGE, "usage")                       \
-    X(TOKCONV, "token_convention") X(DETAILS, "usage details")                                    \
-    X(CW1H_TOK, "cache_write_1h_tokens") X(WEB_SEARCH, "web_search_calls")                        \
+/* clang-format off */
+#define JF_MAP(X)                        \
+    X(TS, "timestamp")                   \
+    X(END_TS, "end_time")                \
+    X(TRACE, "trace_id")                 \
+    X(SPAN, "span_id")                   \
+    X(PARENT, "parent_span_id")          \
+    X(REQUEST, "request_id")             \
+    X(PROVIDER, "provider")              \
+    X(MODEL, "model")                    \
+    X(RESP_MODEL, "response_model")      \
+    X(OPERATION, "operation")            \
+    X(ENDPOINT, "endpoint")              \
+    X(FEATURE, "feature")                \
+    X(PTEMPLATE, "prompt_template")      \
+    X(PVERSION, "prompt_version")        \
+    X(TENANT, "tenant_id")               \
+    X(TEAM, "team_id")                   \
+    X(COST_CENTER, "cost_center")        \
+    X(PLAN_TIER, "plan_tier")            \
+    X(USER, "user_id")                   \
+    X(SESSION, "session_id")             \
+    X(EXPERIMENT, "experiment_id")       \
+    X(API_KEY, "api_key_id")             \
+    X(SERVICE, "service")                \
+    X(ENV, "environment")                \
+    X(DEPLOY, "deploy_version")          \
+    X(IN_TOK, "input_tokens")            \
+    X(OUT_TOK, "output_tokens")          \
+    X(CR_TOK, "cache_read_tokens")       \
+    X(CW_TOK, "cache_write_tokens")      \
+    X(RS_TOK, "reasoning_tokens")        \
+    X(COST, "cost_usd")                  \
+    X(LATENCY, "latency_ms")             \
+    X(TTFT, "ttft_ms")                   \
+    X(STREAMING, "streaming")            \
+    X(CACHE_HIT, "cache_hit")            \
+    X(IS_BATCH, "is_batch")              \
+    X(STATUS, "status")                  \
+    X(ERROR_CLASS, "error_class")        \
+    X(HTTP_STATUS, "http_status")        \
+    X(RETRY, "retry_count")              \
+    X(FINISH, "finish_reason")           \
+    X(QUALITY, "quality_score")          \
+    X(EVALUATOR, "evaluator")            \
+    X(USAGE, "usage")                    \
+    X(TOKCONV, "token_convention")       \
+    X(DETAILS, "usage details")          \
+    X(CW1H_TOK, "cache_write_1h_tokens") \
+    X(WEB_SEARCH, "web_search_calls")    \
     X(SERVICE_TIER, "service_tier")
+/* clang-format on */
 
 /* clang-format on */
 enum {

@@ -18,7 +18,8 @@
  * propagate upwards), so __builtin_ctzll(mask) >> 3 is the index of the first such byte. */
 static inline uint64_t jstr_special_bytes(uint64_t x) {
     uint64_t q = x ^ (JSTR_ONES * '"'), b = x ^ (JSTR_ONES * '\\');
-    uint64_t m = ((q - JSTR_ONES) & ~q) | ((b - JSTR_ONES) & ~b) | ((x - JSTR_ONES * 0x20) & ~x) | x;
+    uint64_t m =
+        ((q - JSTR_ONES) & ~q) | ((b - JSTR_ONES) & ~b) | ((x - JSTR_ONES * 0x20) & ~x) | x;
     return m & JSTR_HIGHS;
 }
 
@@ -58,6 +59,7 @@ static inline jstr_esc_t jstr_unescape(const char **qp, const char *end, char **
     const char *q = *qp;
     char *w = *wp;
     char c;
+    /* clang-format off */
     switch (q[1]) {
     case '"': c = '"'; break;
     case '\\': c = '\\'; break;
@@ -67,6 +69,7 @@ static inline jstr_esc_t jstr_unescape(const char **qp, const char *end, char **
     case 'n': c = '\n'; break;
     case 'r': c = '\r'; break;
     case 't': c = '\t'; break;
+    /* clang-format on */
     case 'u': {
         unsigned u, lo;
         if (!jstr_read_u4(q + 2, end, &u)) return JSTR_ESC_BAD_U;

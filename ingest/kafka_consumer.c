@@ -72,7 +72,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         on_assign(kc, parts);
     } else {
         for (int i = 0; i < parts->cnt; i++)
-            if (kc->ev.revoked) kc->ev.revoked(kc->ev.opaque, parts->elems[i].topic, parts->elems[i].partition);
+            if (kc->ev.revoked)
+                kc->ev.revoked(kc->ev.opaque, parts->elems[i].topic, parts->elems[i].partition);
         rd_kafka_assign(rk, NULL);
     }
 }
@@ -183,9 +184,11 @@ int kafka_commit(kafka_consumer_t *kc, const char *topic, int32_t partition, int
     rd_kafka_resp_err_t e = rd_kafka_commit(kc->rk, l, !sync);
     if (!e && sync && l->elems[0].err) e = l->elems[0].err;
     rd_kafka_topic_partition_list_destroy(l);
-    if (lost && (e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
-                 e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID ||
-                 e == RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST || e == RD_KAFKA_RESP_ERR__STATE))
+    if (lost &&
+        (e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+         e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+         e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID || e == RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST ||
+         e == RD_KAFKA_RESP_ERR__STATE))
         *lost = 1;
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         snprintf(errstr, errstr_size, "commit %s[%d]@%lld: %s", topic, (int)partition,
@@ -221,7 +224,8 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
     rd_kafka_topic_partition_list_t *from = NULL, *to = NULL;
     int n = -1;
     if (!rkt) {
-        snprintf(errstr, errstr_size, "topic %s: %s", topic, rd_kafka_err2str(rd_kafka_last_error()));
+        snprintf(errstr, errstr_size, "topic %s: %s", topic,
+                 rd_kafka_err2str(rd_kafka_last_error()));
         return -1;
     }
     rd_kafka_resp_err_t e = rd_kafka_metadata(kc->rk, 0, rkt, &md, 10000);
@@ -241,8 +245,10 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
     from = rd_kafka_topic_partition_list_new(np);
     to = rd_kafka_topic_partition_list_new(np);
     for (int i = 0; i < np; i++) {
-        rd_kafka_topic_partition_list_add(from, topic, md->topics[0].partitions[i].id)->offset = from_ms;
-        rd_kafka_topic_partition_list_add(to, topic, md->topics[0].partitions[i].id)->offset = to_ms;
+        rd_kafka_topic_partition_list_add(from, topic, md->topics[0].partitions[i].id)->offset =
+            from_ms;
+        rd_kafka_topic_partition_list_add(to, topic, md->topics[0].partitions[i].id)->offset =
+            to_ms;
     }
     if ((e = rd_kafka_offsets_for_times(kc->rk, from, 10000)) ||
         (e = rd_kafka_offsets_for_times(kc->rk, to, 10000))) {
@@ -262,7 +268,7 @@ int kafka_assign_times(kafka_consumer_t *kc, const char *topic, int64_t from_ms,
         int64_t lo = 0, hi = 0;
         rd_kafka_query_watermark_offsets(kc->rk, topic, t->partition, &lo, &hi, 10000);
         int64_t stop = t->offset < 0 ? hi : t->offset; /* -1: no message that late: up to the end */
-        if (f->offset < 0) f->offset = hi;            /* nothing at or after from */
+        if (f->offset < 0) f->offset = hi;             /* nothing at or after from */
         /* The ends of the log need no timestamp index: from <= 0 is the log start and a `to`
          * not in the past is the current end (also what brokers without a time index, and
          * librdkafka's mock cluster, can answer). */

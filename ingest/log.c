@@ -13,10 +13,14 @@
 
 static const char *level_name(int lv) {
     switch (lv) {
-    case LOG_DEBUG: return "debug";
-    case LOG_INFO: return "info";
-    case LOG_WARN: return "warn";
-    default: return "error";
+    case LOG_DEBUG:
+        return "debug";
+    case LOG_INFO:
+        return "info";
+    case LOG_WARN:
+        return "warn";
+    default:
+        return "error";
     }
 }
 
@@ -28,10 +32,14 @@ void log_init(log_t *lg, const char *format, int fd) {
 
 void log_set_level(log_t *lg, const char *level) {
     if (!level) return;
-    if (!strcmp(level, "debug")) lg->min_level = LOG_DEBUG;
-    else if (!strcmp(level, "warn")) lg->min_level = LOG_WARN;
-    else if (!strcmp(level, "error")) lg->min_level = LOG_ERROR;
-    else lg->min_level = LOG_INFO;
+    if (!strcmp(level, "debug"))
+        lg->min_level = LOG_DEBUG;
+    else if (!strcmp(level, "warn"))
+        lg->min_level = LOG_WARN;
+    else if (!strcmp(level, "error"))
+        lg->min_level = LOG_ERROR;
+    else
+        lg->min_level = LOG_INFO;
 }
 
 static void put(log_line_t *l, const char *s, size_t n) {
@@ -81,8 +89,8 @@ void log_begin(const log_t *lg, log_line_t *l, int level, const char *event) {
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
     char ts[80];
-    snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+    snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
     if (lg->json) {
         put(l, "{\"ts\":\"", 7);
         put(l, ts, strlen(ts));

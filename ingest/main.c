@@ -10,35 +10,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bill.h"
+#include "chdb.h"
 #include "config.h"
+#include "csv.h"
 #include "err.h"
 #include "log.h"
-#include "price.h"
-#include "tenant.h"
-#include "worker.h"
-#ifdef SPANHOUSE_HAVE_PIPELINE
-#include "chdb.h"
 #include "metrics.h"
-#if __has_include("schema_apply.h")
+#include "price.h"
+#include "pricing_import.h"
+#include "reconcile.h"
+#include "reprice.h"
 #include "schema_apply.h"
 #include "schema_upgrade.h"
-#define MAIN_HAVE_SCHEMA 1
-#endif
 #include "sink.h"
 #include "sink_chdb.h"
 #include "sink_http.h"
-#include "reconcile.h"
-#include "bill.h"
+#include "tenant.h"
+#include "worker.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
-#include "price.h"
-#include "reprice.h"
-#include "pricing_import.h"
-#include "csv.h"
 #define XXH_INLINE_ALL /* header-only, as in worker.c */
 #include <xxhash.h>
-#endif
 
 #include "version.h"
 
@@ -52,9 +46,8 @@ extern char **environ;
  * so a fleet running mixed builds is visible. */
 static void print_version(void) {
     printf("spanhouse %s (build %s, %s)\n", SPANHOUSE_VERSION, SPANHOUSE_BUILD, __VERSION__);
-#ifdef SPANHOUSE_HAVE_PIPELINE
-    printf("librdkafka %s, %s, jansson %s\n", rd_kafka_version_str(), curl_version(), JANSSON_VERSION);
-#endif
+    printf("librdkafka %s, %s, jansson %s\n", rd_kafka_version_str(), curl_version(),
+           JANSSON_VERSION);
     printf("ClickHouse: modern >= 23.3 for the schema (tested 26.5 via libchdb); the insert path "
            "also 18.16 (legacy = true)\n");
 }
@@ -134,15 +127,16 @@ static int check_tables(const config_t *cfg) {
     return 0;
 }
 
-#ifdef SPANHOUSE_HAVE_PIPELINE
 /* The only process-wide state: flags set by signal handlers, read by the worker loop. */
 static volatile sig_atomic_t main_stop, main_reload;
 /* Set by the worker when a stop outlasts its grace: the HTTP sinks abandon requests in flight. */
 static volatile sig_atomic_t main_cancel;
 
 static void on_signal(int sig) {
-    if (sig == SIGHUP) main_reload = 1;
-    else main_stop = main_stop + 1; /* a second SIGTERM also abandons retries */
+    if (sig == SIGHUP)
+        main_reload = 1;
+    else
+        main_stop = main_stop + 1; /* a second SIGTERM also abandons retries */
 }
 
 static void install_signals(void) {
@@ -199,13 +193,13 @@ static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
 }
 
 static void close_sink(sinks_t *s) {
-    for (int i = 0; i < s->n_senders; i++) sink_destroy(s->senders[i]);
+    for (int i = 0; i < s->n_senders; i++)
+        sink_destroy(s->senders[i]);
     s->n_senders = 0;
     sink_destroy(s->sink);
     chdb_close(s->db);
 }
 
-#ifdef MAIN_HAVE_SCHEMA
 static int schema_query(void *ctx, const char *sql, char **out, char *errstr, size_t n) {
     sink_result_t res;
     if (sink_exec(ctx, sql, out, &res) != ERR_OK) {
@@ -232,11 +226,11 @@ static void schema_note(void *ctx, const char *what, const char *object, const c
     printf("schema %s: %-12s %s: %s\n", ((schema_run_t *)ctx)->verb, what, object, detail);
 }
 
-#endif
-
 static void describe_metrics(metrics_t *m) {
-    metrics_describe(m, "spanhouse_consumed_total", "counter", "Kafka messages (or file lines) read, by kind");
-    metrics_describe(m, "spanhouse_inserted_rows_total", "counter", "rows acknowledged by ClickHouse, by kind (target table)");
+    metrics_describe(m, "spanhouse_consumed_total", "counter",
+                     "Kafka messages (or file lines) read, by kind");
+    metrics_describe(m, "spanhouse_inserted_rows_total", "counter",
+                     "rows acknowledged by ClickHouse, by kind (target table)");
     metrics_describe(m, "spanhouse_rejected_total", "counter", "dead letters by reason and kind");
     metrics_describe(m, "spanhouse_insert_retries_total", "counter", "insert attempts retried");
     metrics_describe(m, "spanhouse_batch_rows", "histogram", "rows per batch");
@@ -245,12 +239,19 @@ static void describe_metrics(metrics_t *m) {
     metrics_describe(m, "spanhouse_insert_rows", "histogram",
                      "rows per stored insert (one insert carries the batches of many partitions)");
     metrics_describe(m, "spanhouse_consumer_lag", "gauge", "high watermark minus committed offset");
-    metrics_describe(m, "spanhouse_paused_partitions", "gauge", "partitions paused by backpressure");
-    metrics_describe(m, "spanhouse_reloads_total", "counter", "SIGHUP reloads of the pricing and tenant files by result");
-    metrics_describe(m, "spanhouse_otlp_spans_skipped_total", "counter", "OTLP spans skipped as not LLM calls (otlp-keep-all off)");
-    metrics_describe(m, "spanhouse_otlp_eval_events_total", "counter", "OTLP gen_ai.evaluation.result events by result");
-    metrics_describe(m, "spanhouse_unpriced_spans_total", "counter", "spans no price matched (stored at $0 or the producer's cost), by provider and model");
-    metrics_describe(m, "spanhouse_unpriced_tokens_total", "counter", "input + output tokens of those spans, by provider and model");
+    metrics_describe(m, "spanhouse_paused_partitions", "gauge",
+                     "partitions paused by backpressure");
+    metrics_describe(m, "spanhouse_reloads_total", "counter",
+                     "SIGHUP reloads of the pricing and tenant files by result");
+    metrics_describe(m, "spanhouse_otlp_spans_skipped_total", "counter",
+                     "OTLP spans skipped as not LLM calls (otlp-keep-all off)");
+    metrics_describe(m, "spanhouse_otlp_eval_events_total", "counter",
+                     "OTLP gen_ai.evaluation.result events by result");
+    metrics_describe(
+        m, "spanhouse_unpriced_spans_total", "counter",
+        "spans no price matched (stored at $0 or the producer's cost), by provider and model");
+    metrics_describe(m, "spanhouse_unpriced_tokens_total", "counter",
+                     "input + output tokens of those spans, by provider and model");
 }
 
 /* run, replay, ingest-file. */
@@ -302,11 +303,15 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
         rc = cfg_err ? 2 : 1;
         goto done;
     }
-    for (int i = 0; i < sk.n_senders; i++) worker_add_sink(w, sk.senders[i]);
+    for (int i = 0; i < sk.n_senders; i++)
+        worker_add_sink(w, sk.senders[i]);
     log_line_t l;
     log_begin(&lg, &l, LOG_INFO, "started");
     log_str(&l, "version", SPANHOUSE_VERSION);
-    log_str(&l, "mode", mode == WORKER_MODE_RUN ? "run" : mode == WORKER_MODE_REPLAY ? "replay" : "ingest-file");
+    log_str(&l, "mode",
+            mode == WORKER_MODE_RUN      ? "run"
+            : mode == WORKER_MODE_REPLAY ? "replay"
+                                         : "ingest-file");
     log_str(&l, "sink", cfg->sink);
     log_int(&l, "insert_concurrency", sk.n_senders ? sk.n_senders : 1);
     log_end(&l);
@@ -324,9 +329,9 @@ done:
     return rc;
 }
 
-#ifdef MAIN_HAVE_SCHEMA
 static int cmd_schema(int argc, char **argv) {
-    if (argc < 1 || (strcmp(argv[0], "apply") && strcmp(argv[0], "plan") && strcmp(argv[0], "check"))) {
+    if (argc < 1 ||
+        (strcmp(argv[0], "apply") && strcmp(argv[0], "plan") && strcmp(argv[0], "check"))) {
         fprintf(stderr, "spanhouse: usage: spanhouse schema apply|plan|check [options]\n");
         return 2;
     }
@@ -343,8 +348,8 @@ static int cmd_schema(int argc, char **argv) {
         goto done;
     }
     schema_run_t run = {sk.sink, argv[0]};
-    schema_upgrade_t up = {schema_run_query, schema_note, &run, plan, 0, 0,
-                           (int)cfg->raw_retention_days};
+    schema_upgrade_t up = {
+        schema_run_query, schema_note, &run, plan, 0, 0, (int)cfg->raw_retention_days};
     int n = schema_apply_upgrade(schema_exec, sk.sink, cfg->schema_dir,
                                  *cfg->views_dir ? cfg->views_dir : NULL, cfg->database, 0, &up, e,
                                  sizeof(e));
@@ -371,25 +376,33 @@ static int cmd_schema(int argc, char **argv) {
         int tenants;
     } refs[] = {
         {"llm_pricing",
-         "provider String, model String, effective_from Date, input_per_1m Decimal(18, 9), output_per_1m "
-         "Decimal(18, 9), cache_read_per_1m Nullable(Decimal(18, 9)), cache_write_per_1m Nullable(Decimal(18, "
-         "9)), reasoning_per_1m Nullable(Decimal(18, 9)), batch_discount Nullable(Decimal(9, 6)), aliases "
-         "String, notes String, long_context_above Nullable(UInt64), input_long_per_1m Nullable(Decimal(18, "
-         "9)), output_long_per_1m Nullable(Decimal(18, 9)), cache_read_long_per_1m Nullable(Decimal(18, 9)), "
-         "cache_write_long_per_1m Nullable(Decimal(18, 9)), cache_write_1h_per_1m Nullable(Decimal(18, 9)), "
-         "cache_write_1h_long_per_1m Nullable(Decimal(18, 9)), flex_factor Nullable(Decimal(18, 9)), "
+         "provider String, model String, effective_from Date, input_per_1m Decimal(18, 9), "
+         "output_per_1m "
+         "Decimal(18, 9), cache_read_per_1m Nullable(Decimal(18, 9)), cache_write_per_1m "
+         "Nullable(Decimal(18, "
+         "9)), reasoning_per_1m Nullable(Decimal(18, 9)), batch_discount Nullable(Decimal(9, 6)), "
+         "aliases "
+         "String, notes String, long_context_above Nullable(UInt64), input_long_per_1m "
+         "Nullable(Decimal(18, "
+         "9)), output_long_per_1m Nullable(Decimal(18, 9)), cache_read_long_per_1m "
+         "Nullable(Decimal(18, 9)), "
+         "cache_write_long_per_1m Nullable(Decimal(18, 9)), cache_write_1h_per_1m "
+         "Nullable(Decimal(18, 9)), "
+         "cache_write_1h_long_per_1m Nullable(Decimal(18, 9)), flex_factor Nullable(Decimal(18, "
+         "9)), "
          "priority_factor Nullable(Decimal(18, 9)), web_search_per_1k Nullable(Decimal(18, 9))",
          0},
         {"llm_tenants",
-         "match_kind String, match_value String, tenant_id String, team_id String, cost_center String, "
+         "match_kind String, match_value String, tenant_id String, team_id String, cost_center "
+         "String, "
          "plan_tier String, monthly_budget_usd Decimal(18, 6)",
          1},
     };
     for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
         const char *path = refs[i].tenants ? cfg->tenants : cfg->pricing;
         if (!*path) continue;
-        if (schema_load_csv(schema_exec, sk.sink, path, refs[i].table, refs[i].structure, cfg->database,
-                            e, sizeof(e)) != 0) {
+        if (schema_load_csv(schema_exec, sk.sink, path, refs[i].table, refs[i].structure,
+                            cfg->database, e, sizeof(e)) != 0) {
             fprintf(stderr, "spanhouse: schema apply: %s: %s\n", refs[i].table, e);
             goto done;
         }
@@ -402,8 +415,6 @@ done:
     return rc;
 }
 
-#endif /* MAIN_HAVE_SCHEMA */
-
 /* Logs each drifting bucket (event) and each bucket holding more than its source
  * (rollup_exceeds_source); returns how many drift. */
 static size_t log_drift(const log_t *lg, const char *event, const rec_drift_t *d, size_t n) {
@@ -414,7 +425,8 @@ static size_t log_drift(const log_t *lg, const char *event, const rec_drift_t *d
         struct tm tm;
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
         log_line_t l;
-        log_begin(lg, &l, d[i].exceeds ? LOG_INFO : LOG_WARN, d[i].exceeds ? "rollup_exceeds_source" : event);
+        log_begin(lg, &l, d[i].exceeds ? LOG_INFO : LOG_WARN,
+                  d[i].exceeds ? "rollup_exceeds_source" : event);
         log_str(&l, "table", rec_level_name(d[i].level));
         log_str(&l, "bucket", when);
         log_int(&l, "want_requests", (int64_t)d[i].want_rows);
@@ -431,8 +443,8 @@ static size_t log_drift(const log_t *lg, const char *event, const rec_drift_t *d
  * (event_found), and with repair rebuilds them and checks again (rollup_still_drifting).
  * Sets *found to the drifting buckets first seen; returns how many still drift, or -1 on a
  * failure (logged). */
-static long reconcile_range(const log_t *lg, sink_t *sk, const char *db, int64_t from_s, int64_t to_s,
-                            int repair, const char *event_found, size_t *found) {
+static long reconcile_range(const log_t *lg, sink_t *sk, const char *db, int64_t from_s,
+                            int64_t to_s, int repair, const char *event_found, size_t *found) {
     rec_drift_t *d = NULL;
     size_t n = 0;
     char e[1024];
@@ -480,8 +492,9 @@ static int cmd_reprice(int argc, char **argv) {
     int64_t from, to;
     rc = 2;
     if (cfg->legacy || !*cfg->pricing || !*cfg->from) {
-        log_msg(&lg, LOG_ERROR, "bad_config",
-                "reprice needs --from, --pricing (the file the workers read) and a modern ClickHouse");
+        log_msg(
+            &lg, LOG_ERROR, "bad_config",
+            "reprice needs --from, --pricing (the file the workers read) and a modern ClickHouse");
         goto done;
     }
     if (config_parse_time(cfg->from, &from) ||
@@ -497,18 +510,19 @@ static int cmd_reprice(int argc, char **argv) {
     const char *db = *cfg->database ? cfg->database : "spanhouse";
     reprice_stats_t st;
     if (open_sink(cfg, &sk, e, sizeof(e)) != ERR_OK ||
-        reprice_run(sk.sink, db, pt, from / 1000, (to + 999) / 1000, cfg->reprice_model, (int)cfg->dry_run,
-                    &st, e, sizeof(e)) != ERR_OK) {
+        reprice_run(sk.sink, db, pt, from / 1000, (to + 999) / 1000, cfg->reprice_model,
+                    (int)cfg->dry_run, &st, e, sizeof(e)) != ERR_OK) {
         log_msg(&lg, LOG_ERROR, "reprice_failed", e);
         goto done;
     }
     /* The rollups over whole UTC days around the range: a day level (llm_kpi_1d, llm_cost_1d)
      * is only checked, and rebuilt, as a whole bucket. */
-    int64_t day_lo = from / 1000 / 86400 * 86400, day_hi = ((to + 999) / 1000 + 86399) / 86400 * 86400;
+    int64_t day_lo = from / 1000 / 86400 * 86400,
+            day_hi = ((to + 999) / 1000 + 86399) / 86400 * 86400;
     size_t found = 0;
-    long left = cfg->dry_run || !st.changed
-                    ? 0
-                    : reconcile_range(&lg, sk.sink, db, day_lo, day_hi, 1, "rollup_rebuilt", &found);
+    long left = cfg->dry_run || !st.changed ? 0
+                                            : reconcile_range(&lg, sk.sink, db, day_lo, day_hi, 1,
+                                                              "rollup_rebuilt", &found);
     if (left < 0) goto done;
     log_line_t l;
     log_begin(&lg, &l, LOG_INFO, cfg->dry_run ? "reprice_planned" : "repriced");
@@ -559,7 +573,8 @@ static int cmd_pricing(int argc, char **argv) {
     pricing_import_stats_t st;
     if (csv_read_file(cfg->args[0], &text, &len, e, sizeof(e)) != 0 ||
         pricing_import_litellm(text, len, day, &csv, &rep, &st, e, sizeof(e)) != 0) {
-        fprintf(stderr, "spanhouse: pricing import: %s%s%s\n", text ? cfg->args[0] : "", text ? ":" : "", e);
+        fprintf(stderr, "spanhouse: pricing import: %s%s%s\n", text ? cfg->args[0] : "",
+                text ? ":" : "", e);
         goto done;
     }
     /* What the workers will load: refuse to print a file they would refuse. */
@@ -571,8 +586,10 @@ static int cmd_pricing(int argc, char **argv) {
     price_destroy(pt);
     fwrite(csv.data, 1, csv.len, stdout);
     if (rep.len) fwrite(rep.data, 1, rep.len, stderr);
-    fprintf(stderr, "pricing import: %zu rows (effective_from %s), %zu models skipped, %zu fields left empty\n",
-            st.rows, day, st.skipped, st.notes);
+    fprintf(
+        stderr,
+        "pricing import: %zu rows (effective_from %s), %zu models skipped, %zu fields left empty\n",
+        st.rows, day, st.skipped, st.notes);
     rc = 0;
 done:
     free(text);
@@ -588,7 +605,8 @@ done:
  * file or the options are wrong (file:line:col or JSON path), 1 ClickHouse failed. */
 static int cmd_bill(int argc, char **argv) {
     if (argc < 1 || strcmp(argv[0], "import")) {
-        fprintf(stderr, "spanhouse: usage: spanhouse bill import FILE --bill-format FORMAT [options]\n");
+        fprintf(stderr,
+                "spanhouse: usage: spanhouse bill import FILE --bill-format FORMAT [options]\n");
         return 2;
     }
     config_t *cfg = config_new();
@@ -686,10 +704,12 @@ static int cmd_reconcile(int argc, char **argv) {
     int64_t from, to;
     rc = 2;
     if (cfg->legacy) {
-        log_msg(&lg, LOG_ERROR, "bad_config", "reconcile needs a modern ClickHouse (not legacy=true)");
+        log_msg(&lg, LOG_ERROR, "bad_config",
+                "reconcile needs a modern ClickHouse (not legacy=true)");
         goto done;
     }
-    if (*cfg->to ? config_parse_time(cfg->to, &to) : (to = ((int64_t)time(NULL) - 15 * 60) * 1000, 0)) {
+    if (*cfg->to ? config_parse_time(cfg->to, &to)
+                 : (to = ((int64_t)time(NULL) - 15 * 60) * 1000, 0)) {
         log_msg(&lg, LOG_ERROR, "bad_config", "--to must be epoch ms or RFC 3339");
         goto done;
     }
@@ -720,9 +740,7 @@ done:
     config_destroy(cfg);
     return rc;
 }
-#endif /* SPANHOUSE_HAVE_PIPELINE */
 
-#ifdef SPANHOUSE_HAVE_PIPELINE
 /* check-span: a producer's records through the worker's own decode, validation, pricing and
  * tenant lookup (worker_check_file), without Kafka or ClickHouse. --format picks the topic
  * format (json, otlp_json: one message per line). Exit 0 all accepted, 1 one rejected, 2 bad
@@ -755,7 +773,8 @@ static int cmd_check_span(int argc, char **argv) {
     if (!cfg) goto done;
     if ((rc = load(cfg, n, av, CONFIG_MODE_ANY)) != 0) goto done;
     if (strcmp(fmt, "json") && strcmp(fmt, "otlp_json")) {
-        fprintf(stderr, "spanhouse: check-span: --format json or otlp_json (one record per line)\n");
+        fprintf(stderr,
+                "spanhouse: check-span: --format json or otlp_json (one record per line)\n");
         rc = 2;
         goto done;
     }
@@ -782,10 +801,10 @@ done:
     free(av);
     return rc;
 }
-#endif /* SPANHOUSE_HAVE_PIPELINE */
 
 int main(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
         usage(stdout);
         return argc < 2 ? 2 : 0;
     }
@@ -803,8 +822,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "help-config")) {
         buf_t b;
         buf_init(&b, 0);
-        if (argc > 2 && !strcmp(argv[2], "--markdown")) config_markdown(&b);
-        else config_help(&b);
+        if (argc > 2 && !strcmp(argv[2], "--markdown"))
+            config_markdown(&b);
+        else
+            config_help(&b);
         fwrite(b.data, 1, b.len, stdout);
         buf_deinit(&b);
         rc = 0;
@@ -820,7 +841,6 @@ int main(int argc, char **argv) {
             buf_deinit(&b);
             printf("configuration ok\n");
         }
-#ifdef SPANHOUSE_HAVE_PIPELINE
     } else if (!strcmp(cmd, "run")) {
         rc = cmd_work(argc - 2, argv + 2, WORKER_MODE_RUN);
     } else if (!strcmp(cmd, "replay")) {
@@ -837,11 +857,8 @@ int main(int argc, char **argv) {
         rc = cmd_bill(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "reconcile")) {
         rc = cmd_reconcile(argc - 2, argv + 2);
-#ifdef MAIN_HAVE_SCHEMA
     } else if (!strcmp(cmd, "schema")) {
         rc = cmd_schema(argc - 2, argv + 2);
-#endif
-#endif
     } else {
         fprintf(stderr, "spanhouse: unknown command '%s' (see spanhouse --help)\n", cmd);
         rc = 2;

@@ -359,8 +359,8 @@ static enum MHD_Result metrics_on_request(void *cls, struct MHD_Connection *conn
         return metrics_reply(conn, 405, text, "method not allowed\n", 19, MHD_RESPMEM_PERSISTENT);
     if (!strcmp(url, "/metrics")) {
         if (m->auth_user && !metrics_authorized(m, conn)) {
-            struct MHD_Response *r =
-                MHD_create_response_from_buffer(13, (void *)"unauthorized\n", MHD_RESPMEM_PERSISTENT);
+            struct MHD_Response *r = MHD_create_response_from_buffer(13, (void *)"unauthorized\n",
+                                                                     MHD_RESPMEM_PERSISTENT);
             if (!r) return MHD_NO;
             enum MHD_Result ret = MHD_queue_basic_auth_fail_response(conn, "spanhouse", r);
             MHD_destroy_response(r);

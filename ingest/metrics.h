@@ -37,10 +37,10 @@ void metrics_describe(metrics_t *m, const char *name, const char *type, const ch
  * on; /healthz and /readyz stay open (probes carry no credentials, and they reveal nothing).
  * Call before metrics_serve. Returns 0 or ERR_NOMEM. */
 int metrics_set_auth(metrics_t *m, const char *user_password);
-/* Starts the HTTP server on addr ("127.0.0.1:9187", ":9187" = 127.0.0.1, "0.0.0.0:9187" = all interfaces, "9187";
- * port 0 picks a free port, returned in *bound_port if not NULL). Serves GET /metrics,
- * /healthz (200 while the process runs), /readyz (200 once metrics_set_ready(m, 1), else 503).
- * Once per metrics_t. Returns 0, or an err_t with errstr filled. */
+/* Starts the HTTP server on addr ("127.0.0.1:9187", ":9187" = 127.0.0.1, "0.0.0.0:9187" = all
+ * interfaces, "9187"; port 0 picks a free port, returned in *bound_port if not NULL). Serves GET
+ * /metrics, /healthz (200 while the process runs), /readyz (200 once metrics_set_ready(m, 1), else
+ * 503). Once per metrics_t. Returns 0, or an err_t with errstr filled. */
 int metrics_serve(metrics_t *m, const char *addr, int *bound_port, char *errstr,
                   size_t errstr_size);
 void metrics_set_ready(metrics_t *m, int ready);

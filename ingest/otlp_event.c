@@ -133,7 +133,8 @@ typedef struct ea_key_s {
     const char *key;
     uint8_t id, len;
 } ea_key_t;
-#define EA_(k, id) {k, id, sizeof(k) - 1}
+#define EA_(k, id)                                                                                 \
+    { k, id, sizeof(k) - 1 }
 static const ea_key_t ea_keys[] = {
     EA_("gen_ai.evaluation.name", EA_METRIC),
     EA_("gen_ai.evaluation.score.value", EA_SCORE),

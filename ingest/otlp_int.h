@@ -110,7 +110,7 @@ typedef enum {
     OTLP_F_TTFT_MS,
     OTLP_F_COST,      /* the producer's cost in USD (number or decimal string) */
     OTLP_F_CACHE_HIT, /* a response served from the application's cache (bool or 0/1) */
-    OTLP_F_CONTENT, /* prompt / completion text: not a column, kept only with keep_content */
+    OTLP_F_CONTENT,   /* prompt / completion text: not a column, kept only with keep_content */
     OTLP_F__N
 } otlp_field_t;
 
@@ -124,11 +124,11 @@ enum {
 typedef struct otlp_key_s {
     const char *key;
     uint32_t len;
-    uint8_t field; /* otlp_field_t */
-    uint8_t prio;  /* 0 = preferred name; larger = fallback */
-    uint8_t kind;  /* OTLP_K_* */
-    uint8_t llm;   /* the key marks an LLM span (gen_ai.* or llm.*) */
-    uint16_t off;  /* offset in span_t for OTLP_K_STR / OTLP_K_COUNT */
+    uint8_t field;    /* otlp_field_t */
+    uint8_t prio;     /* 0 = preferred name; larger = fallback */
+    uint8_t kind;     /* OTLP_K_* */
+    uint8_t llm;      /* the key marks an LLM span (gen_ai.* or llm.*) */
+    uint16_t off;     /* offset in span_t for OTLP_K_STR / OTLP_K_COUNT */
     uint16_t present; /* SPAN_HAS_* bit set with the value */
 } otlp_key_t;
 

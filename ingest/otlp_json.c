@@ -74,7 +74,8 @@ static int js_string(js_t *j, span_str_t *raw, int *esc) {
             uint64_t w, ones = 0x0101010101010101ull, top = 0x8080808080808080ull;
             memcpy(&w, j->p, 8);
             uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-            uint64_t stop = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & top;
+            uint64_t stop =
+                (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & top;
             hi |= (w & top) != 0; /* may note a byte past the stop: only costs the check */
             if (stop) {
                 /* The lowest flag is exact (a borrow only flags bytes above a real hit);

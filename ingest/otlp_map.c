@@ -72,7 +72,7 @@ static const struct {
     {"gen_ai.usage.cache_creation.ephemeral_1h_input_tokens", OTLP_F_CACHE_WRITE_1H, 0},
     {"gen_ai.usage.server_tool_use.web_search_requests", OTLP_F_WEB_SEARCH, 0},
     {"gen_ai.usage.web_search_requests", OTLP_F_WEB_SEARCH, 1},
-    {"openai.response.service_tier", OTLP_F_SERVICE_TIER, 0}, /* GenAI semconv >= 1.37 */
+    {"openai.response.service_tier", OTLP_F_SERVICE_TIER, 0},        /* GenAI semconv >= 1.37 */
     {"gen_ai.openai.response.service_tier", OTLP_F_SERVICE_TIER, 1}, /* semconv <= 1.36 */
     {"gen_ai.request.service_tier", OTLP_F_SERVICE_TIER, 2},
     {"gen_ai.usage.reasoning.output_tokens", OTLP_F_REASONING, 0},
@@ -111,6 +111,8 @@ static const struct {
 /* Where each field lands in span_t: a string column, a uint32 count, or neither (0: handled
  * in otlp_apply). Offset 0 is ts_ms, never a string or count, so 0 can mean "none". */
 #define OTLP_S_(f, m) [f] = offsetof(span_t, m)
+/* Two mappings per line, aligned. */
+/* clang-format off */
 static const uint16_t otlp_str_off[OTLP_F__N] = {
     OTLP_S_(OTLP_F_OPERATION, operation),     OTLP_S_(OTLP_F_PROVIDER, provider),
     OTLP_S_(OTLP_F_MODEL, model),             OTLP_S_(OTLP_F_RESPONSE_MODEL, response_model),
@@ -123,10 +125,14 @@ static const uint16_t otlp_str_off[OTLP_F__N] = {
     OTLP_S_(OTLP_F_PROMPT_VER, prompt_version), OTLP_S_(OTLP_F_FINISH, finish_reason),
     OTLP_S_(OTLP_F_SERVICE_TIER, service_tier),
 };
+/* clang-format on */
 static const uint16_t otlp_u32_off[OTLP_F__N] = {
-    OTLP_S_(OTLP_F_IN_TOK, input_tokens),           OTLP_S_(OTLP_F_OUT_TOK, output_tokens),
-    OTLP_S_(OTLP_F_CACHE_READ, cache_read_tokens),  OTLP_S_(OTLP_F_CACHE_WRITE, cache_write_tokens),
-    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),    OTLP_S_(OTLP_F_CACHE_WRITE_1H, cache_write_1h_tokens),
+    OTLP_S_(OTLP_F_IN_TOK, input_tokens),
+    OTLP_S_(OTLP_F_OUT_TOK, output_tokens),
+    OTLP_S_(OTLP_F_CACHE_READ, cache_read_tokens),
+    OTLP_S_(OTLP_F_CACHE_WRITE, cache_write_tokens),
+    OTLP_S_(OTLP_F_REASONING, reasoning_tokens),
+    OTLP_S_(OTLP_F_CACHE_WRITE_1H, cache_write_1h_tokens),
     OTLP_S_(OTLP_F_WEB_SEARCH, web_search_calls),
 };
 #undef OTLP_S_
@@ -143,7 +149,8 @@ static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t pr
             e->len = (uint32_t)n;
             e->field = (uint8_t)f;
             e->prio = prio;
-            e->llm = (n > 7 && memcmp(k, "gen_ai.", 7) == 0) || (n >= 4 && memcmp(k, "llm.", 4) == 0);
+            e->llm =
+                (n > 7 && memcmp(k, "gen_ai.", 7) == 0) || (n >= 4 && memcmp(k, "llm.", 4) == 0);
             /* What otlp_apply would do without special cases (lower-casing, error flag). */
             if (otlp_str_off[f] && f != OTLP_F_PROVIDER && f != OTLP_F_ERROR_TYPE) {
                 e->kind = OTLP_K_STR;
@@ -152,11 +159,11 @@ static int otlp_key_add(otlp_dec_t *d, const char *k, otlp_field_t f, uint8_t pr
                 e->kind = OTLP_K_COUNT;
                 e->off = otlp_u32_off[f];
             }
-            e->present = f == OTLP_F_TENANT     ? SPAN_HAS_TENANT
-                         : f == OTLP_F_TEAM     ? SPAN_HAS_TEAM
-                         : f == OTLP_F_IN_TOK   ? SPAN_HAS_INPUT_TOKENS
-                         : f == OTLP_F_OUT_TOK  ? SPAN_HAS_OUTPUT_TOKENS
-                                                : 0;
+            e->present = f == OTLP_F_TENANT    ? SPAN_HAS_TENANT
+                         : f == OTLP_F_TEAM    ? SPAN_HAS_TEAM
+                         : f == OTLP_F_IN_TOK  ? SPAN_HAS_INPUT_TOKENS
+                         : f == OTLP_F_OUT_TOK ? SPAN_HAS_OUTPUT_TOKENS
+                                               : 0;
             return 0;
         }
         if (e->len == n && memcmp(e->key, k, n) == 0) return 0;
@@ -269,15 +276,14 @@ int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...) {
 
 char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n) {
     /* Two output characters per table entry: one load and one 2-byte store per input byte. */
-    static const char hx2[513] =
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    static const char hx2[513] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                                 "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+                                 "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+                                 "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+                                 "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                                 "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                                 "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+                                 "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
     char *o = otlp_arena_get(&d->arena, 2 * n);
     if (!o) return NULL;
     for (size_t i = 0; i < n; i++)
@@ -360,9 +366,10 @@ void otlp_span_begin(otlp_dec_t *d) {
 }
 
 static int otlp_fmt_i64(char *buf, int64_t v) {
-    static const char d2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536"
-                             "37383940414243444546474849505152535455565758596061626364656667686970717273"
-                             "7475767778798081828384858687888990919293949596979899";
+    static const char d2[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536"
+        "37383940414243444546474849505152535455565758596061626364656667686970717273"
+        "7475767778798081828384858687888990919293949596979899";
     char tmp[44]; /* digits end at tmp[24]; the fixed-size copy below reads up to tmp[43] */
     int i = 24, k = 0;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -640,7 +647,8 @@ int otlp_apply(otlp_dec_t *d, int is_resource, const otlp_key_t *e, span_str_t k
             break;
         }
         case OTLP_F_CACHE_HIT:
-            if ((v->kind != OTLP_V_BOOL && v->kind != OTLP_V_INT) || (uint64_t)v->i > 1) goto ignored;
+            if ((v->kind != OTLP_V_BOOL && v->kind != OTLP_V_INT) || (uint64_t)v->i > 1)
+                goto ignored;
             s->cache_hit = (uint8_t)v->i;
             break;
         default:

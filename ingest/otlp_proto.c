@@ -441,8 +441,10 @@ static __attribute__((noinline)) int pb_str_array(otlp_dec_t *d, otlp_val_t *v) 
     v->first = (span_str_t){NULL, 0};
     wr_put(&w, "[", 1);
     for (; a < e; a += 2 + a[1]) {
-        if (!v->first.p) v->first = span_str((const char *)a + 4, a[3]);
-        else wr_put(&w, ",", 1);
+        if (!v->first.p)
+            v->first = span_str((const char *)a + 4, a[3]);
+        else
+            wr_put(&w, ",", 1);
         wr_json_str(&w, a + 4, a[3]);
     }
     wr_put(&w, "]", 1);

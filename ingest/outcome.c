@@ -21,10 +21,15 @@ void outcome_reset(outcome_t *o) { memset(o, 0, sizeof(*o)); }
 
 typedef enum { OK_STR, OK_TS, OK_VALUE, OK_CURRENCY } okind_t;
 
-#define OF_MAP(X)                                                                                  \
-    X(TS, "timestamp")                                                                             \
-    X(TRACE, "trace_id") X(SPAN, "span_id") X(EVENT, "event") X(VALUE, "value")                    \
-        X(CURRENCY, "currency")
+/* clang-format off */
+#define OF_MAP(X)           \
+    X(TS, "timestamp")      \
+    X(TRACE, "trace_id")    \
+    X(SPAN, "span_id")      \
+    X(EVENT, "event")       \
+    X(VALUE, "value")       \
+    X(CURRENCY, "currency")
+/* clang-format on */
 
 enum {
 #define OF_ENUM_(id, name) OF_##id,

@@ -83,8 +83,9 @@ static int check_level(sink_t *sk, const char *db, rec_level_t lv, int64_t from,
     if (d->compare == 'C')
         buf_printf(&b, ") AS b, count() AS n, toDecimal128(0, 9) AS c");
     else if (d->compare == 'K')
-        buf_printf(&b, ") AS b, count() AS n, "
-                       "sumIf(toDecimal128(cost_usd_computed, 9), cost_source != 'cache_hit') AS c");
+        buf_printf(&b,
+                   ") AS b, count() AS n, "
+                   "sumIf(toDecimal128(cost_usd_computed, 9), cost_source != 'cache_hit') AS c");
     else if (d->parent < 0) /* the raw rows: what the 1-minute view computes from them */
         buf_printf(&b, ") AS b, count() AS n, sum(toDecimal128(cost_usd, 9)) AS c");
     else
@@ -94,10 +95,11 @@ static int check_level(sink_t *sk, const char *db, rec_level_t lv, int64_t from,
     buf_printf(&b, " GROUP BY b) AS e FULL OUTER JOIN (SELECT toUnixTimestamp(");
     put_bucket(&b, d->col, d->col_is_date, d->width);
     buf_printf(&b,
-               d->compare == 'C'   ? ") AS b, count() AS n, toDecimal128(0, 9) AS c FROM %s.%s WHERE "
-               : d->compare == 'K' ? ") AS b, sum(spans) AS n, sum(cost_usd_computed) AS c FROM "
-                                     "%s.%s WHERE "
-                                   : ") AS b, sum(requests) AS n, sum(cost_usd) AS c FROM %s.%s WHERE ",
+               d->compare == 'C' ? ") AS b, count() AS n, toDecimal128(0, 9) AS c FROM %s.%s WHERE "
+               : d->compare == 'K'
+                   ? ") AS b, sum(spans) AS n, sum(cost_usd_computed) AS c FROM "
+                     "%s.%s WHERE "
+                   : ") AS b, sum(requests) AS n, sum(cost_usd) AS c FROM %s.%s WHERE ",
                db, d->table);
     put_range(&b, d->col, d->col_is_date, lo, hi);
     buf_printf(&b, " GROUP BY b) AS s USING (b) WHERE e.n != s.n OR e.c != s.c ORDER BY b "

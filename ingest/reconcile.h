@@ -35,7 +35,7 @@
       0)                                                                                           \
     X(REC_KPI_1D, "llm_kpi_1d", "day", 1, "llm_kpi_1d_mv", "llm_kpi_1h", "hour", 86400, 1, 'R', 0) \
     X(REC_SPAN_INDEX, "llm_span_index", "timestamp", 0, "llm_span_index_mv", "llm_spans",          \
-      "timestamp", 3600, -1, 'C', 7 * 86400)                                                      \
+      "timestamp", 3600, -1, 'C', 7 * 86400)                                                       \
     X(REC_COST_1D, "llm_cost_1d", "day", 1, "llm_cost_1d_mv", "llm_spans", "timestamp", 86400, -1, \
       'K', 0)
 

@@ -199,7 +199,8 @@ schema_obj_t schema_head(const char *stmt, schema_head_t *h) {
     int mat = 0;
     schema_obj_t kind = SCHEMA_OBJ_OTHER;
     if (is_kw(stmt, o, n, "DROP")) { /* DROP VIEW IF EXISTS name: an object a release retired */
-        size_t o2, o3, n1 = next_token(&sc, &o), n2 = next_token(&sc, &o2), n3 = next_token(&sc, &o3);
+        size_t o2, o3, n1 = next_token(&sc, &o), n2 = next_token(&sc, &o2),
+                       n3 = next_token(&sc, &o3);
         if (!is_kw(stmt, o, n1, "VIEW") || !is_kw(stmt, o2, n2, "IF") ||
             !is_kw(stmt, o3, n3, "EXISTS"))
             return SCHEMA_OBJ_OTHER;

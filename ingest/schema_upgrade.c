@@ -142,7 +142,8 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
     buf_reset(&b);
     buf_printf(&b,
                "SELECT o.sorting_key, n.sorting_key FROM system.tables AS o, system.tables AS n "
-               "WHERE o.database = '%s' AND o.name = '%s' AND n.database = '%s' AND n.name = '" SCRATCH_PREFIX
+               "WHERE o.database = '%s' AND o.name = '%s' AND n.database = '%s' AND n.name = "
+               "'" SCRATCH_PREFIX
                "%s' AND o.sorting_key != '' AND o.sorting_key != n.sorting_key AND "
                "startsWith(n.sorting_key, concat(o.sorting_key, ', '))",
                db, name, db, name);

@@ -27,17 +27,17 @@
 typedef int (*schema_query_fn)(void *ctx, const char *sql, char **out, char *errstr,
                                size_t errstr_size);
 
-/* One change made (or, in plan mode, to be made) or one warning. what: "create", "add column", "drop view",
- * "replace view", "modify query", "warning"; object: db.name; detail: free text. */
+/* One change made (or, in plan mode, to be made) or one warning. what: "create", "add column",
+ * "drop view", "replace view", "modify query", "warning"; object: db.name; detail: free text. */
 typedef void (*schema_note_fn)(void *ctx, const char *what, const char *object, const char *detail);
 
 struct schema_upgrade {
     schema_query_fn query;
     schema_note_fn note;
-    void *ctx;    /* passed to query and note */
-    int plan;     /* 1 = report what would change, change nothing */
-    int changes;  /* out: changes made / planned */
-    int warnings; /* out: differences left as they are */
+    void *ctx;              /* passed to query and note */
+    int plan;               /* 1 = report what would change, change nothing */
+    int changes;            /* out: changes made / planned */
+    int warnings;           /* out: differences left as they are */
     int raw_retention_days; /* > 0: llm_spans keeps this many days (its CREATE is rewritten by
                              * schema_rewrite_retention, an existing table's TTL is modified):
                              * the operator asked, so it is changed, not warned about */

@@ -28,8 +28,8 @@ typedef struct sink_http_s {
     CURL *curl;
     struct curl_slist *hdrs;
     struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO's one entry; NULL = none */
-    char *url;      /* base URL + separator ("/?" or "&"), ready for params */
-    char *database; /* NULL = none */
+    char *url;                     /* base URL + separator ("/?" or "&"), ready for params */
+    char *database;                /* NULL = none */
     char *user, *password, *ca_file, *ca_dir, *cert_file, *key_file;
     long connect_timeout_ms, timeout_ms;
     int compression;

@@ -15,11 +15,11 @@
 /* Span kinds (tenant_apply looks a span up by these) and bill kinds (a provider's project or
  * workspace id and API key id as its bill exports name them: only v_bill_reconciliation_tenant
  * reads them, from llm_tenants; spans never match them). */
-#define TENANT_KINDS(X)                                                                         \
-    X(TENANT_KIND_API_KEY, "api_key")                                                           \
-    X(TENANT_KIND_SERVICE, "service")                                                           \
-    X(TENANT_KIND_USER, "user")                                                                 \
-    X(TENANT_KIND_BILL_PROJECT, "bill_project")                                                 \
+#define TENANT_KINDS(X)                                                                            \
+    X(TENANT_KIND_API_KEY, "api_key")                                                              \
+    X(TENANT_KIND_SERVICE, "service")                                                              \
+    X(TENANT_KIND_USER, "user")                                                                    \
+    X(TENANT_KIND_BILL_PROJECT, "bill_project")                                                    \
     X(TENANT_KIND_BILL_API_KEY, "bill_api_key")
 #define TENANT_KIND_ENUM(e, name) e,
 #define TENANT_KIND_NAME(e, name) name,
@@ -198,7 +198,8 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
         goto err_csv;
     }
     ncols = rd.nfields;
-    if (csv_map_header(&rd, tenant_cols, TC__COUNT, TENANT_REQUIRED_COLS, colmap, &eline, &ecol, msg, sizeof(msg)) != 0)
+    if (csv_map_header(&rd, tenant_cols, TC__COUNT, TENANT_REQUIRED_COLS, colmap, &eline, &ecol,
+                       msg, sizeof(msg)) != 0)
         goto err_at;
 
     while ((rc = csv_next(&rd, msg, sizeof(msg))) == 1) {

@@ -8,7 +8,6 @@
  * thread alone touches librdkafka, the batch bookkeeping, the DLQ and commits, and handles
  * each job's result when it comes back. It does not parse config, own the sinks or print usage. */
 #include "worker.h"
-#ifdef SPANHOUSE_HAVE_PIPELINE
 #include "worker_int.h"
 
 /* XXH3 (libxxhash) for the content part of dedup tokens: a stable, specified 64-bit hash at
@@ -339,7 +338,6 @@ void wk_log_inserted(const worker_t *w, const char *table, size_t rows, size_t b
     log_int(&l, "ms", (int64_t)(seconds * 1000));
     log_end(&l);
 }
-
 
 /* ---- jobs (consumer thread) */
 
@@ -1034,7 +1032,9 @@ static int schema_check(worker_t *w) {
         int fatal = err_class(rc) != ERR_CLASS_RETRY;
         log_line_t l;
         log_begin(w->lg, &l, fatal ? LOG_ERROR : LOG_WARN,
-                  !fatal ? "clickhouse_unreachable" : answered ? "schema_mismatch" : "clickhouse_refused");
+                  !fatal     ? "clickhouse_unreachable"
+                  : answered ? "schema_mismatch"
+                             : "clickhouse_refused");
         log_str(&l, "table", w->tgt[WT_SPAN].table);
         log_str(&l, "error", e);
         log_end(&l);
@@ -1553,4 +1553,3 @@ int worker_check_file(worker_t *w, const char *path, FILE *out, int json) {
     if (rc != ERR_OK) return rc;
     return w->check_bad ? ERR_INVAL : ERR_OK;
 }
-#endif /* SPANHOUSE_HAVE_PIPELINE */

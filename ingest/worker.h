@@ -4,14 +4,10 @@
  * split on data errors, and only then is the contiguous prefix of offsets committed.
  *
  * One consumer thread does consume, encode, bookkeeping and commits; up to insert-concurrency
- * sender threads run the inserts (see docs/design.md "Worker threads"). Signals only set the flags the caller passes. */
+ * sender threads run the inserts (see docs/design.md "Worker threads"). Signals only set the flags
+ * the caller passes. */
 #ifndef SPANHOUSE_WORKER_H
 #define SPANHOUSE_WORKER_H
-
-/* Transitional: the pipeline modules land from other branches; until they are all present
- * the binary builds without run/replay/ingest-file (remove once merged). */
-#if __has_include("json_span.h") && __has_include("validate.h") && __has_include("price.h") && __has_include("tenant.h") && __has_include("rowbin.h") && __has_include("sink.h") && __has_include("sink_http.h") && __has_include("sink_chdb.h") && __has_include("metrics.h")
-#define SPANHOUSE_HAVE_PIPELINE 1
 
 #include <signal.h>
 #include <stddef.h>
@@ -75,7 +71,5 @@ typedef struct worker_stats_s {
     uint64_t consumed, inserted, rejected, retries, batches;
 } worker_stats_t;
 void worker_stats(const worker_t *w, worker_stats_t *st);
-
-#endif /* SPANHOUSE_HAVE_PIPELINE */
 
 #endif

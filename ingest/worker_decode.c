@@ -2,9 +2,8 @@
  * decode by the topic's format (flat JSON, OTLP traces and logs, evaluations, outcomes),
  * validate, price, attach the tenant, encode RowBinary; a bad record is dead-lettered with its
  * reason. Consumer thread only. */
-#include "worker.h"
-#ifdef SPANHOUSE_HAVE_PIPELINE
 #include "rowjson.h"
+#include "worker.h"
 #include "worker_int.h"
 
 /* ---- one message */
@@ -18,8 +17,8 @@ static int reject(worker_t *w, wpart_t *p, wtable_t k, int rc, const char *field
         w->check_bad++;
         const char *why = detail && *detail ? detail : err2str(rc);
         if (!w->check_json) {
-            fprintf(w->check_out, "line %" PRId64 ": rejected: %s%s%s: %s\n", off + 1,
-                    err_name(rc), field && *field ? " field " : "", field ? field : "", why);
+            fprintf(w->check_out, "line %" PRId64 ": rejected: %s%s%s: %s\n", off + 1, err_name(rc),
+                    field && *field ? " field " : "", field ? field : "", why);
             return ERR_OK;
         }
         buf_t b;
@@ -468,5 +467,3 @@ int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const vo
         return wk_flush(w, p);
     return ERR_OK;
 }
-
-#endif /* SPANHOUSE_HAVE_PIPELINE */

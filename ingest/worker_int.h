@@ -100,10 +100,10 @@ typedef struct wbatch_s {
 typedef struct wpart_s {
     char *topic; /* owned; lives until worker_destroy (senders read it) */
     int32_t partition;
-    int active; /* assigned and not lost */
-    int dropped; /* let go by us (a commit met a rebalance); the group's callback clears it */
+    int active;   /* assigned and not lost */
+    int dropped;  /* let go by us (a commit met a rebalance); the group's callback clears it */
     int revoking; /* being let go: waiting for its jobs (none is sent again) */
-    int eof;    /* reached the end (or the replay stop offset) and nothing new since */
+    int eof;      /* reached the end (or the replay stop offset) and nothing new since */
     int paused;
     config_fmt_t fmt; /* the topic's format */
     wtable_t kind;    /* the table its records belong to (what metrics count them as) */
@@ -114,7 +114,7 @@ typedef struct wpart_s {
     int n_jobs;        /* jobs of this partition not yet handled back */
     int64_t fenced_ms; /* monotonic ms of the last commit that proved the partition ours */
     int64_t restore_after_ms; /* monotonic ms before which announced ranges are not re-sent */
-    int open_planned;  /* the open batch re-reads a range a previous owner announced */
+    int open_planned;         /* the open batch re-reads a range a previous owner announced */
     batch_part_t bp;
     wbatch_t b; /* the open batch */
 } wpart_t;
@@ -134,11 +134,11 @@ typedef struct wjob_s {
     uint64_t gen;
     batch_range_t r;
     wbatch_t b;
-    size_t bytes; /* counted in the in-flight byte budget */
-    int restored; /* an announced range re-read: it may be stored already (see rows_stored) */
-    size_t rows;  /* rows of every table (what the insert-min-rows threshold counts) */
-    int64_t queued_ms;     /* monotonic ms it was queued */
-    int64_t fenced_ms;     /* p->fenced_ms when queued: attempts start within fence-window of it */
+    size_t bytes;      /* counted in the in-flight byte budget */
+    int restored;      /* an announced range re-read: it may be stored already (see rows_stored) */
+    size_t rows;       /* rows of every table (what the insert-min-rows threshold counts) */
+    int64_t queued_ms; /* monotonic ms it was queued */
+    int64_t fenced_ms; /* p->fenced_ms when queued: attempts start within fence-window of it */
     int64_t not_before_ms; /* a restored range: no look-up or re-send before (monotonic ms) */
     double first_try;      /* wk_mono_s() of its first attempt, 0 before: retry-max-ms counts
                               from it across re-announcements */
@@ -224,8 +224,8 @@ struct worker_s {
     span_t span;
     wpart_t *parts[WORKER_MAX_PARTS];
     int n_parts;
-    wpart_t *last; /* lookup cache: messages come in runs per partition */
-    int fatal;     /* an unrecoverable error happened: stop without committing more */
+    wpart_t *last;         /* lookup cache: messages come in runs per partition */
+    int fatal;             /* an unrecoverable error happened: stop without committing more */
     int64_t fence_ms;      /* fence-window when inserts can outlive us (HTTP senders), else 0 */
     int64_t fence_wait_ms; /* what a next owner must wait (announced in the metadata), or 0 */
     int64_t renew_next_ms; /* monotonic ms of the next look for queued jobs to re-prove */
@@ -239,7 +239,7 @@ struct worker_s {
     int crash_after, crash_count;                    /* test hook, see job_done() */
     FILE *check_out; /* CHECK mode: where accepted spans and rejects are reported; not owned */
     uint64_t check_ok, check_bad;
-    int check_json; /* CHECK mode: one JSON object per line (stored row or reason) */
+    int check_json;          /* CHECK mode: one JSON object per line (stored row or reason) */
     _Atomic int64_t stop_ms; /* when a stop was first seen (0 = not yet); any thread */
     int64_t lag_ms;          /* when the lag gauges were last set on the timer */
     int64_t run_start_ms, first_record_ms; /* monotonic; 0 = not yet (the stop's log line) */

@@ -2,7 +2,6 @@
  * each row's offset and its record's original Kafka bytes (for a dead letter of a row the
  * server refuses), plus the rejected table's rows; marks and rollbacks undo one record. */
 #include "worker.h"
-#ifdef SPANHOUSE_HAVE_PIPELINE
 #include "worker_int.h"
 
 /* ---- batches */
@@ -142,5 +141,3 @@ int wbatch_push_rej(wbatch_t *b, int64_t off) {
     b->rej_off[b->n_rej++] = off;
     return ERR_OK;
 }
-
-#endif /* SPANHOUSE_HAVE_PIPELINE */

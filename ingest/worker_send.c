@@ -5,7 +5,6 @@
  * down to the rows it refuses, and then stores the batch's dead letters in the rejected table.
  * It touches only the job, its own sink, cfg, metrics and logs. */
 #include "worker.h"
-#ifdef SPANHOUSE_HAVE_PIPELINE
 #include "worker_int.h"
 /* XXH3 (libxxhash) for the content part of dedup tokens: a stable, specified 64-bit hash at
  * memory speed (strhash.h is not stable across machines and must not be persisted). Inlined,
@@ -582,5 +581,3 @@ void *wsend_main(void *arg) {
     pthread_mutex_unlock(&pl->mu);
     return NULL;
 }
-
-#endif /* SPANHOUSE_HAVE_PIPELINE */

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS=(build-essential pkg-config librdkafka-dev libcurl4-openssl-dev libcmocka-dev
       libinih-dev libmicrohttpd-dev libzstd-dev liblz4-dev zlib1g-dev libxxhash-dev
-      clang libclang-rt-14-dev clickhouse-server clickhouse-client kcat curl ca-certificates
+      clang clang-format libclang-rt-14-dev clickhouse-server clickhouse-client kcat curl ca-certificates
       openssl iproute2 valgrind libjansson-dev zookeeper)
 
 missing=()

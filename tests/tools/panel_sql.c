@@ -37,14 +37,8 @@
 #include "sink_chdb.h"
 #include "tenant.h"
 #include "validate.h"
-/* schema apply: the worker's own (ingest/schema_apply.h, as `spanhouse schema apply` runs it)
- * when the tree has it, else the small splitter below. */
-#if defined(__has_include)
-#if __has_include("schema_apply.h")
+/* schema apply: the worker's own (ingest/schema_apply.h, as `spanhouse schema apply` runs it). */
 #include "schema_apply.h"
-#define PS_HAVE_SCHEMA_APPLY 1
-#endif
-#endif
 
 #define PS_DB "spanhouse"
 #define PS_MAX_VARS 16
@@ -252,83 +246,10 @@ err:
 
 /* ---------------------------------------------------------------- schema */
 
-#ifndef PS_HAVE_SCHEMA_APPLY
-/* Splits a DDL file into statements at ';' outside quotes and comments and runs each. */
-static int ps_run_script(chdb_t *db, const char *path, char *errstr, size_t errstr_size) {
-    char *text = ps_slurp(path);
-    if (!text) {
-        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    int rc = 0;
-    char *stmt = text, q = 0;
-    for (char *p = text;; p++) {
-        if (!*p || (!q && *p == ';')) {
-            char save = *p;
-            *p = 0;
-            const char *t = stmt;
-            /* skip statements that are only whitespace and comments */
-            int has_sql = 0;
-            for (const char *k = t; *k;) {
-                if (k[0] == '-' && k[1] == '-') {
-                    while (*k && *k != '\n') k++;
-                } else if (k[0] == '/' && k[1] == '*') {
-                    const char *ce = strstr(k + 2, "*/");
-                    k = ce ? ce + 2 : k + strlen(k);
-                } else if (isspace((unsigned char)*k)) k++;
-                else {
-                    has_sql = 1;
-                    break;
-                }
-            }
-            if (has_sql) {
-                char err[2048];
-                if (chdb_exec(db, t, NULL, NULL, NULL, err, sizeof err) != 0) {
-                    snprintf(errstr, errstr_size, "%s: %.1500s", path, err);
-                    rc = -1;
-                    break;
-                }
-            }
-            if (!save) break;
-            stmt = p + 1;
-            continue;
-        }
-        if (q) {
-            if (*p == '\\' && p[1]) p++;
-            else if (*p == q) q = 0;
-        } else if (*p == '\'' || *p == '"' || *p == '`') q = *p;
-        else if (p[0] == '-' && p[1] == '-') {
-            while (p[1] && p[1] != '\n') p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            char *ce = strstr(p + 2, "*/");
-            p = ce ? ce + 1 : p + strlen(p) - 1;
-        }
-    }
-    free(text);
-    return rc;
-}
 
-static int ps_apply_dir(chdb_t *db, const char *dir, int *applied, char *errstr, size_t errstr_size) {
-    char pat[1024];
-    glob_t g;
-    snprintf(pat, sizeof pat, "%s/*.sql", dir);
-    if (glob(pat, 0, NULL, &g) != 0) return 0; /* none */
-    int rc = 0;
-    for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
-        rc = ps_run_script(db, g.gl_pathv[i], errstr, errstr_size);
-        (*applied)++;
-    }
-    globfree(&g);
-    return rc;
-}
-
-#endif /* !PS_HAVE_SCHEMA_APPLY */
-
-#ifdef PS_HAVE_SCHEMA_APPLY
 static int ps_exec_cb(void *ctx, const char *sql, char *errstr, size_t errstr_size) {
     return chdb_exec((chdb_t *)ctx, sql, NULL, NULL, NULL, errstr, errstr_size);
 }
-#endif
 
 /* Applies schema_dir then views_dir; *applied = statements (or files) run. */
 static int ps_apply(chdb_t *db, const char *schema_dir, const char *views_dir, int *applied, char *errstr,
@@ -339,17 +260,12 @@ static int ps_apply(chdb_t *db, const char *schema_dir, const char *views_dir, i
     int have = glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0;
     globfree(&g);
     if (!have) return 0; /* no schema: the caller uses the minimal one */
-#ifdef PS_HAVE_SCHEMA_APPLY
     struct stat st;
     int n = schema_apply(ps_exec_cb, db, schema_dir, stat(views_dir, &st) == 0 ? views_dir : NULL, PS_DB, errstr,
                          errstr_size);
     if (n < 0) return -1;
     *applied += n;
     return 0;
-#else
-    if (ps_apply_dir(db, schema_dir, applied, errstr, errstr_size) != 0) return -1;
-    return ps_apply_dir(db, views_dir, applied, errstr, errstr_size);
-#endif
 }
 
 /* The minimal schema when schema/ is not in the tree: llm_spans exactly as columns.h says. */
@@ -833,11 +749,7 @@ int main(int argc, char **argv) {
         }
         free(text);
     }
-#ifdef PS_HAVE_SCHEMA_APPLY
     printf("schema: %s\n", applied ? "schema/ and views/ applied by schema_apply()" : "minimal llm_spans from ingest/columns.h");
-#else
-    printf("schema: %s\n", applied ? "schema/ and views/ applied" : "minimal llm_spans from ingest/columns.h");
-#endif
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (gen > 0) {
