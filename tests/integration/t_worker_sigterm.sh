@@ -4,7 +4,8 @@
 # worker's --timeout is 30 s, retry-max-ms 5 min). The worker gets SIGTERM while its first
 # inserts hang: it must exit within 30 s (the stop grace is 15 s, then requests in flight are
 # cancelled), and a restart against a healthy server stores every span exactly once (the
-# stored-but-unanswered batches are re-sent with their tokens and dropped).
+# stored-but-unanswered batches are re-sent with their tokens and dropped). fence-window 2 s
+# keeps the restart's wait for the dead owner's inserts (2 x fence-window + timeout) at 34 s.
 # Then the same with only the dead-letter insert hanging (llm_spans_rejected answers after 60 s,
 # the spans are stored at once): it must end with the grace too. It ran on the consumer thread,
 # which nothing woke to cancel it, so the stop took the request's whole 30 s timeout; it now
@@ -26,7 +27,7 @@ mock_start spans:2 spans2:2 dlq:1
 spans_gen 3000 0 "$D/s.tsv" "$D/sums"; read -r G T C _ < "$D/sums"
 [ "$(mock_cmd "produce spans $D/s.tsv")" = "produced 3000 failed 0" ] || fail produce
 ARGS=(run --brokers "$MOCK_BOOT" --topic spans --group gterm --clickhouse-url "$URL" --dlq-topic dlq
-      --batch-max-rows 500 --kafka.session.timeout.ms=6000)
+      --batch-max-rows 500 --kafka.session.timeout.ms=6000 --fence-window 2s)
 build/spanhouse "${ARGS[@]}" 2> "$D/run1.log" & WPID=$!
 for _ in $(seq 1 200); do [ "$(curl -sS "$URL/stats" | awk '{ print $4 }')" -ge 1 ] && break; sleep 0.1; done
 sleep 1
@@ -48,7 +49,7 @@ chhttp_ctl "slow_after_ms=60000&slow_table=spanhouse.llm_spans_rejected" > /dev/
 spans_gen 3000 50 "$D/s2.tsv" "$D/sums2"; read -r G2 _ _ B2 < "$D/sums2"
 [ "$(mock_cmd "produce spans2 $D/s2.tsv")" = "produced 3000 failed 0" ] || fail produce2
 ARGS2=(run --brokers "$MOCK_BOOT" --topic spans2 --group gterm2 --clickhouse-url "$URL" --dlq-topic dlq
-       --rejected-table llm_spans_rejected --batch-max-rows 500 --kafka.session.timeout.ms=6000)
+       --rejected-table llm_spans_rejected --batch-max-rows 500 --kafka.session.timeout.ms=6000 --fence-window 2s)
 slowed() { curl -sS "$URL/stats" | awk '{ print $10 }'; } # inserts stored and then held
 s0=$(slowed)
 build/spanhouse "${ARGS2[@]}" 2> "$D/run3.log" & WPID=$!
