@@ -226,34 +226,6 @@ static void schema_note(void *ctx, const char *what, const char *object, const c
     printf("schema %s: %-12s %s: %s\n", ((schema_run_t *)ctx)->verb, what, object, detail);
 }
 
-static void describe_metrics(metrics_t *m) {
-    metrics_describe(m, "spanhouse_consumed_total", "counter",
-                     "Kafka messages (or file lines) read, by kind");
-    metrics_describe(m, "spanhouse_inserted_rows_total", "counter",
-                     "rows acknowledged by ClickHouse, by kind (target table)");
-    metrics_describe(m, "spanhouse_rejected_total", "counter", "dead letters by reason and kind");
-    metrics_describe(m, "spanhouse_insert_retries_total", "counter", "insert attempts retried");
-    metrics_describe(m, "spanhouse_batch_rows", "histogram", "rows per batch");
-    metrics_describe(m, "spanhouse_batch_bytes", "histogram", "RowBinary bytes per batch");
-    metrics_describe(m, "spanhouse_insert_seconds", "histogram", "insert request latency");
-    metrics_describe(m, "spanhouse_insert_rows", "histogram",
-                     "rows per stored insert (one insert carries the batches of many partitions)");
-    metrics_describe(m, "spanhouse_consumer_lag", "gauge", "high watermark minus committed offset");
-    metrics_describe(m, "spanhouse_paused_partitions", "gauge",
-                     "partitions paused by backpressure");
-    metrics_describe(m, "spanhouse_reloads_total", "counter",
-                     "SIGHUP reloads of the pricing and tenant files by result");
-    metrics_describe(m, "spanhouse_otlp_spans_skipped_total", "counter",
-                     "OTLP spans skipped as not LLM calls (otlp-keep-all off)");
-    metrics_describe(m, "spanhouse_otlp_eval_events_total", "counter",
-                     "OTLP gen_ai.evaluation.result events by result");
-    metrics_describe(
-        m, "spanhouse_unpriced_spans_total", "counter",
-        "spans no price matched (stored at $0 or the producer's cost), by provider and model");
-    metrics_describe(m, "spanhouse_unpriced_tokens_total", "counter",
-                     "input + output tokens of those spans, by provider and model");
-}
-
 /* run, replay, ingest-file. */
 static int cmd_work(int argc, char **argv, worker_mode_t mode) {
     config_mode_t cm = mode == WORKER_MODE_REPLAY ? CONFIG_MODE_REPLAY
@@ -290,7 +262,7 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
             log_msg(&lg, LOG_ERROR, "metrics_failed", e);
             goto done;
         }
-        describe_metrics(m);
+        worker_describe_metrics(m);
         log_line_t l;
         log_begin(&lg, &l, LOG_INFO, "metrics_listening");
         log_int(&l, "port", port);

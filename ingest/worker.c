@@ -59,6 +59,20 @@ int wk_sleep_unless_expired(worker_t *w, int64_t ms) {
     return wk_stop_expired(w);
 }
 
+/* ---- metrics */
+
+const char *const worker_metric_names[WM__N] = {
+#define WORKER_METRIC_NAME_(id, name, type, help) [WM_##id] = name,
+    WORKER_METRICS(WORKER_METRIC_NAME_)
+#undef WORKER_METRIC_NAME_
+};
+
+void worker_describe_metrics(metrics_t *m) {
+#define WORKER_METRIC_DESCRIBE_(id, name, type, help) metrics_describe(m, name, type, help);
+    WORKER_METRICS(WORKER_METRIC_DESCRIBE_)
+#undef WORKER_METRIC_DESCRIBE_
+}
+
 /* ---- partitions */
 
 static wpart_t *part_find(worker_t *w, const char *topic, int32_t partition) {
@@ -125,7 +139,7 @@ static void publish_paused(worker_t *w) {
     int n = 0;
     for (int i = 0; i < w->n_parts; i++)
         n += w->parts[i]->active && w->parts[i]->paused;
-    metrics_gauge_set(w->m, "spanhouse_paused_partitions", NULL, n);
+    metrics_gauge_set(w->m, WM_NAME(PAUSED), NULL, n);
 }
 
 void wk_pause_all(worker_t *w) {
@@ -311,7 +325,7 @@ int wk_dead_letter(worker_t *w, wpart_t *p, wbatch_t *b, wtable_t k, dlq_letter_
     if (w->m) {
         char lab[128];
         snprintf(lab, sizeof(lab), "reason=\"%s\",kind=\"%s\"", lt->reason, wt_kind[k]);
-        metrics_counter_add(w->m, "spanhouse_rejected_total", lab, 1);
+        metrics_counter_add(w->m, WM_NAME(REJECTED), lab, 1);
     }
     log_line_t l;
     log_begin(w->lg, &l, LOG_WARN, "dead_letter");
@@ -397,7 +411,7 @@ static void publish_lag(worker_t *w, const wpart_t *p) {
     if (hwm < 0) return;
     char lab[320];
     snprintf(lab, sizeof(lab), "topic=\"%s\",partition=\"%d\"", p->topic, (int)p->partition);
-    metrics_gauge_set(w->m, "spanhouse_consumer_lag", lab, (double)(hwm - p->committed));
+    metrics_gauge_set(w->m, WM_NAME(LAG), lab, (double)(hwm - p->committed));
 }
 
 /* Commits p's position with its announced cuts, synchronously: what must reach the broker before
@@ -539,8 +553,8 @@ static int job_done(worker_t *w, wjob_t *j) {
     int64_t pos = batch_part_commit_pos(&p->bp);
     w->st.batches++;
     if (w->m) {
-        metrics_histogram_observe(w->m, "spanhouse_batch_rows", NULL, (double)wbatch_rows(&j->b));
-        metrics_histogram_observe(w->m, "spanhouse_batch_bytes", NULL, (double)j->bytes);
+        metrics_histogram_observe(w->m, WM_NAME(BATCH_ROWS), NULL, (double)wbatch_rows(&j->b));
+        metrics_histogram_observe(w->m, WM_NAME(BATCH_BYTES), NULL, (double)j->bytes);
     }
     log_line_t l;
     log_begin(w->lg, &l, LOG_DEBUG, "batch_stored");
@@ -918,12 +932,12 @@ static void reload(worker_t *w) {
     tenant_table_t *nt = NULL;
     if (*w->cfg->pricing && !(np = price_load(w->cfg->pricing, e, sizeof(e)))) {
         log_msg(w->lg, LOG_ERROR, "reload_failed_keeping_old_tables", e);
-        if (w->m) metrics_counter_add(w->m, "spanhouse_reloads_total", "result=\"failed\"", 1);
+        if (w->m) metrics_counter_add(w->m, WM_NAME(RELOADS), "result=\"failed\"", 1);
         return;
     }
     if (*w->cfg->tenants && !(nt = tenant_load(w->cfg->tenants, e, sizeof(e)))) {
         log_msg(w->lg, LOG_ERROR, "reload_failed_keeping_old_tables", e);
-        if (w->m) metrics_counter_add(w->m, "spanhouse_reloads_total", "result=\"failed\"", 1);
+        if (w->m) metrics_counter_add(w->m, WM_NAME(RELOADS), "result=\"failed\"", 1);
         price_destroy(np);
         return;
     }
@@ -932,7 +946,7 @@ static void reload(worker_t *w) {
     tenant_destroy(w->tenants);
     w->prices = np;
     w->tenants = nt;
-    if (w->m) metrics_counter_add(w->m, "spanhouse_reloads_total", "result=\"ok\"", 1);
+    if (w->m) metrics_counter_add(w->m, WM_NAME(RELOADS), "result=\"ok\"", 1);
     log_tables(w, "tables_reloaded");
 }
 
@@ -954,10 +968,10 @@ static void publish(worker_t *w) {
         char lab[32];
         snprintf(lab, sizeof(lab), "kind=\"%s\"", wt_kind[t]);
         if (w->consumed_k[t] != w->pub_consumed[t] || (t == WT_SPAN && !w->pub_consumed[t]))
-            metrics_counter_add(w->m, "spanhouse_consumed_total", lab,
+            metrics_counter_add(w->m, WM_NAME(CONSUMED), lab,
                                 w->consumed_k[t] - w->pub_consumed[t]);
         if (w->inserted_k[t] != w->pub_inserted[t] || (t == WT_SPAN && !w->pub_inserted[t]))
-            metrics_counter_add(w->m, "spanhouse_inserted_rows_total", lab,
+            metrics_counter_add(w->m, WM_NAME(INSERTED), lab,
                                 w->inserted_k[t] - w->pub_inserted[t]);
         w->pub_consumed[t] = w->consumed_k[t];
         w->pub_inserted[t] = w->inserted_k[t];
@@ -965,13 +979,13 @@ static void publish(worker_t *w) {
     if (w->evq) { /* OTLP evaluation events (span events and log records) */
         const otlp_evq_stats_t *a = &w->evst, *b = &w->pub_evst;
         if (a->evals_ok != b->evals_ok)
-            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"ok\"",
+            metrics_counter_add(w->m, WM_NAME(OTLP_EVAL_EVENTS), "result=\"ok\"",
                                 a->evals_ok - b->evals_ok);
         if (a->evals_rejected != b->evals_rejected)
-            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"rejected\"",
+            metrics_counter_add(w->m, WM_NAME(OTLP_EVAL_EVENTS), "result=\"rejected\"",
                                 a->evals_rejected - b->evals_rejected);
         if (a->events_other != b->events_other)
-            metrics_counter_add(w->m, "spanhouse_otlp_eval_events_total", "result=\"other\"",
+            metrics_counter_add(w->m, WM_NAME(OTLP_EVAL_EVENTS), "result=\"other\"",
                                 a->events_other - b->events_other);
         w->pub_evst = w->evst;
     }
@@ -980,11 +994,9 @@ static void publish(worker_t *w) {
         if (i >= w->n_unpriced && i < WORKER_MAX_UNPRICED) continue;
         const char *lab = u->labels ? u->labels : "provider=\"_other\",model=\"_other\"";
         if (u->spans != u->pub_spans)
-            metrics_counter_add(w->m, "spanhouse_unpriced_spans_total", lab,
-                                u->spans - u->pub_spans);
+            metrics_counter_add(w->m, WM_NAME(UNPRICED_SPANS), lab, u->spans - u->pub_spans);
         if (u->tokens != u->pub_tokens)
-            metrics_counter_add(w->m, "spanhouse_unpriced_tokens_total", lab,
-                                u->tokens - u->pub_tokens);
+            metrics_counter_add(w->m, WM_NAME(UNPRICED_TOKENS), lab, u->tokens - u->pub_tokens);
         u->pub_spans = u->spans;
         u->pub_tokens = u->tokens;
     }

@@ -39,6 +39,49 @@ typedef struct worker_hooks_s {
                                       (hand it to the HTTP sinks: sink_http_conf_t.cancel) */
 } worker_hooks_t;
 
+/* The worker's metrics, one row each: id, name, type, help (labels are named in the help).
+ * Registration (worker_describe_metrics) and every update go through it, so a metric cannot be
+ * updated under a name that is not described, and a typo is a compile error. */
+/* clang-format off */
+#define WORKER_METRICS(X)                                                                          \
+    X(CONSUMED, "spanhouse_consumed_total", "counter",                                             \
+      "Kafka messages (or file lines) read, by kind")                                              \
+    X(INSERTED, "spanhouse_inserted_rows_total", "counter",                                        \
+      "rows acknowledged by ClickHouse, by kind (target table)")                                   \
+    X(REJECTED, "spanhouse_rejected_total", "counter", "dead letters by reason and kind")          \
+    X(RETRIES, "spanhouse_insert_retries_total", "counter", "insert attempts retried")             \
+    X(BATCH_ROWS, "spanhouse_batch_rows", "histogram", "rows per batch")                          \
+    X(BATCH_BYTES, "spanhouse_batch_bytes", "histogram", "RowBinary bytes per batch")              \
+    X(INSERT_SECONDS, "spanhouse_insert_seconds", "histogram", "insert request latency")           \
+    X(INSERT_ROWS, "spanhouse_insert_rows", "histogram",                                           \
+      "rows per stored insert (one insert carries the batches of many partitions)")                \
+    X(LAG, "spanhouse_consumer_lag", "gauge", "high watermark minus committed offset")             \
+    X(PAUSED, "spanhouse_paused_partitions", "gauge", "partitions paused by backpressure")         \
+    X(RELOADS, "spanhouse_reloads_total", "counter",                                               \
+      "SIGHUP reloads of the pricing and tenant files by result")                                  \
+    X(OTLP_SKIPPED, "spanhouse_otlp_spans_skipped_total", "counter",                               \
+      "OTLP spans skipped as not LLM calls (otlp-keep-all off)")                                   \
+    X(OTLP_EVAL_EVENTS, "spanhouse_otlp_eval_events_total", "counter",                             \
+      "OTLP gen_ai.evaluation.result events by result")                                            \
+    X(UNPRICED_SPANS, "spanhouse_unpriced_spans_total", "counter",                                 \
+      "spans no price matched (stored at $0 or the producer's cost), by provider and model")       \
+    X(UNPRICED_TOKENS, "spanhouse_unpriced_tokens_total", "counter",                               \
+      "input + output tokens of those spans, by provider and model")
+/* clang-format on */
+
+typedef enum {
+#define WORKER_METRIC_ID_(id, name, type, help) WM_##id,
+    WORKER_METRICS(WORKER_METRIC_ID_)
+#undef WORKER_METRIC_ID_
+        WM__N
+} worker_metric_t;
+
+/* The exposition name of a metric, e.g. WM_NAME(CONSUMED) = "spanhouse_consumed_total". */
+extern const char *const worker_metric_names[WM__N];
+#define WM_NAME(id) (worker_metric_names[WM_##id])
+/* Registers every row of WORKER_METRICS with m (type and help). */
+void worker_describe_metrics(metrics_t *m);
+
 /* Borrowed: cfg, sink, m (may be NULL), lg; they must outlive the worker. Loads the pricing
  * and tenant files, creates the decoder, the consumer (not in FILE mode) and the DLQ producer
  * (when dlq-topic is set). Returns NULL with errstr; *fatal_cfg (may be NULL) is set to 1 when

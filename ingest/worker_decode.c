@@ -257,8 +257,7 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
                                &st, detail, sizeof(detail));
     if (c.rc != ERR_OK) return c.rc;
     if (w->m && st.spans_skipped_non_llm)
-        metrics_counter_add(w->m, "spanhouse_otlp_spans_skipped_total", NULL,
-                            st.spans_skipped_non_llm);
+        metrics_counter_add(w->m, WM_NAME(OTLP_SKIPPED), NULL, st.spans_skipped_non_llm);
     if (rc == ERR_OK && !c.bad) {
         if (!w->evq_attached) return ERR_OK;
         otlp_evq_end(w->evq, &w->evst);

@@ -100,11 +100,10 @@ static int insert_send(wsender_t *s, wins_t *in, sink_result_t *res) {
             return ERR_FENCED;
         int rc = sink_insert(s->sink, tg->table, tg->columns, tg->structure, in->data, in->len,
                              w->cfg->legacy ? NULL : in->token, res);
-        if (w->m)
-            metrics_histogram_observe(w->m, "spanhouse_insert_seconds", NULL, wk_mono_s() - a);
+        if (w->m) metrics_histogram_observe(w->m, WM_NAME(INSERT_SECONDS), NULL, wk_mono_s() - a);
         if (rc == ERR_OK) {
             sink_backoff_reset(&s->backoff);
-            if (w->m) metrics_histogram_observe(w->m, "spanhouse_insert_rows", NULL, (double)rows);
+            if (w->m) metrics_histogram_observe(w->m, WM_NAME(INSERT_ROWS), NULL, (double)rows);
             wk_log_inserted(w, tg->table, rows, in->len, in->n, wk_mono_s() - a);
             return ERR_OK;
         }
@@ -136,7 +135,7 @@ static int insert_send(wsender_t *s, wins_t *in, sink_result_t *res) {
             atomic_load(&w->pool.abort))
             return rc;
         in->g[0]->retries++;
-        if (w->m) metrics_counter_add(w->m, "spanhouse_insert_retries_total", NULL, 1);
+        if (w->m) metrics_counter_add(w->m, WM_NAME(RETRIES), NULL, 1);
         backoff_sleep(s, w->cfg->retry_max_ms - (int64_t)spent_ms);
         /* The failed attempt may have been stored (a lost answer, a timeout, an error after
          * the write): ask before sending it again. */

@@ -18,6 +18,7 @@
 #include <pthread.h>
 
 #include "../../ingest/err.h"
+#include "../../ingest/worker.h"
 #include "../../ingest/metrics.h"
 
 static char *render(metrics_t *m) {
@@ -229,6 +230,22 @@ static void test_bad_addr(void **state) {
     metrics_destroy(m);
 }
 
+/* docs/operations.md ("metrics and health") names every metric of the worker's table. */
+static void test_docs_list_every_metric(void **state) {
+    (void)state;
+    FILE *f = fopen("docs/operations.md", "r");
+    assert_non_null(f);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = 0;
+    for (int i = 0; i < WM__N; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "`%s", worker_metric_names[i]);
+        if (!strstr(doc, want)) fail_msg("%s is not in docs/operations.md", worker_metric_names[i]);
+    }
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
@@ -237,6 +254,7 @@ int main(void) {
         cmocka_unit_test(test_http_endpoint), cmocka_unit_test(test_http_basic_auth),
         cmocka_unit_test(test_port_only_is_loopback),
         cmocka_unit_test(test_bad_addr),
+        cmocka_unit_test(test_docs_list_every_metric),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
