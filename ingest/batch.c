@@ -87,11 +87,11 @@ int batch_part_place(batch_part_t *p, int64_t offset) {
     return fl;
 }
 
-int batch_part_append(batch_part_t *p, int64_t offset) {
-    if (offset < p->next) return -1;
+batch_append_t batch_part_append(batch_part_t *p, int64_t offset) {
+    if (offset < p->next) return BATCH_REDELIVERY;
     batch_seg_t *o = open_seg(p);
     if (!o) {
-        if (p->n_segs == BATCH_MAX_SEGS) return -2;
+        if (p->n_segs == BATCH_MAX_SEGS) return BATCH_FULL;
         o = &p->segs[p->n_segs++];
         o->first = offset;
         o->outstanding = 0;
@@ -104,7 +104,7 @@ int batch_part_append(batch_part_t *p, int64_t offset) {
         memmove(p->planned, p->planned + 1, sizeof(p->planned[0]) * (size_t)(p->n_planned - 1));
         p->n_planned--;
     }
-    return 0;
+    return BATCH_APPENDED;
 }
 
 int batch_part_has_open(const batch_part_t *p) {

@@ -59,10 +59,14 @@ int batch_part_restore(batch_part_t *p, int64_t committed, const char *meta, siz
 
 /* Decides how offset joins the partition's batches; see BATCH_SEAL_*. Call before append. */
 int batch_part_place(batch_part_t *p, int64_t offset);
-/* Appends offset to the open batch, opening one if needed. Offsets must increase: returns -1
- * for an offset at or below the last one (a redelivery: the caller skips it), -2 when
- * BATCH_MAX_SEGS batches are already pending (caller must wait for acks), 0 otherwise. */
-int batch_part_append(batch_part_t *p, int64_t offset);
+/* What batch_part_append did with an offset. */
+typedef enum {
+    BATCH_APPENDED = 0,    /* in the open batch (opened for it if needed) */
+    BATCH_REDELIVERY = -1, /* at or below the last offset: a redelivery, the caller skips it */
+    BATCH_FULL = -2,       /* BATCH_MAX_SEGS batches pending: the caller waits for an ack */
+} batch_append_t;
+/* Appends offset to the open batch, opening one if needed. Offsets must increase. */
+batch_append_t batch_part_append(batch_part_t *p, int64_t offset);
 /* True when a batch is open (has offsets, not sealed). */
 int batch_part_has_open(const batch_part_t *p);
 /* Seals the open batch: no more offsets join it; it now waits for its insert ack.

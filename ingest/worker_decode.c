@@ -419,18 +419,18 @@ int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const vo
         if ((rc = wk_flush(w, p)) != ERR_OK) return rc;
         if (!p->active) return ERR_OK;
     }
-    int ar = batch_part_append(&p->bp, off);
-    if (ar == -1) return ERR_OK; /* a redelivery of something we have */
-    while (ar == -2) { /* BATCH_MAX_SEGS batches of p pending: wait for one to come back */
+    batch_append_t ar = batch_part_append(&p->bp, off);
+    if (ar == BATCH_REDELIVERY) return ERR_OK; /* a redelivery of something we have */
+    while (ar == BATCH_FULL) { /* BATCH_MAX_SEGS batches of p pending: wait for one */
         if ((rc = wk_flush(w, p)) != ERR_OK) return rc;
         if (!p->active) return ERR_OK;
-        if ((ar = batch_part_append(&p->bp, off)) != -2) break;
+        if ((ar = batch_part_append(&p->bp, off)) != BATCH_FULL) break;
         if (p->n_jobs == 0) return ERR_INVAL; /* held by dead letters only: cannot happen */
         if ((rc = wk_pool_reap(w, -1)) != ERR_OK) return rc;
         if (!p->active) return ERR_OK;
         ar = batch_part_append(&p->bp, off);
     }
-    if (ar != 0) return ar == -1 ? ERR_OK : ERR_INVAL;
+    if (ar != BATCH_APPENDED) return ar == BATCH_REDELIVERY ? ERR_OK : ERR_INVAL;
     if (fl & BATCH_PLANNED) p->open_planned = 1;
     if (!p->opened_ms) p->opened_ms = now;
     if (!w->first_record_ms) w->first_record_ms = wk_mono_ms();

@@ -63,8 +63,8 @@ static void test_gaps_in_offsets(void **st) {
     /* Compacted topic / transaction markers: offsets jump. */
     assert_int_equal(batch_part_append(&p, 3), 0);
     assert_int_equal(batch_part_append(&p, 7), 0);
-    assert_int_equal(batch_part_append(&p, 7), -1); /* redelivery */
-    assert_int_equal(batch_part_append(&p, 5), -1);
+    assert_int_equal(batch_part_append(&p, 7), BATCH_REDELIVERY);
+    assert_int_equal(batch_part_append(&p, 5), BATCH_REDELIVERY);
     batch_range_t r;
     batch_part_seal(&p, &r);
     assert_int_equal(r.first, 3);
@@ -123,7 +123,7 @@ static void test_segment_limit(void **st) {
         assert_int_equal(batch_part_append(&p, i), 0);
         batch_part_seal(&p, &r);
     }
-    assert_int_equal(batch_part_append(&p, 100), -2);
+    assert_int_equal(batch_part_append(&p, 100), BATCH_FULL);
     batch_part_ack(&p, 0);
     batch_part_commit_pos(&p);
     assert_int_equal(batch_part_append(&p, 100), 0);

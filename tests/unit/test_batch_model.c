@@ -172,9 +172,9 @@ static int read_one(msim_t *m) {
     int64_t o = m->read_pos;
     int fl = batch_part_place(&m->bp, o);
     if (fl & BATCH_SEAL_BEFORE) seal_send(m);
-    int ar = batch_part_append(&m->bp, o);
-    if (ar == -2) return 0;
-    if (ar != 0) {
+    batch_append_t ar = batch_part_append(&m->bp, o);
+    if (ar == BATCH_FULL) return 0;
+    if (ar != BATCH_APPENDED) {
         violation(m, "append %lld: %d", (long long)o, ar);
         return 0;
     }
