@@ -35,173 +35,177 @@ typedef struct opt_s {
     int64_t min, max;
     const char *choices; /* OPT_ENUM only */
     const char *help;
-    int secret; /* never printed (config_dump, errors): config_secret_key() */
+    int secret;  /* never printed (config_dump, errors): config_secret_key() */
+    size_t eoff; /* OPT_ENUM: 1 + offset of the int that receives the value's position in
+                  * choices (E(field)), 0 = the string only */
 } opt_t;
 
 #define F(field) offsetof(config_t, field)
+#define E(field) (offsetof(config_t, field) + 1)
 #define I64MAX INT64_MAX
 /* The option table: one option per row, its help text kept whole. */
 /* clang-format off */
 static const opt_t config_opts[] = {
     {"config", OPT_STR, F(config), NULL, 0, 0, NULL,
-     "INI file to load (sections allowed; [kafka] keys pass to librdkafka)", 0},
+     "INI file to load (sections allowed; [kafka] keys pass to librdkafka)", 0, 0},
     {"brokers", OPT_STR, F(brokers), NULL, 0, 0, NULL,
-     "Kafka bootstrap servers, host:port[,host:port]", 0},
+     "Kafka bootstrap servers, host:port[,host:port]", 0, 0},
     {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL,
      "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto, otlp_json, eval, outcome, "
-     "otlp_logs_proto or otlp_logs_json); repeatable", 0},
+     "otlp_logs_proto or otlp_logs_json); repeatable", 0, 0},
     {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL,
-     "Kafka consumer group id (replay uses <group>-replay-<from>-<to>)", 0},
+     "Kafka consumer group id (replay uses <group>-replay-<from>-<to>)", 0, 0},
     {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL,
-     "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123", 0},
-    {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database", 0},
-    {"table", OPT_STR, F(table), "llm_spans", 0, 0, NULL, "table for spans", 0},
+     "ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8123", 0, 0},
+    {"database", OPT_STR, F(database), "spanhouse", 0, 0, NULL, "ClickHouse database", 0, 0},
+    {"table", OPT_STR, F(table), "llm_spans", 0, 0, NULL, "table for spans", 0, 0},
     {"eval-table", OPT_STR, F(eval_table), "llm_evals", 0, 0, NULL,
      "table for quality evaluations (topics NAME:eval, NAME:otlp_logs_*, and "
-     "gen_ai.evaluation.result span events of OTLP trace topics)", 0},
+     "gen_ai.evaluation.result span events of OTLP trace topics)", 0, 0},
     {"outcome-table", OPT_STR, F(outcome_table), "llm_outcomes", 0, 0, NULL,
-     "table for business outcomes (topics NAME:outcome)", 0},
+     "table for business outcomes (topics NAME:outcome)", 0, 0},
     {"rejected-table", OPT_STR, F(rejected_table), NULL, 0, 0, NULL,
-     "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only", 0},
-    {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user", 0},
-    {"password", OPT_STR, F(password), NULL, 0, 0, NULL, "ClickHouse password", 1},
+     "table for dead letters (e.g. llm_spans_rejected); empty = Kafka DLQ only", 0, 0},
+    {"user", OPT_STR, F(user), "default", 0, 0, NULL, "ClickHouse user", 0, 0},
+    {"password", OPT_STR, F(password), NULL, 0, 0, NULL, "ClickHouse password", 1, 0},
     {"tls-ca-file", OPT_STR, F(tls_ca_file), NULL, 0, 0, NULL,
      "https: CA certificate(s) to verify ClickHouse with (PEM), e.g. a private CA; empty = system "
-     "bundle", 0},
+     "bundle", 0, 0},
     {"tls-ca-dir", OPT_STR, F(tls_ca_dir), NULL, 0, 0, NULL,
-     "https: directory of hashed CA certificates (c_rehash)", 0},
+     "https: directory of hashed CA certificates (c_rehash)", 0, 0},
     {"tls-cert", OPT_STR, F(tls_cert), NULL, 0, 0, NULL,
-     "https: client certificate (PEM) for servers that require one", 0},
-    {"tls-key", OPT_STR, F(tls_key), NULL, 0, 0, NULL, "https: the client certificate's key (PEM)", 0},
+     "https: client certificate (PEM) for servers that require one", 0, 0},
+    {"tls-key", OPT_STR, F(tls_key), NULL, 0, 0, NULL, "https: the client certificate's key (PEM)", 0, 0},
     {"connect-to", OPT_STR, F(connect_to), NULL, 0, 0, NULL,
      "host[:port] to connect to instead of clickhouse-url's host, whose name TLS still verifies "
      "and sends (SNI): a URL naming the certificate's host, reached through another address "
-     "(a load balancer's IP, a tunnel); IPv6 in [brackets]", 0},
+     "(a load balancer's IP, a tunnel); IPv6 in [brackets]", 0, 0},
     {"tls-insecure", OPT_BOOL, F(tls_insecure), "false", 0, 1, NULL,
-     "https: do not verify ClickHouse's certificate or host name (logged as a warning at start)", 0},
+     "https: do not verify ClickHouse's certificate or host name (logged as a warning at start)", 0, 0},
     {"password-file", OPT_STR, F(password_file), NULL, 0, 0, NULL,
      "file holding the ClickHouse password (first line), e.g. a systemd credential or a "
-     "Kubernetes Secret; keeps it out of flags, environment and INI", 0},
+     "Kubernetes Secret; keeps it out of flags, environment and INI", 0, 0},
     {"compression", OPT_ENUM, F(compression), "auto", 0, 0, "auto|none|gzip|zstd|lz4",
-     "HTTP request compression", 0},
+     "HTTP request compression", 0, 0},
     {"timeout", OPT_DUR, F(timeout_ms), "30s", 100, 3600000, NULL,
-     "per-request ClickHouse timeout", 0},
+     "per-request ClickHouse timeout", 0, 0},
     {"connect-timeout", OPT_DUR, F(connect_timeout_ms), "5s", 10, 600000, NULL,
-     "ClickHouse connect timeout", 0},
+     "ClickHouse connect timeout", 0, 0},
     {"metrics-addr", OPT_STR, F(metrics_addr), NULL, 0, 0, NULL,
      "host:port for /metrics /healthz /readyz: :port = 127.0.0.1 only, 0.0.0.0:port = every "
-     "interface; empty = off", 0},
+     "interface; empty = off", 0, 0},
     {"metrics-auth", OPT_STR, F(metrics_auth), NULL, 0, 0, NULL,
      "user:password that /metrics requires (HTTP basic auth; /healthz and /readyz stay open for "
-     "probes); empty = no authentication", 1},
+     "probes); empty = no authentication", 1, 0},
     {"metrics-auth-file", OPT_STR, F(metrics_auth_file), NULL, 0, 0, NULL,
-     "file holding metrics-auth (first line)", 0},
+     "file holding metrics-auth (first line)", 0, 0},
     {"dlq-topic", OPT_STR, F(dlq_topic), NULL, 0, 0, NULL,
-     "Kafka topic for dead letters (original key and bytes, reason headers)", 0},
+     "Kafka topic for dead letters (original key and bytes, reason headers)", 0, 0},
     {"dlq-max-bytes", OPT_SIZE, F(dlq_max_bytes), "900000", 4096, 1 << 30, NULL,
      "largest key + payload of a dead letter; a larger message is sent truncated "
-     "(payload_format=truncated, original_size, original_xxh3 headers)", 0},
+     "(payload_format=truncated, original_size, original_xxh3 headers)", 0, 0},
     {"pricing", OPT_STR, F(pricing), NULL, 0, 0, NULL,
-     "model pricing file (reloaded on SIGHUP; schema apply loads it into llm_pricing)", 0},
+     "model pricing file (reloaded on SIGHUP; schema apply loads it into llm_pricing)", 0, 0},
     {"tenants", OPT_STR, F(tenants), NULL, 0, 0, NULL,
-     "api key -> tenant file (reloaded on SIGHUP; schema apply loads it into llm_tenants)", 0},
+     "api key -> tenant file (reloaded on SIGHUP; schema apply loads it into llm_tenants)", 0, 0},
     {"tenant-policy", OPT_ENUM, F(tenant_policy), "fill", 0, 0, "fill|override",
-     "fill: table fills missing tenant fields; override: table wins", 0},
+     "fill: table fills missing tenant fields; override: table wins", 0, E(tenant_policy_kind)},
     {"batch-max-rows", OPT_INT, F(batch_max_rows), "100000", 1, 1048576, NULL,
      "flush a partition's batch at this many rows (at most ClickHouse's max_insert_block_size: one insert is one "
-     "block, atomic under one dedup token)", 0},
+     "block, atomic under one dedup token)", 0, 0},
     {"batch-max-bytes", OPT_SIZE, F(batch_max_bytes), "16MiB", 1024, (int64_t)1 << 32, NULL,
-     "flush a partition's batch at this many RowBinary bytes", 0},
+     "flush a partition's batch at this many RowBinary bytes", 0, 0},
     {"batch-max-age-ms", OPT_DUR, F(batch_max_age_ms), "1000", 1, 3600000, NULL,
-     "flush a batch this long after its first row", 0},
+     "flush a batch this long after its first row", 0, 0},
     {"max-inflight-bytes", OPT_SIZE, F(max_inflight_bytes), "256MiB", 1 << 20, (int64_t)1 << 40,
-     NULL, "worker byte budget for buffered batches; above it partitions pause", 0},
+     NULL, "worker byte budget for buffered batches; above it partitions pause", 0, 0},
     {"partition-max-bytes", OPT_SIZE, F(partition_max_bytes), "32MiB", 1024, (int64_t)1 << 36, NULL,
-     "per-partition byte budget; above it the partition pauses", 0},
+     "per-partition byte budget; above it the partition pauses", 0, 0},
     {"retry-max-ms", OPT_DUR, F(retry_max_ms), "5m", 0, 86400000, NULL,
-     "give up on a retryable insert error after this long (exit 1, nothing committed)", 0},
+     "give up on a retryable insert error after this long (exit 1, nothing committed)", 0, 0},
     {"insert-concurrency", OPT_INT, F(insert_concurrency), "2", 1, 64, NULL,
-     "inserts in flight at once (sender threads, one connection each); sink=chdb always uses 1", 0},
+     "inserts in flight at once (sender threads, one connection each); sink=chdb always uses 1", 0, 0},
     {"insert-min-rows", OPT_INT, F(insert_min_rows), "50000", 1, 1000000, NULL,
      "one insert carries the sealed batches of many partitions: it starts once they hold this many "
-     "rows (or insert-max-wait passed, or the worker waits for them)", 0},
+     "rows (or insert-max-wait passed, or the worker waits for them)", 0, 0},
     {"insert-max-batches", OPT_INT, F(insert_max_batches), "1024", 1, 1024, NULL,
-     "most partition batches one insert carries (1: one insert per batch)", 0},
+     "most partition batches one insert carries (1: one insert per batch)", 0, 0},
     {"insert-max-wait", OPT_DUR, F(insert_max_wait_ms), "1s", 0, 600000, NULL,
-     "longest a sealed batch waits for others to share its insert", 0},
+     "longest a sealed batch waits for others to share its insert", 0, 0},
     {"fence-window", OPT_DUR, F(fence_window_ms), "10s", 100, 3600000, NULL,
      "HTTP: an insert attempt starts only this long after a commit proved the partitions are "
      "still ours; a next owner waits 2 x fence-window + timeout before re-sending what we "
-     "announced (docs/design.md)", 0},
+     "announced (docs/design.md)", 0, 0},
     {"sink", OPT_ENUM, F(sink), "http", 0, 0, "http|chdb",
-     "where rows go: ClickHouse over HTTP, or the embedded engine (libchdb)", 0},
+     "where rows go: ClickHouse over HTTP, or the embedded engine (libchdb)", 0, E(sink_kind)},
     {"chdb-path", OPT_STR, F(chdb_path), NULL, 0, 0, NULL,
-     "data directory of the embedded engine (sink=chdb)", 0},
+     "data directory of the embedded engine (sink=chdb)", 0, 0},
     {"legacy", OPT_BOOL, F(legacy), "false", 0, 1, NULL,
-     "server is ClickHouse 18.16: legacy column types, no dedup token", 0},
+     "server is ClickHouse 18.16: legacy column types, no dedup token", 0, 0},
     {"exit-at-eof", OPT_BOOL, F(exit_at_eof), "false", 0, 1, NULL,
-     "stop once every assigned partition is drained and committed", 0},
-    {"log-format", OPT_ENUM, F(log_format), "kv", 0, 0, "kv|json", "log line format on stderr", 0},
+     "stop once every assigned partition is drained and committed", 0, 0},
+    {"log-format", OPT_ENUM, F(log_format), "kv", 0, 0, "kv|json", "log line format on stderr", 0, 0},
     {"log-level", OPT_ENUM, F(log_level), "info", 0, 0, "debug|info|warn|error",
-     "least severe log level written", 0},
+     "least severe log level written", 0, 0},
     {"max-message-bytes", OPT_SIZE, F(max_message_bytes), "1MiB", 64, (int64_t)1 << 30, NULL,
-     "larger messages are dead-lettered as oversized_message", 0},
+     "larger messages are dead-lettered as oversized_message", 0, 0},
     {"ts-future-tolerance", OPT_DUR, F(ts_future_tolerance_ms), "5m", 0, (int64_t)3650 * 86400000,
-     NULL, "reject spans stamped further in the future", 0},
+     NULL, "reject spans stamped further in the future", 0, 0},
     {"ts-past-tolerance", OPT_DUR, F(ts_past_tolerance_ms), "400d", 0, (int64_t)36500 * 86400000,
-     NULL, "reject spans older than this", 0},
+     NULL, "reject spans older than this", 0, 0},
     {"from", OPT_STR, F(from), NULL, 0, 0, NULL,
-     "replay, reconcile: start time (RFC 3339 or epoch ms; reconcile: default to - 7 days)", 0},
+     "replay, reconcile: start time (RFC 3339 or epoch ms; reconcile: default to - 7 days)", 0, 0},
     {"to", OPT_STR, F(to), NULL, 0, 0, NULL,
-     "replay, reconcile: end time (RFC 3339 or epoch ms; reconcile: default now - 15 minutes)", 0},
+     "replay, reconcile: end time (RFC 3339 or epoch ms; reconcile: default now - 15 minutes)", 0, 0},
     {"repair", OPT_BOOL, F(repair), "false", 0, 1, NULL,
-     "reconcile: rebuild the rollup buckets that drift from their source", 0},
+     "reconcile: rebuild the rollup buckets that drift from their source", 0, 0},
     {"reprice-model", OPT_STR, F(reprice_model), NULL, 0, 0, NULL,
-     "reprice: only spans whose model or response_model is this name", 0},
+     "reprice: only spans whose model or response_model is this name", 0, 0},
     {"dry-run", OPT_BOOL, F(dry_run), "false", 0, 1, NULL,
-     "reprice: count what would change, change nothing", 0},
+     "reprice: count what would change, change nothing", 0, 0},
     {"rate", OPT_INT, F(rate), "0", 0, 100000000, NULL,
-     "replay/ingest-file: max spans per second, 0 = unthrottled", 0},
+     "replay/ingest-file: max spans per second, 0 = unthrottled", 0, 0},
     {"schema-dir", OPT_STR, F(schema_dir), "schema", 0, 0, NULL,
-     "schema apply: directory of NNN_*.sql files", 0},
+     "schema apply: directory of NNN_*.sql files", 0, 0},
     {"views-dir", OPT_STR, F(views_dir), NULL, 0, 0, NULL,
-     "schema apply: directory of view .sql files (optional)", 0},
+     "schema apply: directory of view .sql files (optional)", 0, 0},
     {"raw-retention-days", OPT_INT, F(raw_retention_days), "0", 0, 3650, NULL,
      "schema apply/plan: days of raw spans kept (llm_spans TTL); 0 = the schema file's (90). "
-     "Set, it also changes an existing install's TTL", 0},
+     "Set, it also changes an existing install's TTL", 0, 0},
     {"ingest-topic", OPT_STR, F(ingest_topic), "file", 0, 0, NULL,
-     "ingest-file: value stored in kafka_topic for file rows", 0},
+     "ingest-file: value stored in kafka_topic for file rows", 0, 0},
     {"import-format", OPT_ENUM, F(import_format), "litellm", 0, 0, "litellm",
-     "pricing import: the price list's format (docs/pricing.md)", 0},
+     "pricing import: the price list's format (docs/pricing.md)", 0, 0},
     {"effective-from", OPT_STR, F(effective_from), NULL, 0, 0, NULL,
-     "pricing import: effective_from of the rows, YYYY-MM-DD (default: today, UTC)", 0},
+     "pricing import: effective_from of the rows, YYYY-MM-DD (default: today, UTC)", 0, 0},
     {"bill-format", OPT_ENUM, F(bill_format), "csv", 0, 0,
      "openai-costs|openai-usage|anthropic-cost|anthropic-usage|csv",
-     "bill import: the export's format (docs/reconciliation.md)", 0},
+     "bill import: the export's format (docs/reconciliation.md)", 0, 0},
     {"otlp-tenant-attr", OPT_STR, F(otlp_tenant_attr), "app.tenant_id", 0, 0, NULL,
-     "OTLP topics: span or resource attribute holding tenant_id; empty = not mapped", 0},
+     "OTLP topics: span or resource attribute holding tenant_id; empty = not mapped", 0, 0},
     {"otlp-team-attr", OPT_STR, F(otlp_team_attr), "app.team_id", 0, 0, NULL,
-     "OTLP topics: attribute holding team_id; empty = not mapped", 0},
+     "OTLP topics: attribute holding team_id; empty = not mapped", 0, 0},
     {"otlp-feature-attr", OPT_STR, F(otlp_feature_attr), "app.feature", 0, 0, NULL,
-     "OTLP topics: attribute holding feature; empty = not mapped", 0},
+     "OTLP topics: attribute holding feature; empty = not mapped", 0, 0},
     {"otlp-user-attr", OPT_STR, F(otlp_user_attr), "user.id", 0, 0, NULL,
-     "OTLP topics: attribute holding user_id (enduser.id is the fallback); empty = fallback only", 0},
+     "OTLP topics: attribute holding user_id (enduser.id is the fallback); empty = fallback only", 0, 0},
     {"otlp-prompt-template-attr", OPT_STR, F(otlp_prompt_template_attr), "gen_ai.prompt.name", 0, 0,
-     NULL, "OTLP topics: attribute holding prompt_template; empty = not mapped", 0},
+     NULL, "OTLP topics: attribute holding prompt_template; empty = not mapped", 0, 0},
     {"otlp-prompt-version-attr", OPT_STR, F(otlp_prompt_version_attr), "app.prompt_version", 0, 0,
-     NULL, "OTLP topics: attribute holding prompt_version; empty = not mapped", 0},
+     NULL, "OTLP topics: attribute holding prompt_version; empty = not mapped", 0, 0},
     {"otlp-endpoint-attr", OPT_STR, F(otlp_endpoint_attr), "app.endpoint", 0, 0, NULL,
      "OTLP topics: attribute holding endpoint (server.address is the fallback); empty = fallback "
-     "only", 0},
+     "only", 0, 0},
     {"otlp-keep-all", OPT_BOOL, F(otlp_keep_all), "false", 0, 1, NULL,
      "OTLP topics: store every span, not only LLM spans (gen_ai.* / llm.* attributes): the "
      "others get model _none and their span name as operation (v_stage_latency); skipped "
-     "spans are counted in spanhouse_otlp_spans_skipped_total", 0},
+     "spans are counted in spanhouse_otlp_spans_skipped_total", 0, 0},
     {"otlp-keep-content", OPT_BOOL, F(otlp_keep_content), "false", 0, 1, NULL,
-     "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs", 0},
+     "OTLP topics: keep prompt/completion text attributes (gen_ai.input.messages, …) in attrs", 0, 0},
 };
 /* clang-format on */
 #undef F
+#undef E
 #define CONFIG_N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
 _Static_assert(CONFIG_N_OPTS <= sizeof(((config_t *)0)->src_), "grow config_t.src_");
 
@@ -332,16 +336,17 @@ static int parse_value(const opt_t *o, const char *v, int64_t *out, char *errstr
     return ERR_OK;
 }
 
-static int choice_ok(const char *choices, const char *v) {
+/* v's position among the '|'-separated choices, or -1. */
+static int choice_index(const char *choices, const char *v) {
     size_t vl = strlen(v);
     const char *p = choices;
-    while (*p) {
+    for (int i = 0; *p; i++) {
         const char *bar = strchr(p, '|');
         size_t l = bar ? (size_t)(bar - p) : strlen(p);
-        if (l == vl && !strncmp(p, v, l)) return 1;
+        if (l == vl && !strncmp(p, v, l)) return i;
         p += l + (bar ? 1 : 0);
     }
-    return 0;
+    return -1;
 }
 
 static int set_str(char **slot, const char *v) {
@@ -472,11 +477,13 @@ int config_set(config_t *cfg, const char *name, const char *value, int source, c
     }
     int rc = ERR_OK;
     if (o->type == OPT_STR || o->type == OPT_ENUM) {
-        if (o->type == OPT_ENUM && !choice_ok(o->choices, value)) {
+        int idx = o->type == OPT_ENUM ? choice_index(o->choices, value) : 0;
+        if (idx < 0) {
             set_err(errstr, errstr_size, "%s: '%s' is not one of %s", o->name, value, o->choices);
             return ERR_CONFIG;
         }
         rc = set_str((char **)((char *)cfg + o->off), value);
+        if (rc == ERR_OK && o->eoff) *(int *)((char *)cfg + o->eoff - 1) = idx;
     } else {
         int64_t x;
         rc = parse_value(o, value, &x, errstr, errstr_size);
@@ -825,18 +832,18 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
             return ERR_CONFIG;
         }
     if (needs_sink) {
-        if (!strcmp(cfg->sink, "http") && !*cfg->clickhouse_url) {
+        if (cfg->sink_kind == CONFIG_SINK_HTTP && !*cfg->clickhouse_url) {
             set_err(errstr, errstr_size, "clickhouse-url: required with sink=http");
             return ERR_CONFIG;
         }
-        if (!strcmp(cfg->sink, "http") && strncmp(cfg->clickhouse_url, "http://", 7) &&
+        if (cfg->sink_kind == CONFIG_SINK_HTTP && strncmp(cfg->clickhouse_url, "http://", 7) &&
             strncmp(cfg->clickhouse_url, "https://", 8)) {
             char m[1024];
             set_err(errstr, errstr_size, "clickhouse-url: '%s' must start with http:// or https://",
                     config_mask("clickhouse-url", cfg->clickhouse_url, m, sizeof(m)));
             return ERR_CONFIG;
         }
-        if (!strcmp(cfg->sink, "chdb") && !*cfg->chdb_path) {
+        if (cfg->sink_kind == CONFIG_SINK_CHDB && !*cfg->chdb_path) {
             set_err(errstr, errstr_size, "chdb-path: required with sink=chdb");
             return ERR_CONFIG;
         }

@@ -27,6 +27,14 @@ typedef enum {
     CONFIG_FMT_OTLP_LOGS_JSON,
 } config_fmt_t;
 
+/* Enum options parsed once: the value's position in the option's choices (config_opts), so
+ * code compares integers, not strings. The order here is the order of the choices there. */
+typedef enum { CONFIG_SINK_HTTP, CONFIG_SINK_CHDB } config_sink_t; /* sink: http|chdb */
+typedef enum {
+    CONFIG_TENANT_FILL,
+    CONFIG_TENANT_OVERRIDE
+} config_tenant_policy_t; /* fill|override */
+
 typedef struct config_topic_s {
     char *name; /* owned */
     config_fmt_t format;
@@ -64,6 +72,7 @@ typedef struct config_s {
     char *pricing;
     char *tenants;
     char *tenant_policy;
+    config_tenant_policy_t tenant_policy_kind; /* tenant-policy, parsed */
     int64_t batch_max_rows;
     int64_t batch_max_bytes;
     int64_t batch_max_age_ms;
@@ -76,6 +85,7 @@ typedef struct config_s {
     int64_t insert_max_wait_ms;
     int64_t fence_window_ms;
     char *sink;
+    config_sink_t sink_kind; /* sink, parsed */
     char *chdb_path;
     int64_t legacy;
     int64_t exit_at_eof;

@@ -158,7 +158,7 @@ typedef struct sinks_s {
 } sinks_t;
 
 static int open_sink(const config_t *cfg, sinks_t *s, char *e, size_t n) {
-    if (!strcmp(cfg->sink, "chdb")) {
+    if (cfg->sink_kind == CONFIG_SINK_CHDB) {
         if (!(s->db = chdb_open(cfg->chdb_path, e, n))) return ERR_IO;
         if (!(s->sink = sink_chdb_new(s->db, cfg->database, e, n))) return ERR_IO;
         return ERR_OK;
@@ -287,7 +287,7 @@ static int cmd_work(int argc, char **argv, worker_mode_t mode) {
     log_str(&l, "sink", cfg->sink);
     log_int(&l, "insert_concurrency", sk.n_senders ? sk.n_senders : 1);
     log_end(&l);
-    if (cfg->tls_insecure && !strcmp(cfg->sink, "http"))
+    if (cfg->tls_insecure && cfg->sink_kind == CONFIG_SINK_HTTP)
         log_msg(&lg, LOG_WARN, "tls_insecure",
                 "ClickHouse's certificate and host name are not verified (tls-insecure): "
                 "anyone on the path can read and change what is sent");

@@ -1081,8 +1081,8 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     if (hooks) w->hooks = *hooks;
     if (getenv("SPANHOUSE_TEST_CRASH_AFTER_INSERTS"))
         w->crash_after = atoi(getenv("SPANHOUSE_TEST_CRASH_AFTER_INSERTS"));
-    w->tpolicy =
-        !strcmp(cfg->tenant_policy, "override") ? TENANT_POLICY_OVERRIDE : TENANT_POLICY_FILL;
+    w->tpolicy = cfg->tenant_policy_kind == CONFIG_TENANT_OVERRIDE ? TENANT_POLICY_OVERRIDE
+                                                                   : TENANT_POLICY_FILL;
     snprintf(w->tgt[WT_SPAN].table, sizeof(w->tgt[WT_SPAN].table), "%s.%s", cfg->database,
              cfg->table);
     w->tgt[WT_SPAN].columns = rowbin_column_list();

@@ -515,6 +515,25 @@ static void test_dump_masks_every_secret(void **st) {
     unlink(path);
 }
 
+/* Enum options arrive as integers too, in the order of their choices. */
+static void test_enum_kinds(void **state) {
+    (void)state;
+    config_t *c = config_new();
+    assert_non_null(c);
+    char e[256];
+    assert_int_equal(c->sink_kind, CONFIG_SINK_HTTP); /* the default */
+    assert_int_equal(c->tenant_policy_kind, CONFIG_TENANT_FILL);
+    assert_int_equal(config_set(c, "sink", "chdb", 1, e, sizeof e), ERR_OK);
+    assert_int_equal(c->sink_kind, CONFIG_SINK_CHDB);
+    assert_int_equal(config_set(c, "tenant-policy", "override", 1, e, sizeof e), ERR_OK);
+    assert_int_equal(c->tenant_policy_kind, CONFIG_TENANT_OVERRIDE);
+    assert_int_equal(config_set(c, "sink", "kafka", 1, e, sizeof e), ERR_CONFIG);
+    assert_int_equal(c->sink_kind, CONFIG_SINK_CHDB); /* a refused value changes nothing */
+    assert_int_equal(config_set(c, "sink", "http", 1, e, sizeof e), ERR_OK);
+    assert_int_equal(c->sink_kind, CONFIG_SINK_HTTP);
+    config_destroy(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dump_masks_every_secret),
@@ -523,7 +542,7 @@ int main(void) {
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_file),     cmocka_unit_test(test_check_modes),
         cmocka_unit_test(test_docs_in_sync), cmocka_unit_test(test_dump_masks_password),
-        cmocka_unit_test(test_otlp_options),
+        cmocka_unit_test(test_otlp_options), cmocka_unit_test(test_enum_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
