@@ -101,11 +101,14 @@ test-sql: all
 test-int: all
 	@bash tests/integration/run.sh
 
-# The core library must not reach the worker's libraries (see CORE_SRCS).
+# The core library must not reach the worker's libraries (see CORE_SRCS), and every source
+# file is in docs/design.md's module map.
 core-check: $(BUILD)/libspanhouse.a
 	@bad=$$(nm -u $< | grep -E ' (rd_kafka_|curl_|MHD_|chdb_)' | sort -u); \
 	if [ -n "$$bad" ]; then echo "libspanhouse.a references worker libraries:"; echo "$$bad"; exit 1; fi; \
 	echo "core-check: libspanhouse.a references no librdkafka, libcurl, libmicrohttpd or libchdb symbol"
+	@for f in $(CORE_SRCS) $(WORKER_SRCS); do grep -q "| \`$$f\` |" docs/design.md || \
+	  { echo "core-check: $$f is not in docs/design.md's module map"; exit 1; }; done
 
 # Bounded libFuzzer runs (FUZZ_SECONDS each) of every tests/fuzz/fuzz_*.c target.
 FUZZ_SECONDS ?= 20
