@@ -27,6 +27,14 @@ static int run(schema_upgrade_t *up, buf_t *b, char **out, char *e, size_t en) {
     return up->query(up->ctx, (const char *)b->data, out, e, en) ? -1 : 0;
 }
 
+/* Runs the query in b: 1 when it returned a row, 0 when none, -1 on failure (e filled). */
+static int any_row(schema_upgrade_t *up, buf_t *b, char *e, size_t en) {
+    char *out = NULL;
+    int rc = run(up, b, &out, e, en) ? -1 : out && *out;
+    free(out);
+    return rc;
+}
+
 /* Splits the next line of *p (TabSeparated) in place into at most max unescaped fields;
  * advances *p past it. Returns the number of fields, 0 at the end. */
 static int next_row(char **p, char **f, int max) {
@@ -246,8 +254,9 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
                    "SELECT 1 FROM system.tables WHERE database = '%s' AND name = '%s' AND "
                    "position(engine_full, 'toIntervalDay(%d)') = 0",
                    db, name, up->raw_retention_days);
-        if (run(up, &b, &out, e, en)) goto done;
-        if (out && *out) {
+        int differs = any_row(up, &b, e, en);
+        if (differs < 0) goto done;
+        if (differs) {
             char d[128];
             snprintf(d, sizeof(d), "raw spans kept %d days (TTL)", up->raw_retention_days);
             note(up, "set retention", obj, d);
@@ -261,8 +270,6 @@ static int upgrade_table(schema_upgrade_t *up, const char *db, const char *name,
                 if (run(up, &b, NULL, e, en)) goto done;
             }
         }
-        free(out);
-        out = NULL;
     }
     /* Columns this release no longer has, and the engine clause. */
     buf_reset(&b);
@@ -307,12 +314,9 @@ done:
 
 static int database_exists(schema_upgrade_t *up, const char *db, char *e, size_t en) {
     buf_t b;
-    char *out = NULL;
     buf_init(&b, 0);
     buf_printf(&b, "SELECT 1 FROM system.databases WHERE name = '%s'", db);
-    int rc = run(up, &b, &out, e, en);
-    if (rc == 0) rc = out && *out;
-    free(out);
+    int rc = any_row(up, &b, e, en);
     buf_deinit(&b);
     return rc;
 }
@@ -321,22 +325,19 @@ static int database_exists(schema_upgrade_t *up, const char *db, char *e, size_t
 static int retire_view(schema_upgrade_t *up, const char *db, const char *name, const char *obj,
                        char *e, size_t en) {
     buf_t b;
-    char *out = NULL;
     buf_init(&b, 0);
     buf_printf(&b, "SELECT 1 FROM system.tables WHERE database = '%s' AND name = '%s'", db, name);
-    int rc = run(up, &b, &out, e, en);
-    int installed = rc == 0 && out && *out;
-    free(out);
-    if (rc == 0 && installed) {
+    int rc = any_row(up, &b, e, en);
+    if (rc == 1) {
         note(up, "drop view", obj, "retired: replaced by this release's schema");
         if (!up->plan) {
             buf_reset(&b);
             buf_printf(&b, "DROP VIEW IF EXISTS %s.%s", db, name);
-            rc = run(up, &b, NULL, e, en);
+            rc = run(up, &b, NULL, e, en) ? -1 : 1;
         }
     }
     buf_deinit(&b);
-    return rc == 0 ? 1 : -1;
+    return rc < 0 ? -1 : 1;
 }
 
 int schema_upgrade_stmt(schema_upgrade_t *up, const char *database, const char *stmt,
