@@ -73,6 +73,12 @@ static void backoff_sleep(wsender_t *s, int64_t left_ms) {
     }
 }
 
+/* Whether an attempt may no longer start: fencing is on and fence-window has passed since
+ * fenced_ms, the last proof that the partition was ours (see insert_send). */
+static int fence_passed(const worker_t *w, int64_t fenced_ms, int64_t now_ms) {
+    return w->fence_ms && now_ms - fenced_ms > w->fence_ms;
+}
+
 /* Sends one insert, retrying retryable errors with backoff until retry-max-ms (counted from the
  * jobs' first attempt). With fencing on, an attempt starts only within fence-window of the
  * last commit that proved the partitions ours: past it the jobs go back to the consumer thread
@@ -96,8 +102,7 @@ static int insert_send(wsender_t *s, wins_t *in, sink_result_t *res) {
             if (in->g[i]->first_try < t0) t0 = in->g[i]->first_try;
             if (in->g[i]->fenced_ms < fenced) fenced = in->g[i]->fenced_ms;
         }
-        if (in->fence && w->fence_ms && (int64_t)(a * 1000) - fenced > w->fence_ms)
-            return ERR_FENCED;
+        if (in->fence && fence_passed(w, fenced, (int64_t)(a * 1000))) return ERR_FENCED;
         int rc = sink_insert(s->sink, tg->table, tg->columns, tg->structure, in->data, in->len,
                              w->cfg->legacy ? NULL : in->token, res);
         if (w->m) metrics_histogram_observe(w->m, WM_NAME(INSERT_SECONDS), NULL, wk_mono_s() - a);
@@ -482,7 +487,7 @@ void wsend_group_run(wsender_t *s, wjob_t **g, int n) {
     for (int i = 0; i < n; i++) {
         wjob_t *j = g[i];
         if (j->rc != ERR_OK || j->n_bad || j->rej_done || atomic_load(&s->w->pool.abort)) continue;
-        if (s->w->fence_ms && wk_mono_ms() - j->fenced_ms > s->w->fence_ms) continue;
+        if (fence_passed(s->w, j->fenced_ms, wk_mono_ms())) continue;
         j->rc = wsend_rejected(s, j);
     }
     double secs = wk_mono_s() - t0;
