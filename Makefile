@@ -68,7 +68,7 @@ $(BUILD)/spanhouse: $(if $(wildcard ingest/main.c),$(BUILD)/obj/main.o) $(BUILD)
 	@mkdir -p $(dir $@)
 	$(if $(wildcard ingest/main.c),$(CC) $(CFLAGS) -o $@ $^ $(LIBS),@echo "worker not built yet")
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-unused-function -o $@ $< $(BUILD)/libspanhouse_worker.a $(BUILD)/libspanhouse.a -lcmocka $(LIBS)
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "test_docs.h"
 
 static char ini_path[] = "/tmp/spanhouse_test_config_XXXXXX";
 
@@ -374,13 +375,12 @@ static void test_docs_in_sync(void **st) {
     buf_init(&b, 0);
     config_markdown(&b);
     assert_int_equal(buf_error(&b), 0);
-    FILE *f = fopen("docs/configuration.md", "rb");
-    if (!f) fail_msg("docs/configuration.md missing: run build/spanhouse help-config --markdown > docs/configuration.md");
-    static char disk[1 << 16];
-    size_t n = fread(disk, 1, sizeof(disk), f);
-    fclose(f);
+    size_t n = 0;
+    char *disk = doc_read("docs/configuration.md", &n);
+    if (!disk) fail_msg("docs/configuration.md missing: run build/spanhouse help-config --markdown > docs/configuration.md");
     if (n != b.len || memcmp(disk, b.data, n))
         fail_msg("docs/configuration.md is out of date: run build/spanhouse help-config --markdown > docs/configuration.md");
+    free(disk);
     buf_reset(&b);
     config_help(&b);
     assert_true(b.len > 1000);

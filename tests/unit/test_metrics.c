@@ -20,6 +20,7 @@
 #include "../../ingest/err.h"
 #include "../../ingest/worker.h"
 #include "../../ingest/metrics.h"
+#include "test_docs.h"
 
 static char *render(metrics_t *m) {
     buf_t b;
@@ -233,17 +234,14 @@ static void test_bad_addr(void **state) {
 /* docs/operations.md ("metrics and health") names every metric of the worker's table. */
 static void test_docs_list_every_metric(void **state) {
     (void)state;
-    FILE *f = fopen("docs/operations.md", "r");
-    assert_non_null(f);
-    static char doc[1 << 17];
-    size_t n = fread(doc, 1, sizeof doc - 1, f);
-    fclose(f);
-    doc[n] = 0;
+    char *doc = doc_read("docs/operations.md", NULL);
+    assert_non_null(doc);
     for (int i = 0; i < WM__N; i++) {
         char want[128];
         snprintf(want, sizeof want, "`%s", worker_metric_names[i]);
         if (!strstr(doc, want)) fail_msg("%s is not in docs/operations.md", worker_metric_names[i]);
     }
+    free(doc);
 }
 
 int main(void) {

@@ -12,6 +12,7 @@
 
 #include "../../ingest/sink.h"
 #include "../../ingest/sink_http.h"
+#include "test_docs.h"
 
 static void test_code_classes(void **state) {
     int retry[] = {252, 241, 159, 209, 210, 242, 236, 202, 999, 225};
@@ -171,12 +172,8 @@ static void test_http_conf_errors(void **state) {
 
 /* docs/operations.md lists every code of the table with its class (run from the repo root). */
 static void test_docs_list_every_code(void **state) {
-    FILE *f = fopen("docs/operations.md", "r");
-    assert_non_null(f);
-    static char doc[1 << 16];
-    size_t n = fread(doc, 1, sizeof doc - 1, f);
-    fclose(f);
-    doc[n] = 0;
+    char *doc = doc_read("docs/operations.md", NULL);
+    assert_non_null(doc);
     static const char *cls_row[] = {[ERR_SERVER_RETRY] = "| `ERR_SERVER_RETRY` |",
                                     [ERR_SERVER_REJECTED] = "| `ERR_SERVER_REJECTED` |",
                                     [ERR_SERVER_FATAL] = "| `ERR_SERVER_FATAL` |"};
@@ -194,6 +191,7 @@ static void test_docs_list_every_code(void **state) {
         listed++;
     }
     assert_true(listed > 40);
+    free(doc);
 }
 
 int main(void) {
