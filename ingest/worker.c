@@ -1265,7 +1265,9 @@ static int all_at_end(worker_t *w) {
 /* exit-at-eof's safety net: a partition whose position has reached the high watermark of its
  * last fetch is at its end even when librdkafka's end-of-partition event never came (a CI run
  * waited 115 s for one, once, on the mock cluster; logged as eof_by_position to see how often).
- * A partition we got no record from counts only when it holds none (low = high watermark).
+ * Before any record, librdkafka reports no position: the worker starts at the offset committed
+ * at assignment (at the end after a drained run: no record ever comes), else, with none
+ * committed, the partition counts only when it holds none (low = high watermark).
  * Consumer thread, every WORKER_LAG_EVERY_MS. */
 static int eof_by_position(worker_t *w) {
     int rc = ERR_OK;
@@ -1274,7 +1276,7 @@ static int eof_by_position(worker_t *w) {
         if (!p->active || p->eof || p->stop_at >= 0) continue;
         int64_t lo, hwm, pos = kafka_position(w->kc, p->topic, p->partition);
         kafka_watermarks(w->kc, p->topic, p->partition, &lo, &hwm);
-        /* (no record handed to us yet: at the end only if the partition holds none) */
+        if (pos < 0) pos = p->committed; /* no record handed to us yet: where we started */
         if (hwm < 0 || (pos >= 0 ? pos < hwm : lo != hwm)) continue;
         log_line_t l;
         log_begin(w->lg, &l, LOG_INFO, "eof_by_position");

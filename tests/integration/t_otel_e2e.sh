@@ -68,4 +68,12 @@ grep -q 'event=eof_by_position' "$tmp/worker2.log" || fail "no partition found a
 n1=$(build/tests/tools/chdbsql "$db" "SELECT count() FROM spanhouse.llm_spans")
 n2=$(build/tests/tools/chdbsql "$db2" "SELECT count() FROM spanhouse.llm_spans")
 [ "$n1" = "$n2" ] || fail "without end-of-partition events: $n2 spans, want $n1"
-echo "ok without end-of-partition events: every partition found at its end by position, $n2 spans, exited"
+# Again, the group now committed at every partition's end: no record is fetched at all, and the
+# position librdkafka reports stays unset; the committed offset says where the worker starts.
+timeout 60 build/spanhouse run --sink chdb --chdb-path "$db2" --brokers "$bs" --group otel-e2e-noeof \
+  --topic otlp.proto:otlp_proto --topic otlp.json:otlp_json --rejected-table llm_spans_rejected \
+  --kafka.enable.partition.eof=false --exit-at-eof --log-level info 2>"$tmp/worker3.log" ||
+  { tail -20 "$tmp/worker3.log"; fail "worker starting at the end without end-of-partition events did not finish"; }
+n3=$(build/tests/tools/chdbsql "$db2" "SELECT count() FROM spanhouse.llm_spans")
+[ "$n3" = "$n2" ] || fail "restart at the end stored $n3 spans, want $n2"
+echo "ok without end-of-partition events: every partition found at its end by position, $n2 spans, exited; again from the committed end: exited, nothing re-stored"
