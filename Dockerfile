@@ -13,11 +13,11 @@ WORKDIR /src
 COPY Makefile ./
 COPY ingest/ ingest/
 COPY bench/ bench/
-# The worker, and the load generator when it is in the tree (bench/loadgen.c).
+# The worker, and the load generator when it is in the tree (tools/loadgen.c).
 RUN make -j"$(nproc)" build/spanhouse \
- && if [ -f bench/loadgen.c ]; then make build/bench/loadgen; fi \
+ && if [ -f tools/loadgen.c ]; then make build/tools/loadgen; fi \
  && mkdir -p /out && cp build/spanhouse /out/ \
- && if [ -f build/bench/loadgen ]; then cp build/bench/loadgen /out/spanhouse-loadgen; fi
+ && if [ -f build/tools/loadgen ]; then cp build/tools/loadgen /out/spanhouse-loadgen; fi
 
 FROM debian:12.8-slim AS runtime
 ENV DEBIAN_FRONTEND=noninteractive

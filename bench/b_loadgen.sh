@@ -4,12 +4,12 @@
 # Best of 3 runs of 300,000 messages. Prints a table and BENCH lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-make -s build/bench/loadgen >/dev/null
+make -s build/tools/loadgen >/dev/null
 N=${LOADGEN_BENCH_COUNT:-300000}
 best=0; best_bytes=0
 printf "%-6s %12s %10s %8s\n" run msgs/s MB/s seconds
 for r in 1 2 3; do
-  out=$(timeout 300 build/bench/loadgen --mock 1 --partitions 64 --count "$N" --seed $r 2>/dev/null | grep '^PRODUCED')
+  out=$(timeout 300 build/tools/loadgen --mock 1 --partitions 64 --count "$N" --seed $r 2>/dev/null | grep '^PRODUCED')
   read -r _ n _ _ _ bytes _ secs <<<"$out"
   rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
   mbs=$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f", b / s / 1e6 }')

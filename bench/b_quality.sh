@@ -13,8 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HISTS=${BENCH_HISTORIES:-1000000 16000000}
 RUNS=${BENCH_RUNS:-3}
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql >/dev/null
-SQL=build/tests/tools/chdbsql
+make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
+SQL=build/tools/chdbsql
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bquality.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }

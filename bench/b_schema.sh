@@ -20,11 +20,11 @@ N=${BENCH_SPANS:-300000}
 RUNS=${BENCH_RUNS:-5}
 HIST=${BENCH_HISTORY:-0}
 SPACING=${BENCH_SPACING_MS:-2}
-make --no-print-directory -s build/spanhouse build/bench/loadgen build/tests/tools/chdbsql >/dev/null
-SQL=build/tests/tools/chdbsql
+make --no-print-directory -s build/spanhouse build/tools/loadgen build/tools/chdbsql >/dev/null
+SQL=build/tools/chdbsql
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bschema.XXXXXX")
 trap 'rm -rf "$D"' EXIT
-timeout 300 build/bench/loadgen --stdout --count "$N" --spacing-ms "$SPACING" > "$D/spans.jsonl" 2>/dev/null
+timeout 300 build/tools/loadgen --stdout --count "$N" --spacing-ms "$SPACING" > "$D/spans.jsonl" 2>/dev/null
 
 QUALITY_SPAN_MVS="llm_span_index_mv llm_quality_1m_spans_records_mv"
 drop_for() { # variant -> the views to drop

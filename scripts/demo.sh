@@ -22,7 +22,7 @@ cleanup() {
   if [ "${DEMO_KEEP:-0}" = 1 ]; then echo "data kept in $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-for b in build/spanhouse build/bench/loadgen build/tests/tools/chdbsql; do
+for b in build/spanhouse build/tools/loadgen build/tools/chdbsql; do
   [ -x "$b" ] || { echo "demo: $b missing; run 'make demo'" >&2; exit 1; }
 done
 
@@ -35,7 +35,7 @@ db="$tmp/clickhouse"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. Kafka: librdkafka mock cluster (llm.spans: 64 partitions; llm.evals, llm.outcomes: 16)"
-build/bench/loadgen --mock 1 --count 0 --partitions 64 --linger-s -1 --topic llm.spans \
+build/tools/loadgen --mock 1 --count 0 --partitions 64 --linger-s -1 --topic llm.spans \
   --eval-topic llm.evals --outcome-topic llm.outcomes --quality-partitions 16 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mock_pid=$!
 for _ in $(seq 100); do grep -q '^BOOTSTRAP' "$tmp/mock.out" 2>/dev/null && break; sleep 0.1; done
@@ -44,7 +44,7 @@ brokers=$(awk '/^BOOTSTRAP/ {print $2}' "$tmp/mock.out")
 echo "brokers $brokers"
 
 step "2. Load generator: $N spans over 8 days, spike + regression + 0.2 % poison; evals and outcomes"
-build/bench/loadgen --brokers "$brokers" --topic llm.spans --count "$N" --seed 7 \
+build/tools/loadgen --brokers "$brokers" --topic llm.spans --count "$N" --seed 7 \
   --eval-topic llm.evals --outcome-topic llm.outcomes --orphan-fraction 0.0005 \
   --start-ms "$start_ms" --spacing-ms "$spacing" \
   --spike --spike-window "$(( now_ms - 3 * hour )),$now_ms" \
@@ -73,7 +73,7 @@ awk -v total="$(echo "$t1 - $t0" | bc)" '/event=stopped/ {
       v["consumed"], v["rejected"], total, v["first_record_ms"] / 1000, v["consuming_ms"] / 1000,
       v["consumed"] / (v["consuming_ms"] / 1000) }' "$tmp/worker.log"
 
-q() { build/tests/tools/chdbsql --format PrettyCompactMonoBlock "$db" "$@"; }
+q() { build/tools/chdbsql --format PrettyCompactMonoBlock "$db" "$@"; }
 
 step "Stored: rows, dead letters, cost"
 q "SELECT count() AS spans, round(sum(cost_usd), 2) AS total_cost_usd, countIf(pricing_status = 'unknown_model') AS unknown_model FROM spanhouse.llm_spans" \

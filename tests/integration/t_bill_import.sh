@@ -8,11 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/chhttp.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql build/tests/tools/chhttp >/dev/null
+make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tests/tools/chhttp >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bill.XXXXXX")
 trap 'chhttp_stop || true; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/*.out >&2 2>/dev/null || true; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 F=tests/fixtures/bills
 imp() { timeout 60 build/spanhouse bill import "$@" --log-level warn; }
 totals() { $SQL "$D/db" "SELECT source_format, count(), sum(tokens), sum(amount_usd) FROM spanhouse.llm_bill_lines FINAL GROUP BY source_format ORDER BY source_format"; }

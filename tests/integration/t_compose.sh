@@ -137,8 +137,8 @@ fi
 echo "caught: promtool mutant"
 
 echo "== the load generator accepts the compose command line (against an in-process mock broker)"
-if [ -f bench/loadgen.c ]; then
-  make --no-print-directory -s build/bench/loadgen >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; exit 1; }
+if [ -f tools/loadgen.c ]; then
+  make --no-print-directory -s build/tools/loadgen >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; exit 1; }
   node --input-type=module -e "
     import { createRequire } from 'node:module';
     import fs from 'node:fs';
@@ -155,11 +155,11 @@ if [ -f bench/loadgen.c ]; then
       --rate) largs[$((i+1))]=0 ;;
     esac
   done
-  timeout 60 build/bench/loadgen "${largs[@]}" >"$tmp/loadgen.out" 2>&1 || { echo "loadgen rejected: ${largs[*]}"; cat "$tmp/loadgen.out"; exit 1; }
+  timeout 60 build/tools/loadgen "${largs[@]}" >"$tmp/loadgen.out" 2>&1 || { echo "loadgen rejected: ${largs[*]}"; cat "$tmp/loadgen.out"; exit 1; }
   grep -q '^PRODUCED 2000 ' "$tmp/loadgen.out" || { cat "$tmp/loadgen.out"; exit 1; }
   echo "loadgen: $(grep '^PRODUCED' "$tmp/loadgen.out")"
 else
-  echo "bench/loadgen.c not in the tree: skipped"
+  echo "tools/loadgen.c not in the tree: skipped"
 fi
 
 echo "== systemd accepts the units"

@@ -238,7 +238,7 @@ else
 fi
 
 echo "== again on the load generator's spans, through the worker's decode/validate/enrich/RowBinary path"
-if [ -f schema/pricing.csv ] && [ -f schema/tenants.csv ] && [ -f ingest/gen.h ]; then
+if [ -f schema/pricing.csv ] && [ -f schema/tenants.csv ] && [ -f tools/gen/gen.h ]; then
   "$tool" --queries "$tmp/queries.sql" --exec "$tmp/reference.sql" --gen 50000 --out "$tmp/gen" | grep -v '^ok ' | tee "$tmp/gen.log"
   if compgen -G 'schema/*.sql' >/dev/null && ! grep -q ', 0 skipped$' "$tmp/gen.log"; then echo "queries skipped with schema/ present"; exit 1; fi
 else

@@ -11,11 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chdbsql >/dev/null
+make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-evals.XXXXXX")
 trap 'mock_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$D/run.log" ] && grep -v dead_letter "$D/run.log" | tail -n 20 >&2; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 
 timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" > /dev/null || fail "schema apply"

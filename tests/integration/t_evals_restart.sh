@@ -10,11 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chdbsql >/dev/null
+make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-evrestart.XXXXXX")
 trap 'mock_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/run*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 15; } >&2; done; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 
 timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" > /dev/null || fail "schema apply"

@@ -5,8 +5,8 @@
 # asked; --stdout is deterministic. Everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make -s build/bench/loadgen >/dev/null
-LG=build/bench/loadgen
+make -s build/tools/loadgen >/dev/null
+LG=build/tools/loadgen
 tmp=$(mktemp -d)
 pid=""
 cleanup() {

@@ -7,7 +7,7 @@
 # corrupt record must be dead-lettered whole with its original bytes, storing none of its spans.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make -s build/spanhouse build/bench/loadgen build/tests/tools/chdbsql >/dev/null
+make -s build/spanhouse build/tools/loadgen build/tools/chdbsql >/dev/null
 tmp=$(mktemp -d)
 pid=""
 cleanup() {
@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "t_otel_e2e: FAIL: $*" >&2; exit 1; }
 
-build/bench/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 --topic otlp.other >"$tmp/mock.out" 2>"$tmp/mock.err" &
+build/tools/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 --topic otlp.other >"$tmp/mock.out" 2>"$tmp/mock.err" &
 pid=$!
 for _ in $(seq 1 300); do grep -q '^BOOTSTRAP' "$tmp/mock.out" 2>/dev/null && break; sleep 0.1; done
 bs=$(awk '/^BOOTSTRAP/{print $2}' "$tmp/mock.out")
@@ -32,7 +32,7 @@ db="$tmp/ch"
 build/spanhouse schema apply --sink chdb --chdb-path "$db" --log-level warn
 # The SDK vectors are stamped 2025-11: older than the raw table's 30-day TTL, which would drop
 # them on insert (as it drops any backfill past retention). Keep them for the comparison.
-build/tests/tools/chdbsql "$db" "ALTER TABLE spanhouse.llm_spans REMOVE TTL"
+build/tools/chdbsql "$db" "ALTER TABLE spanhouse.llm_spans REMOVE TTL"
 timeout 120 build/spanhouse run --sink chdb --chdb-path "$db" --brokers "$bs" --group otel-e2e \
   --topic otlp.proto:otlp_proto --topic otlp.json:otlp_json --rejected-table llm_spans_rejected \
   --exit-at-eof --log-level info 2>"$tmp/worker.log" || { tail -20 "$tmp/worker.log"; fail "worker exited"; }
@@ -46,11 +46,11 @@ cols="span_id, trace_id, parent_span_id, toUnixTimestamp64Milli(timestamp), late
 # validate_span fills response_model from model when the span has none (docs/span-format.md).
 tail -n +3 "$V/expected.tsv" | awk -F'\t' 'BEGIN{OFS="\t"} $9 == "" {$9 = $8} {print}' | sort >"$tmp/want.tsv"
 for t in otlp.proto otlp.json; do
-  build/tests/tools/chdbsql "$db" "SELECT $cols FROM spanhouse.llm_spans WHERE kafka_topic = '$t' FORMAT TSVRaw" | sort >"$tmp/got.tsv"
+  build/tools/chdbsql "$db" "SELECT $cols FROM spanhouse.llm_spans WHERE kafka_topic = '$t' FORMAT TSVRaw" | sort >"$tmp/got.tsv"
   diff "$tmp/want.tsv" "$tmp/got.tsv" >&2 || fail "topic $t: stored columns differ from expected.tsv"
   echo "ok $t: $(wc -l <"$tmp/got.tsv") spans stored with every mapped column as expected"
 done
-rej=$(build/tests/tools/chdbsql "$db" "SELECT topic, offset, reason, length(payload) FROM spanhouse.llm_spans_rejected FORMAT TSV")
+rej=$(build/tools/chdbsql "$db" "SELECT topic, offset, reason, length(payload) FROM spanhouse.llm_spans_rejected FORMAT TSV")
 [ "$rej" = "$(printf 'otlp.proto\t1\tbad_protobuf\t200')" ] || fail "dead letters: got [$rej]"
 echo "ok corrupt record dead-lettered whole with its 200 original bytes, none of its spans stored"
 
@@ -59,14 +59,14 @@ echo "ok corrupt record dead-lettered whole with its 200 original bytes, none of
 # (or an empty partition), stores the same rows and exits.
 db2="$tmp/ch2"
 build/spanhouse schema apply --sink chdb --chdb-path "$db2" --log-level warn
-build/tests/tools/chdbsql "$db2" "ALTER TABLE spanhouse.llm_spans REMOVE TTL"
+build/tools/chdbsql "$db2" "ALTER TABLE spanhouse.llm_spans REMOVE TTL"
 timeout 60 build/spanhouse run --sink chdb --chdb-path "$db2" --brokers "$bs" --group otel-e2e-noeof \
   --topic otlp.proto:otlp_proto --topic otlp.json:otlp_json --rejected-table llm_spans_rejected \
   --kafka.enable.partition.eof=false --exit-at-eof --log-level info 2>"$tmp/worker2.log" ||
   { tail -20 "$tmp/worker2.log"; fail "worker without end-of-partition events did not finish"; }
 grep -q 'event=eof_by_position' "$tmp/worker2.log" || fail "no partition found at its end by position"
-n1=$(build/tests/tools/chdbsql "$db" "SELECT count() FROM spanhouse.llm_spans")
-n2=$(build/tests/tools/chdbsql "$db2" "SELECT count() FROM spanhouse.llm_spans")
+n1=$(build/tools/chdbsql "$db" "SELECT count() FROM spanhouse.llm_spans")
+n2=$(build/tools/chdbsql "$db2" "SELECT count() FROM spanhouse.llm_spans")
 [ "$n1" = "$n2" ] || fail "without end-of-partition events: $n2 spans, want $n1"
 # Again, the group now committed at every partition's end: no record is fetched at all, and the
 # position librdkafka reports stays unset; the committed offset says where the worker starts.
@@ -74,6 +74,6 @@ timeout 60 build/spanhouse run --sink chdb --chdb-path "$db2" --brokers "$bs" --
   --topic otlp.proto:otlp_proto --topic otlp.json:otlp_json --rejected-table llm_spans_rejected \
   --kafka.enable.partition.eof=false --exit-at-eof --log-level info 2>"$tmp/worker3.log" ||
   { tail -20 "$tmp/worker3.log"; fail "worker starting at the end without end-of-partition events did not finish"; }
-n3=$(build/tests/tools/chdbsql "$db2" "SELECT count() FROM spanhouse.llm_spans")
+n3=$(build/tools/chdbsql "$db2" "SELECT count() FROM spanhouse.llm_spans")
 [ "$n3" = "$n2" ] || fail "restart at the end stored $n3 spans, want $n2"
 echo "ok without end-of-partition events: every partition found at its end by position, $n2 spans, exited; again from the committed end: exited, nothing re-stored"

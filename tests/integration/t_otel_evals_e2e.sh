@@ -19,11 +19,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chdbsql >/dev/null
+make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-otelevals.XXXXXX")
 trap 'mock_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/run*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 15 "$f"; } >&2; done; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 V=tests/otel/vectors
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 

@@ -6,7 +6,7 @@
 # (Through the worker into ClickHouse: t_otel_e2e.sh, once the worker has landed.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make -s build/bench/loadgen build/tests/tools/otlp_dump >/dev/null
+make -s build/tools/loadgen build/tests/tools/otlp_dump >/dev/null
 tmp=$(mktemp -d)
 pid=""
 cleanup() {
@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "t_otel_kafka: FAIL: $*" >&2; exit 1; }
 
-build/bench/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 >"$tmp/mock.out" 2>"$tmp/mock.err" &
+build/tools/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 pid=$!
 for _ in $(seq 1 300); do grep -q '^BOOTSTRAP' "$tmp/mock.out" 2>/dev/null && break; sleep 0.1; done
 bs=$(awk '/^BOOTSTRAP/{print $2}' "$tmp/mock.out")

@@ -9,7 +9,7 @@
 # here (1 LLM span, 1 HTTP span).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make -s build/spanhouse build/bench/loadgen build/tests/tools/chdbsql >/dev/null
+make -s build/spanhouse build/tools/loadgen build/tools/chdbsql >/dev/null
 tmp=$(mktemp -d)
 mock=""
 wk=""
@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "t_otel_keys: FAIL: $*" >&2; exit 1; }
 
-build/bench/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 --topic otlp.other >"$tmp/mock.out" 2>"$tmp/mock.err" &
+build/tools/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 --topic otlp.other >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mock=$!
 for _ in $(seq 1 300); do grep -q '^BOOTSTRAP' "$tmp/mock.out" 2>/dev/null && break; sleep 0.1; done
 bs=$(awk '/^BOOTSTRAP/{print $2}' "$tmp/mock.out")
@@ -51,9 +51,9 @@ timeout 30 kcat -P -b "$bs" -t otlp.keys -p 0 "$tmp/keys1.json" || fail "produce
 newdb() {
   build/spanhouse schema apply --sink chdb --chdb-path "$1" --log-level warn
   # The SDK vector is stamped 2025-11, older than the raw table's 30-day TTL.
-  build/tests/tools/chdbsql "$1" "ALTER TABLE spanhouse.llm_spans REMOVE TTL"
+  build/tools/chdbsql "$1" "ALTER TABLE spanhouse.llm_spans REMOVE TTL"
 }
-q() { build/tests/tools/chdbsql "$1" "$2 FORMAT TSV"; }
+q() { build/tools/chdbsql "$1" "$2 FORMAT TSV"; }
 topics=(--topic otlp.proto:otlp_proto --topic otlp.keys:otlp_json)
 
 # Run 1: defaults. The skipped counter is read from /metrics while the worker runs, then the

@@ -7,12 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chdbsql >/dev/null
+make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
 bash scripts/install-otel-node.sh tests/producer
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-producer.XXXXXX")
 trap 'mock_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/*.log >&2 2>/dev/null || true; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 
 mock_start spans:4
 # The example imports kafkajs from its own directory's node_modules: run a copy from there.

@@ -16,11 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql >/dev/null
+make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-reconcile.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 12 "$f"; } >&2; done; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 chdb_schema "$D" || fail "schema apply"
 
 # Hour-aligned base 49 hours ago, so the spans cover whole hours of three days.

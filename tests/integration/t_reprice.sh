@@ -12,11 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/chhttp.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql build/bench/loadgen >/dev/null
+make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tools/loadgen >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-reprice.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/*.log >&2 2>/dev/null || true; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 
 # The wrong file.
 awk -F, 'BEGIN { OFS = "," }
@@ -27,7 +27,7 @@ awk -F, 'BEGIN { OFS = "," }
   { print }' schema/pricing.csv > "$D/wrong.csv"
 cmp -s "$D/wrong.csv" schema/pricing.csv && fail "the wrong file is not wrong"
 
-timeout 120 build/bench/loadgen --stdout --count 20000 --spacing-ms 5 > "$D/spans.jsonl" 2>/dev/null
+timeout 120 build/tools/loadgen --stdout --count 20000 --spacing-ms 5 > "$D/spans.jsonl" 2>/dev/null
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cat >> "$D/spans.jsonl" <<EOF
 {"timestamp":"$now","trace_id":"h1","span_id":"s","provider":"openai","model":"gpt-4o","operation":"chat","input_tokens":10000,"output_tokens":2000,"cache_read_tokens":4000,"is_batch":true,"latency_ms":10,"status":"ok"}

@@ -22,11 +22,11 @@
 # between them repeats the comparison once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql >/dev/null
+make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-rls.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 POL=${ROW_POLICIES:-schema/optional/900_row_policies.sql}  # (a mutant file in the self-check below)
 admin() { "$SQL" "$D/full" "$@"; }
 as_tenant() { "$SQL" --arg "--config-file=$D/tenant.xml" "$D/full" "$@"; }

@@ -7,11 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/chhttp.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql >/dev/null
+make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-reference.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$D"/*.out >&2 2>/dev/null || true; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 apply() { timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" --log-level warn "$@"; }
 
 apply --pricing schema/pricing.csv --tenants schema/tenants.csv > "$D/apply1.out" || fail "schema apply"

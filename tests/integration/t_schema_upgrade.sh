@@ -16,12 +16,12 @@
 #   - a fresh install plans 0 changes and 0 warnings (every object compares equal to its file).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql build/tests/tools/chhttp >/dev/null
+make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tests/tools/chhttp >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-upgrade.XXXXXX")
 source tests/integration/lib/chhttp.sh
 trap 'chhttp_stop || true; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; tail -n 30 "$D"/*.out >&2 2>/dev/null || true; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 sh() { timeout 120 build/spanhouse schema "$@" --log-level warn; }
 
 # The "older release".

@@ -10,11 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chdbsql build/tests/tools/xxh3sum >/dev/null
+make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql build/tests/tools/xxh3sum >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-dlqbig.XXXXXX")
 trap 'mock_stop; rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 10; } >&2; done; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 chdb_schema "$D" || fail "schema apply"
 
 spans_gen 600 0 "$D/s.tsv" "$D/sums"; read -r G T C _ < "$D/sums"

@@ -6,11 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/lib/worker.sh
-make --no-print-directory -s build/spanhouse build/tests/tools/chdbsql build/tests/tools/print_ddl >/dev/null
+make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tests/tools/print_ddl >/dev/null
 D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-schemacheck.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 5 "$f"; } >&2; done; exit 1; }
-SQL=build/tests/tools/chdbsql
+SQL=build/tools/chdbsql
 $SQL "$D/db" "CREATE DATABASE IF NOT EXISTS spanhouse" "$(build/tests/tools/print_ddl modern spanhouse.llm_spans)" \
   "CREATE TABLE spanhouse.llm_spans_rejected (received_at DateTime64(3, 'UTC'), kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)" || fail "create"
 $SQL "$D/db" "ALTER TABLE spanhouse.llm_spans MODIFY COLUMN input_tokens UInt64" || fail "alter"

@@ -8,7 +8,7 @@
  * outcomes for those spans (ps_insert_quality: tiers, late evals, orphans), then runs each query of the --queries file
  * (written by tests/tools/extract_sql.mjs) and fails on any error or empty result. It does not
  * judge the numbers: t_dashboard_sql.sh checks the planted signals in the --out files.
- * With --gen N the data comes instead from the load generator (ingest/gen.h) through the
+ * With --gen N the data comes instead from the load generator (tools/gen/gen.h) through the
  * worker's own path: JSON decode, validation, tenant and price enrichment (schema/pricing.csv, schema/tenants.csv),
  * RowBinary encoding, and the embedded sink (sink_chdb); then alert queries may be empty (the
  * generator plants its signals elsewhere in time), everything else must return rows.

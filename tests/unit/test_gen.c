@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../ingest/gen.h"
+#include "gen.h"
 
 static char err[256];
 

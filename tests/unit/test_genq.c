@@ -14,8 +14,8 @@
 
 #include "../../ingest/err.h"
 #include "../../ingest/eval.h"
-#include "../../ingest/gen.h"
-#include "../../ingest/genq.h"
+#include "gen.h"
+#include "genq.h"
 #include "../../ingest/outcome.h"
 
 #define N_SPANS 20000

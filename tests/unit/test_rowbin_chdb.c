@@ -16,7 +16,7 @@
 
 #include "../../ingest/chdb.h"
 #include "../../ingest/columns.h"
-#include "../../ingest/gen.h"
+#include "gen.h"
 #include "../../ingest/rowbin.h"
 
 static chdb_t *db;

@@ -1,4 +1,4 @@
-/* loadgen: produces realistic gen spans (ingest/gen.h) into Kafka, keyed by trace_id, at a
+/* loadgen: produces realistic gen spans (tools/gen/gen.h) into Kafka, keyed by trace_id, at a
  * chosen rate; or starts an in-process librdkafka mock cluster and produces into it; or writes
  * JSON lines to stdout (for `spanhouse ingest-file`). Used by the demo, benchmarks and tests.
  * It does not consume, and it does not check what a consumer does with the messages.
@@ -9,7 +9,7 @@
  *   loadgen --mock NBROKERS [--partitions P] [--linger-s S] ...   (prints BOOTSTRAP <addr>)
  *   loadgen --stdout ...
  * With --eval-topic / --outcome-topic (off by default) it also produces, keyed by trace_id,
- * the evals and outcomes of the spans (ingest/genq.h): three sampling tiers, late and out of
+ * the evals and outcomes of the spans (tools/gen/genq.h): three sampling tiers, late and out of
  * order, a few orphans; records that would happen after the last span are not produced.
  * Output lines on stdout (mock/Kafka modes): "BOOTSTRAP <addr>" (mock), then
  * "PRODUCED <n> POISON <m> BYTES <b> SECONDS <s>" once every message is acknowledged. */
@@ -163,8 +163,7 @@ static int parse_args(int argc, char **argv, loadgen_args_t *a) {
         } else if (!strcmp(o, "--regression-cost-factor")) {
             NEEDV;
             a->g.regression_cost_factor = atof(v);
-        }
-        else if (!strcmp(o, "--eval-topic")) {
+        } else if (!strcmp(o, "--eval-topic")) {
             NEEDV;
             a->eval_topic = v;
         } else if (!strcmp(o, "--outcome-topic")) {
@@ -338,7 +337,8 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
     char key[64];
     int poison;
     static span_t span; /* the last span (large: not on the stack) */
-    if ((a->eval_topic || a->outcome_topic) && !(q = genq_new(&a->q, errstr, sizeof errstr))) goto err;
+    if ((a->eval_topic || a->outcome_topic) && !(q = genq_new(&a->q, errstr, sizeof errstr)))
+        goto err;
     while (!loadgen_stop) {
         b.len = 0;
         int r = gen_next(g, &b, key, sizeof key, &poison);
@@ -385,8 +385,8 @@ static int run_kafka(loadgen_args_t *a, gen_t *g, const char *bootstrap) {
     if (q) {
         genq_stats_t st;
         genq_stats(q, &st);
-        printf("QUALITY EVALS %" PRIu64 " OUTCOMES %" PRIu64 " TIERS %" PRIu64 "/%" PRIu64 "/%" PRIu64
-               " WHOLE_TRACE %" PRIu64 " LATE %" PRIu64 " ORPHAN_EVALS %" PRIu64
+        printf("QUALITY EVALS %" PRIu64 " OUTCOMES %" PRIu64 " TIERS %" PRIu64 "/%" PRIu64
+               "/%" PRIu64 " WHOLE_TRACE %" PRIu64 " LATE %" PRIu64 " ORPHAN_EVALS %" PRIu64
                " ORPHAN_OUTCOMES %" PRIu64 " CONVERSIONS %" PRIu64 " NOT_YET %" PRIu64 "\n",
                st.evals, st.outcomes, st.tier[0], st.tier[1], st.tier[2], st.whole_trace, st.late,
                st.orphan_evals, st.orphan_outcomes, st.conversions, st.not_yet);
@@ -445,13 +445,14 @@ int main(int argc, char **argv) {
             return 1;
         }
         mc = rd_kafka_mock_cluster_new(mrk, a.mock_brokers);
-        if (!mc || rd_kafka_mock_topic_create(mc, a.topic, a.partitions, 1) !=
-                       RD_KAFKA_RESP_ERR_NO_ERROR ||
-            (a.eval_topic &&
-             rd_kafka_mock_topic_create(mc, a.eval_topic, a.quality_partitions, 1) !=
-                 RD_KAFKA_RESP_ERR_NO_ERROR) ||
-            (a.outcome_topic && rd_kafka_mock_topic_create(mc, a.outcome_topic, a.quality_partitions, 1) !=
-                                    RD_KAFKA_RESP_ERR_NO_ERROR)) {
+        if (!mc ||
+            rd_kafka_mock_topic_create(mc, a.topic, a.partitions, 1) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            (a.eval_topic && rd_kafka_mock_topic_create(mc, a.eval_topic, a.quality_partitions,
+                                                        1) != RD_KAFKA_RESP_ERR_NO_ERROR) ||
+            (a.outcome_topic &&
+             rd_kafka_mock_topic_create(mc, a.outcome_topic, a.quality_partitions, 1) !=
+                 RD_KAFKA_RESP_ERR_NO_ERROR)) {
             fprintf(stderr, "loadgen: cannot start the mock cluster\n");
             rc = 1;
             goto out;
