@@ -1,7 +1,6 @@
 -- A retried batch (same insert_deduplication_token) is stored once, in llm_spans and in every
 -- KPI table downstream (deduplicate_blocks_in_dependent_materialized_views = 1).
 -- Expected: 2 rows (the batch), 2 requests in 1m/1h/1d, cost 0.3 + 0.2 = 0.5 once, not 1.0.
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d;
 INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, model, status, cost_usd, latency_ms)
 SETTINGS insert_deduplication_token = 'batch-p0-o100-o101', deduplicate_blocks_in_dependent_materialized_views = 1
 VALUES (toStartOfHour(now()), 't1', 'm1', 'ok', 0.3, 100), (toStartOfHour(now()), 't1', 'm1', 'ok', 0.2, 200);
@@ -18,4 +17,3 @@ SETTINGS insert_deduplication_token = 'batch-p0-o102-o103', deduplicate_blocks_i
 VALUES (toStartOfHour(now()), 't1', 'm1', 'ok', 0.3, 100), (toStartOfHour(now()), 't1', 'm1', 'ok', 0.2, 200);
 SELECT 'after new batch', count(), sum(cost_usd) FROM spanhouse.llm_spans;
 SELECT '1d after new batch', sum(requests), sum(cost_usd) FROM spanhouse.llm_kpi_1d;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d;

@@ -6,7 +6,6 @@
 -- Expected: acme today 12.75; mtd - today = 100 (0 on the 1st); budget_used_pct = mtd / 10;
 -- projected = mtd / elapsed days * days in month (>= mtd); beta: no budget -> NULL pcts.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_tenants (match_kind, match_value, tenant_id, team_id, cost_center, plan_tier, monthly_budget_usd) VALUES ('api_key', 'k1', 'acme', 'core', 'cc1', 'pro', 1000), ('api_key', 'k2', 'acme', 'ml', 'cc2', 'pro', 0), ('api_key', 'k3', 'beta', 'x', 'cc3', 'free', 0);
 INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, model, status, cost_usd) VALUES
     (toStartOfDay(now()), 'acme', 'm', 'ok', 10.5), (toStartOfDay(now()), 'acme', 'm', 'ok', 2.25), (toStartOfDay(now()), 'beta', 'm', 'ok', 1);
@@ -20,4 +19,3 @@ SELECT tenant_id, spend_today_usd, spend_mtd_usd - spend_today_usd = if(tenant_i
        projected_month_usd >= toFloat64(spend_mtd_usd), days_in_month = toDayOfMonth(toLastDayOfMonth(today())),
        projected_budget_pct IS NULL, projected_over_budget = (projected_month_usd > 1000 AND monthly_budget_usd > 0)
 FROM spanhouse.v_spend_vs_budget ORDER BY tenant_id;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -6,7 +6,6 @@
 -- Expected: team a 4.0 (80%) b 1.0 (20%); feature chat 4.0 / search 1.0; endpoint same;
 -- model gpt-4o 3.0 (60%, 1 req), gpt-4o-mini 2.0 (40%, 3 req); user u1 3.0 (60%), u2 2.0 (40%, 3 req).
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, team_id, feature, endpoint, model, user_id, status, cost_usd) VALUES
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'a', 'chat', '/chat', 'gpt-4o', 'u1', 'ok', 3.0),
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'a', 'chat', '/chat', 'gpt-4o-mini', 'u2', 'ok', 1.0),
@@ -14,4 +13,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, team_id, feature, endpoint, model, u
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'b', 'search', '/search', 'gpt-4o-mini', 'u2', 'ok', 0.5),
     (toStartOfHour(now()) - INTERVAL 8 DAY, 'c', 'old', '/old', 'm-old', 'u9', 'ok', 100);
 SELECT * FROM spanhouse.v_cost_by_dimension;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

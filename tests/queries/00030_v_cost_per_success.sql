@@ -4,7 +4,6 @@
 --   search/m2: 2 failed calls at 0 -> successes 0 -> cost_per_success NULL, per request 0
 -- (0.125 is exact in bfloat16, so the quantiles show no rounding.)
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, feature, model, status, error_class, cost_usd) VALUES
     (toStartOfHour(now()) - INTERVAL 3 HOUR, 'chat', 'm1', 'ok', '', 0.125),
     (toStartOfHour(now()) - INTERVAL 3 HOUR, 'chat', 'm1', 'ok', '', 0.125),
@@ -13,4 +12,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, feature, model, status, error_class,
     (toStartOfHour(now()) - INTERVAL 3 HOUR, 'search', 'm2', 'error', 'rate_limit', 0),
     (toStartOfHour(now()) - INTERVAL 3 HOUR, 'search', 'm2', 'error', 'rate_limit', 0);
 SELECT * FROM spanhouse.v_cost_per_success;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -5,11 +5,9 @@
 --   yesterday: (input 10, output 5) -> 1, 10, 10, 0, 0, 5, 0, 0, 0.5
 --   40 days ago: dropped by the 30-day raw TTL on insert, and outside the 30-day view window anyway
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, model, status, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens) VALUES
     (toStartOfDay(now()), 'm1', 'ok', 1000, 400, 100, 200, 50),
     (toStartOfDay(now()), 'm1', 'ok', 500, 0, 0, 100, 0),
     (toStartOfDay(now()) - INTERVAL 1 DAY, 'm1', 'ok', 10, 0, 0, 5, 0),
     (toStartOfDay(now()) - INTERVAL 40 DAY, 'm1', 'ok', 99, 0, 0, 99, 0);
 SELECT dateDiff('day', day, today()) AS days_ago, * EXCEPT day FROM spanhouse.v_token_mix;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -4,11 +4,9 @@
 --   m_small: 2 calls, cost 0.125 each, latency 512, 512, quality 1.0 and none, no error
 --            -> cost 0.25, 0.125/request (cheapest: cost_vs_cheapest 1; m_big 4), p95 512, quality 1
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, feature, model, status, cost_usd, latency_ms, quality_score) VALUES
     (toStartOfHour(now()) - INTERVAL 5 HOUR, 'chat', 'm_big', 'ok', 0.5, 1024, 0.75),
     (toStartOfHour(now()) - INTERVAL 5 HOUR, 'chat', 'm_big', 'error', 0.5, 3072, 0.25),
     (toStartOfHour(now()) - INTERVAL 5 HOUR, 'chat', 'm_small', 'ok', 0.125, 512, 1.0),
     (toStartOfHour(now()) - INTERVAL 5 HOUR, 'chat', 'm_small', 'ok', 0.125, 512, NULL);
 SELECT * FROM spanhouse.v_model_comparison;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

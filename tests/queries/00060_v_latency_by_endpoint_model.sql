@@ -5,7 +5,6 @@
 -- Expected: /chat m1 4 requests, p50 200 (lower median of 4 values), p95 = p99 = 400;
 --   2 TTFT values: p50 50, p95 = p99 70. /search m2: 1 request, all 1000, TTFT NULL (0 reported).
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, latency_ms, ttft_ms) VALUES
     (now() - INTERVAL 1 HOUR, '/chat', 'm1', 'ok', 100, 50),
     (now() - INTERVAL 1 HOUR, '/chat', 'm1', 'ok', 200, NULL),
@@ -14,4 +13,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, latency_ms,
     (now() - INTERVAL 1 HOUR, '/search', 'm2', 'ok', 1000, NULL),
     (now() - INTERVAL 25 HOUR, '/chat', 'm1', 'ok', 99999, 99999);
 SELECT * EXCEPT (lat, ttft) FROM spanhouse.v_latency_by_endpoint_model;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -4,7 +4,6 @@
 --        classes {rate_limit:1, timeout:1}, top class rate_limit (tie broken by name)
 --   anthropic: 2 ok, no retries -> 0%, 0%, 0, {}, top ''
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, error_class, retry_count) VALUES
     (now() - INTERVAL 30 MINUTE, 'openai', 'm', 'ok', '', 0),
     (now() - INTERVAL 30 MINUTE, 'openai', 'm', 'ok', '', 2),
@@ -13,4 +12,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, error_class
     (now() - INTERVAL 30 MINUTE, 'anthropic', 'm', 'ok', '', 0),
     (now() - INTERVAL 30 MINUTE, 'anthropic', 'm', 'ok', '', 0);
 SELECT * FROM spanhouse.v_errors_by_provider;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

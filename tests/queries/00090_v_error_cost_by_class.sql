@@ -4,7 +4,6 @@
 -- Expected: anthropic/server_error 1 error 1.0 (10%); openai/rate_limit 2, 0.5 (5%);
 --   openai/timeout 1, 0.5 (5%); anthropic/unknown 1, 0 (0%).
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, error_class, cost_usd) VALUES
     (toStartOfHour(now()) - INTERVAL 4 HOUR, 'openai', 'm', 'error', 'rate_limit', 0.2),
     (toStartOfHour(now()) - INTERVAL 4 HOUR, 'openai', 'm', 'error', 'rate_limit', 0.3),
@@ -14,4 +13,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, error_class
     (toStartOfHour(now()) - INTERVAL 4 HOUR, 'anthropic', 'm', 'error', '', 0),
     (toStartOfHour(now()) - INTERVAL 4 HOUR, 'anthropic', 'm', 'ok', '', 4.0);
 SELECT * FROM spanhouse.v_error_cost_by_class;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

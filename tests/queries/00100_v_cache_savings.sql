@@ -8,7 +8,6 @@
 --     -> 0 hits, response saved 0, prompt saved = 2,000,000 * (2.5 - 1.25) / 1e6 = 2.5 (old price)
 --   today, openai/mystery (no price): 1 call, cache_read 100 of 200 -> prompt saved NULL
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_pricing (provider, model, effective_from, input_per_1m, output_per_1m, cache_read_per_1m, cache_write_per_1m, reasoning_per_1m, batch_discount) VALUES ('openai', 'gpt-4o', today() - 400, 2.5, 10, 1.25, 3.125, 10, 0.5), ('openai', 'gpt-4o', today() - 3, 2.0, 8, 0.5, 2.5, 8, 0.5);
 INSERT INTO spanhouse.llm_spans (timestamp, feature, provider, model, status, cost_usd, input_tokens, cache_read_tokens, cache_hit) VALUES
     (toStartOfDay(now()), 'chat', 'openai', 'gpt-4o', 'ok', 0.1, 1000000, 400000, 0),
@@ -18,4 +17,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, feature, provider, model, status, co
     (toStartOfDay(now()) - INTERVAL 5 DAY, 'chat', 'openai', 'gpt-4o', 'ok', 1.0, 4000000, 2000000, 0),
     (toStartOfDay(now()), 'chat', 'openai', 'mystery', 'ok', 0.01, 200, 100, 0);
 SELECT dateDiff('day', day, today()) AS days_ago, * EXCEPT day FROM spanhouse.v_cache_savings;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -6,7 +6,6 @@
 --   search/t2: recent input 100 output 100; baseline input 100 output 50 -> ratio 1, growth 0, bloat 0
 --   new/t3: recent only, input 10 output 5 -> ratio 0.5, no baseline: NULLs, bloat 0
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, feature, prompt_template, model, status, input_tokens, output_tokens, finish_reason) VALUES
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'chat', 't1', 'm', 'ok', 1500, 300, 'stop'),
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'chat', 't1', 'm', 'ok', 1500, 300, 'length'),
@@ -16,4 +15,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, feature, prompt_template, model, sta
     (toStartOfHour(now()) - INTERVAL 3 DAY, 'search', 't2', 'm', 'ok', 100, 50, 'stop'),
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'new', 't3', 'm', 'ok', 10, 5, 'stop');
 SELECT * FROM spanhouse.v_completion_ratio;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -4,8 +4,6 @@
 -- mean 2, population stddev 1, band [max(2 - 3, 0), 2 + 3] = [0, 5].
 -- Expected: 24 rows (hours_ago 23 .. 0), only the current hour (10 > 5) is an anomaly.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, feature, model, status, cost_usd)
     SELECT toStartOfHour(now()) - toIntervalHour(number), 'f', 'm', 'ok', if(number = 0, 10, if(number % 2 = 1, 3, 1)) FROM numbers(192);
 SELECT dateDiff('hour', hour, toStartOfHour(now())) AS hours_ago, * EXCEPT hour FROM spanhouse.v_feature_cost_anomaly;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

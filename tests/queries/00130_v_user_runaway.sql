@@ -5,7 +5,6 @@
 --   u3: 1.0 five minutes ago, no history -> ratio NULL, not flagged
 --   u4: history only -> not listed
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, user_id, model, status, cost_usd) VALUES
     (now() - INTERVAL 2 DAY, 't', 'u1', 'm', 'ok', 1.68),
     (now() - INTERVAL 5 MINUTE, 't', 'u1', 'm', 'ok', 0.5),
@@ -15,4 +14,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, user_id, model, status, c
     (now() - INTERVAL 5 MINUTE, 't', 'u3', 'm', 'ok', 1.0),
     (now() - INTERVAL 2 DAY, 't', 'u4', 'm', 'ok', 5.0);
 SELECT * FROM spanhouse.v_user_runaway;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -3,7 +3,6 @@
 --   search/m2: cost 0.10 -> 0.15 (+50%), quality 0.9 -> 0.9 (0%)     -> 0 (cost only)
 --   sum/m3:    cost 0.10 -> 0.10 (0%),   quality 0.9 -> 0.5 (-44.4%) -> 0 (quality only)
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, feature, model, status, cost_usd, quality_score)
     SELECT t, f, m, 'ok', c, toFloat32(q) FROM values('t DateTime, f String, m String, c Decimal(18, 9), q Float64',
         (toStartOfHour(now()) - INTERVAL 3 DAY, 'chat', 'm1', 0.10, 0.9), (toStartOfHour(now()) - INTERVAL 3 DAY, 'chat', 'm1', 0.10, 0.9),
@@ -13,4 +12,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, feature, model, status, cost_usd, qu
         (toStartOfHour(now()) - INTERVAL 3 DAY, 'sum', 'm3', 0.10, 0.9), (toStartOfHour(now()) - INTERVAL 3 DAY, 'sum', 'm3', 0.10, 0.9),
         (toStartOfHour(now()) - INTERVAL 1 HOUR, 'sum', 'm3', 0.10, 0.5), (toStartOfHour(now()) - INTERVAL 1 HOUR, 'sum', 'm3', 0.10, 0.5));
 SELECT * FROM spanhouse.v_cost_quality_regression;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

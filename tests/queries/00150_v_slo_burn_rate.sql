@@ -8,7 +8,6 @@
 --   /edge: 3 h ago 1000 calls, 29 errors -> 6h burn 5.8: below 6, quiet
 --   /gone: 7 h ago 100 errors -> outside every window, not listed
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, latency_ms)
     SELECT now() - INTERVAL 10 MINUTE, '/chat', 'm', if(number < 10, 'error', 'ok'), if(number >= 900, 20000, 100) FROM numbers(1000);
 INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, latency_ms)
@@ -24,4 +23,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, latency_ms)
 INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, latency_ms)
     SELECT now() - INTERVAL 7 HOUR, '/gone', 'm', 'error', 100 FROM numbers(100);
 SELECT * FROM spanhouse.v_slo_burn_rate;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -4,7 +4,6 @@
 --   today t1/v2: quality 1.0, cost 0.2 -> 1, 1, 1, 1, 0.2
 --   yesterday t1/v1: quality 0.25, cost 0.1 -> 1, 1, 0.25, 0.25, 0.1
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, prompt_template, prompt_version, model, status, cost_usd, quality_score) VALUES
     (toStartOfDay(now()), 't1', 'v1', 'm', 'ok', 0.1, 0.5),
     (toStartOfDay(now()), 't1', 'v1', 'm', 'ok', 0.1, 0.75),
@@ -12,4 +11,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, prompt_template, prompt_version, mod
     (toStartOfDay(now()), 't1', 'v2', 'm', 'ok', 0.2, 1.0),
     (toStartOfDay(now()) - INTERVAL 1 DAY, 't1', 'v1', 'm', 'ok', 0.1, 0.25);
 SELECT dateDiff('day', day, today()) AS days_ago, * EXCEPT day FROM spanhouse.v_quality_by_prompt_version;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

@@ -3,11 +3,9 @@
 --   8 days ago 1 call at 100 -> outside the 7-day window.
 -- Expected: hours_ago 1: 2 requests, 0 errors, 0.2 USD, 20 in, 10 out; hours_ago 0: 1, 1, 0.3, 0, 0.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;
 INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, team_id, feature, model, status, cost_usd, input_tokens, output_tokens) VALUES
     (toStartOfHour(now()) - INTERVAL 1 HOUR, 'a', 'x', 'f', 'm', 'ok', 0.1, 10, 5),
     (toStartOfHour(now()) - INTERVAL 1 HOUR, 'a', 'x', 'f', 'm', 'ok', 0.1, 10, 5),
     (toStartOfHour(now()), 'a', 'x', 'f', 'm', 'error', 0.3, 0, 0),
     (toStartOfHour(now()) - INTERVAL 8 DAY, 'a', 'x', 'f', 'm', 'ok', 100, 0, 0);
 SELECT dateDiff('hour', hour, toStartOfHour(now())) AS hours_ago, * EXCEPT hour FROM spanhouse.v_cost_hourly;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_tenants; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_spans_rejected;

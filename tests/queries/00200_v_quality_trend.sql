@@ -7,7 +7,6 @@
 --   eval t3/s3 0.3 arrives BEFORE its span (qa v2, m2): joins when the span lands; mean 0.3.
 --   A retried eval batch (same dedup token) and a second span of t2 count nothing more.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, model, prompt_template, prompt_version) VALUES
     (toStartOfHour(now()) - INTERVAL 3 HOUR + INTERVAL 30 SECOND, 't1', 's1', 'm1', 'qa', 'v1'),
     (toStartOfHour(now()) - INTERVAL 3 HOUR + INTERVAL 90 SECOND, 't2', 's2', 'm1', 'qa', 'v1');
@@ -29,4 +28,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, model, prompt_tem
     (toStartOfHour(now()) - INTERVAL 3 HOUR + INTERVAL 50 SECOND, 't2', 's2b', 'm1', 'qa', 'v1');
 SELECT dateDiff('hour', hour, toStartOfHour(now())) AS hours_ago, prompt_template, prompt_version, model, metric, evals, evals_weighted, mean_score, pass_rate, score_p50_p90_p99 FROM spanhouse.v_quality_trend;
 SELECT dateDiff('second', toStartOfHour(now()) - INTERVAL 3 HOUR, minute) AS minute_offset_s, model, sum(evals) FROM spanhouse.llm_quality_1m GROUP BY minute, model ORDER BY minute, model;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

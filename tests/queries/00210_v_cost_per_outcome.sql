@@ -3,7 +3,6 @@
 -- conversion 0.30; 1 thumbs_down on chat/m1 -> 0.60; 1 conversion on search/m2 arriving a
 -- day after its span -> 0.05. An outcome on an unknown trace is an orphan: not counted.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, feature, model, cost_usd) VALUES
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'a', 'a1', 'chat', 'm1', 0.10),
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'b', 'b1', 'chat', 'm1', 0.20),
@@ -16,4 +15,3 @@ INSERT INTO spanhouse.llm_outcomes (timestamp, trace_id, span_id, event, value, 
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 'd', 'd1', 'conversion', 1, 'USD'),
     (toStartOfHour(now()) - INTERVAL 1 HOUR, 'zz', '', 'conversion', 100, 'USD');
 SELECT * FROM spanhouse.v_cost_per_outcome;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

@@ -6,7 +6,6 @@
 -- its population is those 5 spans (coverage 1), and the three evaluators above only ever saw
 -- feature '' so their denominator stays 10 (not 15).
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, model)
     SELECT now() - INTERVAL 2 HOUR, concat('t', toString(number)), 's', 'm' FROM numbers(10);
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, model) VALUES (now() - INTERVAL 3 DAY, 'old', 's', 'm');
@@ -22,4 +21,3 @@ INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, metric, source, s
     (now() - INTERVAL 1 HOUR, 't5', '', 'groundedness', 'human', 0.9, 0.1),
     (now() - INTERVAL 1 HOUR, 'old', 's', 'helpfulness', 'llm_judge', 0.1, 1);
 SELECT * FROM spanhouse.v_eval_coverage;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

@@ -5,7 +5,6 @@
 --   (expired: its span can no longer join), eval on t/other-span (that span is missing).
 -- Then span x2/s lands: x2 leaves the list and is counted in llm_quality_1m (1 eval).
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, model) VALUES (now() - INTERVAL 1 DAY, 't', 's', 'm');
 INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, metric, score) VALUES
     (now() - INTERVAL 1 HOUR, 't', 's', 'helpfulness', 1),
@@ -22,4 +21,3 @@ SELECT metric, event, sum(evals), sum(outcomes) FROM spanhouse.llm_quality_1m GR
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, model) VALUES (now() - INTERVAL 40 MINUTE, 'x2', 's', 'm');
 SELECT kind, trace_id, span_id, name, age_bucket FROM spanhouse.v_eval_orphans;
 SELECT metric, event, sum(evals), sum(outcomes), sum(score_wsum) FROM spanhouse.llm_quality_1m GROUP BY metric, event ORDER BY metric, event;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

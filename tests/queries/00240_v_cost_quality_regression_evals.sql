@@ -7,7 +7,6 @@
 --   docs/m4:   cost 0.10 -> 0.20; evals only in the recent period -> falls back to span
 --              quality 0.5 -> 0.5 -> 0 (cost only)
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, feature, model, status, cost_usd, quality_score)
     SELECT t, tr, 's', f, m, 'ok', c, toFloat32(q) FROM values('t DateTime, tr String, f String, m String, c Decimal(18, 9), q Float64',
         (toStartOfHour(now()) - INTERVAL 3 DAY, 'c1', 'chat', 'm1', 0.10, 0.9), (toStartOfHour(now()) - INTERVAL 3 DAY, 'c2', 'chat', 'm1', 0.10, 0.9),
@@ -25,4 +24,3 @@ INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, metric, score, sa
         (toStartOfHour(now()), 'u3', 0.2, 0.5), (toStartOfHour(now()), 'u4', 0.8, 1),
         (toStartOfHour(now()), 'd2', 0.1, 1));
 SELECT * FROM spanhouse.v_cost_quality_regression_evals;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

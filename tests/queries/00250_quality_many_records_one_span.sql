@@ -7,7 +7,6 @@
 -- Expected: helpfulness 3 evals, mean (0.9 + 0.7 + 0.8) / 3 = 0.8; groundedness 1 eval 0.5;
 -- conversion 2 outcomes, value 15.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, feature, model, prompt_template, prompt_version) VALUES
     (toStartOfHour(now()) - INTERVAL 2 HOUR, 't', 's1', 'chat', 'm1', 'chat', 'v1');
 INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, evaluator, metric, score, source, sample_rate) VALUES
@@ -24,4 +23,3 @@ FROM spanhouse.llm_quality_1m
 WHERE minute = toStartOfHour(now()) - INTERVAL 2 HOUR AND feature = 'chat' AND model = 'm1'
 GROUP BY metric, event ORDER BY metric, event;
 SELECT count() FROM spanhouse.llm_quality_1m WHERE minute != toStartOfHour(now()) - INTERVAL 2 HOUR;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

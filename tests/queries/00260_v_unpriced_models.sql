@@ -8,7 +8,6 @@
 --   gpt-9 (openai/*): (150 x 5 + 15 x 15) / 1e6 = 0.000975
 --   llm-x (acme: */*): (7 x 10 + 3 x 30) / 1e6 = 0.00016
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing;
 INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, input_tokens, output_tokens, cost_usd, cost_source, pricing_status) VALUES
     (toStartOfDay(now()), 'openai', 'gpt-9', 'ok', 100, 10, 0.25, 'producer', 'unknown_model'),
     (toStartOfDay(now()), 'openai', 'gpt-9', 'ok', 50, 5, 0, 'none', 'unknown_model'),
@@ -27,4 +26,3 @@ INSERT INTO spanhouse.llm_pricing (provider, model, effective_from, input_per_1m
 SELECT provider, model, response_model, calls, input_tokens, output_tokens, cache_read_tokens, calls_with_producer_cost, producer_cost_usd,
        dateDiff('day', toDate(first_seen), today()) AS first_days_ago, dateDiff('day', toDate(last_seen), today()) AS last_days_ago, fallback_cost_usd
 FROM spanhouse.v_unpriced_models;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing;

@@ -21,7 +21,6 @@
 -- E. google gemini-2.5-pro on 2025-12-02: spans only, no google bill -> no_bill.
 -- The same gpt-4o-mini line imported twice (a later import of the same line) counts once.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d; TRUNCATE TABLE spanhouse.llm_bill_lines;
 INSERT INTO spanhouse.llm_pricing (provider, model, effective_from, input_per_1m, output_per_1m, cache_read_per_1m, cache_write_per_1m, cache_write_1h_per_1m) VALUES
     ('anthropic', 'claude-sonnet-4', '2025-05-22', 3, 15, 0.30, 3.75, 6),
     ('openai', 'gpt-4o', '2024-10-02', 2.50, 10, 1.25, NULL, NULL);
@@ -57,4 +56,3 @@ SELECT day, provider, model_family, billed_usd, computed_usd, reported_usd, requ
 FROM spanhouse.v_bill_reconciliation ORDER BY day, provider, model_family;
 SELECT model_family, input_tokens_bill, input_tokens_ours, cached_input_tokens_bill, cached_input_tokens_ours, cache_write_tokens_bill, cache_write_tokens_ours, cache_write_1h_tokens_bill, cache_write_1h_tokens_ours, output_tokens_bill, output_tokens_ours, gap_usd_input, gap_usd_cached_input, gap_usd_cache_write, gap_usd_output, explained_by
 FROM spanhouse.v_bill_reconciliation WHERE provider != 'google' ORDER BY day, provider, model_family;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d; TRUNCATE TABLE spanhouse.llm_bill_lines;

@@ -17,7 +17,6 @@
 --   f9/m9: production quiet (0.10, 0.9); arm exp-b in the window at 0.16 with quality 0.60:
 --          the arm's own row pages against the production baseline
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;
 -- spans: (feature, when, calls, cost); trace_id = feature-when-number, span_id 's'
 -- (feature, when, calls, cost, experiment_id)
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, feature, model, status, cost_usd, experiment_id)
@@ -43,4 +42,3 @@ INSERT INTO spanhouse.llm_evals (timestamp, trace_id, span_id, metric, score, sa
                 ('f9', 4320, 0, 20, 0.9, 1.), ('f9', 5, 0, 10, 0.9, 1.), ('f9', 4, 0, 10, 0.6, 1.)] AS e
     WHERE number < e.4;
 SELECT * FROM spanhouse.v_dual_regression;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_evals; TRUNCATE TABLE spanhouse.llm_outcomes; TRUNCATE TABLE spanhouse.llm_quality_1m;

@@ -10,7 +10,6 @@
 --   today, m2 (no price row): cost 0.01, parts NULL
 --   40 days ago: outside the 30 days
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;
 INSERT INTO spanhouse.llm_pricing (provider, model, effective_from, input_per_1m, output_per_1m, cache_read_per_1m)
     VALUES ('openai', 'm1', today() - 100, 1, 4, 0.5), ('openai', 'm1', today(), 2, 4, NULL);
 INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd)
@@ -19,4 +18,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, input_token
            (now(), 'openai', 'm2', 'ok', 1000, 300, 0, 0, 0, 0.01),
            (toDateTime(today() - 40) + 3600, 'openai', 'm1', 'ok', 1000, 250, 0, 0, 0, 0.002);
 SELECT * EXCEPT day, day = today() AS is_today FROM spanhouse.v_cost_split;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;

@@ -3,10 +3,8 @@
 -- p50 = 51, p95 = 96, p99 = 100; average 50.5. /b on m: one call of 7 -> 7 everywhere.
 -- A call of 2 days ago (1,000,000 tokens) is outside the 24 hours.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;
 INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, input_tokens, output_tokens)
     SELECT now() - INTERVAL 10 MINUTE, '/a', 'm', 'ok', number + 1, 10 FROM numbers(100);
 INSERT INTO spanhouse.llm_spans (timestamp, endpoint, model, status, input_tokens, output_tokens)
     VALUES (now() - INTERVAL 1 HOUR, '/b', 'm', 'ok', 7, 7), (now() - INTERVAL 2 DAY, '/a', 'm', 'ok', 1000000, 1000000);
 SELECT * FROM spanhouse.v_token_percentiles;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;

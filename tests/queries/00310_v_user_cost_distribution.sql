@@ -2,11 +2,9 @@
 -- 10 (element floor(level x 10) of the sorted costs), largest 10 = 18.18 % of 55. A call without
 -- a user (100 USD) and one of 40 days ago are left out. t2: one user, 5 USD: 100 %.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;
 INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, user_id, model, status, cost_usd)
     SELECT now() - INTERVAL 1 DAY, 't1', concat('u', toString(number + 1)), 'm', 'ok', number + 1 FROM numbers(10);
 INSERT INTO spanhouse.llm_spans (timestamp, tenant_id, user_id, model, status, cost_usd)
     VALUES (now() - INTERVAL 1 DAY, 't1', '', 'm', 'ok', 100), (now() - INTERVAL 40 DAY, 't1', 'u1', 'm', 'ok', 1000),
            (now() - INTERVAL 2 DAY, 't2', 'x', 'm', 'ok', 5);
 SELECT * FROM spanhouse.v_user_cost_distribution;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;

@@ -4,10 +4,8 @@
 -- output, a call of 2 days ago. anthropic/c: one plain call, 100 tokens in 500 ms = 200/s, no
 -- streamed call (NULL).
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;
 INSERT INTO spanhouse.llm_spans (timestamp, provider, model, status, output_tokens, latency_ms, ttft_ms)
     VALUES (now() - INTERVAL 1 HOUR, 'openai', 'm1', 'ok', 150, 2000, 500), (now() - INTERVAL 1 HOUR, 'openai', 'm1', 'ok', 250, 3000, NULL),
            (now() - INTERVAL 1 HOUR, 'openai', 'm1', 'error', 999, 10, NULL), (now() - INTERVAL 1 HOUR, 'openai', 'm1', 'ok', 0, 9000, NULL),
            (now() - INTERVAL 2 DAY, 'openai', 'm1', 'ok', 999, 1, NULL), (now() - INTERVAL 1 HOUR, 'anthropic', 'c', 'ok', 100, 500, NULL);
 SELECT * FROM spanhouse.v_token_velocity;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;

@@ -7,7 +7,6 @@
 --     counts as 0
 --   the server fills stored_at itself: a row inserted without it is stored now, 30 s after its call
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_cost_1d;
 INSERT INTO spanhouse.llm_spans (timestamp, kafka_topic, model, status, latency_ms, stored_at)
     SELECT now64(3) - INTERVAL 10 MINUTE - toIntervalSecond(number + 1) - INTERVAL 2 SECOND, 'spans', 'm', 'ok', 2000,
            now64(3) - INTERVAL 10 MINUTE FROM numbers(100);
@@ -20,4 +19,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, kafka_topic, model, status, latency_
     VALUES (now64(3) - INTERVAL 30 SECOND, 'server-filled', 'm', 'ok', 0);
 SELECT * FROM spanhouse.v_freshness WHERE kafka_topic != 'server-filled';
 SELECT kafka_topic, rows, p50_delay_s BETWEEN 29.9 AND 40 AS stored_by_the_server_now FROM spanhouse.v_freshness WHERE kafka_topic = 'server-filled';
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_cost_1d;

@@ -7,7 +7,6 @@
 --       1 error = 6.67 %, 0.01, 1,000 ms, 0.9
 -- Service other: its call has no deploy_version, so no deploy row.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_cost_1d;
 INSERT INTO spanhouse.llm_spans (timestamp, service, deploy_version, model, status, cost_usd, latency_ms, quality_score)
     SELECT now() - INTERVAL 10 HOUR + toIntervalSecond(number), 'api', 'v1', 'm', if(number = 0, 'error', 'ok'), 0.01, 1000, 0.9 FROM numbers(10);
 INSERT INTO spanhouse.llm_spans (timestamp, service, deploy_version, model, status, cost_usd, latency_ms, quality_score)
@@ -17,4 +16,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, service, deploy_version, model, stat
 INSERT INTO spanhouse.llm_spans (timestamp, service, deploy_version, model, status, cost_usd)
     VALUES (now() - INTERVAL 1 HOUR, 'other', '', 'm', 'ok', 1);
 SELECT * EXCEPT (first_seen, last_seen), dateDiff('hour', first_seen, now()) AS first_seen_hours_ago FROM spanhouse.v_deploys;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_cost_1d;

@@ -12,7 +12,6 @@
 -- 2025-12-02 anthropic: acme spans 0.50, no anthropic cost lines that day -> no_bill
 -- A usage line (no amount) is not a cost line and changes nothing.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_cost_1d; TRUNCATE TABLE spanhouse.llm_bill_lines; TRUNCATE TABLE spanhouse.llm_tenants;
 INSERT INTO spanhouse.llm_tenants (match_kind, match_value, tenant_id) VALUES
     ('bill_project', 'proj_acme', 'acme'), ('bill_project', 'proj_shared', 'umbrella'),
     ('bill_api_key', 'key_glob', 'globex'), ('api_key', 'proj_unknown', 'initech');
@@ -32,4 +31,3 @@ INSERT INTO spanhouse.llm_bill_lines (bucket_start, day, provider, source_format
     ('2025-12-01 00:00:00', '2025-12-01', 'openai', 'openai-usage', 'gpt-4o', 'proj_acme', '', 'input', '', 9999, NULL, now64(3));
 SELECT day, provider, tenant_id, billed_usd, computed_usd, reported_usd, requests, divergence_usd, divergence_pct, status
 FROM spanhouse.v_bill_reconciliation_tenant ORDER BY day, provider, tenant_id;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_cost_1d; TRUNCATE TABLE spanhouse.llm_bill_lines; TRUNCATE TABLE spanhouse.llm_tenants;

@@ -12,7 +12,6 @@
 --   embeddings     [100, 100, 200]: p50 100, p95 200, 400 / 4500 = 8.9 %
 -- Left out: a trace without an LLM call (GET /health), a trace of 2 days ago.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;
 -- (trace, span, parent, operation, model, feature, start offset ms, latency ms, hours ago)
 INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, parent_span_id, operation, model, feature, latency_ms, status)
     SELECT toDateTime64(toStartOfMinute(now()) - toIntervalHour(r.9), 3) + toIntervalMillisecond(r.7),
@@ -28,4 +27,3 @@ INSERT INTO spanhouse.llm_spans (timestamp, trace_id, span_id, parent_span_id, o
                 ('t4', 'a', '', 'GET /health', '_none', '', 0, 5, 1),
                 ('t5', 'a', '', 'POST /ask', '_none', '', 0, 9000, 48), ('t5', 'b', 'a', 'chat', 'gpt', 'rag', 10, 8000, 48)] AS r;
 SELECT * FROM spanhouse.v_stage_latency;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d; TRUNCATE TABLE spanhouse.llm_pricing; TRUNCATE TABLE spanhouse.llm_cost_1d;

@@ -16,7 +16,6 @@
 -- Shared pieces are views (t900_*), dropped at the end: one generator, one raw aggregate and one
 -- KPI aggregate over all three levels (lvl = 1m/1h/1d, bucket b as DateTime), one quantile check.
 SET insert_deduplicate = 0;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d;
 CREATE OR REPLACE VIEW spanhouse.t900_gen AS SELECT
     now64(3) - toIntervalMillisecond(rand64(1) % (5 * 86400000)) AS timestamp,
     'tenant' || toString(rand(2) % 3) AS tenant_id, 'team' || toString(rand(3) % 4) AS team_id,
@@ -96,4 +95,3 @@ SELECT 'total cost', positive, eq1, eq2, eq3, n FROM (SELECT (SELECT sum(cost_us
     raw_total = (SELECT sum(cost_usd) FROM spanhouse.llm_kpi_1m) AS eq1, raw_total = (SELECT sum(cost_usd) FROM spanhouse.llm_kpi_1h) AS eq2,
     raw_total = (SELECT sum(cost_usd) FROM spanhouse.llm_kpi_1d) AS eq3, (SELECT count() FROM spanhouse.llm_spans) AS n);
 DROP VIEW spanhouse.t900_q; DROP VIEW spanhouse.t900_kpi; DROP VIEW spanhouse.t900_raw; DROP VIEW spanhouse.t900_gen;
-TRUNCATE TABLE spanhouse.llm_spans; TRUNCATE TABLE spanhouse.llm_span_index; TRUNCATE TABLE spanhouse.llm_kpi_1m; TRUNCATE TABLE spanhouse.llm_kpi_1h; TRUNCATE TABLE spanhouse.llm_kpi_1d;

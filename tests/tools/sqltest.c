@@ -7,7 +7,12 @@
  * (idempotency) plus once more into another database name (the rewrite), checks that every
  * statement of schema/cluster/ parses (EXPLAIN AST), then runs each tests/queries/NNNNN_x.sql
  * statement by statement and diffs the TSV output against NNNNN_x.reference. A statement
- * that carries a comment `{ serverError N }` must fail with code N. It does not start servers. */
+ * that carries a comment `{ serverError N }` must fail with code N. It does not start servers.
+ *
+ * Each test file runs in its own database, `spanhouse_tNNNNN`, with schema/ and views/ applied
+ * to it: a file writes `spanhouse.` as a user would and the runner rewrites the name (the
+ * schema's own rewrite, schema_rewrite_db), so no file empties tables another one filled and no
+ * file depends on the order it runs in. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,7 @@ typedef struct {
     const char *file;
     const char *src; /* the test file's text: hints follow a statement's ';' on its line */
     size_t src_len;
+    const char *database; /* the test file's database (NULL: spanhouse, as written) */
     int failed;
     char msg[4096];
 } run_ctx_t;
@@ -71,6 +77,16 @@ static int test_stmt_cb(void *ctx, char *stmt, int index, size_t offset) {
             }
             e++;
         }
+    }
+    if (r->database) {
+        char *moved = schema_rewrite_db(stmt, r->database);
+        if (!moved) {
+            snprintf(r->msg, sizeof(r->msg), "%s: statement %d: out of memory", r->file, index);
+            free(stmt);
+            return r->failed = 1;
+        }
+        free(stmt);
+        stmt = moved;
     }
     if (verbose()) fprintf(stderr, "-- test: %.200s\n", stmt);
     char *out = NULL, err[4096] = "";
@@ -136,7 +152,20 @@ static int cmp_names(const void *x, const void *y) {
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-static int run_tests(run_ctx_t *r, const char *qdir, const char *only, int record) {
+/* Creates the database of one test file: its name from the file's number, schema and views. */
+static int test_database(run_ctx_t *r, const char *file, const char *schema, const char *views,
+                         char *db, size_t db_size) {
+    char err[4096];
+    snprintf(db, db_size, "spanhouse_t%.*s", (int)strspn(file, "0123456789"), file);
+    if (schema_apply(exec_cb, r, schema, views, db, err, sizeof(err)) < 0) {
+        snprintf(r->msg, sizeof(r->msg), "schema into %s: %.3900s", db, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_tests(run_ctx_t *r, const char *schema, const char *views, const char *qdir,
+                     const char *only, int record) {
     DIR *d = opendir(qdir);
     if (!d) {
         fprintf(stderr, "cannot open %s\n", qdir);
@@ -169,11 +198,19 @@ static int run_tests(run_ctx_t *r, const char *qdir, const char *only, int recor
             fails++;
             continue;
         }
-        avoid_hour_boundary();
-        r->out = fopen(outp, "w");
+        char db[64];
         r->file = names[i];
         r->failed = 0;
         r->msg[0] = 0;
+        if (test_database(r, names[i], schema, views, db, sizeof(db)) < 0) {
+            printf("FAIL %s: %s\n", names[i], r->msg);
+            free(sql);
+            fails++;
+            continue;
+        }
+        r->database = db;
+        avoid_hour_boundary();
+        r->out = fopen(outp, "w");
         r->src = sql;
         r->src_len = len;
         char e[512] = "";
@@ -184,6 +221,7 @@ static int run_tests(run_ctx_t *r, const char *qdir, const char *only, int recor
         fclose(r->out);
         r->out = NULL;
         r->src = NULL;
+        r->database = NULL;
         free(sql);
         double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
         if (rc && !r->failed) snprintf(r->msg, sizeof(r->msg), "%s: %s", names[i], e);
@@ -316,7 +354,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     printf("PASS optional schema (row policies) parses: %d statements\n", n);
-    rc = run_tests(&r, queries, only, record);
+    rc = run_tests(&r, schema, views, queries, only, record);
 done:
     chdb_close(r.db);
     char cmd[256];
