@@ -5,13 +5,10 @@
 # corrected by the provider) instead of adding to them; a malformed file is refused with its
 # position (exit 2) and stores nothing; then through the HTTP sink, and v_bill_reconciliation
 # reads the imported lines next to spans loaded by ingest-file.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tests/tools/chhttp >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-bill.XXXXXX")
-trap 'chhttp_stop || true; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/*.out >&2 2>/dev/null || true; exit 1; }
+work_dir bill
 SQL=build/tools/chdbsql
 F=tests/fixtures/bills
 imp() { timeout 60 build/spanhouse bill import "$@" --log-level warn; }

@@ -8,12 +8,9 @@
 #  - OTLP JSON with seed 000's attribute names (llm.model, llm.prompt_tokens, …); from stdin;
 #    all accepted: exit 0;
 #  - a bad --format is a usage error (2); nothing listens, nothing is written.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make --no-print-directory -s build/spanhouse build/tests/tools/print_ddl >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-check.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$D"/*.out >&2 2>/dev/null || true; exit 1; }
+work_dir check
 CS=(build/spanhouse check-span --pricing schema/pricing.csv --tenants schema/tenants.csv --log-level warn)
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cat > "$D/spans.jsonl" <<JSON

@@ -3,12 +3,9 @@
 # to nothing — also with a complete configuration that would otherwise start the worker
 # (`spanhouse run --help` used to start consuming). Options after --help are not checked.
 # `spanhouse version` names the release, the commit and the libraries.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make --no-print-directory -s build/spanhouse >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-help.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$D/out" "$D/err" >&2 2>/dev/null || true; exit 1; }
+work_dir help
 full=(--brokers 127.0.0.1:9 --topic llm.spans --clickhouse-url http://127.0.0.1:9 --log-level warn)
 while IFS= read -r cmd; do
   for h in --help -h; do

@@ -15,13 +15,12 @@
 # 40,000 rows twice in one of three runs. Afterwards every span is stored exactly once across
 # the shards (count, distinct offsets, token sum), both shards hold rows, and each replica holds
 # exactly its shard's rows (the killed one caught up through replication).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh   # port picking, users file, query helpers
 source tests/integration/lib/worker.sh
 command -v java >/dev/null && [ -f /usr/share/java/zookeeper.jar ] || { echo "FAIL: zookeeper not installed (scripts/install-deps.sh)"; exit 1; }
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
-C=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-cluster.XXXXXX")
+work_dir cluster; C=$D
 declare -A PID HTTP TCP IS
 ZK_PID=; WA=; WB=
 stop_all() { # every step runs whatever the one before returned (a killed child's wait is 137)
@@ -36,7 +35,7 @@ stop_all() { # every step runs whatever the one before returned (a killed child'
   [ "${KEEP:-0}" = 1 ] || rm -rf "$C"
   return 0
 }
-trap stop_all EXIT
+at_exit stop_all
 fail() {
   echo "FAIL: $*" >&2
   grep -h 'level=error\|level=warn' "$C"/worker_*.log 2>/dev/null | grep -v dead_letter | tail -n 12 >&2

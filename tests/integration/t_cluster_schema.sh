@@ -5,10 +5,8 @@
 # included). That every cluster statement parses is checked by the SQL runner (tests/sql/run.sh,
 # EXPLAIN AST on libchdb; no cluster can run here). Then the check must fail on a stale
 # generated file, a drifted column, a missing object and a missing file.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/prelude.sh"
+work_dir clusterschema; tmp=$D
 command -v node >/dev/null || { echo "node not found"; exit 1; }
 
 node scripts/gen-cluster-schema.mjs --check

@@ -5,11 +5,9 @@
 # checker fails on planted mistakes, that the committed dashboard JSON is what
 # ops/grafana/build_dashboard.mjs generates, that systemd accepts the unit and that
 # create-topics.sh calls kafka-topics.sh as intended. No Docker needed (none runs here).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 root=$PWD
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+work_dir compose; tmp=$D
 
 nm=$(bash scripts/install-node-tools.sh)
 help_args=()

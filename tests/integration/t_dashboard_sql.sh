@@ -9,10 +9,8 @@
 # checker itself must fail on a bad macro, an unknown variable, bad SQL or no rows. A second
 # pass loads the load generator's spans through the worker's own decode/validate/enrich/
 # RowBinary/embedded-sink path and runs every query again.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/prelude.sh"
+work_dir dashboardsql; tmp=$D
 
 nm=$(bash scripts/install-node-tools.sh)
 bash scripts/install-chdb.sh >/dev/null

@@ -6,10 +6,8 @@
 # load generator produced stored or dead-lettered, the regression visible through the eval
 # stream (lower eval scores for doc_summarize's prompt v3, the dual-threshold rule fed from
 # evals), coverage per sampling tier, orphans listed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/prelude.sh"
+work_dir demo; tmp=$D
 N=100000
 TMPDIR="$tmp" DEMO_SPANS=$N make --no-print-directory -s demo >"$tmp/demo.out" 2>&1 || { tail -50 "$tmp/demo.out"; exit 1; }
 out="$tmp/demo.out"

@@ -8,13 +8,10 @@
 # reason and source headers) and in llm_spans_rejected with their kind, and per-model mean
 # scores computed in ClickHouse (raw join and the llm_quality_1m aggregate) against values the
 # test computes itself from what it produced.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-evals.XXXXXX")
-trap 'mock_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$D/run.log" ] && grep -v dead_letter "$D/run.log" | tail -n 20 >&2; exit 1; }
+work_dir evals
 SQL=build/tools/chdbsql
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 

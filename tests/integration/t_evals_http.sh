@@ -9,16 +9,14 @@
 #  2. spans, evals and outcomes consumed by one worker: every insert goes to the table of its
 #     topic's kind with that table's column list, /metrics counts consumed and inserted by
 #     kind exactly, and a second run consumes nothing.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-evhttp.XXXXXX")
+work_dir evhttp
 STUB=
 WPID=
 stub_stop() { [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null; wait "$STUB" 2>/dev/null || true; }; STUB=; }
-trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null || true; mock_stop; stub_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$D"/stub*.log >&2 2>/dev/null; grep -hv '^$' "$D"/run*.log | tail -n 20 >&2; exit 1; }
+at_exit stub_stop
 stub_start() { # SCRIPT LOG
   rm -f "$D/port"
   build/tests/tools/ch_stub "$1" "$2" "$D/port" & STUB=$!

@@ -7,13 +7,10 @@
 # cut the announced ranges exactly (commit metadata), so the dedup tokens match: exactly one
 # copy of every eval and outcome row, and the llm_quality_1m materialized view (which fires on
 # those inserts) counts every eval once (deduplicate_blocks_in_dependent_materialized_views).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-evrestart.XXXXXX")
-trap 'mock_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/run*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 15; } >&2; done; exit 1; }
+work_dir evrestart
 SQL=build/tools/chdbsql
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 

@@ -3,18 +3,12 @@
 # itself): produce N keyed messages, consume them with kcat and count exactly N; a second
 # loadgen produces into the first one's cluster at a limited rate; poison messages arrive as
 # asked; --stdout is deterministic. Everything started here is stopped on exit.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make -s build/tools/loadgen >/dev/null
 LG=build/tools/loadgen
-tmp=$(mktemp -d)
+work_dir loadgen; tmp=$D
 pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "t_loadgen: FAIL: $*" >&2; exit 1; }
+at_exit 'kill_var pid'
 
 wait_for() { # file pattern seconds
   for _ in $(seq 1 $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done

@@ -5,17 +5,11 @@
 # (--topic NAME:otlp_proto --topic NAME:otlp_json) into the embedded ClickHouse engine; every
 # mapped column of every stored row must equal expected.tsv (the decoder's contract), and a
 # corrupt record must be dead-lettered whole with its original bytes, storing none of its spans.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make -s build/spanhouse build/tools/loadgen build/tools/chdbsql >/dev/null
-tmp=$(mktemp -d)
+work_dir otele2e; tmp=$D
 pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "t_otel_e2e: FAIL: $*" >&2; exit 1; }
+at_exit 'kill_var pid'
 
 build/tools/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 --topic otlp.other >"$tmp/mock.out" 2>"$tmp/mock.err" &
 pid=$!

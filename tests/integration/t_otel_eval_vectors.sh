@@ -4,10 +4,8 @@
 # bytes equal the committed vectors, and that span events (trace records, protobuf / SDK JSON /
 # Collector JSON) and log records (logs records, same three forms) decode to exactly the eval
 # rows, reasons and counts of the fresh expected_evals_*.tsv.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/prelude.sh"
+work_dir otelevalvectors; tmp=$D
 
 bash scripts/install-otel-node.sh
 timeout 60 node tests/otel/gen_eval_vectors.mjs "$tmp" >/dev/null

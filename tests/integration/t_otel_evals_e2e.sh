@@ -16,13 +16,10 @@
 # record with a rejected record is dead-lettered whole (all or nothing). The worker is first
 # killed between the insert of the traces.js batch (spans + evals) and its commit, then
 # restarted on all topics: exactly one copy of every span and eval row.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-otelevals.XXXXXX")
-trap 'mock_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/run*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 15 "$f"; } >&2; done; exit 1; }
+work_dir otelevals
 SQL=build/tools/chdbsql
 V=tests/otel/vectors
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"

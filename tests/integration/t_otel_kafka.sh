@@ -4,17 +4,11 @@
 # exporter writes them, into a real Kafka-protocol broker (librdkafka's mock cluster, run by
 # loadgen), consumed back with kcat, and must decode to exactly the columns of expected.tsv.
 # (Through the worker into ClickHouse: t_otel_e2e.sh, once the worker has landed.)
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make -s build/tools/loadgen build/tests/tools/otlp_dump >/dev/null
-tmp=$(mktemp -d)
+work_dir otelkafka; tmp=$D
 pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "t_otel_kafka: FAIL: $*" >&2; exit 1; }
+at_exit 'kill_var pid'
 
 build/tools/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 pid=$!

@@ -7,18 +7,12 @@
 #   the non-LLM spans are stored too (model "_none", operation = span name), none dead-lettered.
 # Inputs: the SDK-made protobuf vector (8 spans, 6 LLM) and a small OTLP/JSON record written
 # here (1 LLM span, 1 HTTP span).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make -s build/spanhouse build/tools/loadgen build/tools/chdbsql >/dev/null
-tmp=$(mktemp -d)
+work_dir otelkeys; tmp=$D
 mock=""
 wk=""
-cleanup() {
-  for p in $wk $mock; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "t_otel_keys: FAIL: $*" >&2; exit 1; }
+at_exit 'kill_var wk; kill_var mock'
 
 build/tools/loadgen --mock 1 --partitions 1 --count 0 --linger-s -1 --topic otlp.other >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mock=$!

@@ -6,14 +6,12 @@
 # otherwise on a modern server the second part, sent with the first part's token, would be
 # silently dropped as a duplicate. Checked on ch_stub's request log: the exact token sequence,
 # every token answered 200 distinct, the refused row's record dead-lettered, all committed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-splittok.XXXXXX")
+work_dir splittok
 STUB=
-trap 'mock_stop; [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null || true; wait "$STUB" 2>/dev/null || true; }; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$D/stub.log" >&2 2>/dev/null; grep -v '^$' "$D"/run*.log | tail -n 20 >&2; exit 1; }
+at_exit 'kill_var STUB'
 
 # request.pb (OpenTelemetry JS SDK) holds 6 LLM spans: 6 rows at offset 0.
 cat > "$D/script" <<'S'

@@ -3,10 +3,8 @@
 # generator (tests/otel/gen_vectors.mjs, SDK versions pinned by package-lock.json), check the
 # bytes equal the committed vectors, and that the decoders map the fresh protobuf, SDK JSON and
 # Collector-style JSON to exactly the columns of the fresh expected.tsv.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/prelude.sh"
+work_dir otelvectors; tmp=$D
 
 bash scripts/install-otel-node.sh
 timeout 60 node tests/otel/gen_vectors.mjs "$tmp" >/dev/null

@@ -4,14 +4,11 @@
 # trace id), consumed by the real worker into the embedded engine, every one stored once, priced
 # from the shipped pricing file, its cache reads split out of OpenAI's inclusive prompt_tokens
 # (token_convention), and attributed to the tenant its api_key_id maps to.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql >/dev/null
 bash scripts/install-otel-node.sh tests/producer
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-producer.XXXXXX")
-trap 'mock_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/*.log >&2 2>/dev/null || true; exit 1; }
+work_dir producer
 SQL=build/tools/chdbsql
 
 mock_start spans:4

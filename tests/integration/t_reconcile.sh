@@ -12,14 +12,11 @@
 # `reconcile` must find each (exit 3), `reconcile --repair` must bring every level back to the
 # snapshot taken before the damage (sums, maps and quantiles), and a clean store must report
 # nothing (exit 0).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-reconcile.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 12 "$f"; } >&2; done; exit 1; }
+work_dir reconcile
 SQL=build/tools/chdbsql
 chdb_schema "$D" || fail "schema apply"
 

@@ -9,13 +9,10 @@
 # changes nothing; a second reprice finds nothing to change; reconcile finds no drift; and
 # --reprice-model limits it to one model. 20,000 generated spans plus hand-made calls (batch,
 # long-context, reasoning, a response-cache hit, an unknown model).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tools/loadgen >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-reprice.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/*.log >&2 2>/dev/null || true; exit 1; }
+work_dir reprice
 SQL=build/tools/chdbsql
 
 # The wrong file.

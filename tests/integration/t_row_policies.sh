@@ -20,12 +20,9 @@
 # Data sits at offsets from now() at least two minutes away from every view's window edge, so
 # the two databases answer the same although queried seconds apart (an hour boundary crossed
 # between them repeats the comparison once).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-rls.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+work_dir rls
 SQL=build/tools/chdbsql
 POL=${ROW_POLICIES:-schema/optional/900_row_policies.sql}  # (a mutant file in the self-check below)
 admin() { "$SQL" "$D/full" "$@"; }

@@ -4,13 +4,10 @@
 # NULL (= the input/output price, docs/pricing.md; a 0 there made v_cache_savings count every
 # cache read of such a model as saved money), idempotent when applied again, and a file the
 # worker's parser refuses is refused before anything is replaced (exit 2, table unchanged).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-reference.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$D"/*.out >&2 2>/dev/null || true; exit 1; }
+work_dir reference
 SQL=build/tools/chdbsql
 apply() { timeout 120 build/spanhouse schema apply --sink chdb --chdb-path "$D/db" --log-level warn "$@"; }
 

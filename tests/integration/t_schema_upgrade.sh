@@ -14,13 +14,10 @@
 #   - raw-retention-days: planned (the TTL warning gives way to the change), applied to the
 #     existing llm_spans, and a fresh install is created with it;
 #   - a fresh install plans 0 changes and 0 warnings (every object compares equal to its file).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tests/tools/chhttp >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-upgrade.XXXXXX")
+work_dir upgrade
 source tests/integration/lib/chhttp.sh
-trap 'chhttp_stop || true; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; tail -n 30 "$D"/*.out >&2 2>/dev/null || true; exit 1; }
 SQL=build/tools/chdbsql
 sh() { timeout 120 build/spanhouse schema "$@" --log-level warn; }
 

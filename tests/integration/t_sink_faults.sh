@@ -5,8 +5,7 @@
 # bodies must decompress to exactly the bytes handed to sink_insert. Also: the dedup-token
 # settings are sent to a modern server (probed) and to an explicitly modern one, never to a
 # legacy one.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 make --no-print-directory -s build/tests/tools/sink_drive build/tests/tools/ch_stub >/dev/null
 DRIVE=build/tests/tools/sink_drive
 # The sanitizer build covers unit tests only; here the sink runs under valgrind (when
@@ -15,11 +14,9 @@ VG=()
 if command -v valgrind >/dev/null; then
   VG=(valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite)
 fi
-W=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-stub.XXXXXX")
+work_dir stub; W=$D
 STUB_PID=
-cleanup() { [ -z "$STUB_PID" ] || { kill "$STUB_PID" 2>/dev/null || true; wait "$STUB_PID" 2>/dev/null || true; }; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+at_exit 'kill_var STUB_PID'
 
 stub_start() { # stub_start SCRIPTFILE
   [ -z "$STUB_PID" ] || { kill "$STUB_PID"; wait "$STUB_PID" 2>/dev/null || true; }

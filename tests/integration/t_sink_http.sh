@@ -4,17 +4,15 @@
 # server killed under a kept-alive connection (network error) and restarted (success), with
 # exact row counts and token sums checked by SELECT. One sink_drive process runs the whole
 # script so connection reuse and recovery are exercised on one libcurl handle.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 make --no-print-directory -s build/tests/tools/sink_drive build/tests/tools/print_ddl >/dev/null
 DRIVE=build/tests/tools/sink_drive
 
 chserver_start
 chserver_create_legacy_spans
-W=$CH_DIR/work; mkdir -p "$W"
+work_dir sinkhttp; W=$D
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 expect() { # expect FILE LABEL ERRNAME [CH_CODE]
   local line; line=$(grep "^RESULT $2 " "$1" || true)
   [ -n "$line" ] || fail "no result for $2 in $1"

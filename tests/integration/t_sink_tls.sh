@@ -2,13 +2,11 @@
 # The HTTP sink over TLS to ClickHouse 18.16 (HTTPS port with a fresh self-signed certificate):
 # verified with the right CA file → stored; verification on without that CA → fatal (not
 # retried forever); verification off → stored; gzip over TLS → stored; exact count.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 make --no-print-directory -s build/tests/tools/sink_drive build/tests/tools/print_ddl >/dev/null
 CH_TLS=1 chserver_start
 chserver_create_legacy_spans
-fail() { echo "FAIL: $*" >&2; exit 1; }
 run() { build/tests/tools/sink_drive --url "$CH_HTTPS_URL" --timeout-ms 20000 "$@"; }
 out=$(printf 'insert verified 1000 0\n' | run --tls-verify 1 --ca-file "$CH_DIR/ca.crt")
 grep -q '^RESULT verified ERR_OK ' <<<"$out" || fail "verified: $out"
@@ -24,8 +22,7 @@ n=$(chserver_query "SELECT count(), uniqExact(kafka_offset) FROM spanhouse.llm_s
 # The worker itself (options, not the driver): --tls-ca-file with the private CA stores;
 # without it the system bundle refuses the private CA (fatal, nothing stored, exit non-zero);
 # --tls-insecure stores and says so.
-W=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-tlsw.XXXXXX")
-trap 'rm -rf "$W"; chserver_cleanup' EXIT
+work_dir tlsw; W=$D
 chserver_query "TRUNCATE TABLE spanhouse.llm_spans"
 chserver_query "CREATE TABLE spanhouse.llm_spans_rejected (received_at Int64, kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)

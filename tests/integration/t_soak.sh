@@ -3,8 +3,7 @@
 # faults each (kills, SIGTERMs, restarts with other limits, ClickHouse failing before and
 # after storing, timeouts, outages, Kafka errors on Fetch/OffsetCommit/OffsetFetch/Produce,
 # a 1 MB poison pill) over spans, evaluations and outcomes, then the exactly-once checker. `make soak` runs more and longer.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 for seed in 101 202; do
   bash tests/fault/soak.sh "$seed" 25
 done

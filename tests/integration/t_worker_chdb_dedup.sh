@@ -6,13 +6,10 @@
 # the announced batch's size. The restarted worker must cut the
 # announced range exactly (commit metadata), so the dedup token matches and the re-sent batch
 # is dropped: exactly one copy of every span, exact token and cost sums.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-chdbdedup.XXXXXX")
-trap 'mock_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/run*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 15; } >&2; done; exit 1; }
+work_dir chdbdedup
 SQL=build/tools/chdbsql
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 

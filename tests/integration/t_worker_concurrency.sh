@@ -10,15 +10,13 @@
 #     with the same token: nothing was committed past the unacked batch, nothing is lost.
 # One insert per partition batch (--insert-max-batches 1): the ranges are read from the tokens.
 # Inserts that carry many batches are t_worker_groups.sh's.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-conc.XXXXXX")
+work_dir conc
 STUB=
 stub_stop() { [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null; wait "$STUB" 2>/dev/null || true; }; STUB=; }
-trap 'mock_stop; stub_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/stub*.log; do echo "== $f" >&2; cat "$f" >&2; done; for f in "$D"/run*.log; do echo "== $f" >&2; tail -n 15 "$f" >&2; done; exit 1; }
+at_exit stub_stop
 stub_start() { # SCRIPT LOG
   rm -f "$D/port"
   build/tests/tools/ch_stub "$1" "$2" "$D/port" & STUB=$!

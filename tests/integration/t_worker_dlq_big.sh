@@ -6,14 +6,11 @@
 # llm_spans_rejected, stores every valid span, exits 0 and commits: a second run reads nothing.
 # Before, the DLQ produce failed with "Message size too large" and the worker exited 1 on
 # every restart, the partition pinned.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tools/chdbsql build/tests/tools/xxh3sum >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-dlqbig.XXXXXX")
-trap 'mock_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 10; } >&2; done; exit 1; }
+work_dir dlqbig
 SQL=build/tools/chdbsql
 chdb_schema "$D" || fail "schema apply"
 

@@ -3,24 +3,18 @@
 # `spanhouse run --exit-at-eof` into ClickHouse 18.16 (legacy mode). Asserts the exact row
 # count and token and cost sums, every poison message in the DLQ topic with its reason header
 # and in llm_spans_rejected, and the group's committed offsets at the end of each partition.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-# Transitional until the sink branch (chserver.sh, print_ddl) is merged: remove then.
-[ -f tests/integration/lib/chserver.sh ] || { echo "SKIP: tests/integration/lib/chserver.sh not merged yet"; exit 0; }
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
-trap 'mock_stop; chserver_cleanup' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "${W:-/nonexistent}/worker.log" ] && tail -n 20 "$W/worker.log" >&2; exit 1; }
 
 N=${N:-20000}
 # The mock broker only forgets a member that left at its session timeout: keep it short.
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 chserver_start
-trap 'mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 chserver_query "CREATE TABLE spanhouse.llm_spans_rejected (received_at Int64, kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)"
-W=$CH_DIR/work; mkdir -p "$W"
+work_dir workere2e; W=$D
 
 mock_start spans:4 dlq:1
 spans_gen "$N" 50 "$W/spans.tsv" "$W/sums"

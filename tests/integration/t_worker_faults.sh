@@ -7,19 +7,15 @@
 #     backoff, resumes; every span is stored (duplicates counted and reported, not failed).
 #  3. Broker errors: the next OffsetCommit requests fail (COORDINATOR_NOT_AVAILABLE); the
 #     announce is retried and everything is committed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 WPID=
-trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 12; } >&2; done; exit 1; }
 KOPTS="--kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"
 chserver_start
-trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
-W=$CH_DIR/work; mkdir -p "$W"
+work_dir workerfaults; W=$D
 mock_start t1:2 t2:2 t3:2 dlq:1
 q() { chserver_query "$1"; }
 worker() { # worker TOPIC GROUP LOG [args…]  (background, sets WPID)

@@ -5,14 +5,11 @@
 # dead letters alike; loading the first file again must store nothing new (same data, same
 # tokens, dropped by the server's dedup window). Before tokens carried a content hash, the
 # second file's batches all had the first file's tokens and vanished with exit 0.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-filetoken.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 10; } >&2; done; exit 1; }
+work_dir filetoken
 SQL=build/tools/chdbsql
 chdb_schema "$D" || fail "schema apply"
 

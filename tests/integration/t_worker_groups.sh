@@ -20,15 +20,13 @@
 #     senders): queued batches keep their proof of ownership fresh while they wait, so none
 #     goes back to be announced again and the worker drains (before: queued batches missed
 #     the window round after round, a livelock seen in CI).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-groups.XXXXXX")
+work_dir groups
 WPID= BPID=
-trap '[ -z "$BPID" ] || kill -9 "$BPID" 2>/dev/null || true; worker_stop; mock_stop; chhttp_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do echo "== $f" >&2; grep -v dead_letter "$f" | tail -n 12 >&2; done; exit 1; }
+at_exit 'kill_var BPID'
 chhttp_start "$D" || fail "chhttp"
 mock_start g1:32 g2:8 g3:8 g4:8 g5:8 g6:8 dlq:1
 KOPTS="--dlq-topic dlq --kafka.session.timeout.ms=6000 --kafka.heartbeat.interval.ms=500"

@@ -3,15 +3,12 @@
 # engine behind chhttp) goes down, spans keep arriving, and the gauge must rise to the backlog
 # within a few seconds (it is set from the broker's high watermark on a timer, not only at
 # commits, which an outage stops). After recovery it falls back to 0.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-lag.XXXXXX")
+work_dir lag
 WPID=
-trap 'worker_stop; mock_stop; chhttp_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; grep -v dead_letter "$D/w.log" | tail -n 8 >&2; exit 1; }
 chhttp_start "$D" || fail "chhttp"
 URL=$CHHTTP_URL
 mock_start spans:1 dlq:1

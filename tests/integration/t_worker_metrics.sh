@@ -7,21 +7,17 @@
 # file every stored span counted as unpriced (spanhouse_unpriced_{spans,tokens}_total).
 # The worker is not wrapped in timeout(1) (it forwards signals to its own process group);
 # the EXIT trap stops it.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 WPID=
-trap 'worker_stop; mock_stop; chserver_cleanup' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "${W:-/nonexistent}/worker.log" ] && tail -n 20 "$W/worker.log" >&2; exit 1; }
 
 N=${N:-4000}
 EVERY=50 # every 50th span is poison: reasons rotate json_syntax, negative_value, not_an_object, missing_field
 chserver_start
-trap 'worker_stop; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
-W=$CH_DIR/work; mkdir -p "$W"
+work_dir workermetrics; W=$D
 mock_start spans:4 dlq:1
 spans_gen "$N" "$EVERY" "$W/spans.tsv" "$W/sums"
 read -r GOOD TOK COST BAD < "$W/sums"

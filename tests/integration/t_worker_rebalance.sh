@@ -4,18 +4,15 @@
 # committed offsets and announced cuts), then A is stopped with SIGTERM (its partitions move to
 # B), then B is stopped once everything is stored. Every span must be stored (exact distinct count and sums); the partitions each worker
 # owned are checked in their logs.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 PA= PB=
-trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null || true; [ -z "$PB" ] || kill -9 $PB 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 15; } >&2; done; exit 1; }
+at_exit 'kill_var PA; kill_var PB'
 chserver_start
-trap '[ -z "$PA" ] || kill -9 $PA 2>/dev/null || true; [ -z "$PB" ] || kill -9 $PB 2>/dev/null || true; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
-W=$CH_DIR/work; mkdir -p "$W"
+work_dir workerrebalance; W=$D
 mock_start spans:4 dlq:1
 spans_gen 40000 100 "$W/s.tsv" "$W/sums"; read -r G T C B < "$W/sums"
 [ "$(mock_cmd "produce spans $W/s.tsv")" = "produced 40000 failed 0" ] || fail produce

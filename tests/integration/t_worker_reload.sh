@@ -6,20 +6,16 @@
 # priced like phase 2), log reload_failed_keeping_old_tables and count it in /metrics.
 # The worker is not wrapped in timeout(1): run that way, only the first SIGHUP reached it here
 # (timeout relays signals to its own process group); the EXIT trap stops it.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/tests/tools/xxh3sum build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
 WPID=
-trap 'worker_stop; mock_stop; chserver_cleanup' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "${W:-/nonexistent}/worker.log" ] && tail -n 20 "$W/worker.log" >&2; exit 1; }
 
 N=${N:-600} # spans per phase
 chserver_start
-trap 'worker_stop; mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
-W=$CH_DIR/work; mkdir -p "$W"
+work_dir workerreload; W=$D
 mock_start spans:3 dlq:1
 
 HDR="provider,model,effective_from,input_per_1m,output_per_1m,cache_read_per_1m,cache_write_per_1m,reasoning_per_1m,batch_discount,aliases,notes"

@@ -3,18 +3,14 @@
 # own group, stops by itself) stores every good span exactly once; a range after the data
 # stores nothing and exits 0; `ingest-file` loads a JSONL file with poison lines going to
 # llm_spans_rejected, exact counts and sums.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/chserver.sh
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl >/dev/null
-trap 'mock_stop; chserver_cleanup' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$W"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 12; } >&2; done; exit 1; }
 chserver_start
-trap 'mock_stop; chserver_cleanup' EXIT  # chserver_start replaced the EXIT trap
 chserver_create_legacy_spans
 chserver_query "CREATE TABLE spanhouse.llm_spans_rejected (received_at Int64, kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)"
-W=$CH_DIR/work; mkdir -p "$W"
+work_dir workerreplayfile; W=$D
 mock_start spans:3 dlq:1
 spans_gen 6000 100 "$W/s.tsv" "$W/sums"; read -r G T C B < "$W/sums"
 t0=$(date +%s%3N)

@@ -6,13 +6,10 @@
 # range), look the re-read range up and store every span exactly once. Before, a replay always
 # restarted at --from and re-cut everything: with the window slid, every batch stored before
 # the crash was stored again.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/print_ddl build/tools/chdbsql >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-replayresume.XXXXXX")
-trap 'mock_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/run*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 15; } >&2; done; exit 1; }
+work_dir replayresume
 SQL=build/tools/chdbsql
 
 $SQL "$D/db" "CREATE DATABASE IF NOT EXISTS spanhouse" "$(build/tests/tools/print_ddl modern spanhouse.llm_spans)" || fail "create table"

@@ -6,15 +6,12 @@
 # whose answer was lost, then re-sent after the span arrived, was counted in llm_quality_1m
 # (and would be again by the span's view): twice. Modern engine behind chhttp, which stores every
 # insert and answers 500 until told otherwise.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-retrylookup.XXXXXX")
+work_dir retrylookup
 WPID=
-trap 'worker_stop; mock_stop; chhttp_stop; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; grep -v dead_letter "$D/w.log" | tail -n 8 >&2; exit 1; }
 chhttp_start "$D" || fail "chhttp"
 mock_start evals:1 dlq:1
 ts=$(date +%s%3N)

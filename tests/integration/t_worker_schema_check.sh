@@ -3,13 +3,10 @@
 # table): a widened column stops it at once with a message naming the column, instead of every
 # row coming back server_rejected, dead-lettered and committed while the table stays empty.
 # The same table with the right type loads normally.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tools/chdbsql build/tests/tools/print_ddl >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-schemacheck.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 5 "$f"; } >&2; done; exit 1; }
+work_dir schemacheck
 SQL=build/tools/chdbsql
 $SQL "$D/db" "CREATE DATABASE IF NOT EXISTS spanhouse" "$(build/tests/tools/print_ddl modern spanhouse.llm_spans)" \
   "CREATE TABLE spanhouse.llm_spans_rejected (received_at DateTime64(3, 'UTC'), kind String, topic String, partition Int32, offset Int64, key String, reason String, field String, detail String, payload String) ENGINE = MergeTree ORDER BY (topic, partition, offset)" || fail "create"

@@ -11,15 +11,12 @@
 # which nothing woke to cancel it, so the stop took the request's whole 30 s timeout; it now
 # runs on a sender after the batch, cancelled at the grace like any insert. A restart stores
 # each dead letter once.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 source tests/integration/lib/chhttp.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/chhttp >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-sigterm.XXXXXX")
+work_dir sigterm
 WPID=
-trap 'worker_stop; mock_stop; chhttp_stop; [ "${KEEP:-0}" = 1 ] || rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$D"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v dead_letter "$f" | tail -n 10; } >&2; done; exit 1; }
 chhttp_start "$D" || fail "chhttp"
 URL=$CHHTTP_URL
 chhttp_ctl "slow_after_ms=60000"

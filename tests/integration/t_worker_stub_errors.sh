@@ -5,14 +5,12 @@
 # refusing, which goes to the DLQ with reason server_rejected, the server's message and its
 # ORIGINAL key and bytes (payload_format=original);
 # the other rows are stored and the offsets committed. Checked on the stub's request log.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-stub.XXXXXX")
+work_dir stub
 STUB=
-trap 'mock_stop; [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null || true; wait "$STUB" 2>/dev/null || true; }; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$D/stub.log" >&2 2>/dev/null; grep -v '^$' "$D/run.log" | tail -n 20 >&2; exit 1; }
+at_exit 'kill_var STUB'
 
 cat > "$D/script" <<'S'
 500 - 0 boom

@@ -8,14 +8,12 @@
 #     keeps getting it while its siblings were stored is dead-lettered (before: re-sent
 #     identically until retry-max-ms, exit 1, forever).
 # Checked on ch_stub's request log (tokens) and the DLQ; everything committed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/integration/lib/worker.sh
 make --no-print-directory -s build/spanhouse build/tests/tools/mockkafka build/tests/tools/ch_stub >/dev/null
-D=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-refuse.XXXXXX")
+work_dir refuse
 STUB=
-trap 'mock_stop; [ -z "$STUB" ] || { kill "$STUB" 2>/dev/null || true; wait "$STUB" 2>/dev/null || true; }; rm -rf "$D"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$D/stub.log" >&2 2>/dev/null; grep -v '^$' "$D"/run*.log | tail -n 20 >&2; exit 1; }
+at_exit 'kill_var STUB'
 stub() { # SCRIPT LOG
   [ -z "$STUB" ] || { kill "$STUB"; wait "$STUB" 2>/dev/null || true; }
   rm -f "$D/port"

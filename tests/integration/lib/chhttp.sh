@@ -7,7 +7,8 @@
 #   chhttp_query SQL             runs SQL, prints the TabSeparated answer
 #   chhttp_kill_restart          SIGKILLs the server (an insert may be cut mid-way) and starts it
 #                                again on the same port and database
-#   chhttp_stop                  stops the server (no-op when none)
+#   chhttp_stop                  stops the server (no-op when none); chhttp_start registers it
+#                                with at_exit when lib/prelude.sh is loaded
 
 CHHTTP_PID=
 CHHTTP_URL=
@@ -33,6 +34,7 @@ chhttp_start() {
   CHHTTP_DIR=$1; shift
   CHHTTP_ARGS=("$@")
   chdb_schema "$CHHTTP_DIR" || return 1
+  if declare -F at_exit > /dev/null; then at_exit chhttp_stop; fi
   chhttp__run "${CHHTTP_ARGS[@]}"
 }
 

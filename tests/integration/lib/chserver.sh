@@ -12,8 +12,9 @@
 #   chserver_kill             # SIGKILL (an outage); chserver_restart starts it again on the same
 #                             # ports and data dir and waits for /ping
 #   chserver_stop             # SIGTERM, then SIGKILL after 10 s
-#   chserver_cleanup          # stop + remove CH_DIR (unless CH_KEEP=1); installed as the EXIT trap.
-#                             # A test that sets its own EXIT trap must call chserver_cleanup in it.
+#   chserver_cleanup          # stop + remove CH_DIR (unless CH_KEEP=1); registered by chserver_start
+#                             # with at_exit (lib/prelude.sh), or installed as the EXIT trap without it
+#                             # (a script with its own EXIT trap must then call chserver_cleanup in it).
 # Users: "default" (no password) and "writer" with password "$CH_WRITER_PASSWORD" (s3cret).
 # Needs: clickhouse-server, curl, ss. Runs only one server per sourcing shell.
 
@@ -80,7 +81,8 @@ chserver_start() {
   CH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-ch.XXXXXX")
   mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas"
   chserver__write_users
-  trap chserver_cleanup EXIT
+  # stopped at the test's end: through lib/prelude.sh when loaded, else as the EXIT trap
+  if declare -F at_exit > /dev/null; then at_exit chserver_cleanup; else trap chserver_cleanup EXIT; fi
   if [ "${CH_TLS:-0}" = 1 ]; then chserver__tls_setup || return 1; fi
   for try in 1 2 3 4 5; do
     CH_HTTP_PORT=$(chserver__pick_port) && CH_TCP_PORT=$(chserver__pick_port) &&

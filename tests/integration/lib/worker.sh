@@ -5,18 +5,21 @@
 #   spans_gen N POISON_EVERY OUT SUMS      writes N keyed JSON spans (every POISON_EVERY-th one
 #                                          poison, 0 = none) to OUT and "good tokens cost_nusd
 #                                          poison" to SUMS
-#   mock_stop                              stops it (also done by worker_cleanup)
+#   mock_stop                              stops it (mock_start registers it with at_exit
+#                                          when lib/prelude.sh is loaded)
 #   token_coords                           filter: dedup tokens on stdin, one per line, printed
 #                                          without their content hash (-x<16 hex>); fails
 #                                          if a token has none
 #   worker_stop                            SIGTERM the worker whose pid is in WPID, SIGKILL it
-#                                          after 10 s, reap it, clear WPID (no-op when empty)
+#                                          after 10 s, reap it, clear WPID (no-op when empty);
+#                                          lib/prelude.sh runs it first at the test's end
 # Spans carry cost_usd, so the stored cost is exact whatever the pricing table says.
 
 MOCK_PID=
 MOCK_DIR=
 
 mock_start() {
+  if declare -F at_exit > /dev/null; then at_exit mock_stop; fi
   MOCK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/spanhouse-mock.XXXXXX")
   mkfifo "$MOCK_DIR/ctl"
   local args=() t
