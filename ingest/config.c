@@ -51,8 +51,8 @@ static const opt_t config_opts[] = {
     {"brokers", OPT_STR, F(brokers), NULL, 0, 0, NULL,
      "Kafka bootstrap servers, host:port[,host:port]", 0, 0},
     {"topic", OPT_TOPIC, 0, NULL, 0, 0, NULL,
-     "topic to consume, NAME or NAME:FORMAT (FORMAT json, otlp_proto, otlp_json, eval, outcome, "
-     "otlp_logs_proto or otlp_logs_json); repeatable", 0, 0},
+     "topic to consume, NAME or NAME:FORMAT (FORMAT one of" CONFIG_FORMAT_NAMES "); repeatable", 0,
+     0},
     {"group", OPT_STR, F(group), "spanhouse", 0, 0, NULL,
      "Kafka consumer group id (replay uses <group>-replay-<from>-<to>)", 0, 0},
     {"clickhouse-url", OPT_STR, F(clickhouse_url), NULL, 0, 0, NULL,
@@ -217,24 +217,17 @@ static void set_err(char *errstr, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
+#define FMT_NAME_(id, name, table) name,
+#define FMT_TABLE_(id, name, table) CONFIG_TABLE_##table,
+static const char *const fmt_names[CONFIG_FMT_N] = {CONFIG_FORMATS(FMT_NAME_)};
+static const config_table_t fmt_tables[CONFIG_FMT_N] = {CONFIG_FORMATS(FMT_TABLE_)};
+
 const char *config_fmt_name(config_fmt_t f) {
-    switch (f) {
-    case CONFIG_FMT_JSON:
-        return "json";
-    case CONFIG_FMT_OTLP_PROTO:
-        return "otlp_proto";
-    case CONFIG_FMT_OTLP_JSON:
-        return "otlp_json";
-    case CONFIG_FMT_EVAL:
-        return "eval";
-    case CONFIG_FMT_OUTCOME:
-        return "outcome";
-    case CONFIG_FMT_OTLP_LOGS_PROTO:
-        return "otlp_logs_proto";
-    case CONFIG_FMT_OTLP_LOGS_JSON:
-        return "otlp_logs_json";
-    }
-    return "?";
+    return (unsigned)f < CONFIG_FMT_N ? fmt_names[f] : "?";
+}
+
+config_table_t config_fmt_table(config_fmt_t f) {
+    return (unsigned)f < CONFIG_FMT_N ? fmt_tables[f] : CONFIG_TABLE_SPANS;
 }
 
 /* Option names compare with '_' and '-' equal and case-insensitively, so env and INI
@@ -374,24 +367,10 @@ static int add_topic(config_t *cfg, const char *v, char *errstr, size_t n) {
     }
     if (colon) {
         const char *f = colon + 1;
-        if (!strcmp(f, "json"))
-            fmt = CONFIG_FMT_JSON;
-        else if (!strcmp(f, "otlp_proto"))
-            fmt = CONFIG_FMT_OTLP_PROTO;
-        else if (!strcmp(f, "otlp_json"))
-            fmt = CONFIG_FMT_OTLP_JSON;
-        else if (!strcmp(f, "eval"))
-            fmt = CONFIG_FMT_EVAL;
-        else if (!strcmp(f, "outcome"))
-            fmt = CONFIG_FMT_OUTCOME;
-        else if (!strcmp(f, "otlp_logs_proto"))
-            fmt = CONFIG_FMT_OTLP_LOGS_PROTO;
-        else if (!strcmp(f, "otlp_logs_json"))
-            fmt = CONFIG_FMT_OTLP_LOGS_JSON;
-        else {
-            set_err(errstr, n,
-                    "topic: unknown format '%s' in '%s' (json, otlp_proto, otlp_json, eval, "
-                    "outcome, otlp_logs_proto, otlp_logs_json)",
+        for (fmt = 0; fmt < CONFIG_FMT_N && strcmp(f, fmt_names[fmt]); fmt++)
+            ;
+        if (fmt == CONFIG_FMT_N) {
+            set_err(errstr, n, "topic: unknown format '%s' in '%s' (one of" CONFIG_FORMAT_NAMES ")",
                     f, v);
             return ERR_CONFIG;
         }
@@ -820,10 +799,7 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
         }
     }
     for (int t = 0; t < cfg->n_topics; t++)
-        if (cfg->legacy && (cfg->topics[t].format == CONFIG_FMT_EVAL ||
-                            cfg->topics[t].format == CONFIG_FMT_OUTCOME ||
-                            cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_PROTO ||
-                            cfg->topics[t].format == CONFIG_FMT_OTLP_LOGS_JSON)) {
+        if (cfg->legacy && config_fmt_table(cfg->topics[t].format) != CONFIG_TABLE_SPANS) {
             set_err(errstr, errstr_size,
                     "topic: format '%s' of topic '%s' needs a modern ClickHouse (the "
                     "llm_evals/llm_outcomes "
@@ -895,10 +871,9 @@ int config_check(const config_t *cfg, config_mode_t mode, char *errstr, size_t e
                 return ERR_CONFIG;
             }
     for (int t = 0; t < cfg->n_topics; t++) {
-        config_fmt_t f = cfg->topics[t].format;
-        int ev = f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO ||
-                 f == CONFIG_FMT_OTLP_LOGS_JSON;
-        const char *need = ev ? "eval-table" : f == CONFIG_FMT_OUTCOME ? "outcome-table" : NULL;
+        config_table_t tt = config_fmt_table(cfg->topics[t].format);
+        int ev = tt == CONFIG_TABLE_EVALS;
+        const char *need = ev ? "eval-table" : tt == CONFIG_TABLE_OUTCOMES ? "outcome-table" : NULL;
         const char *val = ev ? cfg->eval_table : cfg->outcome_table;
         if (need && !*val) {
             set_err(errstr, errstr_size, "%s: must not be empty (topic '%s' is %s)", need,

@@ -17,15 +17,32 @@
 #define CONFIG_MAX_KAFKA 64
 #define CONFIG_MAX_ARGS 16
 
-typedef enum {
-    CONFIG_FMT_JSON = 0,
-    CONFIG_FMT_OTLP_PROTO,
-    CONFIG_FMT_OTLP_JSON,
-    CONFIG_FMT_EVAL,
-    CONFIG_FMT_OUTCOME,
-    CONFIG_FMT_OTLP_LOGS_PROTO, /* OTLP logs export request: gen_ai.evaluation.result records */
-    CONFIG_FMT_OTLP_LOGS_JSON,
-} config_fmt_t;
+/* The record formats of a topic (--topic NAME:FORMAT), one row each: X(ID, name, table) where
+ * table is what its records become. Everything that lists formats (the enum, names, parsing,
+ * help and error texts, the table a topic needs) expands from here; the worker's decoder for
+ * each is one row of worker_decode.c's decoders[]. Adding a format: a row here, a decoder
+ * there. */
+/* clang-format off */
+#define CONFIG_FORMATS(X)                                                                    \
+    X(JSON,            "json",            SPANS)    /* flat JSON span, docs/span-format.md */ \
+    X(OTLP_PROTO,      "otlp_proto",      SPANS)    /* OTLP trace export request */          \
+    X(OTLP_JSON,       "otlp_json",       SPANS)                                             \
+    X(EVAL,            "eval",            EVALS)    /* flat JSON evaluation */               \
+    X(OUTCOME,         "outcome",         OUTCOMES) /* flat JSON business outcome */         \
+    X(OTLP_LOGS_PROTO, "otlp_logs_proto", EVALS)    /* OTLP logs: gen_ai.evaluation.result */ \
+    X(OTLP_LOGS_JSON,  "otlp_logs_json",  EVALS)
+/* clang-format on */
+
+/* The tables records go to (the order of the worker's wtable_t). */
+typedef enum { CONFIG_TABLE_SPANS, CONFIG_TABLE_EVALS, CONFIG_TABLE_OUTCOMES } config_table_t;
+
+#define CONFIG_FMT_ENUM_(id, name, table) CONFIG_FMT_##id,
+typedef enum { CONFIG_FORMATS(CONFIG_FMT_ENUM_) CONFIG_FMT_N } config_fmt_t;
+#undef CONFIG_FMT_ENUM_
+
+/* " json otlp_proto …": the format names as one string literal, for help and error texts. */
+#define CONFIG_FMT_LIST_(id, name, table) " " name
+#define CONFIG_FORMAT_NAMES CONFIG_FORMATS(CONFIG_FMT_LIST_)
 
 /* Enum options parsed once: the value's position in the option's choices (config_opts), so
  * code compares integers, not strings. The order here is the order of the choices there. */
@@ -179,7 +196,9 @@ int config_secret_key(const char *name);
 /* The printable form of a value: "***" for a secret key, a URL's user:password@ as
  * user:***@, anything else as it is (possibly written into buf). One rule for every output. */
 const char *config_mask(const char *name, const char *value, char *buf, size_t n);
-/* Name of a topic format ("json", "otlp_proto", …). */
+/* Name of a topic format ("json", "otlp_proto", …; "?" out of range). */
 const char *config_fmt_name(config_fmt_t f);
+/* The table a topic format's records go to. */
+config_table_t config_fmt_table(config_fmt_t f);
 
 #endif

@@ -90,11 +90,11 @@ static void part_clear_batch(wpart_t *p) {
     p->open_planned = 0;
 }
 
-static wtable_t fmt_kind(config_fmt_t f) {
-    if (f == CONFIG_FMT_EVAL || f == CONFIG_FMT_OTLP_LOGS_PROTO || f == CONFIG_FMT_OTLP_LOGS_JSON)
-        return WT_EVAL;
-    return f == CONFIG_FMT_OUTCOME ? WT_OUTCOME : WT_SPAN;
-}
+/* The format table's target tables are the worker's tables, in the same order. */
+_Static_assert(WT_SPAN == (int)CONFIG_TABLE_SPANS && WT_EVAL == (int)CONFIG_TABLE_EVALS &&
+                   WT_OUTCOME == (int)CONFIG_TABLE_OUTCOMES,
+               "wtable_t follows config_table_t");
+static wtable_t fmt_kind(config_fmt_t f) { return (wtable_t)config_fmt_table(f); }
 
 static void part_free(wpart_t *p) {
     if (!p) return;
@@ -1097,6 +1097,12 @@ worker_t *worker_new(const config_t *cfg, worker_mode_t mode, sink_t *sink, metr
     w->tgt[WT_OUTCOME].structure = outcome_structure();
     if (*cfg->rejected_table)
         snprintf(w->rejected, sizeof(w->rejected), "%s.%s", cfg->database, cfg->rejected_table);
+    for (int t = 0; t < cfg->n_topics; t++)
+        if (!wk_format_decodable(cfg->topics[t].format)) {
+            snprintf(errstr, errstr_size, "topic '%s': no decoder for format %s",
+                     cfg->topics[t].name, config_fmt_name(cfg->topics[t].format));
+            goto err;
+        }
     eval_limits_default(&w->elim);
     w->elim.max_future_ms = cfg->ts_future_tolerance_ms;
     w->elim.max_past_ms = cfg->ts_past_tolerance_ms;

@@ -6,13 +6,28 @@
 #include "worker.h"
 #include "worker_int.h"
 
+/* One Kafka record as every decoder sees it. */
+typedef struct {
+    const char *topic;
+    int64_t off;
+    const void *key;
+    size_t key_len;
+    const char *payload; /* NULL for a record without a value */
+    size_t len;
+    int64_t now; /* when it was read, ms since the epoch */
+} wrec_t;
+
+/* The record's bytes for a decoder ("" without a value). */
+static const char *rec_bytes(const wrec_t *r) { return r->payload ? r->payload : ""; }
+static size_t rec_len(const wrec_t *r) { return r->payload ? r->len : 0; }
+
 /* ---- one message */
 
 /* Dead-letters the record at off of p, with its original bytes, as kind k: reason rc, field
  * (NULL = none), detail (NULL or "" = rc's own message). */
 static int reject(worker_t *w, wpart_t *p, wtable_t k, int rc, const char *field,
-                  const char *detail, const char *topic, int64_t off, const void *key,
-                  size_t key_len, const char *payload, size_t len) {
+                  const char *detail, const wrec_t *r) {
+    int64_t off = r->off;
     if (w->check_out) { /* check-span: reported, not dead-lettered */
         w->check_bad++;
         const char *why = detail && *detail ? detail : err2str(rc);
@@ -36,38 +51,35 @@ static int reject(worker_t *w, wpart_t *p, wtable_t k, int rc, const char *field
     dlq_letter_t lt = {.reason = err_name(rc),
                        .field = field ? field : "",
                        .detail = detail && *detail ? detail : err2str(rc),
-                       .topic = topic,
+                       .topic = r->topic,
                        .partition = p->partition,
                        .offset = off,
-                       .key = key,
-                       .key_len = key_len,
-                       .payload = payload,
-                       .len = len,
+                       .key = r->key,
+                       .key_len = r->key_len,
+                       .payload = r->payload,
+                       .len = r->len,
                        .payload_format = "original"};
     return wk_dead_letter(w, p, &p->b, k, &lt);
 }
 
-static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
-                       const void *key, size_t key_len, const char *payload, size_t len,
-                       int64_t now);
+static int encode_span(worker_t *w, wpart_t *p, span_t *s, const wrec_t *r);
 /* Flat JSON: one span per message; a rejected message is dead-lettered with its bytes. */
-static int process_json(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
-                        size_t key_len, const char *payload, size_t len, int64_t now) {
+static int process_json(worker_t *w, wpart_t *p, const wrec_t *r) {
     int rc;
     jspan_errinfo_t ei;
     ei.field = NULL;
     ei.detail[0] = 0;
     const char *field = NULL;
     span_t *s = &w->span;
-    rc = jspan_decode(w->dec, payload ? payload : "", payload ? len : 0, s, &ei);
+    rc = jspan_decode(w->dec, rec_bytes(r), rec_len(r), s, &ei);
     if (rc == ERR_OK)
-        rc = validate_span(&w->vopts, s, now, &field);
+        rc = validate_span(&w->vopts, s, r->now, &field);
     else
         field = ei.field;
     if (rc != ERR_OK) {
-        return reject(w, p, WT_SPAN, rc, field, ei.detail, topic, off, key, key_len, payload, len);
+        return reject(w, p, WT_SPAN, rc, field, ei.detail, r);
     }
-    return encode_span(w, p, s, topic, off, key, key_len, payload, len, now);
+    return encode_span(w, p, s, r);
 }
 
 /* Appends v to b as a Prometheus label value (\\, \", \n escaped). */
@@ -171,31 +183,24 @@ out:;
 
 /* Enriches one span and encodes it into partition p's open batch, with the original message
  * kept beside it (a row the server refuses is dead-lettered with those bytes). */
-static int encode_span(worker_t *w, wpart_t *p, span_t *s, const char *topic, int64_t off,
-                       const void *key, size_t key_len, const char *payload, size_t len,
-                       int64_t now) {
+static int encode_span(worker_t *w, wpart_t *p, span_t *s, const wrec_t *r) {
     if (!price_apply(w->prices, s)) count_unpriced(w, s);
     tenant_apply(w->tenants, w->tpolicy, s);
-    s->kafka_topic = span_str(topic, strlen(topic));
+    s->kafka_topic = span_str(r->topic, strlen(r->topic));
     s->kafka_partition = p->partition;
-    s->kafka_offset = off;
-    s->ingested_ms = now;
-    if (w->check_out) return check_report(w, s, off); /* check-span: reported, not stored */
-    wrows_t *r = &p->b.t[WT_SPAN];
-    rowbin_encode_span(&r->rows, s);
-    if (buf_error(&r->rows)) return buf_error(&r->rows);
-    return wrows_push(r, off, key, key_len, payload, payload ? len : 0);
+    s->kafka_offset = r->off;
+    s->ingested_ms = r->now;
+    if (w->check_out) return check_report(w, s, r->off); /* check-span: reported, not stored */
+    wrows_t *t = &p->b.t[WT_SPAN];
+    rowbin_encode_span(&t->rows, s);
+    if (buf_error(&t->rows)) return buf_error(&t->rows);
+    return wrows_push(t, r->off, r->key, r->key_len, r->payload, rec_len(r));
 }
 
 typedef struct otlp_ctx_s {
     worker_t *w;
     wpart_t *p;
-    const char *topic;
-    int64_t off, now;
-    const void *key;
-    size_t key_len;
-    const char *payload;
-    size_t len;
+    const wrec_t *r;
     int rc;            /* first encode error */
     int bad;           /* validation error of the first bad span */
     const char *field; /* its field */
@@ -206,55 +211,41 @@ static int otlp_row_cb(void *ctx, span_t *s) {
     otlp_ctx_t *c = ctx;
     const char *field = NULL;
     c->index++;
-    int rc = validate_span(&c->w->vopts, s, c->now, &field);
+    int rc = validate_span(&c->w->vopts, s, c->r->now, &field);
     if (rc != ERR_OK) {
         c->bad = rc;
         c->field = field;
         return 1; /* stop: the whole record goes to the DLQ */
     }
-    if ((rc = encode_span(c->w, c->p, s, c->topic, c->off, c->key, c->key_len, c->payload, c->len,
-                          c->now)) != ERR_OK) {
+    if ((rc = encode_span(c->w, c->p, s, c->r)) != ERR_OK) {
         c->rc = rc;
         return 1;
     }
     return 0;
 }
 
-static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
-                      size_t key_len, const char *payload, size_t len, int64_t now,
-                      int all_or_nothing);
+static int encode_evq(worker_t *w, wpart_t *p, const wrec_t *r, int all_or_nothing);
 
 /* OTLP trace export request: many spans per message, all-or-nothing. The spans of one record
  * all carry its offset; if the record is malformed or any of its LLM spans fails validation,
  * the rows already encoded from it are taken back and the record is dead-lettered whole, with
  * its original bytes. A record without LLM spans stores nothing and is simply passed. */
-static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *topic, int64_t off,
-                        const void *key, size_t key_len, const char *payload, size_t len,
-                        int64_t now) {
-    otlp_ctx_t c = {.w = w,
-                    .p = p,
-                    .topic = topic,
-                    .off = off,
-                    .now = now,
-                    .key = key,
-                    .key_len = key_len,
-                    .payload = payload,
-                    .len = len};
+static int process_otlp(worker_t *w, wpart_t *p, const wrec_t *r) {
+    otlp_ctx_t c = {.w = w, .p = p, .r = r};
     otlp_stats_t st;
     memset(&st, 0, sizeof(st));
     char detail[256] = "";
     wmark_t mark;
     wbatch_mark(&p->b, &mark);
     if (w->evq_attached) {
-        int brc = otlp_evq_begin(w->evq, payload ? len : 0, now);
+        int brc = otlp_evq_begin(w->evq, rec_len(r), r->now);
         if (brc != ERR_OK) return brc;
     }
-    int rc =
-        fmt == CONFIG_FMT_OTLP_PROTO
-            ? otlp_proto_decode(w->otlp, (const uint8_t *)(payload ? payload : ""),
-                                payload ? len : 0, otlp_row_cb, &c, &st, detail, sizeof(detail))
-            : otlp_json_decode(w->otlp, payload ? payload : "", payload ? len : 0, otlp_row_cb, &c,
-                               &st, detail, sizeof(detail));
+    int rc = p->fmt == CONFIG_FMT_OTLP_PROTO
+                 ? otlp_proto_decode(w->otlp, (const uint8_t *)rec_bytes(r), rec_len(r),
+                                     otlp_row_cb, &c, &st, detail, sizeof(detail))
+                 : otlp_json_decode(w->otlp, rec_bytes(r), rec_len(r), otlp_row_cb, &c, &st, detail,
+                                    sizeof(detail));
     if (c.rc != ERR_OK) return c.rc;
     if (w->m && st.spans_skipped_non_llm)
         metrics_counter_add(w->m, WM_NAME(OTLP_SKIPPED), NULL, st.spans_skipped_non_llm);
@@ -263,7 +254,7 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
         otlp_evq_end(w->evq, &w->evst);
         /* Span events: the spans are stored whatever their evaluation events hold; a rejected
          * event sends a copy of the record to the DLQ (kind eval), see encode_evq(). */
-        return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 0);
+        return encode_evq(w, p, r, 0);
     }
     wbatch_rollback(&p->b, &mark);
     if (c.bad) {
@@ -272,21 +263,20 @@ static int process_otlp(worker_t *w, wpart_t *p, config_fmt_t fmt, const char *t
                  (unsigned long long)c.index, err2str(rc), c.field ? " in " : "",
                  c.field ? c.field : "");
     }
-    return reject(w, p, WT_SPAN, rc, c.field, detail, topic, off, key, key_len, payload, len);
+    return reject(w, p, WT_SPAN, rc, c.field, detail, r);
 }
 
 /* Encodes one valid eval into partition p's batch for llm_evals, with the record kept beside
  * it (shared by the rows of one record). */
-static int encode_eval(wpart_t *p, eval_t *e, const char *topic, int64_t off, const void *key,
-                       size_t key_len, const char *payload, size_t len, int64_t now) {
-    e->kafka_topic = span_str(topic, strlen(topic));
+static int encode_eval(wpart_t *p, eval_t *e, const wrec_t *r) {
+    e->kafka_topic = span_str(r->topic, strlen(r->topic));
     e->kafka_partition = p->partition;
-    e->kafka_offset = off;
-    e->ingested_ms = now;
-    wrows_t *r = &p->b.t[WT_EVAL];
-    eval_encode(&r->rows, e);
-    if (buf_error(&r->rows)) return buf_error(&r->rows);
-    return wrows_push(r, off, key, key_len, payload, payload ? len : 0);
+    e->kafka_offset = r->off;
+    e->ingested_ms = r->now;
+    wrows_t *t = &p->b.t[WT_EVAL];
+    eval_encode(&t->rows, e);
+    if (buf_error(&t->rows)) return buf_error(&t->rows);
+    return wrows_push(t, r->off, r->key, r->key_len, r->payload, rec_len(r));
 }
 
 /* The evaluation rows w->evq holds for the record at off. all_or_nothing (logs topics): any
@@ -294,9 +284,7 @@ static int encode_eval(wpart_t *p, eval_t *e, const char *topic, int64_t off, co
  * Otherwise (span events of a trace record, whose spans are already encoded): the valid rows
  * are stored and, if an entry was rejected, a copy of the record goes to the DLQ with that
  * entry's reason and a detail saying the rest was stored. */
-static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
-                      size_t key_len, const char *payload, size_t len, int64_t now,
-                      int all_or_nothing) {
+static int encode_evq(worker_t *w, wpart_t *p, const wrec_t *r, int all_or_nothing) {
     size_t n = otlp_evq_count(w->evq), over = otlp_evq_overflow(w->evq), bad = n, n_bad = 0;
     for (size_t i = 0; i < n; i++)
         if (otlp_evq_get(w->evq, i)->rc != ERR_OK && n_bad++ == 0) bad = i;
@@ -305,7 +293,7 @@ static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, c
             const otlp_eval_t *ev = otlp_evq_get(w->evq, i);
             if (ev->rc != ERR_OK) continue;
             eval_t e = ev->e;
-            int rc = encode_eval(p, &e, topic, off, key, key_len, payload, len, now);
+            int rc = encode_eval(p, &e, r);
             if (rc != ERR_OK) return rc;
         }
     }
@@ -324,59 +312,49 @@ static int encode_evq(worker_t *w, wpart_t *p, const char *topic, int64_t off, c
         snprintf(detail, sizeof(detail), "%zu evaluation events over the per-record limit%s", over,
                  all_or_nothing ? "; nothing of the record stored"
                                 : "; its spans and first evaluations stored");
-    return reject(w, p, WT_EVAL, code, field, detail, topic, off, key, key_len, payload, len);
+    return reject(w, p, WT_EVAL, code, field, detail, r);
 }
 
 /* OTLP logs export request (topics NAME:otlp_logs_proto / NAME:otlp_logs_json): its
  * gen_ai.evaluation.result log records become llm_evals rows, all or nothing per record; other
  * log records are counted and skipped (a record without evaluations stores nothing). */
-static int process_otlp_logs(worker_t *w, wpart_t *p, const char *topic, int64_t off,
-                             const void *key, size_t key_len, const char *payload, size_t len,
-                             int64_t now) {
+static int process_otlp_logs(worker_t *w, wpart_t *p, const wrec_t *r) {
     char detail[256] = "";
     int rc = p->fmt == CONFIG_FMT_OTLP_LOGS_PROTO
-                 ? otlp_logs_proto_decode(w->evq, (const uint8_t *)(payload ? payload : ""),
-                                          payload ? len : 0, now, &w->evst, detail, sizeof(detail))
-                 : otlp_logs_json_decode(w->evq, payload ? payload : "", payload ? len : 0, now,
-                                         &w->evst, detail, sizeof(detail));
+                 ? otlp_logs_proto_decode(w->evq, (const uint8_t *)rec_bytes(r), rec_len(r), r->now,
+                                          &w->evst, detail, sizeof(detail))
+                 : otlp_logs_json_decode(w->evq, rec_bytes(r), rec_len(r), r->now, &w->evst, detail,
+                                         sizeof(detail));
     if (rc == ERR_NOMEM) return rc;
-    if (rc != ERR_OK) {
-        return reject(w, p, WT_EVAL, rc, NULL, detail, topic, off, key, key_len, payload, len);
-    }
-    return encode_evq(w, p, topic, off, key, key_len, payload, len, now, 1);
+    if (rc != ERR_OK) return reject(w, p, WT_EVAL, rc, NULL, detail, r);
+    return encode_evq(w, p, r, 1);
 }
 
 /* Flat JSON quality evaluation (topics NAME:eval): one row of llm_evals per message. */
-static int process_eval(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
-                        size_t key_len, const char *payload, size_t len, int64_t now) {
+static int process_eval(worker_t *w, wpart_t *p, const wrec_t *r) {
     const char *field = NULL;
     eval_t *e = &w->eval;
-    int rc = eval_decode(w->edec, payload ? payload : "", payload ? len : 0, e, &field);
-    if (rc == ERR_OK) rc = eval_validate(&w->elim, e, now, &field);
-    if (rc != ERR_OK) {
-        return reject(w, p, WT_EVAL, rc, field, NULL, topic, off, key, key_len, payload, len);
-    }
-    return encode_eval(p, e, topic, off, key, key_len, payload, len, now);
+    int rc = eval_decode(w->edec, rec_bytes(r), rec_len(r), e, &field);
+    if (rc == ERR_OK) rc = eval_validate(&w->elim, e, r->now, &field);
+    if (rc != ERR_OK) return reject(w, p, WT_EVAL, rc, field, NULL, r);
+    return encode_eval(p, e, r);
 }
 
 /* Flat JSON business outcome (topics NAME:outcome): one row of llm_outcomes per message. */
-static int process_outcome(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
-                           size_t key_len, const char *payload, size_t len, int64_t now) {
+static int process_outcome(worker_t *w, wpart_t *p, const wrec_t *r) {
     const char *field = NULL;
     outcome_t *o = &w->outcome;
-    int rc = outcome_decode(w->odec, payload ? payload : "", payload ? len : 0, o, &field);
-    if (rc == ERR_OK) rc = outcome_validate(&w->elim, o, now, &field);
-    if (rc != ERR_OK) {
-        return reject(w, p, WT_OUTCOME, rc, field, NULL, topic, off, key, key_len, payload, len);
-    }
-    o->kafka_topic = span_str(topic, strlen(topic));
+    int rc = outcome_decode(w->odec, rec_bytes(r), rec_len(r), o, &field);
+    if (rc == ERR_OK) rc = outcome_validate(&w->elim, o, r->now, &field);
+    if (rc != ERR_OK) return reject(w, p, WT_OUTCOME, rc, field, NULL, r);
+    o->kafka_topic = span_str(r->topic, strlen(r->topic));
     o->kafka_partition = p->partition;
-    o->kafka_offset = off;
-    o->ingested_ms = now;
-    wrows_t *r = &p->b.t[WT_OUTCOME];
-    outcome_encode(&r->rows, o);
-    if (buf_error(&r->rows)) return buf_error(&r->rows);
-    return wrows_push(r, off, key, key_len, payload, payload ? len : 0);
+    o->kafka_offset = r->off;
+    o->ingested_ms = r->now;
+    wrows_t *t = &p->b.t[WT_OUTCOME];
+    outcome_encode(&t->rows, o);
+    if (buf_error(&t->rows)) return buf_error(&t->rows);
+    return wrows_push(t, r->off, r->key, r->key_len, r->payload, rec_len(r));
 }
 
 config_fmt_t wk_topic_format(const worker_t *w, const char *topic) {
@@ -385,27 +363,34 @@ config_fmt_t wk_topic_format(const worker_t *w, const char *topic) {
     return CONFIG_FMT_JSON;
 }
 
-/* Decodes one record by its topic's format into p's open batch (or dead-letters it). */
-static int process_record(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
-                          size_t key_len, const char *payload, size_t len, int64_t now) {
-    switch (p->fmt) {
-    case CONFIG_FMT_OTLP_PROTO:
-    case CONFIG_FMT_OTLP_JSON:
-        return process_otlp(w, p, p->fmt, topic, off, key, key_len, payload, len, now);
-    case CONFIG_FMT_EVAL:
-        return process_eval(w, p, topic, off, key, key_len, payload, len, now);
-    case CONFIG_FMT_OUTCOME:
-        return process_outcome(w, p, topic, off, key, key_len, payload, len, now);
-    case CONFIG_FMT_OTLP_LOGS_PROTO:
-    case CONFIG_FMT_OTLP_LOGS_JSON:
-        return process_otlp_logs(w, p, topic, off, key, key_len, payload, len, now);
-    default:
-        return process_json(w, p, topic, off, key, key_len, payload, len, now);
-    }
-}
+/* One decoder per topic format (config.h's CONFIG_FORMATS), each taking a record into p's open
+ * batch or dead-lettering it. A format without a row here is refused at start
+ * (wk_format_decodable). */
+typedef int (*wdecode_fn)(worker_t *w, wpart_t *p, const wrec_t *r);
+/* clang-format off */
+static const wdecode_fn decoders[CONFIG_FMT_N] = {
+    [CONFIG_FMT_JSON]            = process_json,
+    [CONFIG_FMT_OTLP_PROTO]      = process_otlp,
+    [CONFIG_FMT_OTLP_JSON]       = process_otlp,
+    [CONFIG_FMT_EVAL]            = process_eval,
+    [CONFIG_FMT_OUTCOME]         = process_outcome,
+    [CONFIG_FMT_OTLP_LOGS_PROTO] = process_otlp_logs,
+    [CONFIG_FMT_OTLP_LOGS_JSON]  = process_otlp_logs,
+};
+/* clang-format on */
+
+int wk_format_decodable(config_fmt_t f) { return (unsigned)f < CONFIG_FMT_N && decoders[f]; }
 
 int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,
                size_t key_len, const char *payload, size_t len, int64_t now) {
+    const wrec_t rec = {.topic = topic,
+                        .off = off,
+                        .key = key,
+                        .key_len = key_len,
+                        .payload = payload,
+                        .len = len,
+                        .now = now};
+    const wdecode_fn decode = decoders[p->fmt];
     int fl = batch_part_place(&p->bp, off);
     int rc;
     if ((fl & BATCH_SEAL_BEFORE) && (rc = wk_flush(w, p)) != ERR_OK) return rc;
@@ -440,7 +425,7 @@ int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const vo
     wbatch_mark(&p->b, &mk);
     if (!p->b.enc_min) p->b.enc_min = now;
     p->b.enc_max = now;
-    rc = process_record(w, p, topic, off, key, key_len, payload, len, now);
+    rc = decode(w, p, &rec);
     if (rc == ERR_BUF_CAP) {
         /* The record's rows do not fit the budget even in a batch of their own (or in an
          * announced range cut under larger limits). Take them back; inside an announced range
@@ -450,13 +435,12 @@ int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const vo
         if (fl & BATCH_PLANNED) {
             for (int t = 0; t < WT_N; t++)
                 p->b.t[t].rows.max = SIZE_MAX / 2;
-            rc = process_record(w, p, topic, off, key, key_len, payload, len, now);
+            rc = decode(w, p, &rec);
         } else {
             char d[160];
             snprintf(d, sizeof(d), "its rows do not fit partition-max-bytes (%" PRId64 ")",
                      w->cfg->partition_max_bytes);
-            rc = reject(w, p, p->kind, ERR_OVERSIZED, NULL, d, topic, off, key, key_len, payload,
-                        len);
+            rc = reject(w, p, p->kind, ERR_OVERSIZED, NULL, d, &rec);
         }
     }
     if (rc != ERR_OK) return rc;

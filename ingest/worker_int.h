@@ -321,6 +321,8 @@ int wsend_rejected(wsender_t *s, wjob_t *j);
 /* ---- worker_decode.c: one record */
 /* The format of a configured topic. */
 config_fmt_t wk_topic_format(const worker_t *w, const char *topic);
+/* Whether the worker has a decoder for format f (worker_new refuses a topic it cannot read). */
+int wk_format_decodable(config_fmt_t f);
 /* Decodes, validates, prices and encodes one record of p into its open batch (or dead-letters
  * it); may seal the batch. */
 int wk_process(worker_t *w, wpart_t *p, const char *topic, int64_t off, const void *key,

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "err.h"
 #include "test_docs.h"
+#include "worker_int.h"
 
 static char ini_path[] = "/tmp/spanhouse_test_config_XXXXXX";
 
@@ -178,6 +179,33 @@ static void test_eval_outcome_topics(void **st) {
     assert_int_equal(config_load(c, 2, argv6, NULL, e, sizeof(e)), ERR_CONFIG);
     assert_non_null(strstr(e, "outcome"));
     config_destroy(c);
+}
+
+/* Every row of CONFIG_FORMATS parses from its name, names itself, goes to its table, and the
+ * worker has a decoder for it. */
+static void test_format_table(void **st) {
+    (void)st;
+    char e[512], arg[64];
+    int tables[3] = {0};
+    for (int f = 0; f < CONFIG_FMT_N; f++) {
+        config_t *c = config_new();
+        snprintf(arg, sizeof(arg), "t:%s", config_fmt_name((config_fmt_t)f));
+        char *argv[] = {"--topic", arg};
+        assert_int_equal(config_load(c, 2, argv, NULL, e, sizeof(e)), ERR_OK);
+        assert_int_equal(c->n_topics, 1);
+        assert_int_equal(c->topics[0].format, f);
+        assert_true(wk_format_decodable((config_fmt_t)f));
+        tables[config_fmt_table((config_fmt_t)f)]++;
+        config_destroy(c);
+    }
+    assert_string_equal(config_fmt_name(CONFIG_FMT_OUTCOME), "outcome");
+    assert_int_equal(config_fmt_table(CONFIG_FMT_EVAL), CONFIG_TABLE_EVALS);
+    assert_int_equal(config_fmt_table(CONFIG_FMT_OTLP_LOGS_JSON), CONFIG_TABLE_EVALS);
+    assert_int_equal(config_fmt_table(CONFIG_FMT_OTLP_PROTO), CONFIG_TABLE_SPANS);
+    assert_int_equal(tables[CONFIG_TABLE_SPANS], 3);
+    assert_int_equal(tables[CONFIG_TABLE_OUTCOMES], 1);
+    assert_string_equal(config_fmt_name(CONFIG_FMT_N), "?");
+    assert_false(wk_format_decodable(CONFIG_FMT_N));
 }
 
 typedef struct bad_s {
@@ -539,6 +567,7 @@ int main(void) {
         cmocka_unit_test(test_dump_masks_every_secret),
         cmocka_unit_test(test_defaults),     cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_topics),       cmocka_unit_test(test_eval_outcome_topics),
+        cmocka_unit_test(test_format_table),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_file),     cmocka_unit_test(test_check_modes),
         cmocka_unit_test(test_docs_in_sync), cmocka_unit_test(test_dump_masks_password),
