@@ -112,7 +112,9 @@ static int insert_send(wsender_t *s, wins_t *in, sink_result_t *res) {
             wk_log_inserted(w, tg->table, rows, in->len, in->n, wk_mono_s() - a);
             return ERR_OK;
         }
-        if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return rc;
+        /* Only what ERR_MAP classes as transient is tried again: a refused row (split and
+         * dead-lettered by the caller) or a fatal answer (auth, schema, a bad request) is not. */
+        if (err_class(rc) != ERR_CLASS_RETRY) return rc;
         /* The server answers, again and again for this batch, with a code we do not know or a
          * memory limit: what it cannot take may be the batch itself (its size, or one row).
          * After WORKER_SPLIT_AFTER such answers the batch is split like a data error (each
@@ -445,13 +447,12 @@ int wsend_rejected(wsender_t *s, wjob_t *j) {
             return ERR_OK;
         }
         log_line_t l;
-        log_begin(w->lg, &l,
-                  rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL ? LOG_ERROR : LOG_WARN,
-                  "rejected_insert_failed");
+        int transient = err_class(rc) == ERR_CLASS_RETRY;
+        log_begin(w->lg, &l, transient ? LOG_WARN : LOG_ERROR, "rejected_insert_failed");
         log_str(&l, "error", err_name(rc));
         log_str(&l, "msg", res.msg);
         log_end(&l);
-        if (rc == ERR_SERVER_REJECTED || rc == ERR_SERVER_FATAL) return ERR_SERVER_FATAL;
+        if (!transient) return ERR_SERVER_FATAL; /* the dead-letter table cannot take them */
         int64_t spent_ms = (int64_t)((wk_mono_s() - t0) * 1000);
         if (spent_ms >= w->cfg->retry_max_ms || wk_stop_expired(w) || atomic_load(&w->pool.abort))
             return rc;
