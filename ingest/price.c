@@ -13,6 +13,7 @@
 
 #include "civil.h"
 #include "csv.h"
+#include "err.h"
 #include "strhash.h"
 
 typedef struct price_key_s {
@@ -587,6 +588,149 @@ static int price_parse_extras(price_ent_t *e, const int *colmap, const csv_reade
     return 0;
 }
 
+/* The steps of price_parse return ERR_OK, ERR_CONFIG (refused: *eline, *ecol and msg say where
+ * and why) or ERR_NOMEM. */
+
+/* One data row of the file into e (its names lower-cased and owned by e). */
+static int price_parse_row(price_ent_t *e, const int *colmap, const csv_reader_t *rd,
+                           uint32_t *eline, uint32_t *ecol, char *msg, size_t msg_size) {
+    const csv_field_t *f;
+#define PRICE_FIELD(c) (colmap[c] >= 0 ? &rd->fields[colmap[c]] : NULL)
+#define PRICE_REFUSE(fld, ...)                                                                     \
+    do {                                                                                           \
+        *eline = (fld)->line, *ecol = (fld)->col;                                                  \
+        snprintf(msg, msg_size, __VA_ARGS__);                                                      \
+        return ERR_CONFIG;                                                                         \
+    } while (0)
+    memset(e, 0, sizeof(*e));
+    e->row.line = rd->rec_line;
+    const csv_field_t *prov = PRICE_FIELD(PC_PROVIDER), *model = PRICE_FIELD(PC_MODEL);
+    if (!price_name_ok(prov->p, prov->n))
+        PRICE_REFUSE(prov, "provider must be 1-255 characters without spaces or '|'");
+    if (!price_name_ok(model->p, model->n))
+        PRICE_REFUSE(model, "model must be 1-255 characters without spaces or '|'");
+    e->prov = price_strdup_lc(prov->p, prov->n);
+    e->model = price_strdup_lc(model->p, model->n);
+    if (!e->prov || !e->model) return ERR_NOMEM;
+    f = PRICE_FIELD(PC_FROM);
+    if (price_parse_date(f->p, f->n, &e->row.from_ms) < 0)
+        PRICE_REFUSE(f, "effective_from must be a date YYYY-MM-DD (UTC), got \"%.32s\"", f->p);
+    uint64_t *dst[] = {&e->row.input,       &e->row.output,    &e->row.cache_read,
+                       &e->row.cache_write, &e->row.reasoning, &e->row.batch_discount};
+    for (int c = PC_INPUT; c <= PC_BATCH; c++) {
+        f = PRICE_FIELD(c);
+        uint64_t *d = dst[c - PC_INPUT];
+        if (!f || f->n == 0) {
+            if (c == PC_INPUT || c == PC_OUTPUT) PRICE_REFUSE(f, "%s is required", price_cols[c]);
+            /* Defaults: cache prices = input, reasoning = output, no batch discount. */
+            *d = c == PC_REASONING ? e->row.output : c == PC_BATCH ? 0 : e->row.input;
+            continue;
+        }
+        uint64_t max = c == PC_BATCH ? 1000000000ull : PRICE_MAX_USD_PER_1M * 1000000000ull;
+        const char *why = csv_decimal_nano(f->p, f->n, max, d);
+        if (why)
+            PRICE_REFUSE(f, "%s: %s%s (got \"%.32s\")", price_cols[c], why,
+                         c == PC_BATCH ? ": a fraction from 0 to 1, e.g. 0.5" : "", f->p);
+    }
+    if (price_parse_long(e, colmap, rd, eline, ecol, msg, msg_size) != 0) return ERR_CONFIG;
+    if (price_parse_extras(e, colmap, rd, eline, ecol, msg, msg_size) != 0) return ERR_CONFIG;
+    f = PRICE_FIELD(PC_ALIASES);
+    if (f && f->n && !strcmp(e->model, "*"))
+        PRICE_REFUSE(f, "a fallback price (model *) takes no aliases");
+    if (f && f->n && !(e->aliases = price_strdup_lc(f->p, f->n))) return ERR_NOMEM;
+    return ERR_OK;
+#undef PRICE_REFUSE
+#undef PRICE_FIELD
+}
+
+/* The rows of ents (sorted by provider, model, date) into pt's rows and one key per
+ * provider/model; the same model twice on one date is refused, as is a second fallback
+ * price of a provider on one date. */
+static int price_index_rows(price_table_t *pt, price_ent_t *ents, size_t n_ents, size_t *cap_keys,
+                            uint32_t *eline, uint32_t *ecol, char *msg, size_t msg_size) {
+    pt->rows = calloc(n_ents ? n_ents : 1, sizeof(*pt->rows));
+    if (!pt->rows) return ERR_NOMEM;
+    for (size_t i = 0; i < n_ents; i++) {
+        price_ent_t *e = &ents[i];
+        pt->rows[i] = e->row;
+        if (!strcmp(e->model, "*")) {
+            /* A fallback price (docs/pricing.md): what v_unpriced_models estimates unpriced
+             * spend with. Never used to price a span: an unknown model stays 'unknown_model',
+             * counted and alerted on, instead of looking priced. Rows sort by provider, then
+             * model ('*' first), so a provider's fallback rows are adjacent. */
+            if (i && ents[i - 1].model && !strcmp(ents[i - 1].model, "*") &&
+                !strcmp(ents[i - 1].prov, e->prov) && ents[i - 1].row.from_ms == e->row.from_ms) {
+                *eline = e->row.line;
+                *ecol = 1;
+                snprintf(msg, msg_size,
+                         "%s/* already has a fallback price from this date (line %u)", e->prov,
+                         ents[i - 1].row.line);
+                return ERR_CONFIG;
+            }
+            continue;
+        }
+        const price_key_t *last = pt->n_keys ? &pt->keys[pt->n_keys - 1] : NULL;
+        int same = last && !strcmp(last->prov, e->prov) && !strcmp(last->name, e->model);
+        if (same && ents[i - 1].row.from_ms == e->row.from_ms) {
+            *eline = e->row.line;
+            *ecol = 1;
+            snprintf(msg, msg_size, "%s/%s already has a price from this date (line %u)", e->prov,
+                     e->model, ents[i - 1].row.line);
+            return ERR_CONFIG;
+        }
+        if (same) {
+            pt->keys[pt->n_keys - 1].n_rows++;
+            if (e->row.line < pt->keys[pt->n_keys - 1].first_line)
+                pt->keys[pt->n_keys - 1].first_line = e->row.line;
+            continue;
+        }
+        int existed;
+        long k = price_add_key(pt, cap_keys, e->prov, e->model, UINT32_MAX, e->row.line, &existed);
+        e->model = NULL; /* owned by the key now */
+        e->prov = NULL;
+        if (k < 0) return ERR_NOMEM;
+        pt->keys[k].first_row = (uint32_t)i;
+        pt->keys[k].n_rows = 1;
+    }
+    pt->n_rows = n_ents;
+    return ERR_OK;
+}
+
+/* Aliases: more names for the same provider/model rows (e.g. a cloud's own id); a name that
+ * already names another model is refused. */
+static int price_index_aliases(price_table_t *pt, price_ent_t *ents, size_t n_ents,
+                               size_t *cap_keys, uint32_t *eline, uint32_t *ecol, char *msg,
+                               size_t msg_size) {
+    size_t n_canon = pt->n_keys, ki = 0;
+    for (size_t i = 0; i < n_ents; i++) {
+        while (ki + 1 < n_canon && pt->keys[ki + 1].first_row <= i)
+            ki++;
+        char *a = ents[i].aliases;
+        if (!a) continue;
+        char *save = NULL;
+        for (char *tok = strtok_r(a, " |", &save); tok; tok = strtok_r(NULL, " |", &save)) {
+            char *prov = strdup(pt->keys[ki].prov), *name = strdup(tok);
+            if (!prov || !name) {
+                free(prov);
+                free(name);
+                return ERR_NOMEM;
+            }
+            int existed;
+            long k =
+                price_add_key(pt, cap_keys, prov, name, (uint32_t)ki, ents[i].row.line, &existed);
+            if (k < 0) return ERR_NOMEM;
+            if (existed && pt->keys[k].canon != ki) {
+                *eline = ents[i].row.line;
+                *ecol = 1;
+                snprintf(msg, msg_size, "alias \"%.64s\" already names %s/%s", tok,
+                         pt->keys[pt->keys[k].canon].prov, pt->keys[pt->keys[k].canon].name);
+                return ERR_CONFIG;
+            }
+        }
+    }
+    return ERR_OK;
+}
+
 price_table_t *price_parse(const char *text, size_t len, const char *name_for_errors, char *errstr,
                            size_t errstr_size) {
     csv_reader_t rd;
@@ -602,10 +746,7 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
 
     csv_init(&rd, text, len);
     pt = calloc(1, sizeof(*pt));
-    if (!pt) {
-        snprintf(msg, sizeof(msg), "out of memory");
-        goto err;
-    }
+    if (!pt) goto nomem;
     /* Header: columns by name, any order; unknown or repeated names are errors. */
     rc = csv_next(&rd, msg, sizeof(msg));
     if (rc < 0) goto err_csv;
@@ -629,178 +770,22 @@ price_table_t *price_parse(const char *text, size_t len, const char *name_for_er
         if (n_ents == cap_ents) {
             size_t nc = cap_ents ? cap_ents * 2 : 64;
             price_ent_t *ne = realloc(ents, nc * sizeof(*ne));
-            if (!ne) {
-                snprintf(msg, sizeof(msg), "out of memory");
-                goto err;
-            }
+            if (!ne) goto nomem;
             ents = ne;
             cap_ents = nc;
         }
-        price_ent_t *e = &ents[n_ents];
-        memset(e, 0, sizeof(*e));
-        n_ents++;
-        e->row.line = rd.rec_line;
-        const csv_field_t *f;
-#define PRICE_FIELD(c) (colmap[c] >= 0 ? &rd.fields[colmap[c]] : NULL)
-        f = PRICE_FIELD(PC_PROVIDER);
-        if (!price_name_ok(f->p, f->n)) {
-            eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "provider must be 1-255 characters without spaces or '|'");
-            goto err_at;
-        }
-        f = PRICE_FIELD(PC_MODEL);
-        if (!price_name_ok(f->p, f->n)) {
-            eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "model must be 1-255 characters without spaces or '|'");
-            goto err_at;
-        }
-        e->prov = price_strdup_lc(PRICE_FIELD(PC_PROVIDER)->p, PRICE_FIELD(PC_PROVIDER)->n);
-        e->model = price_strdup_lc(f->p, f->n);
-        if (!e->prov || !e->model) {
-            snprintf(msg, sizeof(msg), "out of memory");
-            goto err;
-        }
-        f = PRICE_FIELD(PC_FROM);
-        if (price_parse_date(f->p, f->n, &e->row.from_ms) < 0) {
-            eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg),
-                     "effective_from must be a date YYYY-MM-DD (UTC), got \"%.32s\"", f->p);
-            goto err_at;
-        }
-        uint64_t *dst[] = {&e->row.input,       &e->row.output,    &e->row.cache_read,
-                           &e->row.cache_write, &e->row.reasoning, &e->row.batch_discount};
-        for (int c = PC_INPUT; c <= PC_BATCH; c++) {
-            f = PRICE_FIELD(c);
-            uint64_t *d = dst[c - PC_INPUT];
-            if (!f || f->n == 0) {
-                if (c == PC_INPUT || c == PC_OUTPUT) {
-                    eline = f->line, ecol = f->col;
-                    snprintf(msg, sizeof(msg), "%s is required", price_cols[c]);
-                    goto err_at;
-                }
-                /* Defaults: cache prices = input, reasoning = output, no batch discount. */
-                *d = c == PC_REASONING ? e->row.output : c == PC_BATCH ? 0 : e->row.input;
-                continue;
-            }
-            uint64_t max = c == PC_BATCH ? 1000000000ull : PRICE_MAX_USD_PER_1M * 1000000000ull;
-            const char *why = csv_decimal_nano(f->p, f->n, max, d);
-            if (why) {
-                eline = f->line, ecol = f->col;
-                snprintf(msg, sizeof(msg), "%s: %s%s (got \"%.32s\")", price_cols[c], why,
-                         c == PC_BATCH ? ": a fraction from 0 to 1, e.g. 0.5" : "", f->p);
-                goto err_at;
-            }
-        }
-        if (price_parse_long(e, colmap, &rd, &eline, &ecol, msg, sizeof(msg)) != 0) goto err_at;
-        if (price_parse_extras(e, colmap, &rd, &eline, &ecol, msg, sizeof(msg)) != 0) goto err_at;
-        f = PRICE_FIELD(PC_ALIASES);
-        if (f && f->n && !strcmp(e->model, "*")) {
-            eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "a fallback price (model *) takes no aliases");
-            goto err_at;
-        }
-        if (f && f->n) {
-            e->aliases = price_strdup_lc(f->p, f->n);
-            if (!e->aliases) {
-                snprintf(msg, sizeof(msg), "out of memory");
-                goto err;
-            }
-        }
-#undef PRICE_FIELD
+        rc = price_parse_row(&ents[n_ents++], colmap, &rd, &eline, &ecol, msg, sizeof(msg));
+        if (rc == ERR_CONFIG) goto err_at;
+        if (rc == ERR_NOMEM) goto nomem;
     }
     if (rc < 0) goto err_csv;
 
-    /* Rows sorted by provider, model, date; the same model twice on one date is an error. */
     if (n_ents) qsort(ents, n_ents, sizeof(*ents), price_ent_cmp);
-    pt->rows = calloc(n_ents ? n_ents : 1, sizeof(*pt->rows));
-    if (!pt->rows) {
-        snprintf(msg, sizeof(msg), "out of memory");
-        goto err;
-    }
-    for (size_t i = 0; i < n_ents; i++) {
-        price_ent_t *e = &ents[i];
-        pt->rows[i] = e->row;
-        if (!strcmp(e->model, "*")) {
-            /* A fallback price (docs/pricing.md): what v_unpriced_models estimates unpriced
-             * spend with. Never used to price a span: an unknown model stays 'unknown_model',
-             * counted and alerted on, instead of looking priced. Rows sort by provider, then
-             * model ('*' first), so a provider's fallback rows are adjacent. */
-            if (i && ents[i - 1].model && !strcmp(ents[i - 1].model, "*") &&
-                !strcmp(ents[i - 1].prov, e->prov) && ents[i - 1].row.from_ms == e->row.from_ms) {
-                eline = e->row.line;
-                ecol = 1;
-                snprintf(msg, sizeof(msg),
-                         "%s/* already has a fallback price from this date (line %u)", e->prov,
-                         ents[i - 1].row.line);
-                goto err_at;
-            }
-            continue;
-        }
-        const price_key_t *last = pt->n_keys ? &pt->keys[pt->n_keys - 1] : NULL;
-        int same = last && !strcmp(last->prov, e->prov) && !strcmp(last->name, e->model);
-        if (same && ents[i - 1].row.from_ms == e->row.from_ms) {
-            eline = e->row.line;
-            ecol = 1;
-            snprintf(msg, sizeof(msg), "%s/%s already has a price from this date (line %u)",
-                     e->prov, e->model, ents[i - 1].row.line);
-            goto err_at;
-        }
-        if (same) {
-            pt->keys[pt->n_keys - 1].n_rows++;
-            if (e->row.line < pt->keys[pt->n_keys - 1].first_line)
-                pt->keys[pt->n_keys - 1].first_line = e->row.line;
-            continue;
-        }
-        int existed;
-        long k = price_add_key(pt, &cap_keys, e->prov, e->model, UINT32_MAX, e->row.line, &existed);
-        e->model = NULL; /* owned by the key now */
-        e->prov = NULL;
-        if (k < 0) {
-            snprintf(msg, sizeof(msg), "out of memory");
-            goto err;
-        }
-        pt->keys[k].first_row = (uint32_t)i;
-        pt->keys[k].n_rows = 1;
-    }
-    pt->n_rows = n_ents;
-    /* Aliases: more names for the same provider/model rows (e.g. a cloud's own id). */
-    {
-        size_t n_canon = pt->n_keys, ki = 0;
-        for (size_t i = 0; i < n_ents; i++) {
-            while (ki + 1 < n_canon && pt->keys[ki + 1].first_row <= i)
-                ki++;
-            char *a = ents[i].aliases;
-            if (!a) continue;
-            char *save = NULL;
-            for (char *tok = strtok_r(a, " |", &save); tok; tok = strtok_r(NULL, " |", &save)) {
-                char *prov = strdup(pt->keys[ki].prov), *name = strdup(tok);
-                if (!prov || !name) {
-                    free(prov);
-                    free(name);
-                    snprintf(msg, sizeof(msg), "out of memory");
-                    goto err;
-                }
-                int existed;
-                long k = price_add_key(pt, &cap_keys, prov, name, (uint32_t)ki, ents[i].row.line,
-                                       &existed);
-                if (k < 0) {
-                    snprintf(msg, sizeof(msg), "out of memory");
-                    goto err;
-                }
-                if (existed && pt->keys[k].canon != ki) {
-                    eline = ents[i].row.line;
-                    ecol = 1;
-                    snprintf(msg, sizeof(msg), "alias \"%.64s\" already names %s/%s", tok,
-                             pt->keys[pt->keys[k].canon].prov, pt->keys[pt->keys[k].canon].name);
-                    goto err_at;
-                }
-            }
-        }
-    }
-    if (price_build_index(pt) < 0) {
-        snprintf(msg, sizeof(msg), "out of memory");
-        goto err;
-    }
+    if ((rc = price_index_rows(pt, ents, n_ents, &cap_keys, &eline, &ecol, msg, sizeof(msg))) ==
+        ERR_OK)
+        rc = price_index_aliases(pt, ents, n_ents, &cap_keys, &eline, &ecol, msg, sizeof(msg));
+    if (rc == ERR_CONFIG) goto err_at;
+    if (rc == ERR_NOMEM || price_build_index(pt) < 0) goto nomem;
     price_ents_free(ents, n_ents);
     csv_deinit(&rd);
     return pt;
@@ -812,8 +797,8 @@ err_at:
 err_csv:
     if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s:%s", fname, msg);
     goto cleanup;
-err:
-    if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s: %s", fname, msg);
+nomem:
+    if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s: out of memory", fname);
 cleanup:
     price_ents_free(ents, n_ents);
     csv_deinit(&rd);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "err.h"
 #include "strhash.h"
 
 /* Span kinds (tenant_apply looks a span up by these) and bill kinds (a provider's project or
@@ -176,6 +177,116 @@ static int tenant_text_ok(const char *p, size_t n) {
     return 1;
 }
 
+/* The steps of tenant_parse return ERR_OK, ERR_CONFIG (refused: *eline, *ecol and msg say
+ * where and why) or ERR_NOMEM. */
+#define TENANT_REFUSE(fld, ...)                                                                    \
+    do {                                                                                           \
+        *eline = (fld)->line, *ecol = (fld)->col;                                                  \
+        snprintf(msg, msg_size, __VA_ARGS__);                                                      \
+        return ERR_CONFIG;                                                                         \
+    } while (0)
+
+/* One data row into r (its strings owned by the table) and its budget (-1 = none). */
+static int tenant_parse_row(tenant_row_t *r, int64_t *budget, const int *colmap,
+                            const csv_reader_t *rd, uint32_t *eline, uint32_t *ecol, char *msg,
+                            size_t msg_size) {
+    const csv_field_t *f;
+    memset(r, 0, sizeof(*r));
+    *budget = -1;
+    r->line = rd->rec_line;
+    for (int c = 0; c < TC__COUNT; c++) {
+        if (colmap[c] < 0) continue;
+        f = &rd->fields[colmap[c]];
+        if (f->n > TENANT_MAX_VALUE || !tenant_text_ok(f->p, f->n))
+            TENANT_REFUSE(f, "%s: control characters or longer than %d bytes", tenant_cols[c],
+                          TENANT_MAX_VALUE);
+    }
+    f = &rd->fields[colmap[TC_KIND]];
+    r->kind = -1;
+    for (int k = 0; k < TENANT_KIND__COUNT; k++)
+        if (!strcmp(f->p, tenant_kinds[k])) r->kind = k;
+    if (r->kind < 0)
+        TENANT_REFUSE(f, "match_kind must be one of%s, got \"%.32s\"",
+                      TENANT_KINDS(TENANT_KIND_LIST), f->p);
+    f = &rd->fields[colmap[TC_VALUE]];
+    if (f->n == 0) TENANT_REFUSE(f, "match_value is empty");
+    if (tenant_dup(f, &r->value) < 0) return ERR_NOMEM;
+    r->h = tenant_hash(r->kind, r->value.p, r->value.n);
+    f = &rd->fields[colmap[TC_TENANT]];
+    if (f->n == 0) TENANT_REFUSE(f, "tenant_id is empty");
+    if (tenant_dup(f, &r->tenant_id) < 0) return ERR_NOMEM;
+    span_str_t *dst[] = {&r->team_id, &r->cost_center, &r->plan_tier};
+    for (int c = TC_TEAM; c <= TC_PLAN; c++) {
+        if (colmap[c] < 0) continue;
+        f = &rd->fields[colmap[c]];
+        if (f->n && tenant_dup(f, dst[c - TC_TEAM]) < 0) return ERR_NOMEM;
+    }
+    if (colmap[TC_BUDGET] >= 0 && rd->fields[colmap[TC_BUDGET]].n) {
+        uint64_t v;
+        f = &rd->fields[colmap[TC_BUDGET]];
+        const char *why = csv_decimal_nano(f->p, f->n, (uint64_t)INT64_MAX, &v);
+        if (why) TENANT_REFUSE(f, "monthly_budget_usd: %s (got \"%.32s\")", why, f->p);
+        *budget = (int64_t)v;
+    }
+    return ERR_OK;
+}
+#undef TENANT_REFUSE
+
+/* The indexes of tt's rows: by match kind and value, and one budget per tenant; a value mapped
+ * twice, or a tenant given two different budgets, is refused naming both lines. */
+static int tenant_index(tenant_table_t *tt, const int64_t *row_budget, uint32_t *eline,
+                        uint32_t *ecol, char *msg, size_t msg_size) {
+    size_t size = 16;
+    while (size < tt->n_rows * 2)
+        size *= 2;
+    tt->mask = size - 1;
+    tt->slots_row = calloc(size, sizeof(uint32_t));
+    tt->slots_budget = calloc(size, sizeof(uint32_t));
+    tt->budgets = calloc(tt->n_rows ? tt->n_rows : 1, sizeof(*tt->budgets));
+    if (!tt->slots_row || !tt->slots_budget || !tt->budgets) return ERR_NOMEM;
+    for (size_t i = 0; i < tt->n_rows; i++) {
+        tenant_row_t *r = &tt->rows[i];
+        const tenant_row_t *o = tenant_find(tt, r->kind, r->value);
+        if (o) {
+            *eline = r->line;
+            *ecol = 1;
+            snprintf(msg, msg_size, "%s \"%.64s\" is already mapped on line %u",
+                     tenant_kinds[r->kind], r->value.p, o->line);
+            return ERR_CONFIG;
+        }
+        size_t j = (size_t)r->h & tt->mask;
+        while (tt->slots_row[j])
+            j = (j + 1) & tt->mask;
+        tt->slots_row[j] = (uint32_t)i + 1;
+
+        tenant_budget_t *b = NULL;
+        if (tt->n_budgets) b = (tenant_budget_t *)tenant_find_budget(tt, r->tenant_id);
+        if (!b) {
+            b = &tt->budgets[tt->n_budgets];
+            b->h = TENANT_HASH_ID(r->tenant_id.p, r->tenant_id.n);
+            b->tenant_id = r->tenant_id;
+            b->nusd = -1;
+            j = (size_t)b->h & tt->mask;
+            while (tt->slots_budget[j])
+                j = (j + 1) & tt->mask;
+            tt->slots_budget[j] = (uint32_t)++tt->n_budgets;
+        }
+        if (row_budget[i] >= 0) {
+            if (b->nusd >= 0 && b->nusd != row_budget[i]) {
+                *eline = r->line;
+                *ecol = 1;
+                snprintf(msg, msg_size,
+                         "tenant \"%.64s\" already has a different monthly_budget_usd on line %u",
+                         r->tenant_id.p, b->line);
+                return ERR_CONFIG;
+            }
+            b->nusd = row_budget[i];
+            b->line = r->line;
+        }
+    }
+    return ERR_OK;
+}
+
 tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_errors,
                              char *errstr, size_t errstr_size) {
     csv_reader_t rd;
@@ -203,7 +314,6 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
         goto err_at;
 
     while ((rc = csv_next(&rd, msg, sizeof(msg))) == 1) {
-        const csv_field_t *f;
         if (rd.nfields != ncols) {
             eline = rd.rec_line;
             ecol = 1;
@@ -221,116 +331,16 @@ tenant_table_t *tenant_parse(const char *text, size_t len, const char *name_for_
             row_budget = nb;
             cap_rows = nc;
         }
-        tenant_row_t *r = &tt->rows[tt->n_rows];
-        memset(r, 0, sizeof(*r));
-        row_budget[tt->n_rows] = -1;
-        tt->n_rows++;
-        r->line = rd.rec_line;
-        for (int c = 0; c < TC__COUNT; c++) {
-            if (colmap[c] < 0) continue;
-            f = &rd.fields[colmap[c]];
-            eline = f->line;
-            ecol = f->col;
-            if (f->n > TENANT_MAX_VALUE || !tenant_text_ok(f->p, f->n)) {
-                snprintf(msg, sizeof(msg), "%s: control characters or longer than %d bytes",
-                         tenant_cols[c], TENANT_MAX_VALUE);
-                goto err_at;
-            }
-        }
-        f = &rd.fields[colmap[TC_KIND]];
-        r->kind = -1;
-        for (int k = 0; k < TENANT_KIND__COUNT; k++)
-            if (!strcmp(f->p, tenant_kinds[k])) r->kind = k;
-        if (r->kind < 0) {
-            eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "match_kind must be one of%s, got \"%.32s\"",
-                     TENANT_KINDS(TENANT_KIND_LIST), f->p);
-            goto err_at;
-        }
-        f = &rd.fields[colmap[TC_VALUE]];
-        if (f->n == 0) {
-            eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "match_value is empty");
-            goto err_at;
-        }
-        if (tenant_dup(f, &r->value) < 0) goto err_nomem;
-        r->h = tenant_hash(r->kind, r->value.p, r->value.n);
-        f = &rd.fields[colmap[TC_TENANT]];
-        if (f->n == 0) {
-            eline = f->line, ecol = f->col;
-            snprintf(msg, sizeof(msg), "tenant_id is empty");
-            goto err_at;
-        }
-        if (tenant_dup(f, &r->tenant_id) < 0) goto err_nomem;
-        span_str_t *dst[] = {&r->team_id, &r->cost_center, &r->plan_tier};
-        for (int c = TC_TEAM; c <= TC_PLAN; c++) {
-            if (colmap[c] < 0) continue;
-            f = &rd.fields[colmap[c]];
-            if (f->n && tenant_dup(f, dst[c - TC_TEAM]) < 0) goto err_nomem;
-        }
-        if (colmap[TC_BUDGET] >= 0 && rd.fields[colmap[TC_BUDGET]].n) {
-            uint64_t v;
-            f = &rd.fields[colmap[TC_BUDGET]];
-            const char *why = csv_decimal_nano(f->p, f->n, (uint64_t)INT64_MAX, &v);
-            if (why) {
-                eline = f->line, ecol = f->col;
-                snprintf(msg, sizeof(msg), "monthly_budget_usd: %s (got \"%.32s\")", why, f->p);
-                goto err_at;
-            }
-            row_budget[tt->n_rows - 1] = (int64_t)v;
-        }
+        size_t i = tt->n_rows++;
+        rc = tenant_parse_row(&tt->rows[i], &row_budget[i], colmap, &rd, &eline, &ecol, msg,
+                              sizeof(msg));
+        if (rc == ERR_CONFIG) goto err_at;
+        if (rc == ERR_NOMEM) goto err_nomem;
     }
     if (rc < 0) goto err_csv;
-
-    /* Indexes; duplicates and conflicting budgets are errors naming both lines. */
-    size_t size = 16;
-    while (size < tt->n_rows * 2)
-        size *= 2;
-    tt->mask = size - 1;
-    tt->slots_row = calloc(size, sizeof(uint32_t));
-    tt->slots_budget = calloc(size, sizeof(uint32_t));
-    tt->budgets = calloc(tt->n_rows ? tt->n_rows : 1, sizeof(*tt->budgets));
-    if (!tt->slots_row || !tt->slots_budget || !tt->budgets) goto err_nomem;
-    for (size_t i = 0; i < tt->n_rows; i++) {
-        tenant_row_t *r = &tt->rows[i];
-        const tenant_row_t *o = tenant_find(tt, r->kind, r->value);
-        if (o) {
-            eline = r->line;
-            ecol = 1;
-            snprintf(msg, sizeof(msg), "%s \"%.64s\" is already mapped on line %u",
-                     tenant_kinds[r->kind], r->value.p, o->line);
-            goto err_at;
-        }
-        size_t j = (size_t)r->h & tt->mask;
-        while (tt->slots_row[j])
-            j = (j + 1) & tt->mask;
-        tt->slots_row[j] = (uint32_t)i + 1;
-
-        tenant_budget_t *b = NULL;
-        if (tt->n_budgets) b = (tenant_budget_t *)tenant_find_budget(tt, r->tenant_id);
-        if (!b) {
-            b = &tt->budgets[tt->n_budgets];
-            b->h = TENANT_HASH_ID(r->tenant_id.p, r->tenant_id.n);
-            b->tenant_id = r->tenant_id;
-            b->nusd = -1;
-            j = (size_t)b->h & tt->mask;
-            while (tt->slots_budget[j])
-                j = (j + 1) & tt->mask;
-            tt->slots_budget[j] = (uint32_t)++tt->n_budgets;
-        }
-        if (row_budget[i] >= 0) {
-            if (b->nusd >= 0 && b->nusd != row_budget[i]) {
-                eline = r->line;
-                ecol = 1;
-                snprintf(msg, sizeof(msg),
-                         "tenant \"%.64s\" already has a different monthly_budget_usd on line %u",
-                         r->tenant_id.p, b->line);
-                goto err_at;
-            }
-            b->nusd = row_budget[i];
-            b->line = r->line;
-        }
-    }
+    rc = tenant_index(tt, row_budget, &eline, &ecol, msg, sizeof(msg));
+    if (rc == ERR_CONFIG) goto err_at;
+    if (rc == ERR_NOMEM) goto err_nomem;
     free(row_budget);
     csv_deinit(&rd);
     return tt;
