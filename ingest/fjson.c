@@ -3,7 +3,7 @@
  * Why hand-written and not a library: the eval/outcome streams carry the same volume class as
  * spans and share their budget (no per-node allocation, one pass, zero-copy slices). The span
  * decoder's scanner (json_span.c) is private to its schema-directed dispatch, so this is a
- * small, generic member iterator; UTF-8 validation reuses jspan_utf8_valid(). Fuzzed through
+ * small, generic member iterator; UTF-8 validation is utf8.h's. Fuzzed through
  * tests/fuzz/fuzz_eval.c and fuzz_outcome.c. */
 #include "fjson.h"
 
@@ -14,6 +14,7 @@
 #include "err.h"
 #include "json_span.h"
 #include "jstr.h"
+#include "utf8.h"
 
 enum { ST_FIRST = 0, ST_MORE, ST_DONE };
 
@@ -78,7 +79,7 @@ static int scan_str(fjson_t *j, span_str_t *out) {
     }
     j->p = q + 1;
     if (!esc) {
-        if (high && !jspan_utf8_valid(start, (size_t)(q - start))) return ERR_BAD_UTF8;
+        if (high && !utf8_valid(start, (size_t)(q - start))) return ERR_BAD_UTF8;
         *out = span_str(start, (size_t)(q - start));
         return ERR_OK;
     }
@@ -106,7 +107,7 @@ static int scan_str(fjson_t *j, span_str_t *out) {
     }
     /* \u escapes always produce valid UTF-8 (surrogates were checked): only raw bytes >= 0x80
      * need the check. */
-    if (high && !jspan_utf8_valid(w0, (size_t)(w - w0))) return ERR_BAD_UTF8;
+    if (high && !utf8_valid(w0, (size_t)(w - w0))) return ERR_BAD_UTF8;
     j->sp = w;
     *out = span_str(w0, (size_t)(w - w0));
     return ERR_OK;

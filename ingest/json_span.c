@@ -16,6 +16,7 @@
 #include "civil.h"
 #include "err.h"
 #include "jstr.h"
+#include "utf8.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Field table. Each JSON name (canonical or alias) maps to a canonical field (its duplicate bit
@@ -419,43 +420,7 @@ static inline void skip_ws(jctx_t *c) {
 /* ---------------------------------------------------------------------------------------------
  * UTF-8 */
 
-/* Returns the length (2..4) of the valid multi-byte sequence at p (p[0] >= 0x80), or 0. */
-static inline int utf8_seq(const unsigned char *p, const unsigned char *end) {
-    unsigned c = p[0];
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) {
-        if (end - p < 2 || (p[1] & 0xC0) != 0x80) return 0;
-        return 2;
-    }
-    if (c < 0xF0) {
-        if (end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0;  /* overlong */
-        if (c == 0xED && p[1] >= 0xA0) return 0; /* UTF-16 surrogate */
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0;  /* overlong */
-        if (c == 0xF4 && p[1] >= 0x90) return 0; /* > U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
-int jspan_utf8_valid(const char *s, size_t n) {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        int k = utf8_seq(p, end);
-        if (!k) return 0;
-        p += k;
-    }
-    return 1;
-}
+/* utf8_seq and utf8_valid: utf8.h, the one validator of every decoder. */
 
 /* ---------------------------------------------------------------------------------------------
  * Strings */

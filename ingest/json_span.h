@@ -45,10 +45,6 @@ int jspan_decode(jspan_dec_t *d, const char *payload, size_t len, span_t *s, jsp
 /* For tests and the fuzzer: 1 if p[0..n) lies inside d's scratch buffer, else 0. */
 int jspan_dec_owns(const jspan_dec_t *d, const void *p, size_t n);
 
-/* Exposed for validate and tests: 1 if p[0..n) is valid UTF-8 (RFC 3629: no overlongs, no
- * surrogates, <= U+10FFFF), else 0. */
-int jspan_utf8_valid(const char *p, size_t n);
-
 /* Exposed for tests and other decoders: parses an RFC 3339 / ISO-8601 date-time
  * (YYYY-MM-DD[Tt ]hh:mm:ss[.frac][Z|±hh:mm|±hhmm], no zone = UTC) into Unix epoch ms, truncating
  * sub-millisecond digits. Returns ERR_OK or ERR_BAD_TIMESTAMP. */

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fjson.h"
 #include "otlp_int.h"
+#include "utf8.h"
 
 struct otlp_evq_s {
     otlp_eval_t *ev; /* max entries, allocated once */
@@ -224,8 +225,7 @@ int otlp_event_attr(otlp_eval_t *ev, span_str_t key, const otlp_evval_t *v) {
     };
     const char *name = names[k->id];
     if (v->kind != OTLP_EV_STR) return otlp_event_reject(ev, ERR_WRONG_TYPE, name), 0;
-    if (!otlp_utf8_ok((const uint8_t *)v->str.p, v->str.n))
-        return otlp_event_reject(ev, ERR_BAD_UTF8, name), 0;
+    if (!utf8_valid(v->str.p, v->str.n)) return otlp_event_reject(ev, ERR_BAD_UTF8, name), 0;
     span_str_t s = v->str;
     switch (k->id) {
     case EA_METRIC:

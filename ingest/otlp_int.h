@@ -293,7 +293,5 @@ int otlp_fail(otlp_dec_t *d, int code, const char *fmt, ...) __attribute__((form
 char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n);
 /* Shortest %g text of v that reads back as v (NaN/inf: as printf). Returns the length. */
 int otlp_fmt_double(char *buf, size_t size, double v);
-/* 1 if p[0..n) is valid UTF-8. */
-int otlp_utf8_ok(const uint8_t *p, size_t n);
 
 #endif

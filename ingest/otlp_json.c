@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "otlp_int.h"
+#include "utf8.h"
 
 /* Generic JSON nesting bound: the OTLP envelope is 8 levels, each AnyValue level adds 3. */
 #define OTLP_JSON_MAX_NEST (8 + 3 * OTLP_MAX_DEPTH)
@@ -116,8 +117,7 @@ static int js_string(js_t *j, span_str_t *raw, int *esc) {
     }
     *raw = span_str(s, (size_t)(j->p - s));
     j->p++;
-    if (hi && !otlp_utf8_ok((const uint8_t *)raw->p, raw->n))
-        return js_fail(j, ERR_BAD_UTF8, "string is not UTF-8");
+    if (hi && !utf8_valid(raw->p, raw->n)) return js_fail(j, ERR_BAD_UTF8, "string is not UTF-8");
     return ERR_OK;
 }
 

@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "otlp_int.h"
+#include "utf8.h"
 
 /* ---- shared context ---- */
 
@@ -187,8 +188,7 @@ static int lp_resource(lx_t *x, lp_t b, span_str_t *service) {
         span_str_t k;
         otlp_evval_t v;
         if ((rc = lp_keyvalue(x, f.sub, &k, &v)) != ERR_OK) return rc;
-        if (v.kind == OTLP_EV_STR && span_str_eq(k, "service.name") &&
-            otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n))
+        if (v.kind == OTLP_EV_STR && span_str_eq(k, "service.name") && utf8_valid(v.str.p, v.str.n))
             *service = v.str;
     }
     return rc;
@@ -202,7 +202,7 @@ static int lp_scope(lx_t *x, lp_t b, span_str_t *name, span_str_t *version) {
         if (f.num != 1 && f.num != 2) continue;
         LP_WANT(f, LP_LEN, "InstrumentationScope");
         span_str_t s = lp_str(f.sub);
-        if (!otlp_utf8_ok((const uint8_t *)s.p, s.n))
+        if (!utf8_valid(s.p, s.n))
             return lx_fail(x, ERR_BAD_UTF8, "scope name or version is not UTF-8");
         *(f.num == 1 ? name : version) = s;
     }
@@ -432,8 +432,7 @@ static int jx_string(jx_t *j, span_str_t *raw, int *esc) {
     }
     *raw = span_str(s, (size_t)(j->p - s));
     j->p++;
-    if (hi && !otlp_utf8_ok((const uint8_t *)raw->p, raw->n))
-        return jx_fail(j, ERR_BAD_UTF8, "string is not UTF-8");
+    if (hi && !utf8_valid(raw->p, raw->n)) return jx_fail(j, ERR_BAD_UTF8, "string is not UTF-8");
     return ERR_OK;
 }
 

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "json_span.h"
 #include "otlp_int.h"
+#include "utf8.h"
 
 void otlp_map_default(otlp_map_t *m) {
     memset(m, 0, sizeof(*m));
@@ -289,45 +290,6 @@ char *otlp_hex(otlp_dec_t *d, const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         memcpy(o + 2 * i, hx2 + 2 * p[i], 2);
     return o;
-}
-
-int otlp_utf8_ok(const uint8_t *p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        /* ASCII fast path, 8 bytes at a time. */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (w & 0x8080808080808080ull) break;
-            i += 8;
-        }
-        if (i >= n) break;
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, cp = c & 0x07;
-        else
-            return 0;
-        if (i + len > n) return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return 0;
-        i += len;
-    }
-    return 1;
 }
 
 void otlp_call_begin(otlp_dec_t *d, otlp_span_cb cb, void *ctx, otlp_stats_t *st, char *detail,
@@ -724,7 +686,7 @@ int otlp_span_end(otlp_dec_t *d) {
      * them; cut to OTLP_STAGE_MAX bytes on a character boundary (operation is a dimension). A
      * name that is not UTF-8 is left out (the span is kept; a name never fails a record). */
     if (!f->is_llm && s->operation.n == 0 && d->span_name.n &&
-        otlp_utf8_ok((const uint8_t *)d->span_name.p, d->span_name.n)) {
+        utf8_valid(d->span_name.p, d->span_name.n)) {
         size_t n = d->span_name.n;
         if (n > OTLP_STAGE_MAX) {
             n = OTLP_STAGE_MAX;

@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "otlp_int.h"
+#include "utf8.h"
 
 typedef struct pb_s {
     const uint8_t *p, *e;
@@ -259,7 +260,7 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
         switch (f.num) {
         case 1:
             PB_EXPECT(f, PB_LEN, "AnyValue");
-            if (d->check && !otlp_utf8_ok(f.sub.p, (size_t)(f.sub.e - f.sub.p)))
+            if (d->check && !utf8_valid(f.sub.p, (size_t)(f.sub.e - f.sub.p)))
                 return otlp_fail(d, ERR_BAD_UTF8, "attribute string value is not UTF-8");
             v->kind = OTLP_V_STR;
             v->str = pb_str(f.sub);
@@ -470,7 +471,7 @@ static __attribute__((noinline)) int pb_keyvalue_slow(otlp_dec_t *d, pb_t b, int
     }
     if (rc != ERR_OK) return rc;
     otlp_val_t v;
-    if (d->check && !otlp_utf8_ok(key.p, (size_t)(key.e - key.p)))
+    if (d->check && !utf8_valid(key.p, (size_t)(key.e - key.p)))
         return otlp_fail(d, ERR_BAD_UTF8, "attribute key is not UTF-8");
     if (!d->mapping || !apply) return d->check ? pb_anyvalue(d, val, depth, &v) : ERR_OK;
     span_str_t k = pb_str(key);
@@ -486,6 +487,7 @@ static inline __attribute__((always_inline)) int pb_keyvalue(otlp_dec_t *d, cons
                                                              int is_resource, int apply) {
     span_str_t k;
     otlp_val_t v;
+    v.str = span_str(NULL, 0); /* set by pb_kv_fast for strings; GCC cannot always tell */
     int fast = pb_kv_fast(p, e, &k, &v);
     if (fast) {
         /* In this layout tags and lengths are below 0x80: if the key (and, for strings, the
@@ -495,8 +497,7 @@ static inline __attribute__((always_inline)) int pb_keyvalue(otlp_dec_t *d, cons
             size_t n = hasstr ? (size_t)(e - (const uint8_t *)k.p) : k.n;
             if (!otlp_ascii((const uint8_t *)k.p, n)) {
                 if (fast == 2) goto slow; /* arrays with non-ASCII strings: the general path */
-                if (!otlp_utf8_ok((const uint8_t *)k.p, k.n) ||
-                    (hasstr && !otlp_utf8_ok((const uint8_t *)v.str.p, v.str.n)))
+                if (!utf8_valid(k.p, k.n) || (hasstr && !utf8_valid(v.str.p, v.str.n)))
                     return otlp_fail(d, ERR_BAD_UTF8, "attribute key or value is not UTF-8");
             }
         }

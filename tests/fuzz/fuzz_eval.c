@@ -10,6 +10,7 @@
 #include "eval.h"
 #include "eval_columns.h"
 #include "json_span.h"
+#include "utf8.h"
 
 static eval_dec_t *D;
 
@@ -19,7 +20,7 @@ static void check(const uint8_t *data, size_t size, span_str_t v) {
     int in_payload = p >= (const char *)data && (size_t)(p - (const char *)data) <= size &&
                      v.n <= size - (size_t)(p - (const char *)data);
     if (!in_payload && !eval_dec_owns(D, p, v.n)) abort();
-    if (!jspan_utf8_valid(p, v.n)) abort();
+    if (!utf8_valid(p, v.n)) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

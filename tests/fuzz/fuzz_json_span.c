@@ -10,6 +10,7 @@
 #include "err.h"
 #include "json_span.h"
 #include "validate.h"
+#include "utf8.h"
 
 static jspan_dec_t *D;
 static span_t S;
@@ -24,7 +25,7 @@ static void check_slice(const uint8_t *data, size_t size, span_str_t v, const ch
         fprintf(stderr, "slice %s outside payload and scratch\n", what);
         abort();
     }
-    if (!jspan_utf8_valid(p, v.n)) {
+    if (!utf8_valid(p, v.n)) {
         fprintf(stderr, "slice %s is not UTF-8\n", what);
         abort();
     }

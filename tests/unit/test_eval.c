@@ -15,6 +15,7 @@
 #include "../../ingest/eval_columns.h"
 #include "../../ingest/fjson.h"
 #include "../../ingest/json_span.h"
+#include "utf8.h"
 
 #define NOW 1764000000000LL /* 2025-11-24T16:00:00Z */
 
@@ -238,7 +239,7 @@ static void test_explanation_truncation(void **st) {
     assert_int_equal(full(j, &e, &f), ERR_OK);
     assert_int_equal(e.explanation.n, EVAL_EXPLANATION_MAX - 1);
     assert_int_equal(e.explanation_truncated, 1);
-    assert_true(jspan_utf8_valid(e.explanation.p, e.explanation.n));
+    assert_true(utf8_valid(e.explanation.p, e.explanation.n));
     /* Exactly at the bound: kept whole. */
     p = j + sprintf(j, "{\"ts\":1763999940,\"trace_id\":\"t\",\"metric\":\"m\",\"explanation\":\"");
     memset(p, 'a', EVAL_EXPLANATION_MAX);
