@@ -1309,43 +1309,135 @@ static int drained(worker_t *w) {
     return n > 0 && dlq_pending(w->dlq) == 0;
 }
 
+/* Replay: assigns every partition of the configured topics from --from and marks where each
+ * stops (the offset of --to); a partition already past it is at its end. */
+static int replay_assign(worker_t *w) {
+    const config_t *cfg = w->cfg;
+    int64_t from, to;
+    if (config_parse_time(cfg->from, &from) || config_parse_time(cfg->to, &to) || to < from) {
+        log_msg(w->lg, LOG_ERROR, "bad_replay_range",
+                "--from/--to must be epoch ms or ISO-8601, from <= to");
+        return ERR_CONFIG;
+    }
+    for (int t = 0; t < cfg->n_topics; t++) {
+        static int64_t ends[WORKER_MAX_PARTS];
+        char e[512];
+        int np = kafka_assign_times(w->kc, cfg->topics[t].name, from, to, ends, WORKER_MAX_PARTS, e,
+                                    sizeof(e));
+        if (np < 0) {
+            log_msg(w->lg, LOG_ERROR, "replay_assign_failed", e);
+            return ERR_KAFKA;
+        }
+        for (int i = 0; i < np; i++) {
+            wpart_t *p = part_find(w, cfg->topics[t].name, i);
+            if (!p) continue;
+            p->stop_at = ends[i];
+            if (p->bp.next >= p->stop_at) p->eof = 1;
+        }
+    }
+    return ERR_OK;
+}
+
+/* One polled message: a record into its partition's batch, or an end of partition (Kafka's
+ * event, or the replay's stop offset) that seals the open batch. */
+static int consume_one(worker_t *w, rd_kafka_message_t *rkm, int64_t now) {
+    const char *topic = rkm->rkt ? rd_kafka_topic_name(rkm->rkt) : "";
+    wpart_t *p = rkm->rkt ? part_find(w, topic, rkm->partition) : NULL;
+    if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (!p || !p->active) return ERR_OK;
+        p->eof = 1;
+        return wk_flush(w, p);
+    }
+    if (rkm->err) {
+        log_line_t l;
+        log_begin(w->lg, &l, LOG_WARN, "kafka_error");
+        log_str(&l, "error", rd_kafka_message_errstr(rkm));
+        log_end(&l);
+        return ERR_OK;
+    }
+    if (!p || !p->active) return ERR_OK;
+    if (p->stop_at >= 0 && rkm->offset >= p->stop_at) {
+        if (p->eof) return ERR_OK;
+        p->eof = 1;
+        int rc = wk_flush(w, p);
+        kafka_pause(w->kc, p->topic, p->partition, 1, -1);
+        return rc;
+    }
+    p->eof = 0;
+    return wk_process(w, p, topic, rkm->offset, rkm->key, rkm->key_len, rkm->payload, rkm->len,
+                      now);
+}
+
+/* Seals the open batches that are due: at a partition's end, by age, or when the rows held
+ * pass max-inflight-bytes (partitions in order until the rows held are within it). */
+static int cut_due(worker_t *w, int64_t now) {
+    const config_t *cfg = w->cfg;
+    int64_t total = 0;
+    for (int i = 0; i < w->n_parts; i++)
+        total += (int64_t)wbatch_held(&w->parts[i]->b);
+    for (int i = 0; i < w->n_parts; i++) {
+        wpart_t *p = w->parts[i];
+        if (!p->active || !batch_part_has_open(&p->bp)) continue;
+        int planned =
+            p->bp.n_planned > 0 && p->bp.segs[p->bp.n_segs - 1].first >= p->bp.planned[0].first;
+        if (planned && !p->eof) continue;
+        /* The age cut is for latency on a quiet partition. A partition with a backlog has more
+         * rows ready right now: cutting it by age would make many small inserts (one part each
+         * on the server) exactly when throughput matters, so it waits for the row/byte cut,
+         * its end, the byte budget, or 10x the age. */
+        int64_t age = now - p->opened_ms, max_age = cfg->batch_max_age_ms;
+        if (!p->eof && age >= max_age && age < 10 * max_age && total <= cfg->max_inflight_bytes &&
+            w->kc && kafka_high_watermark(w->kc, p->topic, p->partition) > p->bp.next)
+            continue;
+        if (p->eof || age >= max_age || total > cfg->max_inflight_bytes) {
+            total -= (int64_t)wbatch_held(&p->b);
+            int rc = wk_flush(w, p);
+            if (rc != ERR_OK) return rc;
+        }
+    }
+    return ERR_OK;
+}
+
+/* exit-at-eof: once every partition is at its end, what is queued goes now, not after
+ * insert-max-wait (and back to waiting if a partition gets more). */
+static void drain_when_at_end(worker_t *w) {
+    if (all_at_end(w) == w->pool.draining) return;
+    pthread_mutex_lock(&w->pool.mu);
+    w->pool.draining = !w->pool.draining;
+    pthread_cond_broadcast(&w->pool.work);
+    pthread_mutex_unlock(&w->pool.mu);
+}
+
+static void log_stopped(worker_t *w, int rc) {
+    log_line_t l;
+    log_begin(w->lg, &l, rc == ERR_OK ? LOG_INFO : LOG_ERROR, "stopped");
+    log_str(&l, "result", err_name(rc));
+    log_int(&l, "consumed", (int64_t)w->st.consumed);
+    log_int(&l, "inserted", (int64_t)w->st.inserted);
+    log_int(&l, "rejected", (int64_t)w->st.rejected);
+    log_int(&l, "retries", (int64_t)w->st.retries);
+    log_int(&l, "batches", (int64_t)w->st.batches);
+    /* Where the run's time went: waiting for the group to assign partitions (a broker delays
+     * a new group's first join by group.initial.rebalance.delay.ms, 3 s by default) and
+     * consuming from the first record to the stop. */
+    if (w->first_record_ms) {
+        log_int(&l, "first_record_ms", w->first_record_ms - w->run_start_ms);
+        log_int(&l, "consuming_ms", wk_mono_ms() - w->first_record_ms);
+    }
+    log_end(&l);
+}
+
 int worker_run(worker_t *w) {
     const config_t *cfg = w->cfg;
     int rc = ERR_OK;
     int exit_at_eof = cfg->exit_at_eof || w->mode == WORKER_MODE_REPLAY;
     double rate_t0 = wk_mono_s();
-    uint64_t rate_n0 = 0;
     w->run_start_ms = wk_mono_ms();
-    if (w->mode == WORKER_MODE_REPLAY) {
-        int64_t from, to;
-        if (config_parse_time(cfg->from, &from) || config_parse_time(cfg->to, &to) || to < from) {
-            log_msg(w->lg, LOG_ERROR, "bad_replay_range",
-                    "--from/--to must be epoch ms or ISO-8601, from <= to");
-            return ERR_CONFIG;
-        }
-        for (int t = 0; t < cfg->n_topics; t++) {
-            static int64_t ends[WORKER_MAX_PARTS];
-            char e[512];
-            int np = kafka_assign_times(w->kc, cfg->topics[t].name, from, to, ends,
-                                        WORKER_MAX_PARTS, e, sizeof(e));
-            if (np < 0) {
-                log_msg(w->lg, LOG_ERROR, "replay_assign_failed", e);
-                return ERR_KAFKA;
-            }
-            for (int i = 0; i < np; i++) {
-                wpart_t *p = part_find(w, cfg->topics[t].name, i);
-                if (!p) continue;
-                p->stop_at = ends[i];
-                if (p->bp.next >= p->stop_at) p->eof = 1;
-            }
-        }
-    }
-    {
-        char e[256];
-        if (!w->pool.running && pool_start(w, e, sizeof(e)) != ERR_OK) {
-            log_msg(w->lg, LOG_ERROR, "sender_start_failed", e);
-            return ERR_NOMEM;
-        }
+    if (w->mode == WORKER_MODE_REPLAY && (rc = replay_assign(w)) != ERR_OK) return rc;
+    char e[256];
+    if (!w->pool.running && pool_start(w, e, sizeof(e)) != ERR_OK) {
+        log_msg(w->lg, LOG_ERROR, "sender_start_failed", e);
+        return ERR_NOMEM;
     }
     if ((rc = schema_check(w)) != ERR_OK) return rc;
     publish_paused(w); /* 0 from the start: the gauge exists before any backpressure */
@@ -1365,75 +1457,23 @@ int worker_run(worker_t *w) {
         int out = w->pool.running && pool_outstanding(w) > 0;
         size_t n = kafka_consume(w->kc, msgs, WORKER_POLL_BATCH, out ? 0 : 100);
         int64_t now = wk_now_ms();
-        for (size_t i = 0; i < n; i++) {
-            rd_kafka_message_t *rkm = msgs[i];
-            if (rc == ERR_OK && !w->fatal) {
-                const char *topic = rkm->rkt ? rd_kafka_topic_name(rkm->rkt) : "";
-                wpart_t *p = rkm->rkt ? part_find(w, topic, rkm->partition) : NULL;
-                if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    if (p && p->active) {
-                        p->eof = 1;
-                        rc = wk_flush(w, p);
-                    }
-                } else if (rkm->err) {
-                    log_line_t l;
-                    log_begin(w->lg, &l, LOG_WARN, "kafka_error");
-                    log_str(&l, "error", rd_kafka_message_errstr(rkm));
-                    log_end(&l);
-                } else if (p && p->active) {
-                    if (p->stop_at >= 0 && rkm->offset >= p->stop_at) {
-                        if (!p->eof) {
-                            p->eof = 1;
-                            rc = wk_flush(w, p);
-                            kafka_pause(w->kc, p->topic, p->partition, 1, -1);
-                        }
-                    } else {
-                        p->eof = 0;
-                        rc = wk_process(w, p, topic, rkm->offset, rkm->key, rkm->key_len,
-                                        rkm->payload, rkm->len, now);
-                    }
-                }
-            }
-            rd_kafka_message_destroy(rkm);
+        for (size_t i = 0; i < n; i++) { /* every message is destroyed, even after an error */
+            if (rc == ERR_OK && !w->fatal) rc = consume_one(w, msgs[i], now);
+            rd_kafka_message_destroy(msgs[i]);
         }
         if (rc != ERR_OK || w->fatal) break;
         if ((rc = wk_pool_reap(w, n == 0 && out ? 20 : 0)) != ERR_OK) break;
         dlq_poll(w->dlq);
-        /* Age and worker-budget cuts. */
-        int64_t total = 0;
-        for (int i = 0; i < w->n_parts; i++)
-            total += (int64_t)wbatch_held(&w->parts[i]->b);
-        for (int i = 0; i < w->n_parts && rc == ERR_OK; i++) {
-            wpart_t *p = w->parts[i];
-            if (!p->active || !batch_part_has_open(&p->bp)) continue;
-            int planned =
-                p->bp.n_planned > 0 && p->bp.segs[p->bp.n_segs - 1].first >= p->bp.planned[0].first;
-            if (planned && !p->eof) continue;
-            /* The age cut is for latency on a quiet partition. A partition with a backlog has
-             * more rows ready right now: cutting it by age would make many small inserts
-             * (one part each on the server) exactly when throughput matters, so it waits
-             * for the row/byte cut, its end, the byte budget, or 10x the age. */
-            int64_t age = now - p->opened_ms, max_age = cfg->batch_max_age_ms;
-            if (!p->eof && age >= max_age && age < 10 * max_age &&
-                total <= cfg->max_inflight_bytes && w->kc &&
-                kafka_high_watermark(w->kc, p->topic, p->partition) > p->bp.next)
-                continue;
-            if (p->eof || age >= max_age || total > cfg->max_inflight_bytes) {
-                total -= (int64_t)wbatch_held(&p->b);
-                rc = wk_flush(w, p);
-            }
-        }
-        if (rc != ERR_OK) break;
+        if ((rc = cut_due(w, now)) != ERR_OK) break;
         publish(w);
         if (now - w->lag_ms >= WORKER_LAG_EVERY_MS) {
             for (int i = 0; i < w->n_parts; i++)
                 if (w->parts[i]->active) publish_lag(w, w->parts[i]);
             w->lag_ms = now;
-            if (exit_at_eof && rc == ERR_OK) rc = eof_by_position(w);
+            if (exit_at_eof && (rc = eof_by_position(w)) != ERR_OK) break;
         }
-        if (cfg->rate > 0 && w->mode != WORKER_MODE_RUN) {
-            double ahead =
-                (double)(w->st.consumed - rate_n0) / (double)cfg->rate - (wk_mono_s() - rate_t0);
+        if (cfg->rate > 0 && w->mode != WORKER_MODE_RUN) { /* replay and ingest-file: --rate */
+            double ahead = (double)w->st.consumed / (double)cfg->rate - (wk_mono_s() - rate_t0);
             if (ahead > 0) wk_sleep_ms((int64_t)(ahead * 1000));
         }
         if (exit_at_eof && drained(w)) {
@@ -1441,36 +1481,12 @@ int worker_run(worker_t *w) {
                     "every assigned partition is at its end and committed");
             break;
         }
-        if (exit_at_eof && all_at_end(w) != w->pool.draining) {
-            /* Nothing more will come: what is queued goes now, not after insert-max-wait. */
-            pthread_mutex_lock(&w->pool.mu);
-            w->pool.draining = !w->pool.draining;
-            pthread_cond_broadcast(&w->pool.work);
-            pthread_mutex_unlock(&w->pool.mu);
-        }
+        if (exit_at_eof) drain_when_at_end(w);
     }
     if (rc == ERR_OK && w->fatal) rc = w->fatal;
-    if (rc == ERR_OK) {
-        /* Graceful stop: store and commit what we hold, and what is in flight. */
-        rc = flush_all(w);
-    }
+    if (rc == ERR_OK) rc = flush_all(w); /* graceful stop: store and commit what is held */
     rc = finish(w, rc);
-    log_line_t l;
-    log_begin(w->lg, &l, rc == ERR_OK ? LOG_INFO : LOG_ERROR, "stopped");
-    log_str(&l, "result", err_name(rc));
-    log_int(&l, "consumed", (int64_t)w->st.consumed);
-    log_int(&l, "inserted", (int64_t)w->st.inserted);
-    log_int(&l, "rejected", (int64_t)w->st.rejected);
-    log_int(&l, "retries", (int64_t)w->st.retries);
-    log_int(&l, "batches", (int64_t)w->st.batches);
-    /* Where the run's time went: waiting for the group to assign partitions (a broker delays
-     * a new group's first join by group.initial.rebalance.delay.ms, 3 s by default) and
-     * consuming from the first record to the stop. */
-    if (w->first_record_ms) {
-        log_int(&l, "first_record_ms", w->first_record_ms - w->run_start_ms);
-        log_int(&l, "consuming_ms", wk_mono_ms() - w->first_record_ms);
-    }
-    log_end(&l);
+    log_stopped(w, rc);
     return rc;
 }
 
