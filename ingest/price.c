@@ -454,9 +454,7 @@ static void price_ents_free(price_ent_t *ents, size_t n) {
 }
 
 static int price_build_index(price_table_t *pt) {
-    size_t size = 16;
-    while (size < pt->n_keys * 2)
-        size *= 2;
+    size_t size = strhash_slots(pt->n_keys);
     pt->mask = size - 1;
     pt->slots_pm = calloc(size, sizeof(uint32_t));
     pt->slots_m = calloc(size, sizeof(uint32_t));

@@ -19,6 +19,14 @@ static inline uint64_t strhash_mix(uint64_t h) {
     return h;
 }
 
+/* Slots of an open-addressing table for n entries: a power of two, at least 16 and 2n. */
+static inline size_t strhash_slots(size_t n) {
+    size_t size = 16;
+    while (size < n * 2)
+        size *= 2;
+    return size;
+}
+
 /* Hash of p[0..n) with a seed; p may be NULL when n == 0. */
 static inline uint64_t strhash(const void *p, size_t n, uint64_t seed) {
     const unsigned char *s = (const unsigned char *)p;

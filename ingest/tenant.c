@@ -236,9 +236,7 @@ static int tenant_parse_row(tenant_row_t *r, int64_t *budget, const int *colmap,
  * twice, or a tenant given two different budgets, is refused naming both lines. */
 static int tenant_index(tenant_table_t *tt, const int64_t *row_budget, uint32_t *eline,
                         uint32_t *ecol, char *msg, size_t msg_size) {
-    size_t size = 16;
-    while (size < tt->n_rows * 2)
-        size *= 2;
+    size_t size = strhash_slots(tt->n_rows);
     tt->mask = size - 1;
     tt->slots_row = calloc(size, sizeof(uint32_t));
     tt->slots_budget = calloc(size, sizeof(uint32_t));

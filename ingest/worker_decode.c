@@ -21,6 +21,13 @@ typedef struct {
 static const char *rec_bytes(const wrec_t *r) { return r->payload ? r->payload : ""; }
 static size_t rec_len(const wrec_t *r) { return r->payload ? r->len : 0; }
 
+/* Keeps the record beside the row just encoded into t (the bytes a refused row is
+ * dead-lettered with), or returns the encoder's error. */
+static int push_row(wrows_t *t, const wrec_t *r) {
+    if (buf_error(&t->rows)) return buf_error(&t->rows);
+    return wrows_push(t, r->off, r->key, r->key_len, r->payload, rec_len(r));
+}
+
 /* ---- one message */
 
 /* Dead-letters the record at off of p, with its original bytes, as kind k: reason rc, field
@@ -193,8 +200,7 @@ static int encode_span(worker_t *w, wpart_t *p, span_t *s, const wrec_t *r) {
     if (w->check_out) return check_report(w, s, r->off); /* check-span: reported, not stored */
     wrows_t *t = &p->b.t[WT_SPAN];
     rowbin_encode_span(&t->rows, s);
-    if (buf_error(&t->rows)) return buf_error(&t->rows);
-    return wrows_push(t, r->off, r->key, r->key_len, r->payload, rec_len(r));
+    return push_row(t, r);
 }
 
 typedef struct otlp_ctx_s {
@@ -275,8 +281,7 @@ static int encode_eval(wpart_t *p, eval_t *e, const wrec_t *r) {
     e->ingested_ms = r->now;
     wrows_t *t = &p->b.t[WT_EVAL];
     eval_encode(&t->rows, e);
-    if (buf_error(&t->rows)) return buf_error(&t->rows);
-    return wrows_push(t, r->off, r->key, r->key_len, r->payload, rec_len(r));
+    return push_row(t, r);
 }
 
 /* The evaluation rows w->evq holds for the record at off. all_or_nothing (logs topics): any
@@ -353,8 +358,7 @@ static int process_outcome(worker_t *w, wpart_t *p, const wrec_t *r) {
     o->ingested_ms = r->now;
     wrows_t *t = &p->b.t[WT_OUTCOME];
     outcome_encode(&t->rows, o);
-    if (buf_error(&t->rows)) return buf_error(&t->rows);
-    return wrows_push(t, r->off, r->key, r->key_len, r->payload, rec_len(r));
+    return push_row(t, r);
 }
 
 config_fmt_t wk_topic_format(const worker_t *w, const char *topic) {
