@@ -1,14 +1,13 @@
 /* otlp_logs: ExportLogsServiceRequest (protobuf and OTLP/JSON) → gen_ai.evaluation.result
  * rows, and the span-event hook for trace records (see otlp_logs.h).
  *
- * Why hand-written, and why not the readers of otlp_proto.c / otlp_json.c: the same reasons as
- * there (protobuf-c and the DOM JSON parsers allocate per value; docs/otel-mapping.md), and
- * those readers are private to the trace decoders, which are tuned separately. This reader
- * needs far less: it never descends into AnyValue arrays/kvlists in protobuf (skipped by
- * length), and in JSON it validates and skips them with a nesting bound. Hostile input: every
- * length is checked against its enclosing message, varints are at most 10 bytes, JSON nesting
- * is bounded by OTLP_LOGS_MAX_NEST, ids by OTLP_MAX_ID_BYTES, mapped strings must be UTF-8.
- * Does not build span rows, does not encode. */
+ * Why hand-written: the same reasons as otlp_proto.c / otlp_json.c (protobuf-c and the DOM JSON
+ * parsers allocate per value; docs/otel-mapping.md). The protobuf wire format is pbwire.h's,
+ * shared with otlp_proto.c; the message walk is this file's, because it needs far less: it never
+ * descends into AnyValue arrays/kvlists in protobuf (skipped by length), and in JSON it validates
+ * and skips them with a nesting bound. Hostile input: every length is checked against its enclosing
+ * message, varints are at most 10 bytes, JSON nesting is bounded by OTLP_LOGS_MAX_NEST, ids by
+ * OTLP_MAX_ID_BYTES, mapped strings must be UTF-8. Does not build span rows, does not encode. */
 #include "otlp_logs.h"
 
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 
 #include "err.h"
 #include "otlp_int.h"
+#include "pbwire.h"
 #include "utf8.h"
 
 /* ---- shared context ---- */
@@ -42,68 +42,11 @@ static const span_str_t no_str = {NULL, 0};
 
 /* ======================= protobuf ======================= */
 
-typedef struct lp_s {
-    const uint8_t *p, *e;
-} lp_t;
-
-typedef struct lpf_s {
-    uint32_t num, wt;
-    uint64_t v;
-    lp_t sub;
-} lpf_t;
-
-enum { LP_VARINT = 0, LP_I64 = 1, LP_LEN = 2, LP_I32 = 5 };
-
-static int lp_varint(lp_t *b, uint64_t *out) {
-    uint64_t v = 0;
-    for (int sh = 0; sh < 70; sh += 7) {
-        if (b->p >= b->e) return -1;
-        uint8_t c = *b->p++;
-        v |= (uint64_t)(c & 0x7f) << (sh < 64 ? sh : 63);
-        if (!(c & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Next field of message b (f->num == 0 at the end). */
-static int lp_next(lx_t *x, lp_t *b, lpf_t *f, const char *msg) {
-    uint64_t tag, len;
-    f->num = 0;
-    if (b->p >= b->e) return ERR_OK;
-    if (lp_varint(b, &tag) || (tag >> 3) == 0 || (tag >> 3) > 536870911u)
-        return lx_fail(x, ERR_BAD_PROTOBUF, "%s: bad field tag", msg);
-    f->wt = (uint32_t)(tag & 7);
-    switch (f->wt) {
-    case LP_VARINT:
-        if (lp_varint(b, &f->v)) return lx_fail(x, ERR_BAD_PROTOBUF, "%s: bad varint", msg);
-        break;
-    case LP_I64:
-        if (b->e - b->p < 8) return lx_fail(x, ERR_BAD_PROTOBUF, "%s: truncated fixed64", msg);
-        memcpy(&f->v, b->p, 8); /* little-endian host, as otlp_proto.c */
-        b->p += 8;
-        break;
-    case LP_I32: {
-        uint32_t v32;
-        if (b->e - b->p < 4) return lx_fail(x, ERR_BAD_PROTOBUF, "%s: truncated fixed32", msg);
-        memcpy(&v32, b->p, 4);
-        f->v = v32;
-        b->p += 4;
-        break;
-    }
-    case LP_LEN:
-        if (lp_varint(b, &len) || len > (uint64_t)(b->e - b->p))
-            return lx_fail(x, ERR_BAD_PROTOBUF, "%s: length past the end", msg);
-        f->sub.p = b->p;
-        f->sub.e = b->p + len;
-        b->p += len;
-        break;
-    default:
-        return lx_fail(x, ERR_BAD_PROTOBUF, "%s: unsupported wire type %u", msg, f->wt);
-    }
-    f->num = (uint32_t)(tag >> 3);
+/* Next field of message b (pbwire.h; f->num == 0 at the end). */
+static int lp_next(lx_t *x, pbw_t *b, pbw_field_t *f, const char *msg) {
+    pbw_status_t st = pbw_next(b, f);
+    if (st != PBW_OK)
+        return lx_fail(x, ERR_BAD_PROTOBUF, "%s: %s (field %u)", msg, pbw_why(st), f->num);
     return ERR_OK;
 }
 
@@ -114,35 +57,35 @@ static int lp_next(lx_t *x, lp_t *b, lpf_t *f, const char *msg) {
                            (f).wt);                                                                \
     } while (0)
 
-static span_str_t lp_str(lp_t s) { return span_str((const char *)s.p, (size_t)(s.e - s.p)); }
+static span_str_t lp_str(pbw_t s) { return span_str((const char *)s.p, (size_t)(s.e - s.p)); }
 
 /* AnyValue, scalars only (arrays, kvlists and bytes are OTHER, not descended into). */
-static int lp_anyvalue(lx_t *x, lp_t b, otlp_evval_t *v) {
-    lpf_t f;
+static int lp_anyvalue(lx_t *x, pbw_t b, otlp_evval_t *v) {
+    pbw_field_t f;
     int rc;
     v->kind = OTLP_EV_NONE;
     while ((rc = lp_next(x, &b, &f, "AnyValue")) == ERR_OK && f.num) {
         switch (f.num) {
         case 1:
-            LP_WANT(f, LP_LEN, "AnyValue");
+            LP_WANT(f, PBW_LEN, "AnyValue");
             v->kind = OTLP_EV_STR;
             v->str = lp_str(f.sub);
             break;
         case 2:
         case 3:
-            LP_WANT(f, LP_VARINT, "AnyValue");
+            LP_WANT(f, PBW_VARINT, "AnyValue");
             v->kind = f.num == 2 ? OTLP_EV_BOOL : OTLP_EV_INT;
             v->i = f.num == 2 ? (f.v != 0) : (int64_t)f.v;
             break;
         case 4:
-            LP_WANT(f, LP_I64, "AnyValue");
+            LP_WANT(f, PBW_I64, "AnyValue");
             v->kind = OTLP_EV_DBL;
             memcpy(&v->d, &f.v, 8);
             break;
         case 5:
         case 6:
         case 7:
-            LP_WANT(f, LP_LEN, "AnyValue");
+            LP_WANT(f, PBW_LEN, "AnyValue");
             v->kind = OTLP_EV_OTHER;
             break;
         default:
@@ -153,13 +96,13 @@ static int lp_anyvalue(lx_t *x, lp_t b, otlp_evval_t *v) {
 }
 
 /* KeyValue: key (1), value (2). */
-static int lp_keyvalue(lx_t *x, lp_t b, span_str_t *key, otlp_evval_t *v) {
-    lpf_t f;
+static int lp_keyvalue(lx_t *x, pbw_t b, span_str_t *key, otlp_evval_t *v) {
+    pbw_field_t f;
     int rc;
-    lp_t val = {b.p, b.p};
+    pbw_t val = {b.p, b.p};
     *key = no_str;
     while ((rc = lp_next(x, &b, &f, "KeyValue")) == ERR_OK && f.num) {
-        if (f.num == 1 || f.num == 2) LP_WANT(f, LP_LEN, "KeyValue");
+        if (f.num == 1 || f.num == 2) LP_WANT(f, PBW_LEN, "KeyValue");
         if (f.num == 1) *key = lp_str(f.sub);
         if (f.num == 2) val = f.sub;
     }
@@ -169,7 +112,7 @@ static int lp_keyvalue(lx_t *x, lp_t b, span_str_t *key, otlp_evval_t *v) {
 
 /* An attribute of an event: applied to ev; returns ERR_OK or a code; *marker set when it is
  * event.name = gen_ai.evaluation.result. */
-static int lp_event_attr(lx_t *x, lp_t b, otlp_eval_t *ev, int *marker) {
+static int lp_event_attr(lx_t *x, pbw_t b, otlp_eval_t *ev, int *marker) {
     span_str_t k;
     otlp_evval_t v;
     int rc = lp_keyvalue(x, b, &k, &v);
@@ -179,12 +122,12 @@ static int lp_event_attr(lx_t *x, lp_t b, otlp_eval_t *ev, int *marker) {
 }
 
 /* Resource: attributes (1); finds service.name. */
-static int lp_resource(lx_t *x, lp_t b, span_str_t *service) {
-    lpf_t f;
+static int lp_resource(lx_t *x, pbw_t b, span_str_t *service) {
+    pbw_field_t f;
     int rc;
     while ((rc = lp_next(x, &b, &f, "Resource")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
-        LP_WANT(f, LP_LEN, "Resource");
+        LP_WANT(f, PBW_LEN, "Resource");
         span_str_t k;
         otlp_evval_t v;
         if ((rc = lp_keyvalue(x, f.sub, &k, &v)) != ERR_OK) return rc;
@@ -195,12 +138,12 @@ static int lp_resource(lx_t *x, lp_t b, span_str_t *service) {
 }
 
 /* InstrumentationScope: name (1), version (2). */
-static int lp_scope(lx_t *x, lp_t b, span_str_t *name, span_str_t *version) {
-    lpf_t f;
+static int lp_scope(lx_t *x, pbw_t b, span_str_t *name, span_str_t *version) {
+    pbw_field_t f;
     int rc;
     while ((rc = lp_next(x, &b, &f, "InstrumentationScope")) == ERR_OK && f.num) {
         if (f.num != 1 && f.num != 2) continue;
-        LP_WANT(f, LP_LEN, "InstrumentationScope");
+        LP_WANT(f, PBW_LEN, "InstrumentationScope");
         span_str_t s = lp_str(f.sub);
         if (!utf8_valid(s.p, s.n))
             return lx_fail(x, ERR_BAD_UTF8, "scope name or version is not UTF-8");
@@ -211,34 +154,34 @@ static int lp_scope(lx_t *x, lp_t b, span_str_t *name, span_str_t *version) {
 
 /* LogRecord: time (1), attributes (6), trace_id (9), span_id (10), observed time (11),
  * event_name (12). */
-static int lp_log_record(lx_t *x, lp_t b, span_str_t evaluator, span_str_t ev_version) {
-    lpf_t f;
+static int lp_log_record(lx_t *x, pbw_t b, span_str_t evaluator, span_str_t ev_version) {
+    pbw_field_t f;
     int rc, marker = 0;
     uint64_t t = 0, obs = 0;
-    lp_t tid = {b.p, b.p}, sid = {b.p, b.p};
+    pbw_t tid = {b.p, b.p}, sid = {b.p, b.p};
     span_str_t name = no_str;
     otlp_eval_t *ev = otlp_evq_add(x->q);
     while ((rc = lp_next(x, &b, &f, "LogRecord")) == ERR_OK && f.num) {
         switch (f.num) {
         case 1:
         case 11:
-            LP_WANT(f, LP_I64, "LogRecord");
+            LP_WANT(f, PBW_I64, "LogRecord");
             *(f.num == 1 ? &t : &obs) = f.v;
             break;
         case 6:
-            LP_WANT(f, LP_LEN, "LogRecord");
+            LP_WANT(f, PBW_LEN, "LogRecord");
             if ((rc = lp_event_attr(x, f.sub, ev, &marker)) != ERR_OK) return rc;
             break;
         case 9:
         case 10:
-            LP_WANT(f, LP_LEN, "LogRecord");
+            LP_WANT(f, PBW_LEN, "LogRecord");
             if (f.sub.e - f.sub.p > OTLP_MAX_ID_BYTES)
                 return lx_fail(x, ERR_BAD_PROTOBUF, "LogRecord: id longer than %d bytes",
                                OTLP_MAX_ID_BYTES);
             *(f.num == 9 ? &tid : &sid) = f.sub;
             break;
         case 12:
-            LP_WANT(f, LP_LEN, "LogRecord");
+            LP_WANT(f, PBW_LEN, "LogRecord");
             name = lp_str(f.sub);
             break;
         default:
@@ -254,14 +197,14 @@ static int lp_log_record(lx_t *x, lp_t b, span_str_t evaluator, span_str_t ev_ve
 }
 
 /* ScopeLogs: scope (1), log_records (2); the scope is read first wherever it sits. */
-static int lp_scope_logs(lx_t *x, lp_t b, span_str_t service) {
-    lpf_t f;
+static int lp_scope_logs(lx_t *x, pbw_t b, span_str_t service) {
+    pbw_field_t f;
     int rc;
     span_str_t name = no_str, version = no_str;
-    lp_t it = b;
+    pbw_t it = b;
     while ((rc = lp_next(x, &it, &f, "ScopeLogs")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
-        LP_WANT(f, LP_LEN, "ScopeLogs");
+        LP_WANT(f, PBW_LEN, "ScopeLogs");
         if ((rc = lp_scope(x, f.sub, &name, &version)) != ERR_OK) return rc;
     }
     if (rc != ERR_OK) return rc;
@@ -269,28 +212,28 @@ static int lp_scope_logs(lx_t *x, lp_t b, span_str_t service) {
     it = b;
     while ((rc = lp_next(x, &it, &f, "ScopeLogs")) == ERR_OK && f.num) {
         if (f.num != 2) continue;
-        LP_WANT(f, LP_LEN, "ScopeLogs");
+        LP_WANT(f, PBW_LEN, "ScopeLogs");
         if ((rc = lp_log_record(x, f.sub, name, version)) != ERR_OK) return rc;
     }
     return rc;
 }
 
 /* ResourceLogs: resource (1), scope_logs (2); the resource is read first. */
-static int lp_resource_logs(lx_t *x, lp_t b) {
-    lpf_t f;
+static int lp_resource_logs(lx_t *x, pbw_t b) {
+    pbw_field_t f;
     int rc;
     span_str_t service = no_str;
-    lp_t it = b;
+    pbw_t it = b;
     while ((rc = lp_next(x, &it, &f, "ResourceLogs")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
-        LP_WANT(f, LP_LEN, "ResourceLogs");
+        LP_WANT(f, PBW_LEN, "ResourceLogs");
         if ((rc = lp_resource(x, f.sub, &service)) != ERR_OK) return rc;
     }
     if (rc != ERR_OK) return rc;
     it = b;
     while ((rc = lp_next(x, &it, &f, "ResourceLogs")) == ERR_OK && f.num) {
         if (f.num != 2) continue;
-        LP_WANT(f, LP_LEN, "ResourceLogs");
+        LP_WANT(f, PBW_LEN, "ResourceLogs");
         if ((rc = lp_scope_logs(x, f.sub, service)) != ERR_OK) return rc;
     }
     return rc;
@@ -299,16 +242,16 @@ static int lp_resource_logs(lx_t *x, lp_t b) {
 int otlp_logs_proto_decode(otlp_evq_t *q, const uint8_t *p, size_t n, int64_t now_ms,
                            otlp_evq_stats_t *st, char *detail, size_t detail_size) {
     lx_t x = {q, detail, detail_size};
-    lpf_t f;
+    pbw_field_t f;
     int rc;
     if (detail && detail_size) detail[0] = 0;
     /* Protobuf strings are slices of the payload: no scratch needed. */
     if ((rc = otlp_evq_begin(q, 0, now_ms)) != ERR_OK) return rc;
     if (!p || n == 0) return lx_fail(&x, ERR_EMPTY, "empty OTLP logs record");
-    lp_t b = {p, p + n};
+    pbw_t b = {p, p + n};
     while ((rc = lp_next(&x, &b, &f, "ExportLogsServiceRequest")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
-        if (f.wt != LP_LEN)
+        if (f.wt != PBW_LEN)
             return lx_fail(&x, ERR_BAD_PROTOBUF, "ExportLogsServiceRequest: bad wire type");
         if ((rc = lp_resource_logs(&x, f.sub)) != ERR_OK) return rc;
     }
@@ -323,28 +266,28 @@ int otlp_logs_proto_decode(otlp_evq_t *q, const uint8_t *p, size_t n, int64_t no
  * problem rejects that event only. */
 static void lp_span_events(otlp_evq_t *q, const uint8_t *p, size_t n) {
     lx_t x = {q, NULL, 0};
-    lpf_t f, g;
-    lp_t b = {p, p + n}, tid = {p, p}, sid = {p, p};
+    pbw_field_t f, g;
+    pbw_t b = {p, p + n}, tid = {p, p}, sid = {p, p};
     while (lp_next(&x, &b, &f, "Span") == ERR_OK && f.num) {
-        if (f.wt != LP_LEN) continue;
+        if (f.wt != PBW_LEN) continue;
         if (f.num == 1) tid = f.sub;
         if (f.num == 2) sid = f.sub;
     }
-    b = (lp_t){p, p + n};
+    b = (pbw_t){p, p + n};
     while (lp_next(&x, &b, &f, "Span") == ERR_OK && f.num) {
-        if (f.num != 11 || f.wt != LP_LEN) continue;
+        if (f.num != 11 || f.wt != PBW_LEN) continue;
         otlp_eval_t *ev = otlp_evq_add(q);
-        lp_t e = f.sub;
+        pbw_t e = f.sub;
         uint64_t t = 0;
         span_str_t name = no_str;
         int rc, bad = ERR_OK, marker = 0;
         const char *what = "event";
         while ((rc = lp_next(&x, &e, &g, "Event")) == ERR_OK && g.num) {
-            if (g.num == 1 && g.wt == LP_I64) t = g.v;
-            if (g.num == 2 && g.wt == LP_LEN) name = lp_str(g.sub);
+            if (g.num == 1 && g.wt == PBW_I64) t = g.v;
+            if (g.num == 2 && g.wt == PBW_LEN) name = lp_str(g.sub);
             if (g.num == 3 && bad == ERR_OK) { /* after a bad one, only the name is read */
                 what = "attributes";
-                bad = g.wt == LP_LEN ? lp_event_attr(&x, g.sub, ev, &marker) : ERR_BAD_PROTOBUF;
+                bad = g.wt == PBW_LEN ? lp_event_attr(&x, g.sub, ev, &marker) : ERR_BAD_PROTOBUF;
             }
         }
         if (rc == ERR_OK) rc = bad;

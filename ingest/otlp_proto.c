@@ -7,7 +7,8 @@
  * become hex in a scratch arena, strings are slices of the payload). Measured on the build
  * machine, 20-span SDK record, one core: protobuf-c unpack+walk+free 248k spans/s, this reader
  * with the full mapping 904k spans/s (bench/otlp_protobufc/run.sh; docs/otel-mapping.md).
- * Only the handful of messages below are understood; unknown fields are skipped.
+ * Only the handful of messages below are understood; unknown fields are skipped. The wire
+ * format itself (varints, tags, lengths) is pbwire.h, shared with otlp_logs.c.
  * Hostile input: every length is checked against the enclosing message, varints are at most
  * 10 bytes, AnyValue nesting is bounded by OTLP_MAX_DEPTH, ids by OTLP_MAX_ID_BYTES, and
  * strings that reach a column or attribute must be valid UTF-8. All-or-nothing per record:
@@ -19,92 +20,21 @@
 
 #include "err.h"
 #include "otlp_int.h"
+#include "pbwire.h"
 #include "utf8.h"
 
-typedef struct pb_s {
-    const uint8_t *p, *e;
-} pb_t;
-
-typedef struct pbf_s {
-    uint32_t num, wt;
-    uint64_t v;
-    pb_t sub;
-} pbf_t;
-
-enum { PB_VARINT = 0, PB_I64 = 1, PB_LEN = 2, PB_I32 = 5 };
-
-static inline int pb_varint(pb_t *b, uint64_t *out) {
-    uint64_t v = 0;
-    for (int sh = 0; sh < 70; sh += 7) {
-        if (b->p >= b->e) return -1;
-        uint8_t c = *b->p++;
-        v |= (uint64_t)(c & 0x7f) << (sh < 64 ? sh : 63);
-        if (!(c & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1; /* more than 10 bytes */
-}
-
 /* The error path of pb_next, out of line so the hot path stays small. */
-static __attribute__((noinline)) int pb_bad(otlp_dec_t *d, const char *msg, const char *what,
+static __attribute__((noinline)) int pb_bad(otlp_dec_t *d, const char *msg, pbw_status_t st,
                                             uint32_t num) {
-    return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: %s (field %u)", msg, what, num);
+    return otlp_fail(d, ERR_BAD_PROTOBUF, "%s: %s (field %u)", msg, pbw_why(st), num);
 }
 
-/* Reads the next field of message b. f->num == 0 at the end. */
-static inline __attribute__((always_inline)) int pb_next(otlp_dec_t *d, pb_t *b, pbf_t *f,
+/* Reads the next field of message b (pbwire.h). f->num == 0 at the end. */
+static inline __attribute__((always_inline)) int pb_next(otlp_dec_t *d, pbw_t *b, pbw_field_t *f,
                                                          const char *msg) {
-    uint64_t tag, len;
-    if (b->p >= b->e) {
-        f->num = 0;
-        return ERR_OK;
-    }
-    if (b->p[0] < 0x80) { /* one-byte tag: the common case */
-        tag = *b->p++;
-    } else if (pb_varint(b, &tag)) {
-        return pb_bad(d, msg, "truncated field tag", 0);
-    }
-    f->wt = (uint32_t)(tag & 7);
-    if ((tag >> 3) == 0 || (tag >> 3) > 536870911u)
-        return pb_bad(d, msg, "field number 0 or too large", 0);
-    f->num = (uint32_t)(tag >> 3);
-    switch (f->wt) {
-    case PB_VARINT:
-        if (b->p < b->e && b->p[0] < 0x80) {
-            f->v = *b->p++;
-            return ERR_OK;
-        }
-        if (pb_varint(b, &f->v)) return pb_bad(d, msg, "bad varint", f->num);
-        return ERR_OK;
-    case PB_I64:
-        if (b->e - b->p < 8) return pb_bad(d, msg, "truncated fixed64", f->num);
-        memcpy(&f->v, b->p, 8); /* little-endian host (x86_64, aarch64) */
-        b->p += 8;
-        return ERR_OK;
-    case PB_I32: {
-        uint32_t v32;
-        if (b->e - b->p < 4) return pb_bad(d, msg, "truncated fixed32", f->num);
-        memcpy(&v32, b->p, 4);
-        f->v = v32;
-        b->p += 4;
-        return ERR_OK;
-    }
-    case PB_LEN:
-        if (b->p < b->e && b->p[0] < 0x80) {
-            len = *b->p++;
-        } else if (pb_varint(b, &len)) {
-            return pb_bad(d, msg, "bad length", f->num);
-        }
-        if (len > (uint64_t)(b->e - b->p)) return pb_bad(d, msg, "length past the end", f->num);
-        f->sub.p = b->p;
-        f->sub.e = b->p + len;
-        b->p += len;
-        return ERR_OK;
-    default:
-        return pb_bad(d, msg, "unsupported wire type", f->num);
-    }
+    pbw_status_t st = pbw_next(b, f);
+    if (__builtin_expect(st != PBW_OK, 0)) return pb_bad(d, msg, st, f->num);
+    return ERR_OK;
 }
 
 #define PB_EXPECT(f, want, msg)                                                                    \
@@ -114,7 +44,9 @@ static inline __attribute__((always_inline)) int pb_next(otlp_dec_t *d, pb_t *b,
                              (f).num, (f).wt, (unsigned)(want));                                   \
     } while (0)
 
-static inline span_str_t pb_str(pb_t s) { return span_str((const char *)s.p, (size_t)(s.e - s.p)); }
+static inline span_str_t pb_str(pbw_t s) {
+    return span_str((const char *)s.p, (size_t)(s.e - s.p));
+}
 
 /* ---- JSON rendering of array / kvlist values (when mapping; input already checked) ---- */
 
@@ -165,12 +97,12 @@ static void wr_base64(wr_t *w, const uint8_t *s, size_t n) {
     }
 }
 
-static void pb_render_kvlist(otlp_dec_t *d, pb_t b, wr_t *w);
-static void pb_render_array(otlp_dec_t *d, pb_t b, wr_t *w);
+static void pb_render_kvlist(otlp_dec_t *d, pbw_t b, wr_t *w);
+static void pb_render_array(otlp_dec_t *d, pbw_t b, wr_t *w);
 
-static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
-    pbf_t f = {0};
-    pbf_t last = {0};
+static void pb_render_any(otlp_dec_t *d, pbw_t b, wr_t *w) {
+    pbw_field_t f = {0};
+    pbw_field_t last = {0};
     while (pb_next(d, &b, &f, "AnyValue") == ERR_OK && f.num)
         if (f.num >= 1 && f.num <= 7) last = f;
     char tmp[48];
@@ -212,12 +144,12 @@ static void pb_render_any(otlp_dec_t *d, pb_t b, wr_t *w) {
     }
 }
 
-static void pb_render_array(otlp_dec_t *d, pb_t b, wr_t *w) {
-    pbf_t f = {0};
+static void pb_render_array(otlp_dec_t *d, pbw_t b, wr_t *w) {
+    pbw_field_t f = {0};
     int first = 1;
     wr_put(w, "[", 1);
     while (pb_next(d, &b, &f, "ArrayValue") == ERR_OK && f.num) {
-        if (f.num != 1 || f.wt != PB_LEN) continue;
+        if (f.num != 1 || f.wt != PBW_LEN) continue;
         if (!first) wr_put(w, ",", 1);
         first = 0;
         pb_render_any(d, f.sub, w);
@@ -225,16 +157,16 @@ static void pb_render_array(otlp_dec_t *d, pb_t b, wr_t *w) {
     wr_put(w, "]", 1);
 }
 
-static void pb_render_kvlist(otlp_dec_t *d, pb_t b, wr_t *w) {
-    pbf_t f = {0}, g = {0};
+static void pb_render_kvlist(otlp_dec_t *d, pbw_t b, wr_t *w) {
+    pbw_field_t f = {0}, g = {0};
     int first = 1;
     wr_put(w, "{", 1);
     while (pb_next(d, &b, &f, "KeyValueList") == ERR_OK && f.num) {
-        if (f.num != 1 || f.wt != PB_LEN) continue;
-        pb_t kv = f.sub, key = {0}, val = {0};
+        if (f.num != 1 || f.wt != PBW_LEN) continue;
+        pbw_t kv = f.sub, key = {0}, val = {0};
         while (pb_next(d, &kv, &g, "KeyValue") == ERR_OK && g.num) {
-            if (g.num == 1 && g.wt == PB_LEN) key = g.sub;
-            if (g.num == 2 && g.wt == PB_LEN) val = g.sub;
+            if (g.num == 1 && g.wt == PBW_LEN) key = g.sub;
+            if (g.num == 2 && g.wt == PBW_LEN) val = g.sub;
         }
         if (!first) wr_put(w, ",", 1);
         first = 0;
@@ -247,11 +179,11 @@ static void pb_render_kvlist(otlp_dec_t *d, pb_t b, wr_t *w) {
 
 /* ---- checking / decoding ---- */
 
-static int pb_kvlist(otlp_dec_t *d, pb_t b, int depth);
+static int pb_kvlist(otlp_dec_t *d, pbw_t b, int depth);
 
 /* Checks an AnyValue (d->check) and/or fills v from it (d->mapping). */
-static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
-    pbf_t f = {0};
+static int pb_anyvalue(otlp_dec_t *d, pbw_t b, int depth, otlp_val_t *v) {
+    pbw_field_t f = {0};
     int rc;
     if (depth > OTLP_MAX_DEPTH)
         return otlp_fail(d, ERR_TOO_DEEP, "AnyValue nested deeper than %d", OTLP_MAX_DEPTH);
@@ -259,40 +191,40 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
     while ((rc = pb_next(d, &b, &f, "AnyValue")) == ERR_OK && f.num) {
         switch (f.num) {
         case 1:
-            PB_EXPECT(f, PB_LEN, "AnyValue");
+            PB_EXPECT(f, PBW_LEN, "AnyValue");
             if (d->check && !utf8_valid(f.sub.p, (size_t)(f.sub.e - f.sub.p)))
                 return otlp_fail(d, ERR_BAD_UTF8, "attribute string value is not UTF-8");
             v->kind = OTLP_V_STR;
             v->str = pb_str(f.sub);
             break;
         case 2:
-            PB_EXPECT(f, PB_VARINT, "AnyValue");
+            PB_EXPECT(f, PBW_VARINT, "AnyValue");
             v->kind = OTLP_V_BOOL;
             v->i = f.v != 0;
             break;
         case 3:
-            PB_EXPECT(f, PB_VARINT, "AnyValue");
+            PB_EXPECT(f, PBW_VARINT, "AnyValue");
             v->kind = OTLP_V_INT;
             v->i = (int64_t)f.v;
             break;
         case 4:
-            PB_EXPECT(f, PB_I64, "AnyValue");
+            PB_EXPECT(f, PBW_I64, "AnyValue");
             v->kind = OTLP_V_DBL;
             memcpy(&v->d, &f.v, 8);
             break;
         case 5:
         case 6:
         case 7:
-            PB_EXPECT(f, PB_LEN, "AnyValue");
+            PB_EXPECT(f, PBW_LEN, "AnyValue");
             v->kind = f.num == 5 ? OTLP_V_ARRAY : f.num == 6 ? OTLP_V_KVLIST : OTLP_V_BYTES;
             v->str = pb_str(f.sub); /* raw for now; rendered below when mapping */
             if (d->check && f.num == 5) {
-                pbf_t g = {0};
-                pb_t a = f.sub;
+                pbw_field_t g = {0};
+                pbw_t a = f.sub;
                 otlp_val_t ev;
                 while ((rc = pb_next(d, &a, &g, "ArrayValue")) == ERR_OK && g.num) {
                     if (g.num != 1) continue;
-                    PB_EXPECT(g, PB_LEN, "ArrayValue");
+                    PB_EXPECT(g, PBW_LEN, "ArrayValue");
                     if ((rc = pb_anyvalue(d, g.sub, depth + 1, &ev)) != ERR_OK) return rc;
                 }
                 if (rc != ERR_OK) return rc;
@@ -307,7 +239,7 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
     if (rc != ERR_OK || !d->mapping) return rc;
 
     if (v->kind == OTLP_V_ARRAY || v->kind == OTLP_V_KVLIST || v->kind == OTLP_V_BYTES) {
-        pb_t raw = {(const uint8_t *)v->str.p, (const uint8_t *)v->str.p + v->str.n};
+        pbw_t raw = {(const uint8_t *)v->str.p, (const uint8_t *)v->str.p + v->str.n};
         size_t cap = 6 * (size_t)v->str.n + 16;
         char *o = otlp_arena_alloc(&d->arena, cap);
         if (!o) return ERR_NOMEM;
@@ -315,15 +247,15 @@ static int pb_anyvalue(otlp_dec_t *d, pb_t b, int depth, otlp_val_t *v) {
         v->first = (span_str_t){NULL, 0};
         if (v->kind == OTLP_V_ARRAY) {
             /* The first element, if a string, for columns such as finish_reason. */
-            pb_t a = raw;
-            pbf_t g = {0};
-            if (pb_next(d, &a, &g, "ArrayValue") == ERR_OK && g.num == 1 && g.wt == PB_LEN) {
+            pbw_t a = raw;
+            pbw_field_t g = {0};
+            if (pb_next(d, &a, &g, "ArrayValue") == ERR_OK && g.num == 1 && g.wt == PBW_LEN) {
                 otlp_val_t ev;
-                pb_t el = g.sub;
-                pbf_t h = {0};
+                pbw_t el = g.sub;
+                pbw_field_t h = {0};
                 ev.kind = OTLP_V_NONE;
                 while (pb_next(d, &el, &h, "AnyValue") == ERR_OK && h.num)
-                    if (h.num == 1 && h.wt == PB_LEN)
+                    if (h.num == 1 && h.wt == PBW_LEN)
                         ev.kind = OTLP_V_STR, ev.str = pb_str(h.sub);
                     else if (h.num >= 2 && h.num <= 7)
                         ev.kind = OTLP_V_NONE;
@@ -398,11 +330,11 @@ static inline __attribute__((always_inline)) int pb_kv_fast(const uint8_t *p, co
     switch (q[0]) {
     case 0x10:
     case 0x18: {
-        pb_t b = {q + 1, e};
+        pbw_t b = {q + 1, e};
         uint64_t x;
         if (e - q == 3 && q[1] >= 0x80 && q[2] < 0x80) /* two-byte varint: 128..16383 */
             x = (uint64_t)(q[1] & 0x7f) | (uint64_t)q[2] << 7, b.p = e;
-        else if (pb_varint(&b, &x) || b.p != e)
+        else if (pbw_varint(&b, &x) || b.p != e)
             return 0;
         v->kind = q[0] == 0x10 ? OTLP_V_BOOL : OTLP_V_INT;
         v->i = q[0] == 0x10 ? (x != 0) : (int64_t)x;
@@ -455,17 +387,17 @@ static __attribute__((noinline)) int pb_str_array(otlp_dec_t *d, otlp_val_t *v) 
 }
 
 /* KeyValue, general path: fields in any order, repeated, any value type. */
-static __attribute__((noinline)) int pb_keyvalue_slow(otlp_dec_t *d, pb_t b, int depth,
+static __attribute__((noinline)) int pb_keyvalue_slow(otlp_dec_t *d, pbw_t b, int depth,
                                                       int is_resource, int apply) {
-    pbf_t f = {0};
+    pbw_field_t f = {0};
     int rc;
-    pb_t key = {b.p, b.p}, val = {b.p, b.p};
+    pbw_t key = {b.p, b.p}, val = {b.p, b.p};
     while ((rc = pb_next(d, &b, &f, "KeyValue")) == ERR_OK && f.num) {
         if (f.num == 1) {
-            PB_EXPECT(f, PB_LEN, "KeyValue");
+            PB_EXPECT(f, PBW_LEN, "KeyValue");
             key = f.sub;
         } else if (f.num == 2) {
-            PB_EXPECT(f, PB_LEN, "KeyValue");
+            PB_EXPECT(f, PBW_LEN, "KeyValue");
             val = f.sub;
         }
     }
@@ -506,24 +438,24 @@ static inline __attribute__((always_inline)) int pb_keyvalue(otlp_dec_t *d, cons
         return otlp_apply_fast(d, is_resource, otlp_key_find(d, k.p, k.n), k, &v);
     }
 slow:;
-    pb_t b = {p, e};
+    pbw_t b = {p, e};
     return pb_keyvalue_slow(d, b, depth, is_resource, apply);
 }
 
-static int pb_kvlist(otlp_dec_t *d, pb_t b, int depth) {
-    pbf_t f = {0};
+static int pb_kvlist(otlp_dec_t *d, pbw_t b, int depth) {
+    pbw_field_t f = {0};
     int rc;
     if (depth > OTLP_MAX_DEPTH)
         return otlp_fail(d, ERR_TOO_DEEP, "AnyValue nested deeper than %d", OTLP_MAX_DEPTH);
     while ((rc = pb_next(d, &b, &f, "KeyValueList")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
-        PB_EXPECT(f, PB_LEN, "KeyValueList");
+        PB_EXPECT(f, PBW_LEN, "KeyValueList");
         if ((rc = pb_keyvalue(d, f.sub.p, f.sub.e, depth, 0, 0)) != ERR_OK) return rc;
     }
     return rc;
 }
 
-static int pb_id(otlp_dec_t *d, pb_t s, span_str_t *out, const char *what) {
+static int pb_id(otlp_dec_t *d, pbw_t s, span_str_t *out, const char *what) {
     size_t n = (size_t)(s.e - s.p);
     if (n > OTLP_MAX_ID_BYTES)
         return otlp_fail(d, ERR_BAD_PROTOBUF, "%s is %zu bytes (at most %d)", what, n,
@@ -536,17 +468,17 @@ static int pb_id(otlp_dec_t *d, pb_t s, span_str_t *out, const char *what) {
 }
 
 /* Event: time_unix_nano (1), name (2), attributes (3). */
-static int pb_event(otlp_dec_t *d, pb_t b) {
-    pbf_t f = {0};
+static int pb_event(otlp_dec_t *d, pbw_t b) {
+    pbw_field_t f = {0};
     int rc;
     uint64_t t = 0;
     span_str_t name = {NULL, 0};
     while ((rc = pb_next(d, &b, &f, "Event")) == ERR_OK && f.num) {
         if (f.num == 1) {
-            PB_EXPECT(f, PB_I64, "Event");
+            PB_EXPECT(f, PBW_I64, "Event");
             t = f.v;
         } else if (f.num == 2) {
-            PB_EXPECT(f, PB_LEN, "Event");
+            PB_EXPECT(f, PBW_LEN, "Event");
             name = pb_str(f.sub);
         }
     }
@@ -555,20 +487,20 @@ static int pb_event(otlp_dec_t *d, pb_t b) {
 }
 
 /* Status: message (2), code (3): 2 = ERROR. */
-static int pb_status(otlp_dec_t *d, pb_t b) {
-    pbf_t f = {0};
+static int pb_status(otlp_dec_t *d, pbw_t b) {
+    pbw_field_t f = {0};
     int rc;
     while ((rc = pb_next(d, &b, &f, "Status")) == ERR_OK && f.num) {
         if (f.num == 3) {
-            PB_EXPECT(f, PB_VARINT, "Status");
+            PB_EXPECT(f, PBW_VARINT, "Status");
             if (d->mapping) d->status_error = (f.v == 2);
         }
     }
     return rc;
 }
 
-static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
-    pbf_t f = {0};
+static int pb_span(otlp_dec_t *d, pbw_t b, otlp_mark_t mark) {
+    pbw_field_t f = {0};
     int rc;
     span_t *s = &d->span;
     const uint8_t *span_p = b.p; /* otlpeval hook */
@@ -587,40 +519,40 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
         if ((rc = pb_next(d, &b, &f, "Span")) != ERR_OK || !f.num) break;
         switch (f.num) {
         case 1:
-            PB_EXPECT(f, PB_LEN, "Span");
+            PB_EXPECT(f, PBW_LEN, "Span");
             if ((rc = pb_id(d, f.sub, &s->trace_id, "trace_id")) != ERR_OK) return rc;
             break;
         case 2:
-            PB_EXPECT(f, PB_LEN, "Span");
+            PB_EXPECT(f, PBW_LEN, "Span");
             if ((rc = pb_id(d, f.sub, &s->span_id, "span_id")) != ERR_OK) return rc;
             break;
         case 4:
-            PB_EXPECT(f, PB_LEN, "Span");
+            PB_EXPECT(f, PBW_LEN, "Span");
             if ((rc = pb_id(d, f.sub, &s->parent_span_id, "parent_span_id")) != ERR_OK) return rc;
             break;
         case 5:
-            PB_EXPECT(f, PB_LEN, "Span");
+            PB_EXPECT(f, PBW_LEN, "Span");
             d->span_name = pb_str(f.sub); /* checked where used (otlp_span_end) */
             break;
         case 7:
-            PB_EXPECT(f, PB_I64, "Span");
+            PB_EXPECT(f, PBW_I64, "Span");
             d->start_ns = f.v;
             break;
         case 8:
-            PB_EXPECT(f, PB_I64, "Span");
+            PB_EXPECT(f, PBW_I64, "Span");
             d->end_ns = f.v;
             break;
         case 9:
-            PB_EXPECT(f, PB_LEN, "Span");
+            PB_EXPECT(f, PBW_LEN, "Span");
             if ((rc = pb_keyvalue(d, f.sub.p, f.sub.e, 1, 0, 1)) != ERR_OK) return rc;
             break;
         case 11:
-            PB_EXPECT(f, PB_LEN, "Span");
+            PB_EXPECT(f, PBW_LEN, "Span");
             if ((rc = pb_event(d, f.sub)) != ERR_OK) return rc;
             has_events = 1; /* otlpeval hook */
             break;
         case 15:
-            PB_EXPECT(f, PB_LEN, "Span");
+            PB_EXPECT(f, PBW_LEN, "Span");
             if ((rc = pb_status(d, f.sub)) != ERR_OK) return rc;
             break;
         default:
@@ -635,12 +567,12 @@ static int pb_span(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
 }
 
 /* ScopeSpans: scope (1, not used), spans (2), schema_url (3). */
-static int pb_scope_spans(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
-    pbf_t f = {0};
+static int pb_scope_spans(otlp_dec_t *d, pbw_t b, otlp_mark_t mark) {
+    pbw_field_t f = {0};
     int rc;
     while ((rc = pb_next(d, &b, &f, "ScopeSpans")) == ERR_OK && f.num) {
         if (f.num == 2) {
-            PB_EXPECT(f, PB_LEN, "ScopeSpans");
+            PB_EXPECT(f, PBW_LEN, "ScopeSpans");
             if ((rc = pb_span(d, f.sub, mark)) != ERR_OK) return rc;
         }
     }
@@ -649,18 +581,18 @@ static int pb_scope_spans(otlp_dec_t *d, pb_t b, otlp_mark_t mark) {
 
 /* ResourceSpans: resource (1), scope_spans (2), schema_url (3). The resource is read first
  * wherever it sits, so its attributes reach every span. */
-static int pb_resource_spans(otlp_dec_t *d, pb_t b) {
-    pbf_t f = {0}, g = {0};
+static int pb_resource_spans(otlp_dec_t *d, pbw_t b) {
+    pbw_field_t f = {0}, g = {0};
     int rc;
-    pb_t it = b;
+    pbw_t it = b;
     if (d->mapping) otlp_resource_begin(d);
     while ((rc = pb_next(d, &it, &f, "ResourceSpans")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
-        PB_EXPECT(f, PB_LEN, "ResourceSpans");
-        pb_t r = f.sub;
+        PB_EXPECT(f, PBW_LEN, "ResourceSpans");
+        pbw_t r = f.sub;
         while ((rc = pb_next(d, &r, &g, "Resource")) == ERR_OK && g.num) {
             if (g.num != 1) continue;
-            PB_EXPECT(g, PB_LEN, "Resource");
+            PB_EXPECT(g, PBW_LEN, "Resource");
             if ((rc = pb_keyvalue(d, g.sub.p, g.sub.e, 1, 1, 1)) != ERR_OK) return rc;
         }
         if (rc != ERR_OK) return rc;
@@ -670,18 +602,18 @@ static int pb_resource_spans(otlp_dec_t *d, pb_t b) {
     it = b;
     while ((rc = pb_next(d, &it, &f, "ResourceSpans")) == ERR_OK && f.num) {
         if (f.num != 2) continue;
-        PB_EXPECT(f, PB_LEN, "ResourceSpans");
+        PB_EXPECT(f, PBW_LEN, "ResourceSpans");
         if ((rc = pb_scope_spans(d, f.sub, mark)) != ERR_OK) return rc;
     }
     return rc;
 }
 
-static int pb_request(otlp_dec_t *d, pb_t b) {
-    pbf_t f = {0};
+static int pb_request(otlp_dec_t *d, pbw_t b) {
+    pbw_field_t f = {0};
     int rc;
     while ((rc = pb_next(d, &b, &f, "ExportTraceServiceRequest")) == ERR_OK && f.num) {
         if (f.num != 1) continue;
-        PB_EXPECT(f, PB_LEN, "ExportTraceServiceRequest");
+        PB_EXPECT(f, PBW_LEN, "ExportTraceServiceRequest");
         if ((rc = pb_resource_spans(d, f.sub)) != ERR_OK) return rc;
     }
     return rc;
@@ -692,7 +624,7 @@ int otlp_proto_decode(otlp_dec_t *d, const uint8_t *p, size_t n, otlp_span_cb cb
     int rc;
     otlp_call_begin(d, cb, ctx, st, detail, detail_size);
     if (!p || n == 0) return otlp_fail(d, ERR_EMPTY, "empty OTLP protobuf record");
-    pb_t b = {p, p + n};
+    pbw_t b = {p, p + n};
     otlp_buffer_begin(d);
     rc = pb_request(d, b);
     if (rc != ERR_OK) {
