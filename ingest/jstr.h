@@ -1,6 +1,7 @@
-/* jstr: the JSON string primitives both hand-written scanners share (json_span.c for spans,
- * fjson.c for evals and outcomes): the SWAR test for bytes that end a plain run, and the
- * decoding of one backslash escape (including \u surrogate pairs) into UTF-8.
+/* jstr: the JSON string primitives the hand-written scanners share (json_span.c for spans,
+ * fjson.c for evals and outcomes, otlp_json.c and otlp_logs.c for OTLP/JSON): the SWAR test for
+ * bytes that end a plain run, hex digits (also OTLP's hex ids), \uXXXX, and the decoding of one
+ * backslash escape (including \u surrogate pairs) into UTF-8.
  *
  * Header-only (static inline) so each scanner's hot loop keeps inlining them. It does not
  * scan whole strings, check raw UTF-8, or report errors in any scanner's terms: callers map

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "fjson.h"
+#include "jstr.h"
 #include "otlp_int.h"
 #include "utf8.h"
 
@@ -262,13 +263,6 @@ int otlp_event_attr(otlp_eval_t *ev, span_str_t key, const otlp_evval_t *v) {
     return 0;
 }
 
-static int hexval(uint8_t c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* One id into out (2 * OTLP_MAX_ID_BYTES bytes); returns its hex length, 0 for an empty or
  * all-zero id (OTLP: "no trace/span"), -1 if malformed. */
 static int ev_id(char *out, const uint8_t *p, size_t n, int hex) {
@@ -278,7 +272,7 @@ static int ev_id(char *out, const uint8_t *p, size_t n, int hex) {
     if (hex) {
         if (n % 2 || n > 2 * OTLP_MAX_ID_BYTES) return -1;
         for (size_t i = 0; i < n; i++) {
-            int v = hexval(p[i]);
+            int v = jstr_hexval(p[i]);
             if (v < 0) return -1;
             out[len++] = hx[v];
             nonzero |= v;

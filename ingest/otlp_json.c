@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jstr.h"
 #include "otlp_int.h"
 #include "utf8.h"
 
@@ -41,24 +42,6 @@ static inline void js_ws(js_t *j) {
 static inline int js_peek(js_t *j) {
     js_ws(j);
     return j->p < j->e ? (unsigned char)*j->p : -1;
-}
-
-static int js_hex4(const char *p, uint32_t *out) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /* Reads a string token; raw is the text between the quotes (still escaped), *esc says
@@ -94,12 +77,12 @@ static int js_string(js_t *j, span_str_t *raw, int *esc) {
             if (j->e - j->p < 2) return JS_SYNTAX(j, "unterminated escape");
             char x = j->p[1];
             if (x == 'u') {
-                uint32_t u, u2;
-                if (j->e - j->p < 6 || js_hex4(j->p + 2, &u)) return JS_SYNTAX(j, "bad \\u escape");
+                unsigned u, u2;
+                if (!jstr_read_u4(j->p + 2, j->e, &u)) return JS_SYNTAX(j, "bad \\u escape");
                 j->p += 6;
                 if (u >= 0xD800 && u <= 0xDBFF) {
                     if (j->e - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
-                        js_hex4(j->p + 2, &u2) || u2 < 0xDC00 || u2 > 0xDFFF)
+                        !jstr_read_u4(j->p + 2, j->e, &u2) || u2 < 0xDC00 || u2 > 0xDFFF)
                         return js_fail(j, ERR_BAD_UTF8, "unpaired surrogate");
                     j->p += 6;
                 } else if (u >= 0xDC00 && u <= 0xDFFF) {
@@ -172,11 +155,11 @@ static int js_unescape(js_t *j, span_str_t raw, span_str_t *out) {
             o[n++] = '\t';
             break;
         case 'u': {
-            uint32_t u, u2;
-            js_hex4(raw.p + i, &u);
+            unsigned u = 0, u2 = 0; /* the escapes were checked by js_string */
+            jstr_read_u4(raw.p + i, raw.p + i + 4, &u);
             i += 4;
             if (u >= 0xD800 && u <= 0xDBFF) {
-                js_hex4(raw.p + i + 2, &u2);
+                jstr_read_u4(raw.p + i + 2, raw.p + i + 6, &u2);
                 i += 6;
                 u = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
             }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jstr.h"
 #include "otlp_int.h"
 #include "pbwire.h"
 #include "utf8.h"
@@ -321,21 +322,6 @@ static int jx_peek(jx_t *j) {
     return j->p < j->e ? (unsigned char)*j->p : -1;
 }
 
-static int jx_hex4(const char *p, uint32_t *out) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int h = (c >= '0' && c <= '9')   ? c - '0'
-                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                         : -1;
-        if (h < 0) return -1;
-        v = v << 4 | (uint32_t)h;
-    }
-    *out = v;
-    return 0;
-}
-
 /* A string token: raw = text between the quotes (escapes not decoded); checks escapes,
  * control characters and UTF-8. */
 static int jx_string(jx_t *j, span_str_t *raw, int *esc) {
@@ -352,12 +338,12 @@ static int jx_string(jx_t *j, span_str_t *raw, int *esc) {
             if (j->e - j->p < 2) return JX_SYNTAX(j, "unterminated escape");
             char e = j->p[1];
             if (e == 'u') {
-                uint32_t u, u2;
-                if (j->e - j->p < 6 || jx_hex4(j->p + 2, &u)) return JX_SYNTAX(j, "bad \\u escape");
+                unsigned u, u2;
+                if (!jstr_read_u4(j->p + 2, j->e, &u)) return JX_SYNTAX(j, "bad \\u escape");
                 j->p += 6;
                 if (u >= 0xD800 && u <= 0xDBFF) {
                     if (j->e - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
-                        jx_hex4(j->p + 2, &u2) || u2 < 0xDC00 || u2 > 0xDFFF)
+                        !jstr_read_u4(j->p + 2, j->e, &u2) || u2 < 0xDC00 || u2 > 0xDFFF)
                         return jx_fail(j, ERR_BAD_UTF8, "unpaired surrogate");
                     j->p += 6;
                 } else if (u >= 0xDC00 && u <= 0xDFFF) {
@@ -399,11 +385,11 @@ static int jx_unescape(jx_t *j, span_str_t raw, span_str_t *out) {
             p += 2;
             continue;
         }
-        uint32_t u, u2;
-        jx_hex4(p + 2, &u);
+        unsigned u = 0, u2 = 0; /* the escapes were checked by jx_string */
+        jstr_read_u4(p + 2, p + 6, &u);
         p += 6;
         if (u >= 0xD800 && u <= 0xDBFF) {
-            jx_hex4(p + 2, &u2);
+            jstr_read_u4(p + 2, p + 6, &u2);
             p += 6;
             u = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
         }
