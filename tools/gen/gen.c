@@ -133,17 +133,23 @@ static double gen_normal(gen_t *g) { return gen_rng_normal(&g->rng); }
 static double gen_lognormal(gen_t *g, double median, double sigma) {
     return gen_rng_lognormal(&g->rng, median, sigma);
 }
-static size_t gen_pick(gen_t *g, const gen_pick_t *t, size_t n) {
+/* An index into n table rows of size stride, drawn in proportion to each row's unsigned weight
+ * (w points at the first row's): one draw. GEN_PICK(g, table) for any table with .weight. */
+static size_t gen_pick_weighted(gen_t *g, const unsigned *w, size_t stride, size_t n) {
+#define GEN_W(i) (*(const unsigned *)((const char *)w + (i)*stride))
     unsigned total = 0;
     for (size_t i = 0; i < n; i++)
-        total += t[i].weight;
+        total += GEN_W(i);
     unsigned r = gen_below(g, total);
     for (size_t i = 0; i < n; i++) {
-        if (r < t[i].weight) return i;
-        r -= t[i].weight;
+        if (r < GEN_W(i)) return i;
+        r -= GEN_W(i);
     }
     return n - 1;
+#undef GEN_W
 }
+#define GEN_PICK(g, table)                                                                         \
+    gen_pick_weighted((g), &(table)[0].weight, sizeof((table)[0]), GEN_N(table))
 static void gen_hex(gen_t *g, char *dst, unsigned nhex) { gen_rng_hex(&g->rng, dst, nhex); }
 static uint32_t gen_clamp_u32(double v, double lo, double hi) {
     if (v < lo) v = lo;
@@ -275,8 +281,8 @@ static int64_t gen_cost(const gen_model_t *m, const gen_rec_t *r) {
     return r->is_batch ? (c + 1) / 2 : c; /* half price, rounded half up to the nano-USD */
 }
 
-static void gen_draw(gen_t *g) {
-    gen_rec_t *r = &g->r;
+/* The span's time and ids. */
+static void gen_draw_ids(gen_t *g, gen_rec_t *r) {
     const gen_opts_t *o = &g->o;
     uint64_t i = g->produced;
     r->ts_ms = o->start_ms + (int64_t)(i * o->spacing_ms) +
@@ -289,25 +295,16 @@ static void gen_draw(gen_t *g) {
         r->parent_span_id[0] = '\0';
     memcpy(r->request_id, "req_", 4);
     gen_hex(g, r->request_id + 4, 24);
+}
 
-    size_t ti = gen_pick(g, gen_tenants, GEN_N(gen_tenants));
-    size_t tm = gen_pick(g, gen_teams, GEN_N(gen_teams));
-    unsigned fw = 0;
-    for (size_t k = 0; k < GEN_N(gen_features); k++)
-        fw += gen_features[k].weight;
-    unsigned fr = gen_below(g, fw);
-    size_t fi = 0;
-    while (fr >= gen_features[fi].weight)
-        fr -= gen_features[fi++].weight;
+/* Who called what: tenant, team, feature (its index in *fi_out), model, and the labels that
+ * follow from them. */
+static const gen_model_t *gen_draw_who(gen_t *g, gen_rec_t *r, size_t *fi_out) {
+    size_t ti = GEN_PICK(g, gen_tenants);
+    size_t tm = GEN_PICK(g, gen_teams);
+    size_t fi = *fi_out = GEN_PICK(g, gen_features);
     const gen_feature_t *f = &gen_features[fi];
-    unsigned mw = 0;
-    for (size_t k = 0; k < GEN_N(gen_models); k++)
-        mw += gen_models[k].weight;
-    unsigned mr = gen_below(g, mw);
-    size_t mi = 0;
-    while (mr >= gen_models[mi].weight)
-        mr -= gen_models[mi++].weight;
-    const gen_model_t *m = &gen_models[mi];
+    const gen_model_t *m = &gen_models[GEN_PICK(g, gen_models)];
 
     r->tenant = gen_tenants[ti].name;
     r->team = gen_teams[tm].name;
@@ -324,7 +321,7 @@ static void gen_draw(gen_t *g) {
     r->prompt_version = gen_chance(g, 0.6) ? "v2" : "v1";
     r->environment = gen_chance(g, 0.9) ? "prod" : "staging";
     r->deploy_version = gen_chance(g, 0.8) ? "2026.11.3" : "2026.11.2";
-    r->region = gen_regions[gen_pick(g, gen_regions, GEN_N(gen_regions))].name;
+    r->region = gen_regions[GEN_PICK(g, gen_regions)].name;
     snprintf(r->user_id, GEN_STR, "u_%s_%04u", r->tenant, gen_below(g, 500));
     snprintf(r->session_id, GEN_STR, "s_%08x", (unsigned)gen_below(g, 0xFFFFFFFFu));
     if (gen_chance(g, 0.2))
@@ -334,7 +331,15 @@ static void gen_draw(gen_t *g) {
     snprintf(r->api_key_id, GEN_STR, "key_%s_%s_%u", r->tenant, r->team, 1 + gen_below(g, 2));
     snprintf(r->service, GEN_STR, "%s-svc", f->name);
 
-    /* Tokens: lognormal around the feature's medians; cache reads/writes are parts of input. */
+    return m;
+}
+
+/* Tokens: lognormal around the feature's medians, with a planted regression or cost spike
+ * applied; returns the regression's quality factor (1 without). */
+static double gen_draw_tokens(gen_t *g, gen_rec_t *r, size_t fi, const gen_model_t *m) {
+    const gen_opts_t *o = &g->o;
+    const gen_feature_t *f = &gen_features[fi];
+    /* Cache reads/writes are parts of input. */
     double in = gen_lognormal(g, f->in_median, 0.6), out = gen_lognormal(g, f->out_median, 0.7);
     double tok_factor = 1.0, q_factor = 1.0;
     if (g->fi_reg == (int)fi && r->ts_ms >= o->regression_from_ms) {
@@ -362,7 +367,11 @@ static void gen_draw(gen_t *g) {
     /* Batch APIs (half price) exist at OpenAI, Anthropic and Google, not at Together. */
     r->is_batch = gen_chance(g, 0.05) && strcmp(m->provider, "together") != 0;
 
-    /* Outcome: errors (with retries) produce no output; response-cache hits skip the model. */
+    return q_factor;
+}
+
+/* Outcome: errors (with retries) produce no output; response-cache hits skip the model. */
+static void gen_draw_outcome(gen_t *g, gen_rec_t *r, const gen_model_t *m) {
     r->status = "ok";
     r->error_class = "";
     r->http_status = 200;
@@ -374,7 +383,7 @@ static void gen_draw(gen_t *g) {
     double ttft = gen_lognormal(g, m->ttft_median, 0.5);
     double lat = ttft + r->output_tokens * m->ms_per_token * (0.7 + 0.6 * gen_u01(g));
     if (gen_chance(g, GEN_ERROR_RATE)) {
-        size_t ei = gen_pick(g, gen_errors, GEN_N(gen_errors));
+        size_t ei = GEN_PICK(g, gen_errors);
         static const uint16_t http[] = {429, 504, 500, 400};
         r->status = "error";
         r->error_class = gen_errors[ei].name;
@@ -397,16 +406,23 @@ static void gen_draw(gen_t *g) {
     r->latency_ms = gen_clamp_u32(lat, 1, 600000);
     if (r->has_ttft && r->ttft_ms >= r->latency_ms)
         r->latency_ms = r->ttft_ms + 1 + r->output_tokens;
+}
 
+static void gen_draw(gen_t *g) {
+    gen_rec_t *r = &g->r;
+    size_t fi;
+    gen_draw_ids(g, r);
+    const gen_model_t *m = gen_draw_who(g, r, &fi);
+    const gen_feature_t *f = &gen_features[fi];
+    double q_factor = gen_draw_tokens(g, r, fi, m);
+    gen_draw_outcome(g, r, m);
     r->cost_nusd = r->cache_hit ? 0 : gen_cost(m, r);
     r->cost_sent = gen_chance(g, GEN_COST_SENT_RATE);
 
     r->has_quality = r->status[0] == 'o' && gen_chance(g, GEN_QUALITY_RATE);
     double q = (f->quality + 0.08 * gen_normal(g)) * q_factor;
     r->quality_milli = gen_clamp_u32(q * 1000, 0, 1000);
-    r->evaluator = r->has_quality
-                       ? gen_evaluators[gen_pick(g, gen_evaluators, GEN_N(gen_evaluators))].name
-                       : "";
+    r->evaluator = r->has_quality ? gen_evaluators[GEN_PICK(g, gen_evaluators)].name : "";
     r->has_note = gen_chance(g, 0.01);
     r->opt = 0;
     for (unsigned k = 0; k < GEN_NOPT; k++)
