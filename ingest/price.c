@@ -556,11 +556,12 @@ static int price_parse_extras(price_ent_t *e, const int *colmap, const csv_reade
         int col;
         uint64_t max;
         const char *hint;
-    } ex[] = {{PC_CACHE_WRITE_1H, PRICE_MAX_USD_PER_1M * 1000000000ull, ""},
-              {PC_CACHE_WRITE_1H_LONG, PRICE_MAX_USD_PER_1M * 1000000000ull, ""},
-              {PC_FLEX, 10000000000ull, ": a factor of the standard price, e.g. 0.5"},
-              {PC_PRIORITY, 10000000000ull, ": a factor of the standard price, e.g. 1.7"},
-              {PC_WEB_SEARCH, PRICE_MAX_USD_PER_1M * 1000000000ull, ": USD per 1,000 calls"}};
+    } ex[] = {
+        {PC_CACHE_WRITE_1H, PRICE_MAX_USD_PER_1M * 1000000000ull, ""},
+        {PC_CACHE_WRITE_1H_LONG, PRICE_MAX_USD_PER_1M * 1000000000ull, ""},
+        {PC_FLEX, PRICE_MAX_TIER_FACTOR_NANO, ": a factor of the standard price, e.g. 0.5"},
+        {PC_PRIORITY, PRICE_MAX_TIER_FACTOR_NANO, ": a factor of the standard price, e.g. 1.7"},
+        {PC_WEB_SEARCH, PRICE_MAX_USD_PER_1M * 1000000000ull, ": USD per 1,000 calls"}};
     uint64_t *dst[] = {&e->row.cache_write_1h, &e->row.cache_write_1h_long, &e->row.flex_factor,
                        &e->row.priority_factor, &e->row.web_search_per_1k};
     e->row.cache_write_1h = e->row.cache_write;

@@ -20,6 +20,8 @@ typedef struct price_table_s price_table_t;
 
 /* Largest accepted price: 1,000,000 USD per 1M tokens. */
 #define PRICE_MAX_USD_PER_1M 1000000ull
+/* The largest flex/priority factor a pricing file may give, in nano (10x the standard price). */
+#define PRICE_MAX_TIER_FACTOR_NANO 10000000000ull
 /* Longest model or provider name that can match (longer names are "unknown_model"). */
 #define PRICE_MAX_NAME 255
 

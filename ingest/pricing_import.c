@@ -97,6 +97,10 @@ static uint64_t tier_factor(json_t *o, const char *suffix, int64_t in, int64_t o
                suffix);
         return 0;
     }
+    if (fi > PRICE_MAX_TIER_FACTOR_NANO) { /* the pricing file would refuse it (price.c) */
+        report(rep, notes, name, "%s prices are over 10x the standard ones: left empty", suffix);
+        return 0;
+    }
     return fi;
 }
 

@@ -108,10 +108,39 @@ static void test_bad_input(void **state) {
     buf_deinit(&rep);
 }
 
+/* Found by fuzz_pricing_import: a priority (or flex) price far above the standard one gave a
+ * factor the pricing file refuses (over 10x), so the whole converted file did not load. The
+ * factor is left empty and reported; the file loads. */
+static void test_tier_factor_out_of_range(void **state) {
+    const char *t =
+        "{\"m\": {\"litellm_provider\": \"openai\", \"mode\": \"chat\", "
+        "\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": 2e-6, "
+        "\"input_cost_per_token_priority\": 0.17, \"output_cost_per_token_priority\": 0.34, "
+        "\"input_cost_per_token_flex\": 5e-7, \"output_cost_per_token_flex\": 1e-6}}";
+    buf_t csv, rep;
+    char err[256];
+    pricing_import_stats_t st;
+    buf_init(&csv, 0);
+    buf_init(&rep, 0);
+    assert_int_equal(
+        pricing_import_litellm(t, strlen(t), "2025-12-01", &csv, &rep, &st, err, sizeof(err)), 0);
+    assert_int_equal(st.rows, 1);
+    buf_append(&rep, "", 1);
+    assert_non_null(strstr((const char *)rep.data, "m: priority prices are over 10x"));
+    price_table_t *pt = price_parse((const char *)csv.data, csv.len, "import", err, sizeof(err));
+    if (!pt) fail_msg("converted file refused: %s", err);
+    price_destroy(pt);
+    buf_append(&csv, "", 1);
+    assert_non_null(strstr((const char *)csv.data, ",0.5,,\n")); /* flex kept, priority empty */
+    buf_deinit(&csv);
+    buf_deinit(&rep);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_litellm_sample),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_tier_factor_out_of_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
