@@ -8,6 +8,7 @@
 #include "csv.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,4 +255,15 @@ int csv_map_header(const csv_reader_t *r, const char *const *names, int nnames, 
         }
     }
     return 0;
+}
+
+int csv_refuse(const csv_field_t *f, uint32_t *line, uint32_t *col, char *msg, size_t msg_size,
+               const char *fmt, ...) {
+    *line = f->line;
+    *col = f->col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, msg_size, fmt, ap);
+    va_end(ap);
+    return ERR_CONFIG;
 }

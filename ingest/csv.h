@@ -59,4 +59,9 @@ int csv_map_header(const csv_reader_t *r, const char *const *names, int nnames, 
 
 int csv_read_file(const char *path, char **text, size_t *len, char *errstr, size_t errstr_size);
 
+/* Refuses field f of a record: *line and *col are set to where it is, msg to the printf text.
+ * Returns ERR_CONFIG, so a table reader's row step writes `return csv_refuse(f, …);`. */
+int csv_refuse(const csv_field_t *f, uint32_t *line, uint32_t *col, char *msg, size_t msg_size,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 #endif

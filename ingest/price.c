@@ -480,7 +480,7 @@ static int price_build_index(price_table_t *pt) {
  * too). With a threshold, input and output long prices are required, and so is the long price
  * of every cache class the row prices explicitly (a forgotten one would bill cache reads at the
  * full long input price); an empty one follows the long input price as the short one follows
- * the input price. Reasoning is billed at the long output price. Returns 0, or -1 with the
+ * the input price. Reasoning is billed at the long output price. Returns 0, or ERR_CONFIG with the
  * position and message set. */
 static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_t *rd,
                             uint32_t *eline, uint32_t *ecol, char *msg, size_t msg_size) {
@@ -501,11 +501,9 @@ static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_
             if (v == 0) why = "must be above 0";
         }
         if (why) {
-            *eline = th->line, *ecol = th->col;
-            snprintf(msg, msg_size,
-                     "long_context_above: %s: input tokens, e.g. 200000 (got \"%.32s\")", why,
-                     th->p);
-            return -1;
+            return csv_refuse(th, eline, ecol, msg, msg_size,
+                              "long_context_above: %s: input tokens, e.g. 200000 (got \"%.32s\")",
+                              why, th->p);
         }
         e->row.long_above = v;
     }
@@ -520,21 +518,19 @@ static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_
                 *ecol = f ? f->col : (th ? th->col : 1);
                 snprintf(msg, msg_size, "%s is required with long_context_above%s", price_cols[c],
                          c > PC_OUTPUT_LONG ? " when the short cache price is given" : "");
-                return -1;
+                return ERR_CONFIG;
             }
             *d = c <= PC_OUTPUT_LONG ? 0 : e->row.input_long;
             continue;
         }
         if (!e->row.long_above) {
-            *eline = f->line, *ecol = f->col;
-            snprintf(msg, msg_size, "%s without long_context_above", price_cols[c]);
-            return -1;
+            return csv_refuse(f, eline, ecol, msg, msg_size, "%s without long_context_above",
+                              price_cols[c]);
         }
         const char *why = csv_decimal_nano(f->p, f->n, PRICE_MAX_USD_PER_1M * 1000000000ull, d);
         if (why) {
-            *eline = f->line, *ecol = f->col;
-            snprintf(msg, msg_size, "%s: %s (got \"%.32s\")", price_cols[c], why, f->p);
-            return -1;
+            return csv_refuse(f, eline, ecol, msg, msg_size, "%s: %s (got \"%.32s\")",
+                              price_cols[c], why, f->p);
         }
     }
     /* Cache prices defaulted above from input_long when the row leaves them empty; reasoning
@@ -549,7 +545,8 @@ static int price_parse_long(price_ent_t *e, const int *colmap, const csv_reader_
 
 /* The optional columns after the long-context tier: 1-hour cache-write prices (default the
  * row's cache-write prices), the flex and priority factors and the web-search fee (default 0:
- * not priced). A 1-hour long price needs the tier. Returns 0, or -1 with position and message. */
+ * not priced). A 1-hour long price needs the tier. Returns 0, or ERR_CONFIG with position and
+ * message. */
 static int price_parse_extras(price_ent_t *e, const int *colmap, const csv_reader_t *rd,
                               uint32_t *eline, uint32_t *ecol, char *msg, size_t msg_size) {
     static const struct {
@@ -570,18 +567,15 @@ static int price_parse_extras(price_ent_t *e, const int *colmap, const csv_reade
         const csv_field_t *f = colmap[ex[i].col] >= 0 ? &rd->fields[colmap[ex[i].col]] : NULL;
         if (!f || f->n == 0) continue;
         if (ex[i].col == PC_CACHE_WRITE_1H_LONG && !e->row.long_above) {
-            *eline = f->line, *ecol = f->col;
-            snprintf(msg, msg_size, "%s without long_context_above", price_cols[ex[i].col]);
-            return -1;
+            return csv_refuse(f, eline, ecol, msg, msg_size, "%s without long_context_above",
+                              price_cols[ex[i].col]);
         }
         const char *why = csv_decimal_nano(f->p, f->n, ex[i].max, dst[i]);
         if (!why && ex[i].col >= PC_FLEX && ex[i].col <= PC_PRIORITY && *dst[i] == 0)
             why = "must be above 0";
         if (why) {
-            *eline = f->line, *ecol = f->col;
-            snprintf(msg, msg_size, "%s: %s%s (got \"%.32s\")", price_cols[ex[i].col], why,
-                     ex[i].hint, f->p);
-            return -1;
+            return csv_refuse(f, eline, ecol, msg, msg_size, "%s: %s%s (got \"%.32s\")",
+                              price_cols[ex[i].col], why, ex[i].hint, f->p);
         }
     }
     return 0;
@@ -595,32 +589,30 @@ static int price_parse_row(price_ent_t *e, const int *colmap, const csv_reader_t
                            uint32_t *eline, uint32_t *ecol, char *msg, size_t msg_size) {
     const csv_field_t *f;
 #define PRICE_FIELD(c) (colmap[c] >= 0 ? &rd->fields[colmap[c]] : NULL)
-#define PRICE_REFUSE(fld, ...)                                                                     \
-    do {                                                                                           \
-        *eline = (fld)->line, *ecol = (fld)->col;                                                  \
-        snprintf(msg, msg_size, __VA_ARGS__);                                                      \
-        return ERR_CONFIG;                                                                         \
-    } while (0)
     memset(e, 0, sizeof(*e));
     e->row.line = rd->rec_line;
     const csv_field_t *prov = PRICE_FIELD(PC_PROVIDER), *model = PRICE_FIELD(PC_MODEL);
     if (!price_name_ok(prov->p, prov->n))
-        PRICE_REFUSE(prov, "provider must be 1-255 characters without spaces or '|'");
+        return csv_refuse(prov, eline, ecol, msg, msg_size,
+                          "provider must be 1-255 characters without spaces or '|'");
     if (!price_name_ok(model->p, model->n))
-        PRICE_REFUSE(model, "model must be 1-255 characters without spaces or '|'");
+        return csv_refuse(model, eline, ecol, msg, msg_size,
+                          "model must be 1-255 characters without spaces or '|'");
     e->prov = price_strdup_lc(prov->p, prov->n);
     e->model = price_strdup_lc(model->p, model->n);
     if (!e->prov || !e->model) return ERR_NOMEM;
     f = PRICE_FIELD(PC_FROM);
     if (price_parse_date(f->p, f->n, &e->row.from_ms) < 0)
-        PRICE_REFUSE(f, "effective_from must be a date YYYY-MM-DD (UTC), got \"%.32s\"", f->p);
+        return csv_refuse(f, eline, ecol, msg, msg_size,
+                          "effective_from must be a date YYYY-MM-DD (UTC), got \"%.32s\"", f->p);
     uint64_t *dst[] = {&e->row.input,       &e->row.output,    &e->row.cache_read,
                        &e->row.cache_write, &e->row.reasoning, &e->row.batch_discount};
     for (int c = PC_INPUT; c <= PC_BATCH; c++) {
         f = PRICE_FIELD(c);
         uint64_t *d = dst[c - PC_INPUT];
         if (!f || f->n == 0) {
-            if (c == PC_INPUT || c == PC_OUTPUT) PRICE_REFUSE(f, "%s is required", price_cols[c]);
+            if (c == PC_INPUT || c == PC_OUTPUT)
+                return csv_refuse(f, eline, ecol, msg, msg_size, "%s is required", price_cols[c]);
             /* Defaults: cache prices = input, reasoning = output, no batch discount. */
             *d = c == PC_REASONING ? e->row.output : c == PC_BATCH ? 0 : e->row.input;
             continue;
@@ -628,17 +620,18 @@ static int price_parse_row(price_ent_t *e, const int *colmap, const csv_reader_t
         uint64_t max = c == PC_BATCH ? 1000000000ull : PRICE_MAX_USD_PER_1M * 1000000000ull;
         const char *why = csv_decimal_nano(f->p, f->n, max, d);
         if (why)
-            PRICE_REFUSE(f, "%s: %s%s (got \"%.32s\")", price_cols[c], why,
-                         c == PC_BATCH ? ": a fraction from 0 to 1, e.g. 0.5" : "", f->p);
+            return csv_refuse(f, eline, ecol, msg, msg_size, "%s: %s%s (got \"%.32s\")",
+                              price_cols[c], why,
+                              c == PC_BATCH ? ": a fraction from 0 to 1, e.g. 0.5" : "", f->p);
     }
     if (price_parse_long(e, colmap, rd, eline, ecol, msg, msg_size) != 0) return ERR_CONFIG;
     if (price_parse_extras(e, colmap, rd, eline, ecol, msg, msg_size) != 0) return ERR_CONFIG;
     f = PRICE_FIELD(PC_ALIASES);
     if (f && f->n && !strcmp(e->model, "*"))
-        PRICE_REFUSE(f, "a fallback price (model *) takes no aliases");
+        return csv_refuse(f, eline, ecol, msg, msg_size,
+                          "a fallback price (model *) takes no aliases");
     if (f && f->n && !(e->aliases = price_strdup_lc(f->p, f->n))) return ERR_NOMEM;
     return ERR_OK;
-#undef PRICE_REFUSE
 #undef PRICE_FIELD
 }
 

@@ -179,12 +179,6 @@ static int tenant_text_ok(const char *p, size_t n) {
 
 /* The steps of tenant_parse return ERR_OK, ERR_CONFIG (refused: *eline, *ecol and msg say
  * where and why) or ERR_NOMEM. */
-#define TENANT_REFUSE(fld, ...)                                                                    \
-    do {                                                                                           \
-        *eline = (fld)->line, *ecol = (fld)->col;                                                  \
-        snprintf(msg, msg_size, __VA_ARGS__);                                                      \
-        return ERR_CONFIG;                                                                         \
-    } while (0)
 
 /* One data row into r (its strings owned by the table) and its budget (-1 = none). */
 static int tenant_parse_row(tenant_row_t *r, int64_t *budget, const int *colmap,
@@ -198,22 +192,24 @@ static int tenant_parse_row(tenant_row_t *r, int64_t *budget, const int *colmap,
         if (colmap[c] < 0) continue;
         f = &rd->fields[colmap[c]];
         if (f->n > TENANT_MAX_VALUE || !tenant_text_ok(f->p, f->n))
-            TENANT_REFUSE(f, "%s: control characters or longer than %d bytes", tenant_cols[c],
-                          TENANT_MAX_VALUE);
+            return csv_refuse(f, eline, ecol, msg, msg_size,
+                              "%s: control characters or longer than %d bytes", tenant_cols[c],
+                              TENANT_MAX_VALUE);
     }
     f = &rd->fields[colmap[TC_KIND]];
     r->kind = -1;
     for (int k = 0; k < TENANT_KIND__COUNT; k++)
         if (!strcmp(f->p, tenant_kinds[k])) r->kind = k;
     if (r->kind < 0)
-        TENANT_REFUSE(f, "match_kind must be one of%s, got \"%.32s\"",
-                      TENANT_KINDS(TENANT_KIND_LIST), f->p);
+        return csv_refuse(f, eline, ecol, msg, msg_size,
+                          "match_kind must be one of%s, got \"%.32s\"",
+                          TENANT_KINDS(TENANT_KIND_LIST), f->p);
     f = &rd->fields[colmap[TC_VALUE]];
-    if (f->n == 0) TENANT_REFUSE(f, "match_value is empty");
+    if (f->n == 0) return csv_refuse(f, eline, ecol, msg, msg_size, "match_value is empty");
     if (tenant_dup(f, &r->value) < 0) return ERR_NOMEM;
     r->h = tenant_hash(r->kind, r->value.p, r->value.n);
     f = &rd->fields[colmap[TC_TENANT]];
-    if (f->n == 0) TENANT_REFUSE(f, "tenant_id is empty");
+    if (f->n == 0) return csv_refuse(f, eline, ecol, msg, msg_size, "tenant_id is empty");
     if (tenant_dup(f, &r->tenant_id) < 0) return ERR_NOMEM;
     span_str_t *dst[] = {&r->team_id, &r->cost_center, &r->plan_tier};
     for (int c = TC_TEAM; c <= TC_PLAN; c++) {
@@ -225,12 +221,13 @@ static int tenant_parse_row(tenant_row_t *r, int64_t *budget, const int *colmap,
         uint64_t v;
         f = &rd->fields[colmap[TC_BUDGET]];
         const char *why = csv_decimal_nano(f->p, f->n, (uint64_t)INT64_MAX, &v);
-        if (why) TENANT_REFUSE(f, "monthly_budget_usd: %s (got \"%.32s\")", why, f->p);
+        if (why)
+            return csv_refuse(f, eline, ecol, msg, msg_size,
+                              "monthly_budget_usd: %s (got \"%.32s\")", why, f->p);
         *budget = (int64_t)v;
     }
     return ERR_OK;
 }
-#undef TENANT_REFUSE
 
 /* The indexes of tt's rows: by match kind and value, and one budget per tenant; a value mapped
  * twice, or a tenant given two different budgets, is refused naming both lines. */
