@@ -142,7 +142,7 @@ build/fuzz/obj/%.o: ingest/%.c $(wildcard ingest/*.h)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 build/fuzz/libspanhouse.a: $(FUZZ_CORE_OBJS) Makefile
 	rm -f $@ && ar rcs $@ $(filter %.o,$^)
-$(FUZZ_BINS): build/fuzz/%: tests/fuzz/%.c build/fuzz/libspanhouse.a $(wildcard ingest/*.h tests/fuzz/*.h)
+$(FUZZ_BINS): build/fuzz/%: tests/fuzz/%.c build/fuzz/libspanhouse.a $(wildcard ingest/*.h tests/fuzz/*.h tests/unit/utf8_ref.h)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libspanhouse.a -ljansson -lm
 # Built two at a time (one shared core archive) and run two at a time (tests/fuzz/run.sh): each target keeps its
 # FUZZ_SECONDS, the wall time halves on two cores.

@@ -10,6 +10,7 @@
 
 #include "pbwire.h"
 #include "utf8.h"
+#include "../unit/utf8_ref.h"
 
 static void walk(pbw_t b, int depth) {
     while (b.p < b.e) {
@@ -24,36 +25,10 @@ static void walk(pbw_t b, int depth) {
     }
 }
 
-static int ref_utf8(const uint8_t *p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-        else return 0;
-        if (i + len > n) return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-        i += len;
-    }
-    return 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     walk((pbw_t){data, data + size}, 0);
-    if (utf8_valid(data, size) != ref_utf8(data, size)) abort();
+    if (utf8_valid(data, size) != utf8_ref_valid(data, size)) abort();
     for (size_t k = 1; k <= 8 && k <= size; k++)
-        if (utf8_valid(data + size - k, k) != ref_utf8(data + size - k, k)) abort();
+        if (utf8_valid(data + size - k, k) != utf8_ref_valid(data + size - k, k)) abort();
     return 0;
 }

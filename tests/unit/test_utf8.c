@@ -12,40 +12,10 @@
 #include <string.h>
 
 #include "utf8.h"
-
-/* The reference: decode, then judge the code point. */
-static int ref_valid(const unsigned char *p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + len > n) return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-        i += len;
-    }
-    return 1;
-}
+#include "utf8_ref.h"
 
 static void check(const unsigned char *p, size_t n) {
-    int want = ref_valid(p, n), got = utf8_valid(p, n);
+    int want = utf8_ref_valid(p, n), got = utf8_valid(p, n);
     if (want != got) {
         char hex[64] = "";
         for (size_t i = 0; i < n && i < 8; i++)
